@@ -1,0 +1,115 @@
+"""Every on-disk path and tunable setting, in one place, with environment overrides.
+
+Precedence: explicit argument > environment variable > default. Paths are
+resolved relative to the current working directory, like any CLI tool.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+
+ENV_INDEX_DIR = "ASSISTANT_INDEX_DIR"
+ENV_CHROMA_URL = "ASSISTANT_CHROMA_URL"
+ENV_COLLECTION = "ASSISTANT_COLLECTION"
+ENV_SEEDS_DIR = "ASSISTANT_SEEDS_DIR"
+ENV_CACHE_DIR = "ASSISTANT_CACHE_DIR"
+ENV_AUTH = "ASSISTANT_AUTH"
+ENV_EMBED_PRECISION = "ASSISTANT_EMBED_PRECISION"
+ENV_UPLOAD_DIR = "ASSISTANT_UPLOAD_DIR"
+
+#: Questions longer than this (characters) are truncated, with a notice in the reply.
+MAX_QUESTION_CHARS = 2000
+#: Text beyond this many characters of one document is stored and searchable but not
+#: run through spaCy (entities, quotes), which would take minutes on a 20 MB file.
+MAX_NLP_CHARS = 400_000
+#: Files bigger than this are rejected at ingest with a reason.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def project_root() -> Path:
+    """The checkout this package runs from (holds seeds/ and index/ by default)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def default_index_dir() -> Path:
+    return Path(_env(ENV_INDEX_DIR, "index")).expanduser()
+
+
+def default_seeds_dir() -> Path:
+    env = _env(ENV_SEEDS_DIR)
+    if env:
+        return Path(env).expanduser()
+    local = Path("seeds")
+    return local if local.is_dir() else project_root() / "seeds"
+
+
+def default_cache_dir() -> Path:
+    env = _env(ENV_CACHE_DIR)
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "news-assistant"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the index lives and how documents are cut and embedded.
+
+    ``chroma_url`` switches every command to a Chroma server; ``index_dir`` then
+    only holds the local derived caches (BM25, annotations), never the vectors.
+    """
+
+    index_dir: Path = field(default_factory=default_index_dir)
+    chroma_url: str = field(default_factory=lambda: _env(ENV_CHROMA_URL))
+    collection: str = field(default_factory=lambda: _env(ENV_COLLECTION, "news"))
+    chunk_tokens: int = 200
+    chunk_overlap_tokens: int = 30
+    embed_batch_size: int = 32
+    embed_precision: str = field(default_factory=lambda: _env(ENV_EMBED_PRECISION, "auto"))
+    hnsw_ef_search: int = 256
+    hnsw_ef_construction: int = 200
+    hnsw_max_neighbors: int = 32
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
+        if self.chunk_tokens < 20:
+            raise ConfigError(
+                f"chunk_tokens={self.chunk_tokens} is too small to hold a sentence",
+                fix="use at least 20 (the default is 200)",
+            )
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens // 2:
+            raise ConfigError(
+                f"chunk_overlap_tokens={self.chunk_overlap_tokens} must be >= 0 and"
+                f" below half of chunk_tokens={self.chunk_tokens}",
+                fix="use a small overlap such as 30",
+            )
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"chroma_url={self.chroma_url!r} is not an http(s) URL",
+                fix="pass something like http://127.0.0.1:8000",
+            )
+
+    def with_(self, **changes: object) -> Settings:
+        changes = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def cache_dir(self) -> Path:
+        """Derived, rebuildable files (BM25, annotation store) for this index."""
+        if not self.chroma_url:
+            return self.index_dir / "assistant"
+        safe = "".join(c if c.isalnum() else "_" for c in self.chroma_url)
+        return default_cache_dir() / f"{safe}__{self.collection}"
+
+    @property
+    def where(self) -> str:
+        """Human-readable location of the index, for messages."""
+        return self.chroma_url or str(self.index_dir)
