@@ -29,7 +29,7 @@ _SPECIAL = str.maketrans(
 # Romanisations of the same Cyrillic letters: the Belarusian/Czech-style carons
 # versus English digraphs.
 _TRANSLIT = str.maketrans({"ž": "zh", "Ž": "Zh", "š": "sh", "Š": "Sh", "č": "ch", "Č": "Ch",
-                           "ŭ": "v", "Ŭ": "V", "ć": "ch", "ś": "sh", "ź": "zh"})
+                           "ŭ": "u", "Ŭ": "U", "ć": "ch", "ś": "sh", "ź": "zh"})
 
 
 def strip_diacritics(text: str) -> str:
@@ -71,6 +71,8 @@ def name_key(word: str) -> str:
     w = re.sub(r"[^a-z]", "", w)
     if not w:
         return ""
+    # Slavic surname endings -ov / -ou / -ow (Belarusian -oŭ) are one sound.
+    w = re.sub(r"([aeo])[uvw]$", r"\1v", w)
     w = (w.replace("x", "ks").replace("kh", "h").replace("w", "v").replace("ck", "k")
          .replace("ph", "f").replace("q", "k").replace("j", "y"))
     head, tail = w[0], w[1:]

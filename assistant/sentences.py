@@ -12,10 +12,7 @@ from __future__ import annotations
 import re
 
 ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sen rep gov gen col lt sgt capt cmdr adm maj st jr sr inc ltd co corp
-    bros vs etc e.g i.e no nos vol fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft
-    u.s u.k u.n u.s.a e.u a.m p.m d.c approx est dept univ assn rev hon pres atty supt messrs
-    mme mlle cf al""".split()
+    ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "st", "jr", "sr", "inc", "ltd", "co", "corp", "bros", "vs", "etc", "e.g", "i.e", "no", "nos", "vol", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "u.s", "u.k", "u.n", "u.s.a", "e.u", "a.m", "p.m", "d.c", "approx", "est", "dept", "univ", "assn", "rev", "hon", "pres", "atty", "supt", "messrs", "mme", "mlle", "cf", "al"]
 )
 
 _TERMINATOR = re.compile(r"(?:[.!?]+|…)[\"'”’»)\]]*(?=\s)")

@@ -1,0 +1,72 @@
+# Two commands on a fresh machine: `make run` (install, build the index, start the chat)
+# and `make test` (install, then the whole test suite, browser tests included).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+INDEX  ?= index
+HOST   ?= 127.0.0.1
+PORT   ?= 7860
+SHARED ?= ../shared
+REPORTS := eval/reports
+
+.PHONY: install run index test test-fast lint eval bench bench-quick bench-external browser clean
+
+install: $(STAMP)
+
+# torch first, pinned: anything else that needs torch would otherwise pull a CUDA build.
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+# Incremental: a no-op (a few seconds) when seeds/ has not changed.
+index: install
+	$(BIN)/assistant ingest seeds --index-dir $(INDEX)
+
+run: index
+	$(BIN)/python app.py --index-dir $(INDEX) --host $(HOST) --port $(PORT)
+
+# Chromium for the browser tests, from Debian's packages (never a test tool's own download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium: browser tests will be skipped"; \
+	  else echo "chromium not found and cannot apt-get it: browser tests will be skipped"; fi; }
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: install
+	$(BIN)/ruff check assistant tests app.py
+
+# Seed eval on a fresh temporary index; fails below the accuracy floor.
+eval: install
+	@mkdir -p $(REPORTS)
+	@tmp=$$(mktemp -d) && trap 'rm -rf $$tmp' EXIT && \
+	$(BIN)/assistant ingest seeds --index-dir $$tmp/index --no-progress && \
+	$(BIN)/assistant eval eval/seeds.jsonl --index-dir $$tmp/index --report $(REPORTS)/seeds.json --min-accuracy 0.9
+
+bench-quick: install
+	$(BIN)/assistant bench --quick --json $(REPORTS)/bench-quick.json
+
+bench: install
+	$(BIN)/assistant bench --json $(REPORTS)/bench.json
+
+# External benchmarks (need ../shared); not part of `make test`.
+bench-external: install
+	@mkdir -p $(REPORTS) .cache
+	$(BIN)/assistant ingest $(SHARED)/benchmarks/realtimeqa/corpus.jsonl --index-dir .cache/realtimeqa --no-progress
+	$(BIN)/assistant eval $(SHARED)/benchmarks/realtimeqa/questions.jsonl --index-dir .cache/realtimeqa \
+	  --report $(REPORTS)/realtimeqa.json
+	$(BIN)/assistant ingest $(SHARED)/benchmarks/polnear/corpus --index-dir .cache/polnear --no-progress
+	$(BIN)/assistant eval $(SHARED)/benchmarks/polnear/questions.jsonl --index-dir .cache/polnear \
+	  --report $(REPORTS)/polnear.json
+
+clean:
+	rm -rf $(VENV) $(INDEX) .cache .pytest_cache

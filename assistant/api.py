@@ -1,0 +1,153 @@
+"""``Assistant``: the library's front door, used by the CLI, the chat and other apps.
+
+    from assistant import Assistant
+    asst = Assistant.open(index_dir="index")        # or chroma_url="http://host:port"
+    answer = asst.ask("How many crossings were thwarted in 2025?")
+    print(answer.text)
+    for c in answer.citations:
+        print(c.n, c.doc_id, c.quote)
+
+Collaborators (embedder, LLM) are passed in; nothing reads global settings.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .cache import DocView, LocalIndex
+from .config import Settings
+from .embedding import Embedder
+from .errors import IndexMissing
+from .ingest import Ingestor, IngestReport, ProgressFn, ingest_lock
+from .models import Answer
+from .retrieve import Retriever
+from .store import Store, index_config
+
+
+class Assistant:
+    """An open index plus the retriever and answerer over it."""
+
+    #: How often (seconds) to check whether another process changed the index.
+    REFRESH_EVERY = 2.0
+
+    def __init__(self, settings: Settings, store: Store, local: LocalIndex,
+                 embedder: Embedder | Callable[[], Embedder] | None = None, llm: Any = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.local = local
+        self._embedder = embedder
+        self._embedder_lock = threading.Lock()
+        self.llm = llm
+        self._last_refresh = time.monotonic()
+        self.retriever = Retriever(store, local, self._lazy_embedder)
+        from .answer import Answerer
+
+        self.answerer = Answerer(self.retriever, local, llm=llm)
+
+    # -- construction -----------------------------------------------------------------------
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, chroma_url: str | None = None, *,
+             settings: Settings | None = None, embedder: Embedder | None = None, llm: Any = None,
+             create: bool = False) -> Assistant:
+        """Open an index (embedded at ``index_dir`` or on a Chroma server at ``chroma_url``).
+
+        ``create=True`` makes an empty index if there is none (for ingesting into).
+        The embedding model loads on first use unless ``embedder`` is given.
+        """
+        settings = (settings or Settings()).with_(
+            index_dir=Path(index_dir) if index_dir is not None else None,
+            chroma_url=chroma_url if chroma_url is not None else None,
+        )
+        cfg = None
+        if create:
+            name, dim = (embedder.name, embedder.dim) if embedder is not None else _default_model_id()
+            cfg = index_config(settings, name, dim)
+        store = Store.open(settings, create=create, config=cfg)
+        stored = store.config
+        if embedder is not None and stored and stored.get("embedder") not in (None, embedder.name):
+            from .errors import IndexConfigMismatch
+
+            raise IndexConfigMismatch(
+                f"the index at {settings.where} holds {stored.get('embedder')} vectors, "
+                f"but the embedder given is {embedder.name}",
+                fix="open it with the same embedder, or rebuild it: `assistant ingest --rebuild`",
+            )
+        local = LocalIndex(settings.cache_dir)
+        local.sync(store)
+        return cls(settings, store, local, embedder, llm)
+
+    def _lazy_embedder(self) -> Embedder:
+        if self._embedder is None or (callable(self._embedder) and not hasattr(self._embedder, "embed_query")):
+            with self._embedder_lock:
+                if self._embedder is None:
+                    from .embedding import default_embedder
+
+                    self._embedder = default_embedder(self.settings.embed_precision, self.settings.embed_batch_size)
+                elif not hasattr(self._embedder, "embed_query"):
+                    self._embedder = self._embedder()  # type: ignore[operator]
+        return self._embedder  # type: ignore[return-value]
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._lazy_embedder()
+
+    # -- queries ---------------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> int:
+        """Pick up changes another process made to the index (throttled)."""
+        now = time.monotonic()
+        if not force and now - self._last_refresh < self.REFRESH_EVERY:
+            return 0
+        self._last_refresh = now
+        return self.local.sync(self.store)
+
+    def ask(self, question: str, history: Sequence[Any] | None = None,
+            filters: Mapping[str, Any] | None = None, k: int = 5) -> Answer:
+        """Answer ``question`` from the corpus, with citations, or abstain."""
+        self.refresh()
+        return self.answerer.ask(question, history=history, filters=filters, k=k)
+
+    def document(self, doc_id: str) -> DocView:
+        doc = self.local.doc(doc_id)
+        if doc is None:
+            raise IndexMissing(f"no document {doc_id!r} in the index at {self.settings.where}",
+                               fix="check the id with `assistant stats`")
+        return doc
+
+    # -- ingest ------------------------------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: ProgressFn | None = None,
+               on_wait: Callable[[str], None] | None = None, wait: bool = True) -> IngestReport:
+        with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
+            report = Ingestor(self.store, self.local, self.embedder, self.settings).run(
+                paths, prune=prune, progress=progress)
+        return report
+
+    # -- inspection -----------------------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        records = self.local.records()
+        n_docs, n_chunks = self.store.counts()
+        last = max((float(r.get("ingested_at", 0) or 0) for r in records.values()), default=0.0)
+        return {
+            "where": self.settings.where,
+            "documents": n_docs,
+            "chunks": n_chunks,
+            "last_ingest": last,
+            "config": self.store.config,
+            "docs": [
+                {k: r.get(k, "") for k in ("doc_id", "title", "publisher", "date", "author", "n_chunks", "source")}
+                for r in sorted(records.values(), key=lambda r: r.get("doc_id", ""))
+            ],
+            "alias_groups": self.local.aliases.groups(),
+        }
+
+    def close(self) -> None:
+        self.local.close()
+
+
+def _default_model_id() -> tuple[str, int]:
+    from .embedding import MINILM_NAME
+
+    return MINILM_NAME, 384

@@ -1,0 +1,331 @@
+"""Command line: a thin shell over the library (``assistant --help``).
+
+Heavy libraries are imported inside the commands, so ``--help`` is instant.
+Errors the library raises on purpose (``AssistantError``) are printed as a
+message plus the fix, with exit code 2; there are no tracebacks unless
+``ASSISTANT_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("index location")
+    g.add_argument("--index-dir", help="embedded Chroma index directory (default: index/, env ASSISTANT_INDEX_DIR)")
+    g.add_argument("--chroma-url", help="use a Chroma server instead, e.g. http://127.0.0.1:8000 "
+                                        "(env ASSISTANT_CHROMA_URL)")
+    g.add_argument("--collection", help="collection name prefix (default: news, env ASSISTANT_COLLECTION)")
+
+
+def _filters(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("filters")
+    g.add_argument("--doc", action="append", dest="doc_id", help="only this document id (repeatable)")
+    g.add_argument("--publisher", action="append", help="only this publisher (repeatable, case-insensitive)")
+    g.add_argument("--date-from", help="only documents dated on/after YYYY[-MM[-DD]]")
+    g.add_argument("--date-to", help="only documents dated on/before YYYY[-MM[-DD]]")
+
+
+def _llm_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("optional LLM synthesis (off by default)")
+    g.add_argument("--llm", choices=["none", "openai-like", "ollama"], default="none")
+    g.add_argument("--llm-url", help="base URL of the LLM API, e.g. http://127.0.0.1:8080/v1")
+    g.add_argument("--llm-model", help="model name on that server")
+    g.add_argument("--llm-timeout", type=float, default=30.0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Answer questions about a corpus of news articles, citing the exact sentences.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add or update documents in the index")
+    p.add_argument("paths", nargs="*", help="files or directories (.txt .md .html .jsonl); default: seeds/")
+    _common(p)
+    p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
+    p.add_argument("--rebuild", action="store_true", help="delete the index first and build it again")
+    p.add_argument("--show-cleaning", action="store_true", help="print what cleaning removed from each document")
+    p.add_argument("--chunk-tokens", type=int, help="chunk budget in tokens (default 200)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    p = sub.add_parser("stats", help="documents, chunks and per-document metadata")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--aliases", action="store_true", help="also list name spelling groups")
+
+    p = sub.add_parser("search", help="retrieve passages for a query")
+    p.add_argument("query")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+    _filters(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited sentences")
+    p.add_argument("question")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("-k", type=int, default=5, help="passages to consider")
+    _common(p)
+    _filters(p)
+    _llm_args(p)
+
+    p = sub.add_parser("show", help="print a document's cleaned text")
+    p.add_argument("doc_id")
+    _common(p)
+
+    p = sub.add_parser("eval", help="score the assistant on a JSONL eval set")
+    p.add_argument("cases", help="eval set (JSONL: id, question, type, answers, sources)")
+    p.add_argument("--report", help="write the JSON report here")
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--min-accuracy", type=float, help="exit 1 when accuracy is below this (0..1)")
+    p.add_argument("--limit", type=int, help="only the first N cases")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval mode (default hybrid)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--failures", type=int, default=10, help="worst failures to print")
+    _common(p)
+    _llm_args(p)
+
+    p = sub.add_parser("serve", help="start the chat (same as python app.py)")
+    p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    p.add_argument("--auth", help="user:password (env ASSISTANT_AUTH)")
+    p.add_argument("--share", action="store_true", help="create a public gradio.live link (off by default)")
+    _common(p)
+    _llm_args(p)
+
+    p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
+    p.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes in chunks")
+    p.add_argument("--quick", action="store_true", help="small sizes, few repeats (under 3 minutes)")
+    p.add_argument("--json", dest="json_out", help="write the figures here")
+    p.add_argument("--corpus", action="append", help="extra corpus to draw sentences from")
+    p.add_argument("--precision", default=None, help="embedding precision: auto, fp32, bf16, int8")
+    return parser
+
+
+def _settings(args: argparse.Namespace):
+    from pathlib import Path
+
+    from .config import Settings
+
+    return Settings().with_(
+        index_dir=Path(args.index_dir) if getattr(args, "index_dir", None) else None,
+        chroma_url=getattr(args, "chroma_url", None),
+        collection=getattr(args, "collection", None),
+        chunk_tokens=getattr(args, "chunk_tokens", None),
+    )
+
+
+def _filter_dict(args: argparse.Namespace) -> dict[str, Any] | None:
+    f = {k: getattr(args, k, None) for k in ("doc_id", "publisher", "date_from", "date_to")}
+    f = {k: v for k, v in f.items() if v}
+    return f or None
+
+
+def make_llm(args: argparse.Namespace) -> Any:
+    if getattr(args, "llm", "none") in (None, "none"):
+        return None
+    from .llm import make_llm as _make
+
+    return _make(args.llm, url=args.llm_url, model=args.llm_model, timeout=args.llm_timeout)
+
+
+def _open(args: argparse.Namespace, **kw: Any):
+    from .api import Assistant
+
+    return Assistant.open(settings=_settings(args), **kw)
+
+
+# -- commands --------------------------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .api import Assistant
+
+    settings = _settings(args)
+    paths = args.paths or [str(_default_seeds())]
+    if args.rebuild:
+        from .maintenance import delete_index
+
+        delete_index(settings)
+    asst = Assistant.open(settings=settings, create=True)
+    bar = None
+    if not args.no_progress and not args.json and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(unit="doc", desc="ingest", file=sys.stderr, dynamic_ncols=True)
+
+    def progress(kind: str, res: Any) -> None:
+        if bar is not None and res is not None:
+            bar.update(1)
+            bar.set_postfix_str(f"{res.status}: {res.doc_id or res.source}"[:60])
+
+    report = asst.ingest(paths, prune=args.prune, progress=progress, wait=not args.no_wait,
+                         on_wait=lambda m: print(m, file=sys.stderr))
+    if bar is not None:
+        bar.close()
+    if args.json:
+        from dataclasses import asdict
+
+        print(json.dumps({"summary": report.summary(), "results": [asdict(r) for r in report.results],
+                          "seconds": report.seconds}, indent=2))
+    else:
+        for r in report.failures:
+            print(f"failed: {r.source}: {r.reason}", file=sys.stderr)
+        print(report.summary())
+    if args.show_cleaning:
+        from .cleaning import format_cleaning_report
+        from .loaders import LoadFailure, iter_sources
+
+        for raw in iter_sources(paths):
+            if not isinstance(raw, LoadFailure):
+                from .cleaning import clean_document
+
+                print(format_cleaning_report(clean_document(raw)))
+    return 0 if report.ok else 1
+
+
+def _default_seeds():
+    from .config import default_seeds_dir
+
+    return default_seeds_dir()
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    asst = _open(args)
+    st = asst.stats()
+    if args.json:
+        print(json.dumps(st, indent=2, ensure_ascii=False))
+        return 0
+    last = dt.datetime.fromtimestamp(st["last_ingest"]).strftime("%Y-%m-%d %H:%M") if st["last_ingest"] else "-"
+    print(f"index: {st['where']}\ndocuments: {st['documents']}  chunks: {st['chunks']}  last ingest: {last}")
+    rows = [("doc_id", "title", "publisher", "date", "author", "chunks")]
+    rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", d["date"] or "-", d["author"] or "-",
+              str(d["n_chunks"])) for d in st["docs"]]
+    print(_table(rows, widths=(28, 60, 20, 12, 20, 6)))
+    if args.aliases:
+        print("\nname spelling groups:")
+        for g in st["alias_groups"]:
+            print("  " + " ~ ".join(g))
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
+    def cut(s: str, w: int) -> str:
+        return s if len(s) <= w else s[: w - 1] + "…"
+
+    ws = [min(w, max(len(r[i]) for r in rows)) for i, w in enumerate(widths)]
+    lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in ws))
+    return "\n".join(lines)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    asst = _open(args)
+    passages = asst.retriever.retrieve(args.query, k=args.k, filters=_filter_dict(args), mode=args.mode)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
+        return 0
+    if not passages:
+        print("no passages found")
+    for p in passages:
+        src = " · ".join(x for x in (p.title or p.doc_id, p.publisher, p.date) if x)
+        sc = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
+        print(f"[{p.rank}] {src}\n    {p.doc_id} chars {p.start}-{p.end}  ({sc})\n    » {p.sentence}\n")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    asst = _open(args, llm=make_llm(args))
+    ans = asst.ask(args.question, filters=_filter_dict(args), k=args.k)
+    if args.json:
+        print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    from .render import answer_to_text
+
+    print(answer_to_text(ans))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    asst = _open(args)
+    d = asst.document(args.doc_id)
+    print(f"# {d.title or d.doc_id}\n{d.publisher} {d.date} {d.author}\n\n{d.text}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .eval import main_eval
+
+    return main_eval(args, _open)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import importlib
+
+    try:
+        app = importlib.import_module("app")
+    except ImportError as exc:
+        from .errors import ConfigError
+
+        raise ConfigError(f"the chat app (app.py) cannot be imported: {exc}",
+                          fix="run from the project checkout, or reinstall with `make install`") from exc
+    argv = []
+    for flag in ("host", "port", "auth", "index_dir", "chroma_url", "collection", "llm", "llm_url", "llm_model"):
+        v = getattr(args, flag, None)
+        if v not in (None, "none"):
+            argv += [f"--{flag.replace('_', '-')}", str(v)]
+    if args.share:
+        argv.append("--share")
+    return int(app.main(argv) or 0)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main_bench
+
+    return main_bench(args)
+
+
+COMMANDS = {
+    "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "show": cmd_show,
+    "eval": cmd_eval, "serve": cmd_serve, "bench": cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 0
+    from .errors import AssistantError
+
+    try:
+        return COMMANDS[args.command](args)
+    except AssistantError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        if exc.fix:
+            print(f"  fix: {exc.fix}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the last line of defence: no tracebacks for users
+        if os.environ.get("ASSISTANT_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}\n  (run with ASSISTANT_DEBUG=1 for details;"
+              " please report it)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

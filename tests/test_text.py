@@ -1,0 +1,82 @@
+"""Folding, name keys, sentence splitting, BM25 tokens, aliases and fusion (pure functions)."""
+
+import pytest
+
+from assistant.aliases import AliasTable
+from assistant.folding import fold, fold_answer, name_key
+from assistant.fusion import convex, normalise_dense, normalise_max, rrf
+from assistant.lexical import BM25Index, tokenize
+from assistant.sentences import split_sentences
+
+
+@pytest.mark.parametrize("a,b", [
+    ("Łukašenka", "Lukashenko"), ("Lukashenka", "Lukashenko"), ("Valfovič", "Valfovich"),
+    ("Ryžankoŭ", "Ryzhenkov"), ("Ryžankoŭ", "Ryzhankou"), ("Alaksandar", "Alexander"),
+    ("Zelensky", "Zelenskyy"), ("Nazaranka", "Nazarenko"),
+])
+def test_transliteration_variants_share_a_key(a: str, b: str) -> None:
+    assert name_key(a) == name_key(b)
+
+
+@pytest.mark.parametrize("a,b", [("Poland", "Polish"), ("Ivan", "Ivanov"), ("Merkel", "Macron"), ("Biden", "Bedin")])
+def test_different_names_differ(a: str, b: str) -> None:
+    assert name_key(a) != name_key(b) or a[:2] != b[:2]
+
+
+def test_fold_and_fold_answer() -> None:
+    assert fold("Łukašenka’s “noose”") == "lukasenka's \"noose\""
+    assert fold_answer("At least 40,549.") == "at least 40549"
+    assert fold_answer("10.970") == "10970"
+    assert fold_answer("20.5 percent") == "20.5 percent"
+    assert fold_answer("1,415") == fold_answer("1415")
+
+
+def test_sentences_offsets_and_rules() -> None:
+    text = ("Sen. John Smith arrived on Oct. 13, 2023. “It is over,” he said. “We go.” "
+            "The U.S. envoy, J. R. Doe, left at 3.5 p.m. sharp!\nNew paragraph without end\nAnother one.")
+    spans = split_sentences(text)
+    sents = [text[s:e] for s, e in spans]
+    assert sents == [
+        "Sen. John Smith arrived on Oct. 13, 2023.",
+        "“It is over,” he said.",
+        "“We go.”",
+        "The U.S. envoy, J. R. Doe, left at 3.5 p.m. sharp!",
+        "New paragraph without end",
+        "Another one.",
+    ]
+
+
+def test_tokenize_folds_and_normalises_numbers() -> None:
+    assert tokenize("Łukašenka’s 40,549 crossings") == ["lukasenka", "40549", "cross"]
+    assert tokenize("10.970 attempts") == ["10970", "attempt"]
+    assert "the" not in tokenize("the border")
+
+
+def test_bm25_ranks_and_masks() -> None:
+    idx = BM25Index.build(["a", "b", "c"], [tokenize("Poland border crossings rose"),
+                                           tokenize("a cake recipe with sugar"), tokenize("border talks")])
+    hits = idx.search(tokenize("crossings at the Polish border"), 3)
+    assert [idx.ids[r] for r, _ in hits][0] == "a"
+    import numpy as np
+
+    masked = idx.search(tokenize("border"), 3, mask=np.array([False, True, True]))
+    assert [idx.ids[r] for r, _ in masked] == ["c"]
+    assert idx.search(tokenize("unknownword"), 3) == []
+
+
+def test_alias_table_groups_spellings_without_a_name_list() -> None:
+    t = AliasTable.build([("Alaksandar Łukašenka", "PERSON"), ("Alexander Lukashenko", "PERSON"),
+                          ("Valfovič", "PERSON"), ("Poland", "GPE"), ("Polish", "NORP"), ("40", "CARDINAL")])
+    assert set(t.variants("Lukashenka")) == {"lukasenka", "lukashenko"}
+    assert t.variants("Valfovich") == ["valfovic"]
+    assert t.variants("Poland") == [] and t.variants("Polish") == []
+    assert ["Alexander Lukashenko", "Alaksandar Łukašenka"] in [sorted(g, reverse=True) for g in t.groups()]
+
+
+def test_fusion_functions() -> None:
+    assert rrf({"a": ["x", "y"], "b": ["y", "z"]})["y"] > rrf({"a": ["x", "y"], "b": ["y", "z"]})["x"]
+    assert normalise_dense(0.9) == 1.0 and normalise_dense(0.0) == 0.0
+    assert normalise_max({"a": 2.0, "b": 1.0}) == {"a": 1.0, "b": 0.5}
+    fused = convex({"x": 0.8, "y": 0.3}, {"y": 10.0, "z": 5.0}, alpha=0.5)
+    assert fused["y"] > fused["z"] and set(fused) == {"x", "y", "z"}
+    assert convex({"x": 0.8}, {}, alpha=1.0)["x"] == 1.0
