@@ -30,7 +30,20 @@ _EXPORTS = {
     "MiniLMEmbedder": ".embedding",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Answer",
+    "Assistant",
+    "AssistantError",
+    "Citation",
+    "Conflict",
+    "HashingEmbedder",
+    "MiniLMEmbedder",
+    "Passage",
+    "QuestionKind",
+    "RetrievalMode",
+    "Retriever",
+    "Settings",
+]
 
 if TYPE_CHECKING:
     from .api import Assistant

@@ -35,12 +35,15 @@ class AliasTable:
 
     tokens: dict[str, dict[str, int]] = field(default_factory=dict)
     names: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: name key of a whole entity -> its most frequent NER label
+    labels: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, entities: Iterable[tuple[str, str]]) -> AliasTable:
         """``entities``: (surface text, label) pairs as found by NER."""
         tok_counts: dict[str, Counter[str]] = defaultdict(Counter)
         name_counts: dict[str, Counter[str]] = defaultdict(Counter)
+        label_counts: dict[str, Counter[str]] = defaultdict(Counter)
         for text, label in entities:
             if label not in ENTITY_KINDS:
                 continue
@@ -54,12 +57,19 @@ class AliasTable:
             if words:
                 nk = " ".join(name_key(w) for w in words)
                 name_counts[nk][" ".join(words)] += 1
+                label_counts[nk][label] += 1
         tokens = {
             k: dict(c) for k, c in tok_counts.items()
             if all(_similar(a, b) for a in c for b in c)
         }
         names = {k: dict(c) for k, c in name_counts.items() if len(c) > 1}
-        return cls(tokens, names)
+        labels = {k: c.most_common(1)[0][0] for k, c in label_counts.items()}
+        return cls(tokens, names, labels)
+
+    def label(self, name: str) -> str:
+        """The NER label the corpus most often gives ``name`` ("" if never seen)."""
+        words = [w.removesuffix("'s").removesuffix("’s") for w in name.split() if w[:1].isalpha()]
+        return self.labels.get(" ".join(name_key(w) for w in words), "")
 
     def variants(self, word: str) -> list[str]:
         """Other folded spellings of ``word`` seen in the corpus (not including itself)."""
@@ -86,7 +96,8 @@ class AliasTable:
 
     def save(self, path: Path) -> None:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"tokens": self.tokens, "names": self.names}, ensure_ascii=False))
+        tmp.write_text(json.dumps({"tokens": self.tokens, "names": self.names, "labels": self.labels},
+                                  ensure_ascii=False))
         tmp.replace(path)
 
     @classmethod
@@ -94,4 +105,4 @@ class AliasTable:
         if not path.exists():
             return cls()
         data = json.loads(path.read_text())
-        return cls(data.get("tokens", {}), data.get("names", {}))
+        return cls(data.get("tokens", {}), data.get("names", {}), data.get("labels", {}))

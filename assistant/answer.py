@@ -1,21 +1,664 @@
-"""Placeholder answerer (replaced by the extractive answerer)."""
+"""The extractive answerer: a short typed answer, numbered citations to exact
+sentences, or a plain "the corpus does not say".
+
+Pipeline per question (no model runs here; spaCy's work was done at ingest):
+
+1. sanitise the text, rewrite a follow-up into a standalone question (``dialogue``);
+2. analyse it (``question``): answer kind, focus words, names, years, fragment;
+3. retrieve passages, expand them to candidate sentences and score each one
+   (``evidence_score``);
+4. pick the answer of the asked type from the best sentences using the
+   ingest-time annotations: a date or figure *bound to* the asked words
+   (its ``frame``), an entity of the expected label, a quote-index lookup for
+   who-said-what;
+5. abstain when the evidence lacks a name or year the question is about, when
+   it is weak, or when nothing of the asked type is found;
+6. compose the reply with ``[n]`` markers; sources that disagree on a figure
+   are all shown.
+"""
+
 from __future__ import annotations
 
-from typing import Any
+import html
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from .models import Answer, Citation
+from .annotate import row_to_mention, row_to_quote
+from .config import MAX_QUESTION_CHARS
+from .errors import InvalidQuestion
+from .folding import fold, fold_answer, name_key
+from .lexical import STOPWORDS, tokenize
+from .models import Answer, Citation, Conflict, Mention, Passage, QuestionKind, QuoteRecord
+from .question import QuestionAnalysis, analyse
+
+if TYPE_CHECKING:
+    from .cache import DocView, LocalIndex
+    from .retrieve import Retriever
+
+#: Weights of the evidence score (tuned on eval/seeds.jsonl and the benchmarks).
+W_LEX, W_CTX, W_PRIOR, W_NAMES = 0.5, 0.15, 0.2, 0.15
+#: Below this evidence score an answer is withheld (calibrated on eval/seeds.jsonl).
+ABSTAIN_BELOW = 0.33
+#: Candidate passages examined per question.
+PASSAGES = 8
 
 
+# -- small value types -----------------------------------------------------------------------
+@dataclass
+class Sent:
+    """A candidate evidence sentence."""
+
+    doc: DocView
+    start: int
+    end: int
+    index: int
+    prior: float
+    rank: int
+    score: float = 0.0
+    lex: float = 0.0
+    names_ok: float = 1.0
+    years_ok: bool = True
+
+    @property
+    def text(self) -> str:
+        return self.doc.text[self.start: self.end]
+
+
+@dataclass
+class Candidate:
+    """A typed answer candidate bound to the sentence that states it."""
+
+    value: str  # the short answer, verbatim from the text
+    sent: Sent
+    start: int  # offsets of the answer span in the document
+    end: int
+    score: float
+    key: str = ""  # normalised value (for conflicts)
+    mention: Mention | None = None
+    quote: QuoteRecord | None = None
+    extra_cites: list[tuple[DocView, int, int]] = field(default_factory=list)
+    note: str = ""
+
+
+# -- question hygiene ------------------------------------------------------------------------------
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def sanitise(question: str) -> tuple[str, str]:
+    """Clean a raw question; returns (text, notice). Raises InvalidQuestion when nothing is left."""
+    if question is None or not str(question).strip():
+        raise InvalidQuestion("the question is empty", fix="type a question about the news corpus")
+    q = str(question)
+    notice = ""
+    if len(q) > MAX_QUESTION_CHARS:
+        q = q[:MAX_QUESTION_CHARS]
+        notice = f"Your question was {len(question):,} characters long; only the first {MAX_QUESTION_CHARS:,} were used."
+    q = "".join(c if unicodedata.category(c)[0] != "C" or c in "\n\t" else " " for c in q)
+    q = html.unescape(_TAG.sub(" ", q))
+    q = " ".join(q.split())
+    if not re.search(r"\w", q):
+        raise InvalidQuestion("the question has no words in it", fix="type a question about the news corpus")
+    return q, notice
+
+
+# -- per-document annotation access (cached on the DocView) ------------------------------------
+def doc_mentions(doc: DocView) -> list[Mention]:
+    cached = doc.annotations.get("_mentions")
+    if cached is None:
+        cached = [row_to_mention(r) for r in doc.annotations.get("mentions", [])]
+        doc.annotations["_mentions"] = cached
+    return cached
+
+
+def doc_quotes(doc: DocView) -> list[QuoteRecord]:
+    cached = doc.annotations.get("_quotes")
+    if cached is None:
+        cached = [row_to_quote(doc.doc_id, d) for d in doc.annotations.get("quotes", [])]
+        doc.annotations["_quotes"] = cached
+    return cached
+
+
+def paragraph_of(doc: DocView, pos: int) -> tuple[int, int]:
+    """The line (paragraph) around ``pos``; news text keeps one paragraph per line."""
+    s = doc.text.rfind("\n", 0, pos) + 1
+    e = doc.text.find("\n", pos)
+    return s, (len(doc.text) if e < 0 else e)
+
+
+def _stems(text: str) -> set[str]:
+    return set(tokenize(text))
+
+
+def _keys(text: str) -> set[str]:
+    return {name_key(w) for w in re.findall(r"[^\W\d_]{2,}", text)}
+
+
+def _name_present(name: str, keys: set[str], folded: str) -> bool:
+    """Every content word of ``name`` appears (by transliteration key) in the text."""
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", name) if w.lower() not in STOPWORDS]
+    if not words:
+        return True
+    return all(name_key(w) in keys or fold(w) in folded for w in words)
+
+
+#: Entity labels a question's name must keep in the evidence (a nationality adjective need not).
+REQUIRED_LABELS = frozenset({"PERSON", "GPE", "ORG", "LOC", "FAC", "EVENT"})
+
+
+# -- the answerer -------------------------------------------------------------------------------------
 class Answerer:
-    def __init__(self, retriever: Any, local: Any, llm: Any = None) -> None:
+    """Answers questions from an index with an extractive, typed strategy."""
+
+    def __init__(self, retriever: Retriever, local: LocalIndex, llm: Any = None, passages: int = PASSAGES) -> None:
         self.retriever = retriever
         self.local = local
+        self.llm = llm
+        self.passages = passages
 
-    def ask(self, question: str, history: Any = None, filters: Any = None, k: int = 5) -> Answer:
-        ps = self.retriever.retrieve(question, k=k, filters=filters)
-        if not ps:
-            return Answer("The corpus does not say.", "", "other", True)
-        p = ps[0]
-        c = Citation(1, p.doc_id, p.title, p.publisher, p.date, p.sentence, p.sentence_start, p.sentence_end, p.score)
-        return Answer(p.sentence + " [1]", p.sentence, "other", False, [c], p.score, question,
-                      retrieved=[x.doc_id for x in ps])
+    # -- weights --------------------------------------------------------------------------------
+    def _weight(self, stem: str) -> float:
+        w = self.retriever.idf(stem)
+        # A word the corpus never uses still counts (its absence is evidence of a miss).
+        return w if w > 0 else 8.0
+
+    def coverage(self, want: Sequence[str], have: set[str]) -> float:
+        """idf-weighted share of ``want`` found in ``have`` (the BM25 idf; Robertson 2004)."""
+        want = list(dict.fromkeys(want))
+        total = sum(self._weight(t) for t in want)
+        if total <= 0:
+            return 0.0
+        return sum(self._weight(t) for t in want if t in have) / total
+
+    # -- evidence -------------------------------------------------------------------------------
+    def candidate_sentences(self, qa: QuestionAnalysis, passages: Sequence[Passage]) -> list[Sent]:
+        seen: dict[tuple[str, int], Sent] = {}
+        top = max((p.score for p in passages), default=1.0) or 1.0
+        for p in passages:
+            doc = self.local.doc(p.doc_id)
+            if doc is None:
+                continue
+            for idx, (s, e) in enumerate(doc.sentences):
+                if e <= p.start or s >= p.end:
+                    continue
+                key = (doc.doc_id, s)
+                prior = p.score / top
+                if key in seen:
+                    seen[key].prior = max(seen[key].prior, prior)
+                    continue
+                seen[key] = Sent(doc, s, e, idx, prior, p.rank)
+        sents = list(seen.values())
+        for st in sents:
+            self.score_sentence(qa, st)
+        sents.sort(key=lambda x: -x.score)
+        return sents
+
+    def score_sentence(self, qa: QuestionAnalysis, st: Sent) -> None:
+        doc = st.doc
+        own = _stems(st.text)
+        ps, pe = paragraph_of(doc, st.start)
+        ctx_text = doc.text[ps:pe] + "\n" + doc.title
+        ctx = _stems(ctx_text) | own
+        st.lex = self.coverage(qa.focus, own)
+        ctx_cov = self.coverage(qa.focus, ctx)
+        names = self.required_names(qa)
+        if names:
+            keys, folded = _keys(ctx_text), fold(ctx_text)
+            st.names_ok = sum(_name_present(n, keys, folded) for n in names) / len(names)
+        if qa.years:
+            window = ctx_text + " " + doc.date
+            st.years_ok = all(y in window for y in qa.years)
+        st.score = W_LEX * st.lex + W_CTX * ctx_cov + W_PRIOR * st.prior + W_NAMES * st.names_ok
+        if not st.years_ok:
+            st.score -= 0.15
+
+    # -- entry point ----------------------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[Any] | None = None,
+            filters: Mapping[str, Any] | None = None, k: int = 5) -> Answer:
+        from .dialogue import rewrite
+
+        q, notice = sanitise(question)
+        standalone, context = rewrite(q, history or [], self)
+        qa = analyse(standalone)
+        search_text = standalone if not qa.quoted else f"{qa.quoted} {standalone}"
+        if context.get("carry_focus"):
+            # "When did it say that?": the previous question says what "that" is.
+            prev = analyse(context["carried_from"])
+            qa.focus += [t for t in prev.focus if t not in qa.focus]
+            search_text = f"{standalone} {context['carried_from']}"
+        missing = self.absent_names(qa)
+        passages = self.retriever.retrieve(search_text, k=max(k, self.passages), filters=filters)
+        retrieved = list(dict.fromkeys(p.doc_id for p in passages))
+        base = dict(question=q, rewritten=standalone if standalone != q else "", notice=notice,
+                    retrieved=retrieved, kind=qa.kind.value)
+        if not passages:
+            return self._abstain(qa, [], "nothing in the corpus matches the question", **base)
+        if missing:
+            return self._abstain(qa, passages[:3], f"the corpus never mentions {', '.join(missing)}", **base)
+        sents = self.candidate_sentences(qa, passages)
+        cand: Candidate | None = None
+        alts: list[Candidate] = []
+        if qa.kind in (QuestionKind.SPEAKER, QuestionKind.QUOTE):
+            cands = self.quote_candidates(qa, passages, sents, exclude=context.get("exclude_quotes", set()))
+        elif qa.kind == QuestionKind.DATE:
+            cands = self.date_candidates(qa, sents)
+        elif qa.kind == QuestionKind.FIGURE:
+            cands = self.figure_candidates(qa, sents)
+        elif qa.kind == QuestionKind.ENTITY:
+            cands = self.entity_candidates(qa, sents)
+        else:
+            cands = [self.sentence_candidate(s) for s in sents[:3]]
+        cands.sort(key=lambda c: -c.score)
+        if cands:
+            cand = cands[0]
+            alts = cands[1:]
+        if cand is None:
+            why = f"no {qa.kind.value} of the kind asked for appears in the closest passages"
+            return self._abstain(qa, passages[:3], why, **base)
+        if cand.sent.names_ok < 1.0 and qa.kind != QuestionKind.QUOTE:
+            return self._abstain(qa, passages[:3], "the closest passages do not mention "
+                                 + ", ".join(n for n in self.required_names(qa) if not self._name_in_sent(n, cand.sent)),
+                                 **base)
+        if not cand.sent.years_ok:
+            return self._abstain(qa, passages[:3], f"the closest passages do not concern {', '.join(qa.years)}", **base)
+        if cand.score < ABSTAIN_BELOW:
+            return self._abstain(qa, passages[:3], "the evidence found is too weak", **base)
+        conflicts = self.conflicts(qa, cand, alts) if qa.kind == QuestionKind.FIGURE else []
+        ans = self.compose(qa, cand, conflicts, **base)
+        if self.llm is not None:
+            from .llm import synthesise
+
+            ans = synthesise(self.llm, ans, passages)
+        return ans
+
+    def required_names(self, qa: QuestionAnalysis) -> list[str]:
+        """Question names the evidence must mention: people, places, organisations (by
+        the label the corpus's NER gave them), not nationality adjectives."""
+        cached = getattr(qa, "_required", None)
+        if cached is not None:
+            return cached
+        aliases = self.local.aliases
+        out = []
+        for name in qa.names:
+            for part in re.split(r"[-–/]", name):
+                part = part.strip()
+                if part and aliases.label(part) in REQUIRED_LABELS:
+                    out.append(part)
+        qa._required = out  # type: ignore[attr-defined]
+        return out
+
+    def _name_in_sent(self, name: str, st: Sent) -> bool:
+        ps, pe = paragraph_of(st.doc, st.start)
+        t = st.doc.text[ps:pe] + "\n" + st.doc.title
+        return _name_present(name, _keys(t), fold(t))
+
+    def absent_names(self, qa: QuestionAnalysis) -> list[str]:
+        """Names in the question that no document contains, in any spelling."""
+        bm = self.local.bm25
+        if bm is None:
+            return []
+        out = []
+        for name in qa.names:
+            for w in re.findall(r"[^\W\d_]{3,}", name):
+                if w.lower() in STOPWORDS or not w[:1].isupper():
+                    continue
+                toks = tokenize(w)
+                if not toks:
+                    continue
+                variants = [t for v in self.local.aliases.variants(w) for t in tokenize(v)]
+                if bm.df(toks[0]) == 0 and not any(bm.df(v) for v in variants):
+                    out.append(w)
+        return list(dict.fromkeys(out))
+
+    # -- typed candidates -------------------------------------------------------------------------
+    def sentence_candidate(self, st: Sent) -> Candidate:
+        return Candidate(st.text, st, st.start, st.end, st.score)
+
+    def _mentions_in(self, st: Sent, kinds: set[str]) -> list[Mention]:
+        return [m for m in doc_mentions(st.doc) if m.kind in kinds and st.start <= m.start and m.end <= st.end]
+
+    def _frame_score(self, qa: QuestionAnalysis, m: Mention) -> float:
+        frame = {t for w in m.frame for t in tokenize(w)}
+        return self.coverage(qa.focus, frame) if qa.focus else 0.0
+
+    def _proximity(self, qa: QuestionAnalysis, st: Sent, m: Mention) -> float:
+        """1 when a question word sits right next to the mention, falling with distance."""
+        text = st.doc.text
+        best = 10_000
+        focus = set(qa.focus)
+        for wm in re.finditer(r"\w+", text[st.start: st.end]):
+            ws = st.start + wm.start()
+            if set(tokenize(wm.group(0))) & focus:
+                d = m.start - (ws + len(wm.group(0))) if ws < m.start else ws - m.end
+                best = min(best, max(0, d))
+        return 1.0 / (1.0 + best / 25.0)
+
+    def date_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for st in sents[:12]:
+            ms = self._mentions_in(st, {"DATE"})
+            for m in ms:
+                if any(fold(m.text) == fold(y) for y in qa.years) or fold(m.text) in fold(qa.text):
+                    continue  # restating the question's own date is not an answer
+                if qa.granularity == "year" and not re.search(r"\b\d{4}\b", m.text):
+                    continue
+                if qa.granularity in ("day", "month") and not re.search(
+                        r"january|february|march|april|may|june|july|august|september|october|november|december|"
+                        r"jan\.|feb\.|mar\.|apr\.|jun\.|jul\.|aug\.|sep\.|sept\.|oct\.|nov\.|dec\.",
+                        m.text.lower()):
+                    continue
+                fs = self._frame_score(qa, m)
+                score = st.score + 0.25 * fs + 0.1 * self._proximity(qa, st, m)
+                out.append(Candidate(m.text, st, m.start, m.end, score, key=m.value or fold(m.text), mention=m))
+            if not ms and st.index <= 3:
+                dl = self._dateline(st.doc)
+                if dl is not None:
+                    dst, m = dl
+                    # The dateline dates the events of the lead paragraph (news convention).
+                    out.append(Candidate(m.text, dst, m.start, m.end, st.score - 0.05, key=m.value, mention=m,
+                                         extra_cites=[(st.doc, st.start, st.end)],
+                                         note="the article's dateline"))
+        return out
+
+    def _dateline(self, doc: DocView) -> tuple[Sent, Mention] | None:
+        for idx, (s, e) in enumerate(doc.sentences[:4]):
+            for m in doc_mentions(doc):
+                if m.kind == "DATE" and s <= m.start < e and m.start - s < 5 and e - s < 80:
+                    return Sent(doc, s, e, idx, 0.0, 0), m
+        return None
+
+    def figure_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:
+        out: list[Candidate] = []
+        qnums = {fold_answer(n) for n in qa.numbers}
+        for st in sents[:12]:
+            for m in self._mentions_in(st, {"FIGURE"}):
+                if fold_answer(m.text) in qnums or (m.value and fold_answer(m.value) in qnums):
+                    continue  # never answer with a number that is only in the question
+                unit = fold(m.unit)
+                unit_stems = set(tokenize(unit)) if unit else set()
+                is_pct = unit in ("percent", "%", "percentage point", "percentage points")
+                us = 0.0
+                if qa.unit == "percent":
+                    us = 1.0 if is_pct else -0.6
+                elif qa.unit == "money":
+                    us = 1.0 if m.extra.get("currency") or unit in ("usd", "eur", "gbp", "rub") else -0.3
+                elif qa.unit:
+                    us = 1.0 if qa.unit in unit_stems or qa.unit in {t for w in m.frame for t in tokenize(w)} else 0.0
+                    if is_pct:
+                        us = -0.6
+                fs = self._frame_score(qa, m)
+                score = st.score + 0.3 * fs + 0.2 * us + 0.1 * self._proximity(qa, st, m)
+                out.append(Candidate(self._figure_span(st, m), st, *self._figure_offsets(st, m), score,
+                                     key=m.value or fold_answer(m.text), mention=m))
+        return out
+
+    def _figure_offsets(self, st: Sent, m: Mention) -> tuple[int, int]:
+        s, e = m.start, m.end
+        text = st.doc.text
+        q = m.qualifier
+        if q:
+            i = fold(text[max(st.start, s - len(q) - 2): s]).rfind(fold(q))
+            if i >= 0:
+                s = max(st.start, s - len(q) - 2) + i
+        if m.unit and fold(m.unit) not in fold(text[s:e]):
+            # Extend to the counted noun when it follows within a few words.
+            tail = text[e: min(st.end, e + 40)]
+            um = re.search(r"\b" + re.escape(fold(m.unit)[:5]), fold(tail))
+            if um and len(tail[: um.start()].split()) <= 3:
+                end_word = re.match(r"[\w\-]+", tail[um.start():])
+                e = e + um.start() + (end_word.end() if end_word else 0)
+        return s, e
+
+    def _figure_span(self, st: Sent, m: Mention) -> str:
+        s, e = self._figure_offsets(st, m)
+        return st.doc.text[s:e].strip(" ,;–—-")
+
+    def entity_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:
+        if qa.unit == "author":
+            return self._author_candidates(qa, sents)
+        if qa.unit == "role":
+            return self._role_candidates(qa, sents)
+        labels = qa.labels or ["PERSON", "ORG", "GPE"]
+        out: list[Candidate] = []
+        qkeys = _keys(" ".join(qa.names)) | _keys(qa.text)
+        for st in sents[:12]:
+            for m in self._mentions_in(st, set(labels)):
+                mk = _keys(m.text)
+                if mk and mk <= qkeys:
+                    continue  # the question's own names are not the answer
+                rank = labels.index(m.kind)
+                fs = self._frame_score(qa, m)
+                score = st.score + 0.2 * fs + 0.1 * self._proximity(qa, st, m) - 0.08 * rank
+                out.append(Candidate(m.text, st, m.start, m.end, score, key=fold(m.text), mention=m))
+        return out
+
+    def _author_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:
+        out = []
+        for st in sents[:5]:
+            a = st.doc.author
+            if a:
+                i = st.doc.text.find(a)
+                if i >= 0:
+                    s, e = st.doc.sentence_at(i)
+                    ast = Sent(st.doc, s, e, 0, st.prior, st.rank, st.score)
+                    out.append(Candidate(a, ast, i, i + len(a), st.score, key=fold(a)))
+        return out
+
+    def _role_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:
+        """A person's title: an apposition after the name ("X, state secretary of Y,") or
+        title words before it ("Foreign Minister X")."""
+        out = []
+        for st in sents[:12]:
+            for m in self._mentions_in(st, {"PERSON"}):
+                if not any(_name_present(n, _keys(m.text), fold(m.text)) or
+                           _keys(n) & _keys(m.text) for n in qa.names):
+                    continue
+                text = st.doc.text
+                after = re.match(r",\s+((?:an?\s+|the\s+)?[^,;.“”\"]{3,90}?),", text[m.end: st.end])
+                if after:
+                    s = m.end + after.start(1)
+                    out.append(Candidate(after.group(1), st, s, s + len(after.group(1)), st.score + 0.2))
+                before = re.search(r"((?:[A-Z][\w\-]+\s+){1,5})$", text[st.start: m.start])
+                if before:
+                    words = before.group(1).split()
+                    while words and words[0].lower() in STOPWORDS:
+                        words.pop(0)
+                    if words:
+                        span = " ".join(words)
+                        s = text.rfind(span, st.start, m.start)
+                        if s >= 0:
+                            out.append(Candidate(span, st, s, s + len(span), st.score + 0.1))
+        return out
+
+    def quote_candidates(self, qa: QuestionAnalysis, passages: Sequence[Passage], sents: Sequence[Sent],
+                         exclude: set[tuple[str, int, int]] | None = None) -> list[Candidate]:
+        from .quotes import match_quote, speakers_match
+
+        exclude = exclude or set()
+        docs: dict[str, DocView] = {}
+        for p in passages:
+            d = self.local.doc(p.doc_id)
+            if d is not None:
+                docs.setdefault(p.doc_id, d)
+        prior = {}
+        for p in passages:
+            prior.setdefault(p.doc_id, p.score / (passages[0].score or 1.0))
+        records = [(d, r) for d in docs.values() for r in doc_quotes(d)
+                   if not any(x[0] == d.doc_id and x[1] < r.end and x[2] > r.start for x in exclude)]
+        out: list[Candidate] = []
+        by_pos = {(s.doc.doc_id, s.start): s for s in sents}
+        if qa.kind == QuestionKind.SPEAKER and qa.quoted:
+            matched = match_quote(qa.quoted, [r for _, r in records])
+            for r, sc in matched[:5]:
+                d = docs[r.doc_id]
+                out.append(self._quote_candidate(qa, d, r, 0.4 + 0.6 * sc, by_pos, speaker=True))
+            if out:
+                return out
+        subject = qa.subject or ""
+        qnames = [n for n in qa.names]
+        for d, r in records:
+            if qa.kind == QuestionKind.QUOTE:
+                if subject and not (speakers_match(r.speaker, subject) or speakers_match(r.speaker_text, subject)
+                                    or any(speakers_match(r.speaker, n) for n in qnames)):
+                    continue
+                topic = qa.topic or qa.focus
+                cov = self.coverage(topic, _stems(r.quote)) if topic else 0.5
+                score = 0.45 + 0.4 * cov + 0.15 * prior.get(d.doc_id, 0.0)
+            else:
+                cov = self.coverage(qa.focus, _stems(r.quote) | _stems(r.speaker_text))
+                own = [n for n in qnames if speakers_match(r.speaker, n)]
+                score = 0.25 + 0.6 * cov + 0.15 * prior.get(d.doc_id, 0.0) - (0.2 if own else 0.0)
+            out.append(self._quote_candidate(qa, d, r, score * (0.7 + 0.3 * r.confidence), by_pos,
+                                             speaker=qa.kind == QuestionKind.SPEAKER))
+        return out
+
+    def _quote_candidate(self, qa: QuestionAnalysis, d: DocView, r: QuoteRecord, score: float,
+                         by_pos: dict[tuple[str, int], Sent], *, speaker: bool) -> Candidate:
+        s, e = d.sentence_at(r.start)
+        if qa.kind == QuestionKind.QUOTE:
+            # The sentence of the quote that best matches the topic.
+            best, best_cov = (s, e), -1.0
+            for ss, ee in d.sentences_in(r.start, r.end):
+                cov = self.coverage(qa.topic or qa.focus, _stems(d.text[ss:ee]))
+                if cov > best_cov:
+                    best, best_cov = (ss, ee), cov
+            s, e = best
+        st = by_pos.get((d.doc_id, s)) or Sent(d, s, e, 0, 0.0, 0)
+        st.score = max(st.score, score)
+        if not speaker:
+            return Candidate(d.text[s:e], st, s, e, score, key=f"{d.doc_id}:{r.start}", quote=r)
+        # The short answer is the speaker's name as written in a sentence we can cite.
+        name, ns, ne = self._speaker_mention(d, r)
+        extra = []
+        if not (s <= ns < e):
+            cs, ce = d.sentence_at(ns)
+            extra.append((d, cs, ce))
+        return Candidate(name, st, ns, ne, score, key=fold(r.speaker), quote=r, extra_cites=extra)
+
+    def _speaker_mention(self, d: DocView, r: QuoteRecord) -> tuple[str, int, int]:
+        """The fullest written form of the speaker nearest the quote (before it if possible)."""
+        text = d.text
+        if r.speaker_start >= 0 and fold(r.speaker_text) == fold(r.speaker):
+            return text[r.speaker_start: r.speaker_end], r.speaker_start, r.speaker_end
+        cands = []
+        for form in dict.fromkeys([r.speaker, r.speaker_text, r.speaker.split()[-1] if r.speaker else ""]):
+            if not form or fold(form) in {"he", "she", "they", "it", "we", "i"}:
+                continue
+            for m in re.finditer(re.escape(form), text):
+                dist = abs(m.start() - r.start)
+                cands.append((-len(form) // 8, dist, m.start(), m.end()))
+        if cands:
+            _, _, s, e = min(cands)
+            return text[s:e], s, e
+        if r.speaker_start >= 0:
+            return text[r.speaker_start: r.speaker_end], r.speaker_start, r.speaker_end
+        return r.speaker, r.start, r.start
+
+    # -- conflicts ---------------------------------------------------------------------------------
+    def conflicts(self, qa: QuestionAnalysis, best: Candidate, alts: Sequence[Candidate]) -> list[Candidate]:
+        """Other sources giving a different value for the same thing (same unit, close score)."""
+        out = [best]
+        seen_docs = {best.sent.doc.doc_id}
+        for c in alts:
+            if c.sent.doc.doc_id in seen_docs or c.key == best.key:
+                continue
+            if c.score < best.score - 0.08 or not c.sent.names_ok >= 1.0 or not c.sent.years_ok:
+                continue
+            if best.mention and c.mention and fold(best.mention.unit) and fold(c.mention.unit) \
+                    and set(tokenize(best.mention.unit)) != set(tokenize(c.mention.unit)):
+                continue
+            out.append(c)
+            seen_docs.add(c.sent.doc.doc_id)
+        return out if len(out) > 1 else []
+
+    # -- replies ----------------------------------------------------------------------------------
+    def _citation(self, n: int, doc: DocView, s: int, e: int, score: float,
+                  span: tuple[int, int] | None = None) -> Citation:
+        a_s, a_e = span if span and s <= span[0] and span[1] <= e else (-1, -1)
+        return Citation(n=n, doc_id=doc.doc_id, title=doc.title, publisher=doc.publisher, date=doc.date,
+                        quote=doc.text[s:e], start=s, end=e, score=round(score, 4), answer_start=a_s,
+                        answer_end=a_e)
+
+    def compose(self, qa: QuestionAnalysis, cand: Candidate, conflicts: Sequence[Candidate], **base: Any) -> Answer:
+        citations: list[Citation] = []
+
+        def cite(doc: DocView, s: int, e: int, score: float, span: tuple[int, int] | None = None) -> int:
+            for c in citations:
+                if c.doc_id == doc.doc_id and c.start == s:
+                    return c.n
+            citations.append(self._citation(len(citations) + 1, doc, s, e, score, span))
+            return len(citations)
+
+        st = cand.sent
+        confidence = max(0.0, min(1.0, cand.score))
+        if conflicts:
+            parts = []
+            conf_list = []
+            for c in conflicts:
+                n = cite(c.sent.doc, c.sent.start, c.sent.end, c.score, (c.start, c.end))
+                src = ", ".join(x for x in (c.sent.doc.publisher or c.sent.doc.title or c.sent.doc.doc_id,
+                                            _show_date(c.sent.doc.date)) if x)
+                parts.append(f"{c.value} ({src}) [{n}]")
+                conf_list.append(Conflict(value=c.value, citation=n, doc_id=c.sent.doc.doc_id,
+                                          publisher=c.sent.doc.publisher, date=c.sent.doc.date))
+            text = "Sources differ: " + "; ".join(parts) + "."
+            return Answer(text=text, answer=cand.value, citations=citations, abstained=False,
+                          confidence=round(confidence, 3), conflicts=conf_list, **base)
+        n = cite(st.doc, st.start, st.end, cand.score, (cand.start, cand.end))
+        extra_ns = [cite(d, s, e, cand.score, (cand.start, cand.end)) for d, s, e in cand.extra_cites]
+        markers = "".join(f"[{i}]" for i in [n, *extra_ns])
+        if qa.kind in (QuestionKind.QUOTE, QuestionKind.OTHER):
+            who = f"{cand.quote.speaker} said: " if cand.quote is not None and qa.kind == QuestionKind.QUOTE else ""
+            text = f"{who}“{cand.value}” {markers}"
+        elif qa.kind == QuestionKind.SPEAKER and cand.quote is not None:
+            text = f"{cand.value} {markers} — “{_clip(cand.quote.quote, 160)}”"
+        else:
+            text = f"{cand.value} {markers}"
+            if cand.mention is not None and cand.mention.extra.get("relative"):
+                text += _relative_note(cand.mention, st.doc)
+            if cand.note:
+                text += f" (from {cand.note})"
+            text += f" — “{_clip(st.text, 220)}”"
+        return Answer(text=text, answer=cand.value, citations=citations, abstained=False,
+                      confidence=round(confidence, 3), **base)
+
+    def _abstain(self, qa: QuestionAnalysis, passages: Sequence[Passage], why: str, **base: Any) -> Answer:
+        citations = []
+        lines = [f"The corpus does not say: {why}."]
+        if passages:
+            lines.append("Closest passages:")
+        for i, p in enumerate(passages, start=1):
+            doc = self.local.doc(p.doc_id)
+            if doc is None:
+                continue
+            citations.append(self._citation(i, doc, p.sentence_start, p.sentence_end, p.score))
+            lines.append(f"[{i}] “{_clip(p.sentence, 160)}” ({doc.publisher or doc.title or doc.doc_id})")
+        return Answer(text="\n".join(lines), answer="", abstained=True, citations=citations, confidence=0.0,
+                      passages=list(passages), **base)
+
+
+def _clip(s: str, n: int) -> str:
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+
+
+def _show_date(date: str) -> str:
+    if date.startswith("--"):
+        import calendar
+
+        try:
+            m, d = int(date[2:4]), int(date[5:7])
+            return f"{calendar.month_name[m]} {d}, year not stated"
+        except (ValueError, IndexError):
+            return date
+    return date
+
+
+def _relative_note(m: Mention, doc: DocView) -> str:
+    if m.value and not m.extra.get("as_written"):
+        return f" (i.e. {m.value}, counted from the article's date {doc.date})"
+    if doc.date:
+        return f" (as written; the article is dated {_show_date(doc.date)})"
+    return " (as written; the article gives no date to count from)"

@@ -265,9 +265,8 @@ class LocalIndex:
                 for d, (rec, payload) in payloads.items():
                     self.put_doc(rec, payload.get("text", ""), payload.get("annotations", {}), rows_by_doc.get(d, []))
             changed = len(stale) + len(gone)
-            if changed or self.bm25 is None:
-                if changed or not self.load():
-                    self.rebuild()
+            if (changed or self.bm25 is None) and (changed or not self.load()):
+                self.rebuild()
             self.set_meta("generation", gen)
             return changed
 

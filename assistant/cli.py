@@ -224,7 +224,7 @@ def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
         return s if len(s) <= w else s[: w - 1] + "…"
 
     ws = [min(w, max(len(r[i]) for r in rows)) for i, w in enumerate(widths)]
-    lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws)).rstrip() for r in rows]
+    lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws, strict=False)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in ws))
     return "\n".join(lines)
 

@@ -51,7 +51,7 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
         elif keep_stopwords or (w not in STOPWORDS and len(w) > 1):
             words.append(w)
     stem = _stemmer().stemWords
-    return [w if w[0].isdigit() else s for w, s in zip(words, stem(words))]
+    return [w if w[0].isdigit() else s for w, s in zip(words, stem(words), strict=False)]
 
 
 class BM25Index:

@@ -79,7 +79,7 @@ def parse_many(texts: list[str], nlp: Language | None = None, batch_size: int = 
     flat = [s for segs in plan for s in segs]
     parsed = iter(nlp.pipe(flat, batch_size=batch_size))
     out = []
-    for t, segs in zip(texts, plan):
+    for t, segs in zip(texts, plan, strict=False):
         docs = [next(parsed) for _ in segs]
         doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
         if doc.text != t:  # pragma: no cover

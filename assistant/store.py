@@ -222,7 +222,7 @@ class Store:
         offset, page = 0, 5000
         while True:
             res = self._call(self.docs.get, include=["metadatas"], limit=page, offset=offset)
-            for i, m in zip(res["ids"], res["metadatas"] or []):
+            for i, m in zip(res["ids"], res["metadatas"] or [], strict=False):
                 out[i] = DocRecord.from_meta(i, m or {})
             if len(res["ids"]) < page:
                 return out
@@ -234,7 +234,7 @@ class Store:
         ids = list(doc_ids)
         for i in range(0, len(ids), 200):
             res = self._call(self.docs.get, ids=ids[i: i + 200], include=["metadatas", "documents"])
-            for did, meta, payload in zip(res["ids"], res["metadatas"], res["documents"]):
+            for did, meta, payload in zip(res["ids"], res["metadatas"], res["documents"], strict=False):
                 out[did] = (DocRecord.from_meta(did, meta or {}), json.loads(payload or "{}"))
         return out
 
@@ -245,12 +245,12 @@ class Store:
             ids = list(doc_ids)
             for i in range(0, len(ids), 100):
                 res = self._call(self.chunks.get, where={"doc_id": {"$in": ids[i: i + 100]}}, include=["metadatas"])
-                rows.extend(zip(res["ids"], res["metadatas"]))
+                rows.extend(zip(res["ids"], res["metadatas"], strict=False))
             return rows
         offset, page = 0, 10000
         while True:
             res = self._call(self.chunks.get, include=["metadatas"], limit=page, offset=offset)
-            rows.extend(zip(res["ids"], res["metadatas"]))
+            rows.extend(zip(res["ids"], res["metadatas"], strict=False))
             if len(res["ids"]) < page:
                 return rows
             offset += page
@@ -304,7 +304,7 @@ class Store:
         )
         return [
             (cid, 1.0 - float(dist), meta or {})
-            for cid, dist, meta in zip(res["ids"][0], res["distances"][0], res["metadatas"][0])
+            for cid, dist, meta in zip(res["ids"][0], res["distances"][0], res["metadatas"][0], strict=False)
         ]
 
     # -- errors ------------------------------------------------------------------------

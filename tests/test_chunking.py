@@ -1,5 +1,6 @@
 """Chunking invariants: offsets map back exactly, budgets hold, sentences stay whole."""
 
+import itertools
 import random
 
 import pytest
@@ -56,7 +57,7 @@ def test_overlap_repeats_trailing_sentences() -> None:
     text = " ".join(f"Sentence number {i} talks about border crossings in detail." for i in range(60))
     chunks = chunk_text("d", text, budget=60, overlap=15)
     assert len(chunks) > 3
-    shared = [a.end > b.start for a, b in zip(chunks, chunks[1:])]
+    shared = [a.end > b.start for a, b in itertools.pairwise(chunks)]
     assert all(shared), "consecutive chunks should share an overlapping sentence"
 
 

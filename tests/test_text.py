@@ -56,7 +56,7 @@ def test_bm25_ranks_and_masks() -> None:
     idx = BM25Index.build(["a", "b", "c"], [tokenize("Poland border crossings rose"),
                                            tokenize("a cake recipe with sugar"), tokenize("border talks")])
     hits = idx.search(tokenize("crossings at the Polish border"), 3)
-    assert [idx.ids[r] for r, _ in hits][0] == "a"
+    assert next(idx.ids[r] for r, _ in hits) == "a"
     import numpy as np
 
     masked = idx.search(tokenize("border"), 3, mask=np.array([False, True, True]))
