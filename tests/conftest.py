@@ -1,0 +1,122 @@
+"""Shared fixtures: seed indexes (fake and real embedder), free ports, a real Chroma server.
+
+Indexes are session-scoped and built once into a temporary directory; tests that modify an
+index must copy it (``copy_index``) or build their own.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def hashing_embedder():
+    from assistant.embedding import HashingEmbedder
+
+    return HashingEmbedder()
+
+
+@pytest.fixture(scope="session")
+def minilm_embedder():
+    """The real all-MiniLM-L6-v2, loaded once per test session."""
+    from assistant.embedding import MiniLMEmbedder
+
+    return MiniLMEmbedder()
+
+
+def build_index(index_dir: Path, embedder, sources=(SEEDS,)) -> Path:
+    from assistant.api import Assistant
+
+    asst = Assistant.open(index_dir=index_dir, embedder=embedder, create=True)
+    try:
+        report = asst.ingest(list(sources))
+        assert report.ok, report.summary()
+    finally:
+        asst.close()
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_index_fake(tmp_path_factory, hashing_embedder) -> Path:
+    """seeds/ ingested with the hashing embedder (fast; dense ranking is crude but sensible)."""
+    return build_index(tmp_path_factory.mktemp("seed-fake") / "index", hashing_embedder)
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory, minilm_embedder) -> Path:
+    """seeds/ ingested with the real embedder, as `make run` builds it. Read-only: copy to modify."""
+    return build_index(tmp_path_factory.mktemp("seed-real") / "index", minilm_embedder)
+
+
+@pytest.fixture
+def copy_index(tmp_path):
+    def _copy(src: Path) -> Path:
+        dst = tmp_path / f"copy-{src.parent.name}"
+        shutil.copytree(src, dst)
+        return dst
+
+    return _copy
+
+
+def wait_for_port(port: int, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+def start_chroma(path: Path, port: int) -> subprocess.Popen:
+    chroma = Path(sys.executable).parent / "chroma"
+    proc = subprocess.Popen(
+        [str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, proc=proc)
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def chroma_server(tmp_path) -> Iterator[str]:
+    """A real `chroma run` on a free loopback port; yields its URL."""
+    port = free_port()
+    proc = start_chroma(tmp_path / "chroma-data", port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(proc)
