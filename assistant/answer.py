@@ -20,6 +20,7 @@ Pipeline per question (no model runs here; spaCy's work was done at ingest):
 from __future__ import annotations
 
 import html
+import math
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,7 @@ from .errors import InvalidQuestion
 from .folding import fold, fold_answer, name_key
 from .lexical import STOPWORDS, tokenize
 from .models import Answer, Citation, Conflict, Mention, Passage, QuestionKind, QuoteRecord
-from .question import QuestionAnalysis, analyse
+from .question import _NOUN_LABEL, QuestionAnalysis, analyse
 
 if TYPE_CHECKING:
     from .cache import DocView, LocalIndex
@@ -137,12 +138,29 @@ def _keys(text: str) -> set[str]:
 
 
 def _name_present(name: str, keys: set[str], folded: str) -> bool:
-    """Every content word of ``name`` appears (by transliteration key) in the text."""
+    """The name appears (by transliteration key) in the text: every content word of a
+    one-word or lower-case name; for a multi-word proper name its last word (the surname
+    or head), since given names are transliterated too freely to require ("Yuri"/"Juryj")."""
     words = [w for w in re.findall(r"[^\W\d_]{2,}", name) if w.lower() not in STOPWORDS]
     if not words:
         return True
-    return all(name_key(w) in keys or fold(w) in folded for w in words)
+    if len(words) > 1 and all(w[:1].isupper() for w in words) and not any(w.lower() in _NOUN_LABEL for w in words):
+        words = words[-1:]
+    return all(_word_present(w, keys, folded) for w in words)
 
+
+def _word_present(w: str, keys: set[str], folded: str) -> bool:
+    if name_key(w) in keys or fold(w) in folded:
+        return True
+    # Derived forms of a place name ("Africa"/"African", "Europe"/"European").
+    f = fold(w)
+    return len(f) >= 6 and f[:5] in folded and re.search(r"\b" + re.escape(f[:5]), folded) is not None
+
+
+#: Labels of entity mentions an entity answer may come from.
+ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP", "PRODUCT", "WORK_OF_ART", "LAW"})
+#: A run of capitalised words (a name NER may have missed).
+_PROPER = re.compile(r"\b[A-Z][\w\-]*[A-Za-z](?:\s+(?:of\s+|the\s+)?[A-Z][\w\-]*[A-Za-z])*")
 
 #: Entity labels a question's name must keep in the evidence (a nationality adjective need not).
 REQUIRED_LABELS = frozenset({"PERSON", "GPE", "ORG", "LOC", "FAC", "EVENT"})
@@ -281,11 +299,16 @@ class Answerer:
             return cached
         aliases = self.local.aliases
         out = []
+        desc = set(qa.descriptors)
         for name in qa.names:
             for part in re.split(r"[-–/]", name):
-                part = part.strip()
-                if part and aliases.label(part) in REQUIRED_LABELS:
-                    out.append(part)
+                words = [w for w in part.split() if w not in desc]
+                # The longest known form: "Besides Latvia" -> "Latvia" when only that is an entity.
+                for form in (words, words[1:], words[-1:]):
+                    f = " ".join(form).strip()
+                    if f and aliases.label(f) in REQUIRED_LABELS:
+                        out.append(f)
+                        break
         qa._required = out  # type: ignore[attr-defined]
         return out
 
@@ -300,16 +323,39 @@ class Answerer:
         if bm is None:
             return []
         out = []
+        desc = set(qa.descriptors)
+        first = (re.match(r"\W*([^\W\d_]+)", qa.text) or [None, ""])[1]
+
+        def absent(w: str) -> bool:
+            toks = tokenize(w)
+            if not toks:
+                return False
+            variants = [t for v in self.local.aliases.variants(w) for t in tokenize(v)]
+            if bm.df(toks[0]) or any(bm.df(v) for v in variants):
+                return False
+            # "African" when the corpus says "Africa": a derived form is not a new name.
+            return not (len(toks[0]) >= 6 and bm.prefix_df(toks[0][:5]))
+
         for name in qa.names:
-            for w in re.findall(r"[^\W\d_]{3,}", name):
-                if w.lower() in STOPWORDS or not w[:1].isupper():
+            for part in re.split(r"[-–/]", name):
+                words = [w for w in re.findall(r"[^\W\d_]{3,}", part)
+                         if w.lower() not in STOPWORDS and w[:1].isupper() and w not in desc]
+                if words and words[0] == first and part.lstrip().startswith(first) \
+                        and qa.text.lstrip().startswith(first) and not self.local.aliases.label(first):
+                    words = words[1:]  # a capitalised first word of the question is not a name
+                if not words:
                     continue
-                toks = tokenize(w)
-                if not toks:
+                if len(words) > 1 and not any(w.lower() in _NOUN_LABEL for w in words):
+                    # A full name is missing only if its surname is: given names vary too much.
+                    if absent(words[-1]):
+                        out.append(" ".join(words))
                     continue
-                variants = [t for v in self.local.aliases.variants(w) for t in tokenize(v)]
-                if bm.df(toks[0]) == 0 and not any(bm.df(v) for v in variants):
-                    out.append(w)
+                missing = [w for w in words if absent(w)]
+                if missing:
+                    out.append(" ".join(words) if len(words) > 1 else missing[0])
+                continue
+                if absent(words[0]):
+                    out.append(words[0])
         return list(dict.fromkeys(out))
 
     # -- typed candidates -------------------------------------------------------------------------
@@ -323,8 +369,10 @@ class Answerer:
         frame = {t for w in m.frame for t in tokenize(w)}
         return self.coverage(qa.focus, frame) if qa.focus else 0.0
 
-    def _proximity(self, qa: QuestionAnalysis, st: Sent, m: Mention) -> float:
+    def _proximity(self, qa: QuestionAnalysis, st: Sent, m: Mention | tuple[int, int]) -> float:
         """1 when a question word sits right next to the mention, falling with distance."""
+        if isinstance(m, tuple):
+            m = Mention(kind="", start=m[0], end=m[1], text="")
         text = st.doc.text
         best = 10_000
         focus = set(qa.focus)
@@ -421,18 +469,58 @@ class Answerer:
         if qa.unit == "role":
             return self._role_candidates(qa, sents)
         labels = qa.labels or ["PERSON", "ORG", "GPE"]
+        strict = qa.unit == "person" and labels[0] == "PERSON"  # "who ...?" wants a person
         out: list[Candidate] = []
         qkeys = _keys(" ".join(qa.names)) | _keys(qa.text)
+        noun = qa.unit if qa.unit and qa.unit not in ("person", "place", "kind") else ""
         for st in sents[:12]:
-            for m in self._mentions_in(st, set(labels)):
+            covered: list[tuple[int, int]] = []
+            for m in self._mentions_in(st, ENTITY_LABELS):
+                covered.append((m.start, m.end))
                 mk = _keys(m.text)
                 if mk and mk <= qkeys:
                     continue  # the question's own names are not the answer
-                rank = labels.index(m.kind)
-                fs = self._frame_score(qa, m)
-                score = st.score + 0.2 * fs + 0.1 * self._proximity(qa, st, m) - 0.08 * rank
-                out.append(Candidate(m.text, st, m.start, m.end, score, key=fold(m.text), mention=m))
+                if m.kind in labels:
+                    lab = -0.06 * labels.index(m.kind)
+                elif strict:
+                    continue
+                else:
+                    # NER often mislabels news names (an agency as a person); keep them, lower.
+                    lab = -0.15
+                out.append(self._entity_candidate(qa, st, m.text, m.start, m.end, lab, noun, m))
+            if strict:
+                continue
+            # Capitalised names NER missed ("obtained by POLITICO"), as a last resort.
+            for cm in _PROPER.finditer(st.text):
+                s0, e0 = st.start + cm.start(), st.start + cm.end()
+                if cm.start() == 0 or any(a < e0 and s0 < b for a, b in covered):
+                    continue
+                if _keys(cm.group(0)) <= qkeys or cm.group(0).lower() in STOPWORDS:
+                    continue
+                out.append(self._entity_candidate(qa, st, cm.group(0), s0, e0, -0.2, noun, None))
         return out
+
+    def _entity_candidate(self, qa: QuestionAnalysis, st: Sent, value: str, s: int, e: int, lab: float,
+                          noun: str, m: Mention | None) -> Candidate:
+        """Score an entity: its sentence, what it is bound to (frame), nearness to the
+        question's words, and whether the asked noun stands next to it ("rights group X",
+        "X nuclear plant": apposition, the commonest way news introduces a name)."""
+        fs = self._frame_score(qa, m) if m is not None else 0.0
+        prox = self._proximity(qa, st, (s, e))
+        near = 0.0
+        if noun:
+            text = st.doc.text
+            window = fold(text[max(st.start, s - 40): s] + " " + text[e: min(st.end, e + 40)])
+            if re.search(r"\b" + re.escape(noun[:5]), window):
+                near = 0.12
+        # A name that occurs everywhere in the corpus (its main subject) is rarely what a
+        # question asks for: weight by idf (Sparck Jones 1972), relative to the rarest word.
+        toks = tokenize(value)
+        n = max(len(self.local.bm25.ids), 2) if self.local.bm25 is not None else 2
+        top = math.log(1 + (n - 0.5) / 1.5)
+        rarity = min(1.0, max((self.retriever.idf(t) for t in toks), default=0.0) / top) if toks else 0.0
+        score = st.score + 0.3 * fs + 0.1 * prox + lab + near + 0.15 * rarity
+        return Candidate(value, st, s, e, score, key=fold(value), mention=m)
 
     def _author_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:
         out = []

@@ -76,6 +76,8 @@ class Assistant:
                 f"but the embedder given is {embedder.name}",
                 fix="open it with the same embedder, or rebuild it: `assistant ingest --rebuild`",
             )
+        if embedder is None and stored and stored.get("embedder") not in (None, _default_model_id()[0]):
+            embedder = _embedder_for(stored)
         local = LocalIndex(settings.cache_dir)
         local.sync(store)
         return cls(settings, store, local, embedder, llm)
@@ -145,6 +147,20 @@ class Assistant:
 
     def close(self) -> None:
         self.local.close()
+
+
+def _embedder_for(config: dict[str, Any]) -> Embedder:
+    """The embedder an index was built with, so queries use the same vector space."""
+    from .embedding import HashingEmbedder
+
+    name = config.get("embedder")
+    if name == HashingEmbedder.name:
+        return HashingEmbedder(int(config.get("dim") or 384))
+    from .errors import IndexConfigMismatch
+
+    raise IndexConfigMismatch(f"the index at {config.get('where', 'this location')} was built with the embedder "
+                              f"{name!r}, which this version cannot load",
+                              fix="rebuild it: `assistant ingest --rebuild`")
 
 
 def _default_model_id() -> tuple[str, int]:

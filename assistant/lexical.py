@@ -68,6 +68,10 @@ class BM25Index:
         i = self._vocab.get(token)
         return int(self._df[i]) if i is not None and i < len(self._df) else 0
 
+    def prefix_df(self, prefix: str) -> int:
+        """Number of vocabulary tokens starting with ``prefix`` (only used for rare misses)."""
+        return sum(1 for t in self._vocab if t.startswith(prefix))
+
     @classmethod
     def build(cls, ids: Sequence[str], token_lists: Sequence[list[str]]) -> BM25Index:
         import bm25s

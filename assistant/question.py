@@ -63,6 +63,8 @@ class QuestionAnalysis:
     unit: str = ""
     #: For date questions: "year" | "month" | "day" | "" (any).
     granularity: str = ""
+    #: Capitalised words that describe the answer ("which *North African* country"): not required in evidence.
+    descriptors: list[str] = field(default_factory=list)
     #: For quote questions: who is asked about, and the topic words.
     subject: str = ""
     topic: list[str] = field(default_factory=list)
@@ -104,6 +106,22 @@ def extract_names(text: str) -> list[str]:
     return out
 
 
+def _who_is_name(q: str) -> bool:
+    m = re.fullmatch(r"\s*[Ww]ho (?:is|was) ([A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*){0,3})\s*\??\s*",
+                     re.sub(r"^(?:and|so|but|also)[,\s]+", "", q.strip(), flags=re.I))
+    # "Who is the Interior Minister?" asks for a person; "Who is Jane Doe?" for her title.
+    return bool(m) and m.group(1).split()[-1].lower() not in _NOUN_LABEL
+
+
+def extract_descriptors(text: str) -> list[str]:
+    """Capitalised words inside a "which/what ... <noun>" phrase: they describe the answer
+    ("which South American country"), so the evidence need not contain them."""
+    out = []
+    for m in re.finditer(r"\b(?:[Ww]hich|[Ww]hat)\s+((?:[A-Z][\w\-]*\s+){1,3})(?=[a-z])", text):
+        out += m.group(1).split()
+    return out
+
+
 def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
     """The answer kind of the (last) question sentence, and details of the cue found."""
     s = q.strip().lower()
@@ -112,7 +130,9 @@ def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
     if re.search(r"\bwho (?:wrote|reported|authored|filed|penned) (?:the|this|that) (?:article|story|piece|report)\b", s):
         info["noun"] = "author"
         return QuestionKind.ENTITY, info
-    if re.search(r"\b(?:what|which) (?:is |was )?(?:\w+'s )?(?:position|role|job|post|title|office|rank)\b|'s (?:job|role|position|title|post)\b", s):
+    if re.search(r"\b(?:what|which) (?:is |was )?(?:\w+'s )?(?:position|role|job|post|title|office|rank)\b|'s (?:job|role|position|title|post)\b", s) \
+            or _who_is_name(q):
+        # "Who is Jane Doe?" asks for her title, not for a name.
         info["noun"] = "role"
         return QuestionKind.ENTITY, info
     if re.search(rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{SPEECH_VERBS})\b", s) \
@@ -188,6 +208,7 @@ def analyse(question: str) -> QuestionAnalysis:
     focus = [t for t in tokenize(question) if t not in cue_stems]
     qa = QuestionAnalysis(text=question, kind=kind, focus=focus, names=names, years=years,
                           numbers=numbers, quoted=quoted)
+    qa.descriptors = extract_descriptors(ask)
     if kind == QuestionKind.ENTITY:
         noun = info.get("noun", "")
         lab = _NOUN_LABEL.get(noun)

@@ -1,0 +1,265 @@
+"""Rendering of answers and documents (pure functions, no gradio) and upload name safety."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.errors import IngestError
+from assistant.models import Answer, Citation, Conflict
+from assistant.render import (
+    answer_from_dict,
+    answer_to_html,
+    answer_to_text,
+    citation_key,
+    conversation_to_markdown,
+    document_html,
+    example_questions,
+    ingest_results_html,
+    parse_citation_key,
+    question_html,
+    show_date,
+)
+from assistant.uploads import confined_path, safe_name, stage_uploads
+
+DOC = ("Officials met on Monday. The agency counted 1,234 arrivals in March, it said. "
+       "Critics disagreed.")
+SENT = "The agency counted 1,234 arrivals in March, it said."
+S0 = DOC.index(SENT)
+A0 = DOC.index("1,234 arrivals")
+
+
+@dataclass
+class FakeDoc:
+    doc_id: str
+    text: str
+    title: str = ""
+    publisher: str = ""
+    date: str = ""
+    author: str = ""
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+
+def cite(n: int = 1, **kw: Any) -> Citation:
+    base = dict(n=n, doc_id="a.txt", title="Arrivals rise", publisher="Daily Record", date="2025-04-02",
+                quote=SENT, start=S0, end=S0 + len(SENT), answer_start=A0, answer_end=A0 + len("1,234 arrivals"))
+    base.update(kw)
+    return Citation(**base)
+
+
+def answer(**kw: Any) -> Answer:
+    base = dict(text=f"1,234 arrivals [1] — “{SENT}”", answer="1,234 arrivals", kind="figure", abstained=False,
+                citations=[cite()], question="How many arrivals were counted in March?")
+    base.update(kw)
+    return Answer(**base)
+
+
+def visible_text(h: str) -> str:
+    """What a browser shows: tags dropped, entities decoded."""
+    import html
+
+    return html.unescape(re.sub(r"<[^>]+>", "", h.replace("<br>", "\n")))
+
+
+# -- text ------------------------------------------------------------------------------------------
+def test_answer_to_text_lists_answer_markers_and_citation_fields():
+    out = answer_to_text(answer(rewritten="How many arrivals were counted in March 2025?"))
+    assert "Answer: 1,234 arrivals" in out
+    assert "[1]" in out
+    assert "understood as: How many arrivals were counted in March 2025?" in out
+    line = next(ln for ln in out.splitlines() if ln.startswith("[1] "))
+    assert line == "[1] Arrivals rise · Daily Record · 2025-04-02 · a.txt"
+    assert f"“{SENT}”" in out
+
+
+def test_abstention_is_distinct_and_lists_closest_passages():
+    ans = answer(text="The corpus does not say: the corpus never mentions Atlantis.\nClosest passages:\n[1] …",
+                 answer="", abstained=True, citations=[cite(answer_start=-1, answer_end=-1)])
+    out = answer_to_text(ans)
+    assert out.splitlines()[0] == "The corpus does not say: the corpus never mentions Atlantis."
+    assert "Answer:" not in out and "Closest passages:" in out
+    h = answer_to_html(ans)
+    assert 'class="answer abstained"' in h and "abstain-head" in h
+    assert "The corpus does not say: the corpus never mentions Atlantis." in visible_text(h)
+    assert "do not answer the question" in h
+
+
+def test_text_shows_conflicts():
+    ans = answer(text="Sources differ: 1,234 (Daily Record) [1]; 1,300 (Other Post) [2].",
+                 citations=[cite(), cite(2, doc_id="b.txt", publisher="Other Post", date="2025-04-05")],
+                 conflicts=[Conflict("1,234", 1, "a.txt", "Daily Record", "2025-04-02"),
+                            Conflict("1,300", 2, "b.txt", "Other Post", "2025-04-05")])
+    out = answer_to_text(ans)
+    assert "1,234  (Daily Record, 2025-04-02) [1]" in out and "1,300  (Other Post, 2025-04-05) [2]" in out
+    h = answer_to_html(ans)
+    assert h.count('class="conflict"') == 2 and 'class="conflicts"' in h
+    vis = visible_text(h)
+    assert vis.index("1,234") < vis.index("1,300")  # side by side, in citation order
+
+
+# -- HTML ------------------------------------------------------------------------------------------
+def test_html_highlights_sentence_and_marks_answer_span_inside_it():
+    h = answer_to_html(answer(), doc_text=lambda d: DOC)
+    m = re.search(r'<mark class="sent">(.*?)</mark>(?!</mark>)', h)
+    assert m is not None
+    sent_html = re.search(r'<mark class="sent">((?:(?!</mark>).)*<mark class="ans">[^<]*</mark>[^<]*)</mark>', h)
+    assert sent_html is not None
+    assert visible_text(sent_html.group(1)) == SENT
+    assert re.search(r'<mark class="ans">1,234 arrivals</mark>', h)
+    # context around the sentence comes from the document
+    assert "Officials met on Monday." in visible_text(h) and "Critics disagreed." in visible_text(h)
+
+
+def test_html_marker_links_carry_a_parsable_citation_key():
+    h = answer_to_html(answer())
+    hrefs = re.findall(r'href="(#cite=[^"]+)"', h)
+    assert hrefs, h
+    assert parse_citation_key(hrefs[0]) == ("a.txt", S0, S0 + len(SENT), A0, A0 + len("1,234 arrivals"))
+    assert parse_citation_key(citation_key(cite())) == parse_citation_key(hrefs[0])
+    for bad in ("", "#cite=%5B", "null", "[1,2]", "<script>"):
+        assert parse_citation_key(bad) is None
+
+
+def test_html_has_no_blank_lines_so_markdown_never_sees_the_text():
+    ans = answer(text="line one\n\nline *two* [1]", citations=[cite(quote="a\n\nb")])
+    h = answer_to_html(ans)
+    assert "\n" not in h
+    assert "*two*" in h  # not turned into emphasis by us
+
+
+SCRIPT = '<script>window.__pwned = 1</script><img src=x onerror="window.__pwned=2">'
+
+
+def test_corpus_and_question_strings_are_escaped_everywhere():
+    evil_doc = f"Intro. {SCRIPT} The count was 7. End."
+    s = evil_doc.index(SCRIPT)
+    c = cite(doc_id="<b>x</b>.txt", title="<i>T</i>", publisher="P&<Q>", quote=evil_doc[s:s + len(SCRIPT)],
+             start=s, end=s + len(SCRIPT), answer_start=-1, answer_end=-1)
+    ans = answer(text=f"{SCRIPT} [1]", answer=SCRIPT, citations=[c], question=SCRIPT, rewritten=SCRIPT,
+                 notice="<u>n</u>")
+    for h in (answer_to_html(ans, doc_text=lambda d: evil_doc), question_html(SCRIPT),
+              document_html(FakeDoc("<b>x</b>.txt", evil_doc, title="<i>T</i>", publisher="P&<Q>"), s, s + 5),
+              ingest_results_html([{"file": SCRIPT, "status": "failed", "reason": SCRIPT}], SCRIPT)):
+        assert "<script" not in h and "<img" not in h and "<i>" not in h and "<b>" not in h and "<u>" not in h
+        assert "&lt;script&gt;" in h or "&lt;b&gt;" in h
+    # and the text is still all there for the reader
+    assert SCRIPT in visible_text(question_html(SCRIPT))
+
+
+def test_document_html_renders_script_as_text_with_anchor_on_sentence():
+    evil = f"First line.\n{SCRIPT}\nThe count was 7 on Friday. Last line."
+    s = evil.index("The count")
+    e = evil.index("Last") - 1
+    h = document_html(FakeDoc("d.txt", evil, title="T", publisher="P", date="--10-28"), s, e, s + 14, s + 15)
+    assert "<script" not in h and "&lt;script&gt;window.__pwned = 1&lt;/script&gt;" in h
+    assert h.count('id="cited-sentence"') == 1
+    tail = h[h.index('id="cited-sentence">') + len('id="cited-sentence">'):]
+    assert visible_text(tail).startswith(evil[s:e]) and "on Friday.</mark> Last line." in tail
+    assert '<mark class="ans">7</mark>' in h
+    assert visible_text(h).count("First line.") == 1 and "Last line." in visible_text(h)
+    assert "October 28 (year not stated)" in visible_text(h)
+    assert "id=" not in document_html(FakeDoc("d.txt", evil))  # no sentence: no anchor
+
+
+def test_out_of_range_offsets_degrade_to_plain_escaped_text():
+    h = document_html(FakeDoc("d.txt", "short <x>"), 50, 80)
+    assert "<mark" not in h and "short &lt;x&gt;" in h
+    h2 = answer_to_html(answer(citations=[cite(start=10_000, end=10_010)]), doc_text=lambda d: DOC)
+    assert SENT in visible_text(h2)
+
+
+def test_show_date_never_invents_a_year():
+    assert show_date("--10-28") == "October 28 (year not stated)"
+    assert show_date("2025-10") == "2025-10"
+    assert show_date("") == ""
+
+
+# -- markdown export ---------------------------------------------------------------------------------
+def test_conversation_markdown_has_questions_answers_and_citations():
+    a1 = answer()
+    a2 = answer(text="The corpus does not say: nothing matches.", answer="", abstained=True,
+                question="What about <b>Mars</b>?")
+    md = conversation_to_markdown([("How many arrivals were counted in March?", a1.to_dict()),
+                                   ("What about <b>Mars</b>?", a2)])
+    assert md.startswith("# Conversation\n")
+    assert "## 1. How many arrivals were counted in March?" in md
+    assert "**Answer:** 1,234 arrivals" in md
+    assert "1. Arrivals rise · Daily Record · 2025-04-02 · a.txt" in md
+    assert "> The agency counted 1,234 arrivals in March, it said." in md
+    assert "**The corpus does not say: nothing matches.**" in md
+    assert "<b>" not in md and "&lt;b&gt;Mars&lt;/b&gt;" in md
+
+
+def test_answer_round_trips_through_dict():
+    a = answer(conflicts=[Conflict("1", 1, "a.txt", "P", "2025")])
+    b = answer_from_dict(a.to_dict())
+    assert b == a
+
+
+# -- example questions ------------------------------------------------------------------------------
+def test_example_questions_come_from_annotations_and_merge_aliases():
+    text = "Officials said 1,234 irregular crossings were stopped in 2025. More text follows here."
+    num = text.index("1,234")
+    mention = ["FIGURE", num, num + 5, "1,234", "1234", "crossing", "", ["crossing", "stop", "2025"], {}]
+    quotes = [{"speaker": "Jan Novak", "speaker_label": "PERSON", "kind": "direct"},
+              {"speaker": "Jan Nowak", "speaker_label": "PERSON", "kind": "direct"},
+              {"speaker": "Jan Nowak", "speaker_label": "PERSON", "kind": "indirect"},
+              {"speaker": "the ministry", "speaker_label": "ORG", "kind": "direct"}]
+    docs = [FakeDoc("a", text, annotations={"mentions": [mention], "quotes": quotes})]
+    qs = example_questions(docs, n=4, aliases=[["Jan Novak", "Jan Nowak"]])
+    assert qs == ["What did Jan Nowak say?", "How many irregular crossings were there in 2025?"]
+    assert len(example_questions(docs, n=4)) == 3  # without alias groups both spellings appear
+    assert example_questions([FakeDoc("b", "no annotations")]) == []
+
+
+# -- uploads ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, expected", [
+    ("../evil.txt", "evil.txt"),
+    ("../../etc/cron.d/x.md", "x.md"),
+    ("/etc/passwd.txt", "passwd.txt"),
+    ("..\\..\\windows\\evil.html", "evil.html"),
+    ("a/../../b.jsonl", "b.jsonl"),
+    (".hidden.txt", "hidden.txt"),
+    ("bad\x00na\nme.TXT", "bad_na_me.txt"),
+    ("report: <final>.md", "report_ _final_.md"),
+])
+def test_safe_name_strips_paths_and_control_characters(name, expected):
+    assert safe_name(name) == expected
+
+
+@pytest.mark.parametrize("name", ["..", "../", "/", "evil.exe", "noext", "../.txt/", "x.txt/.."])
+def test_safe_name_rejects_unusable_names(name):
+    with pytest.raises(IngestError):
+        safe_name(name)
+
+
+def test_stage_uploads_confines_names_limits_size_and_count(tmp_path: Path):
+    up = tmp_path / "uploads"
+    src = tmp_path / "incoming"
+    src.mkdir()
+    good = src / "g.txt"
+    good.write_text("An article.\n")
+    big = src / "big.txt"
+    big.write_bytes(b"x" * 2048)
+    empty = src / "empty.txt"
+    empty.write_bytes(b"")
+    staged = stage_uploads([("../evil.txt", good), (str(tmp_path / "abs.txt"), good), ("big.txt", big),
+                            ("empty.txt", empty), ("bad.exe", good)], up, max_bytes=1024)
+    assert [p.name for p in staged.paths] == ["evil.txt", "abs.txt"]
+    assert all(p.parent == up.resolve() for p in staged.paths)
+    assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "abs.txt").exists()
+    reasons = dict(staged.rejected)
+    assert "limited to" in reasons["big.txt"] and "empty" in reasons["empty.txt"]
+    assert "not a supported file type" in reasons["bad.exe"]
+    # a different file under a taken name gets a new name; the same bytes reuse it
+    other = src / "o.txt"
+    other.write_text("Another article.\n")
+    again = stage_uploads([("evil.txt", other), ("evil.txt", good)], up)
+    assert [p.name for p in again.paths] == ["evil-2.txt", "evil.txt"]
+    with pytest.raises(IngestError, match="limit is 2"):
+        stage_uploads([("a.txt", good)] * 3, up, max_files=2)
+    assert confined_path(up, "../../x.txt") == up.resolve() / "x.txt"
