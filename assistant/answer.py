@@ -84,6 +84,24 @@ class Candidate:
     note: str = ""
 
 
+# -- derived forms ---------------------------------------------------------------------------------
+#: Stems a stemmer leaves apart but a reader treats as one word: irregular derivations and
+#: the commonest news synonyms (a tiny hand-made thesaurus of general English, not of any corpus).
+_RELATED_GROUPS = [
+    "die death dead deadli fatal", "begin began begun start", "speech spoke speak spoken said say",
+    "stop thwart prevent block halt", "rise rose risen increas grow grew surg jump",
+    "fall fell drop declin decreas", "arrest detain", "negoti talk", "injur wound hurt",
+    "elect vote", "meet met meeting", "leav left", "buy bought", "sell sold", "win won", "lose lost",
+    "build built", "hold held", "send sent", "seiz captur", "migrant migrat", "kill killed",
+]
+_RELATED = {w: g.split()[0] for g in _RELATED_GROUPS for w in g.split()}
+
+
+def related(stem: str) -> str:
+    """A canonical stem for a word and its irregular or synonymous forms."""
+    return _RELATED.get(stem, stem)
+
+
 # -- question hygiene ------------------------------------------------------------------------------
 _TAG = re.compile(r"<[^>]{0,200}>")
 
@@ -157,6 +175,9 @@ def _word_present(w: str, keys: set[str], folded: str) -> bool:
     return len(f) >= 6 and f[:5] in folded and re.search(r"\b" + re.escape(f[:5]), folded) is not None
 
 
+#: Units that answer "how long / how far": lengths and durations.
+_LENGTH_UNITS = frozenset(tokenize("km kilometre kilometer kilometres kilometers mile miles metre meter metres meters "
+                                   "feet foot yard yards year years month months week weeks day days hour hours"))
 #: Labels of entity mentions an entity answer may come from.
 ENTITY_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "EVENT", "NORP", "PRODUCT", "WORK_OF_ART", "LAW"})
 #: A run of capitalised words (a name NER may have missed).
@@ -183,12 +204,14 @@ class Answerer:
         return w if w > 0 else 8.0
 
     def coverage(self, want: Sequence[str], have: set[str]) -> float:
-        """idf-weighted share of ``want`` found in ``have`` (the BM25 idf; Robertson 2004)."""
+        """idf-weighted share of ``want`` found in ``have`` (the BM25 idf; Robertson 2004),
+        counting derived forms of the same word as found ("died" ~ "deaths")."""
         want = list(dict.fromkeys(want))
         total = sum(self._weight(t) for t in want)
         if total <= 0:
             return 0.0
-        return sum(self._weight(t) for t in want if t in have) / total
+        have_c = {related(t) for t in have}
+        return sum(self._weight(t) for t in want if t in have or related(t) in have_c) / total
 
     # -- evidence -------------------------------------------------------------------------------
     def candidate_sentences(self, qa: QuestionAnalysis, passages: Sequence[Passage]) -> list[Sent]:
@@ -269,6 +292,12 @@ class Answerer:
         else:
             cands = [self.sentence_candidate(s) for s in sents[:3]]
         cands.sort(key=lambda c: -c.score)
+        if qa.kind != QuestionKind.QUOTE:
+            # The best candidate whose evidence keeps the question's names and years; a
+            # stronger one that drops them is about something else.
+            valid = [c for c in cands if c.sent.names_ok >= 1.0 and c.sent.years_ok]
+            if valid:
+                cands = valid + [c for c in cands if c not in valid]
         if cands:
             cand = cands[0]
             alts = cands[1:]
@@ -366,8 +395,18 @@ class Answerer:
         return [m for m in doc_mentions(st.doc) if m.kind in kinds and st.start <= m.start and m.end <= st.end]
 
     def _frame_score(self, qa: QuestionAnalysis, m: Mention) -> float:
+        """How well what the mention is bound to matches the question: recall of the
+        question's words in the frame, minus a penalty when the mention's own head words
+        (the first frame entries: its noun and verb) are content words the question lacks
+        ("63 others *injured*" for a question about people killed)."""
         frame = {t for w in m.frame for t in tokenize(w)}
-        return self.coverage(qa.focus, frame) if qa.focus else 0.0
+        if not qa.focus:
+            return 0.0
+        cov = self.coverage(qa.focus, frame)
+        want = {related(t) for t in qa.focus}
+        heads = [t for w in m.frame[:2] for t in tokenize(w) if not t.isdigit()]
+        miss = sum(1 for t in heads if related(t) not in want and self.retriever.idf(t) > 1.0)
+        return cov - 0.25 * min(miss, 2)
 
     def _proximity(self, qa: QuestionAnalysis, st: Sent, m: Mention | tuple[int, int]) -> float:
         """1 when a question word sits right next to the mention, falling with distance."""
@@ -426,21 +465,46 @@ class Answerer:
                     continue  # never answer with a number that is only in the question
                 unit = fold(m.unit)
                 unit_stems = set(tokenize(unit)) if unit else set()
-                is_pct = unit in ("percent", "%", "percentage point", "percentage points")
+                is_pct = unit in ("percent", "%", "percentage point", "percentage points") or "%" in m.text
+                is_money = bool(m.extra.get("currency")) or unit in ("usd", "eur", "gbp", "rub", "dollar", "euro")
                 us = 0.0
+                # A share, a sum of money or a length is a different quantity from a count:
+                # never answer one with the other.
                 if qa.unit == "percent":
-                    us = 1.0 if is_pct else -0.6
+                    if not is_pct:
+                        continue
+                    us = 1.0
                 elif qa.unit == "money":
-                    us = 1.0 if m.extra.get("currency") or unit in ("usd", "eur", "gbp", "rub") else -0.3
+                    if not is_money:
+                        continue
+                    us = 1.0
+                elif qa.unit == "length":
+                    if not (unit_stems & _LENGTH_UNITS or set(tokenize(m.text)) & _LENGTH_UNITS):
+                        continue
+                    us = 1.0
                 elif qa.unit:
                     us = 1.0 if qa.unit in unit_stems or qa.unit in {t for w in m.frame for t in tokenize(w)} else 0.0
                     if is_pct:
                         us = -0.6
+                if not self._places_near(qa, st):
+                    continue
                 fs = self._frame_score(qa, m)
-                score = st.score + 0.3 * fs + 0.2 * us + 0.1 * self._proximity(qa, st, m)
+                vague = 0.0 if re.search(r"\d", m.text) else -0.1  # "hundreds of": not a figure to cite
+                score = st.score + 0.3 * fs + 0.2 * us + 0.1 * self._proximity(qa, st, m) + vague
                 out.append(Candidate(self._figure_span(st, m), st, *self._figure_offsets(st, m), score,
                                      key=m.value or fold_answer(m.text), mention=m))
         return out
+
+    def _places_near(self, qa: QuestionAnalysis, st: Sent) -> bool:
+        """A figure about a place must be stated with that place: in its sentence or the
+        one before (news often names the place once, then gives figures)."""
+        places = [n for n in self.required_names(qa) if self.local.aliases.label(n) in ("GPE", "LOC")]
+        if not places:
+            return True
+        s = st.doc.sentences[st.index - 1][0] if st.index > 0 else st.start
+        text = st.doc.text[s: st.end]
+        keys, folded = _keys(text), fold(text)
+        return all(_name_present(n, keys, folded) for n in places)
 
     def _figure_offsets(self, st: Sent, m: Mention) -> tuple[int, int]:
         s, e = m.start, m.end

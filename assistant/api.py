@@ -122,8 +122,9 @@ class Assistant:
     # -- ingest ------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: ProgressFn | None = None,
                on_wait: Callable[[str], None] | None = None, wait: bool = True) -> IngestReport:
+        embedder = _Deferred(self._lazy_embedder, *_default_model_id()) if self._embedder is None else self.embedder
         with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
-            report = Ingestor(self.store, self.local, self.embedder, self.settings).run(
+            report = Ingestor(self.store, self.local, embedder, self.settings).run(
                 paths, prune=prune, progress=progress)
         return report
 
@@ -147,6 +148,20 @@ class Assistant:
 
     def close(self) -> None:
         self.local.close()
+
+
+class _Deferred:
+    """The default embedder's name and size, loading the model only when a document needs
+    vectors: an ingest with nothing new then skips the model load (most of its time)."""
+
+    def __init__(self, load: Callable[[], Embedder], name: str, dim: int) -> None:
+        self._load, self.name, self.dim = load, name, dim
+
+    def embed_documents(self, texts: list[str]) -> Any:
+        return self._load().embed_documents(texts)
+
+    def embed_query(self, text: str) -> Any:
+        return self._load().embed_query(text)
 
 
 def _embedder_for(config: dict[str, Any]) -> Embedder:

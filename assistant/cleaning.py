@@ -59,7 +59,9 @@ _CHROME = [
     r"(?:primary|secondary|accent|background|text|link)\s+colou?r|(?:layout|dark|light|night|reading|boxed|wide|full\s*width)\s+mode",
     r"(?:font|text)\s+size|(?:switch|toggle)\s+(?:theme|mode|colou?rs?)|(?:increase|decrease|reset)\s+font(?:\s+size)?",
     r"(?:error\s*:?\s*)?content\s+is\s+protected\b.{0,20}|right[\s-]+click\s+(?:is\s+)?disabled.{0,40}",
-    r"(?:©|\(c\)).{0,100}|copyright\s*(?:©|\(c\))?\s*\d{4}\b.{0,80}|.{0,80}\ball\s+rights\s+reserved\.?",
+    # "(c)" alone also opens clause (c) of a quoted law, so it needs a year or "copyright" after it.
+    r"©.{0,100}|\(c\)\s*(?:\d{4}|copyright)\b.{0,100}|copyright\s*(?:©|\(c\))?\s*\d{4}\b.{0,80}"
+    r"|.{0,80}\ball\s+rights\s+reserved\.?",
     # Newsletter and social-follow promos.
     r"(?:sign\s+up|subscribe|register)\s+(?:for|to)\s+.{0,60}?\b(?:newsletters?|podcasts?|channel|alerts|updates|briefing|digest|e-?mails?)\b.{0,80}",
     r"(?:sign\s+up|subscribe)\s+(?:now|today|here)\b.{0,40}",

@@ -104,8 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     _llm_args(p)
 
     p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
-    p.add_argument("--sizes", default="1000,10000,100000", help="corpus sizes in chunks")
+    p.add_argument("--sizes", default=None, help="corpus sizes in chunks (default 1000,10000,100000; --quick: 300)")
     p.add_argument("--quick", action="store_true", help="small sizes, few repeats (under 3 minutes)")
+    p.add_argument("--compare-precision", action="store_true",
+                   help="also time fp32 / bf16 / int8 embedding on the same chunks (speed, cosine to fp32)")
     p.add_argument("--json", dest="json_out", help="write the figures here")
     p.add_argument("--corpus", action="append", help="extra corpus to draw sentences from")
     p.add_argument("--precision", default=None, help="embedding precision: auto, fp32, bf16, int8")
@@ -179,6 +181,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     else:
         for r in report.failures:
             print(f"failed: {r.source}: {r.reason}", file=sys.stderr)
+        for r in report.results:
+            if r.reason and r not in report.failures:
+                print(f"note: {r.doc_id or r.source}: {r.reason}", file=sys.stderr)
         print(report.summary())
     if args.show_cleaning:
         from .cleaning import format_cleaning_report

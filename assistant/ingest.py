@@ -85,6 +85,7 @@ class _Work:
     chunks: list[Chunk]
     annotations: dict[str, Any]
     status: str
+    note: str = ""
 
 
 ProgressFn = Callable[[str, FileResult | None], None]
@@ -151,6 +152,11 @@ class Ingestor:
         from .nlp import parse
 
         tok = get_tokenizer()
+        # Same cleaned content and metadata under another doc_id: indexed (ids are file names)
+        # but reported, since its passages would be cited twice.
+        owners: dict[str, str] = {}
+        for did in sorted(existing):
+            owners.setdefault(existing[did].content_hash, did)
         try:
             for item in sources:
                 if stop.is_set():
@@ -180,7 +186,9 @@ class Ingestor:
                                         overlap=self.settings.chunk_overlap_tokens, sentences=sents, tokenizer=tok)
                     spacy_doc = parse(nlp_slice(doc.text))
                     ann = annotate(doc.doc_id, doc.text, doc.date, spacy_doc, sents)
-                    out.put(_Work(doc, chunks, ann, "updated" if old else "added"))
+                    twin = owners.setdefault(doc.content_hash, doc.doc_id)
+                    note = f"same content as {twin}" if twin != doc.doc_id else ""
+                    out.put(_Work(doc, chunks, ann, "updated" if old else "added", note))
                 except AssistantError as exc:
                     out.put(FileResult(raw.source, raw.doc_id, "failed", str(exc)))
                 except Exception as exc:  # one bad document must not stop the batch
@@ -203,7 +211,7 @@ class Ingestor:
                 "n_chunks": len(w.chunks), "ingested_at": time.time(),
             })
             self.local.put_doc(rec, w.doc.text, w.annotations, [(c.chunk_id, c.index, c.start, c.end) for c in w.chunks])
-            res = FileResult(w.doc.source, w.doc.doc_id, w.status, chunks=len(w.chunks))
+            res = FileResult(w.doc.source, w.doc.doc_id, w.status, w.note, chunks=len(w.chunks))
             report.results.append(res)
             if progress:
                 progress("doc", res)
@@ -254,8 +262,8 @@ class Ingestor:
             for doc_id, rec in existing.items():
                 if doc_id in seen:
                     continue
-                src = rec.source.rsplit(":", 1)[0] if rec.source.count(":") else rec.source
-                if not src or not Path(src).exists() or _same_file_source(rec.source, report):
+                src = rec.source  # the file path, also for JSONL documents (loaders.py)
+                if not src or not Path(src).exists() or _same_file_source(src, report):
                     self.store.delete_document(doc_id)
                     self.local.delete_doc(doc_id)
                     report.results.append(FileResult(rec.source, doc_id, "removed"))
@@ -271,7 +279,4 @@ class Ingestor:
 
 def _same_file_source(source: str, report: IngestReport) -> bool:
     """A JSONL line's document whose file was re-read in this run but no longer holds it."""
-    if ":" not in source:
-        return False
-    path = source.rsplit(":", 1)[0]
-    return any(r.source.rsplit(":", 1)[0] == path for r in report.results if r.status != "failed")
+    return any(r.source == source for r in report.results if r.status != "failed")

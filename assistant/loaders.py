@@ -412,6 +412,12 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _abs(path: Path) -> str:
+    """Absolute path (symlinks kept) for ``RawDocument.source``: ``prune`` checks whether the
+    file still exists, which must not depend on the directory a later ingest runs from."""
+    return os.path.abspath(path)
+
+
 def _read(path: Path, label: str) -> bytes | LoadFailure:
     """Raw bytes of ``path`` or a failure saying why it cannot be read."""
     try:
@@ -495,7 +501,7 @@ def _load_file(path: Path, rel: str, fmt: str, batch: _Batch) -> Iterator[RawDoc
     yield RawDocument(
         doc_id=batch.file_id(path, rel),
         text=text,
-        source=label,
+        source=_abs(path),
         fmt=fmt,
         title=info.get("title", ""),
         date=info.get("date", ""),
@@ -554,7 +560,7 @@ def _load_jsonl(path: Path, data: bytes, batch: _Batch) -> Iterator[RawDocument 
         yield RawDocument(
             doc_id=doc_id,
             text=body,
-            source=label,
+            source=_abs(path),
             fmt="jsonl",
             title=strip_inline_html(_str_field(obj, "title")),
             date=parse_date(date_raw) if date_raw else "",

@@ -382,21 +382,31 @@ def resolve_relative(expr: str, ref: str, future: bool | None = None) -> str:
     return ""
 
 
-def _closest_year(mo: int, d: int | None, ref: str) -> int | None:
-    """Year that puts month/day closest to the reference date (news convention)."""
+def _closest_year(mo: int, d: int | None, ref: str, future: bool | None = None) -> int | None:
+    """Year that puts month/day closest to the reference date (news convention).
+
+    With a known tense the date is taken on the matching side of the reference:
+    ``future=True`` the first such day on or after it, ``False`` the last one on or
+    before it ("was held in May" in a November article is the May just gone).
+    """
     y, rm, rd = _ref_parts(ref)
     if y is None:
         return None
     if rm is None:
         return y
+    ref_day = _dt.date(y, rm, rd or 15)
     best, best_gap = y, None
     for cand in (y - 1, y, y + 1):
         day = d or 15
         if not _valid(cand, mo, day):
             continue
-        gap = abs((_dt.date(cand, mo, day) - _dt.date(y, rm, rd or 15)).days)
-        if best_gap is None or gap < best_gap:
-            best, best_gap = cand, gap
+        diff = (_dt.date(cand, mo, day) - ref_day).days
+        if d is None and (rd is None or mo == rm):
+            diff = 0 if cand == y and mo == rm else diff  # the reference month itself
+        if (future is True and diff < 0) or (future is False and diff > 0):
+            continue
+        if best_gap is None or abs(diff) < best_gap:
+            best, best_gap = cand, abs(diff)
     return best
 
 
@@ -428,7 +438,8 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
     if m and m.end() < len(s):
         inner, inner_extra = normalize_date(s[m.end():], ref, future)
         if inner or inner_extra:
-            inner_extra["part"] = _PARTS[m.group(1)]
+            if m.group(1) not in ("earlier", "later"):  # "earlier this year": before now, not early in it
+                inner_extra["part"] = _PARTS[m.group(1)]
             return inner, inner_extra
     m = re.fullmatch(r"(?:(first|second|third|fourth|final|last) quarter|q([1-4]))(?: of)?(?: " + _Y + r"| (this|last|next) year)?", s)
     if m:
@@ -475,7 +486,7 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
                 return _relative(_iso(int(yr), mo, d), ref, extra)
             extra.update(relative=True, as_written=True)
             return _iso(None, mo, d), extra
-        yv2 = _closest_year(mo, d, ref)
+        yv2 = _closest_year(mo, d, ref, future)
         if yv2 is not None and _valid(yv2, mo, d):
             extra.update(resolved=_iso(yv2, mo, d), resolved_from=ref)
         return _iso(None, mo, d), extra
@@ -490,7 +501,7 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
             return _relative(_iso(int(yr), mo), ref, extra)
         extra.update(relative=True, as_written=True)
         return _iso(None, mo), extra
-    m = re.fullmatch(r"(last|next|this) " + _M, s)
+    m = re.fullmatch(r"(last|next|this|coming) " + _M, s)
     if m:
         y, rm, _ = _ref_parts(ref)
         mo = _MONTHS[m.group(2)]
@@ -498,7 +509,7 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
             return _relative("", ref, extra)
         if m.group(1) == "last":
             yv = y if mo < rm else y - 1
-        elif m.group(1) == "next":
+        elif m.group(1) in ("next", "coming"):
             yv = y if mo > rm else y + 1
         else:
             yv = y
@@ -508,7 +519,7 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
         mo = _MONTHS[m.group(1)]
         y, rm, _ = _ref_parts(ref)
         if y is not None:
-            extra.update(resolved=_iso(_closest_year(mo, None, ref), mo), resolved_from=ref)
+            extra.update(resolved=_iso(_closest_year(mo, None, ref, future), mo), resolved_from=ref)
         return _iso(None, mo), extra
     m = re.fullmatch(_Y, s)
     if m:
@@ -642,6 +653,7 @@ _DATE_CORE = "|".join([
     r"\b(?i:yesterday|today|tonight|tomorrow)\b",
     rf"\b{_FCNT}\s(?i:days?|weeks?|months?|years?|decades?)\s(?i:ago)\b",
     rf"(?:(?i:last|next|this|coming)\s)?{_FWD}(?:\s(?i:morning|afternoon|evening|night))?",
+    rf"(?i:last|next|this|coming)\s{_FMON}",
     _FMON,
     _FYEAR,
     _FFARYEAR,
@@ -658,6 +670,8 @@ _DATE_QUALIFIER = re.compile(
 _MONTH_CONTEXT = re.compile(r"(?i)\b(?:in|since|by|until|till|before|after|on|from|during|through|of|"
                             r"early|late|mid|last|next|this|and|or|between|to|throughout|until|"
                             r"starting|beginning|end|start|month|,)\s*$")
+_TEMPORAL_BEFORE = re.compile(r"(?i)\b(?:in|since|by|until|till|before|after|on|from|during|through|of|"
+                              r"early|late|mid|last|next|this|between)\s+$")
 _TENSE_FUTURE = frozenset({"will", "shall", "'ll", "wo"})
 
 
@@ -683,7 +697,7 @@ _MEASURES = {
     "oz": "oz", "litre": "l", "liter": "l", "l": "l", "gallon": "gallon", "barrel": "barrel",
     "hectare": "ha", "ha": "ha", "acre": "acre", "sq": "sq", "degree": "degree", "°c": "°C", "°f": "°F",
     "mph": "mph", "km/h": "km/h", "kph": "km/h", "mw": "MW", "gw": "GW", "kw": "kW", "kwh": "kWh",
-    "twh": "TWh", "gwh": "GWh", "mwh": "MWh", "bcm": "bcm", "mb": "MB", "gb": "GB", "tb": "TB",
+    "min": "minute", "mins": "minute", "twh": "TWh", "gwh": "GWh", "mwh": "MWh", "bcm": "bcm", "mb": "MB", "gb": "GB", "tb": "TB",
 }
 _PERCENT_WORDS = ("percent", "per cent", "pct", "%", "percentage point", "percentage points")
 _QUALIFIERS = (
@@ -731,6 +745,31 @@ def _content(lem: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
+#: First words of every alternative of the date grammar (``_DATE_RE``), lower case, no final dot.
+_DATE_START_WORDS = frozenset(
+    [*_MONTHS, *_WEEKDAYS, *_SEASONS, *_QUARTER_WORDS, *_COUNT_WORDS, "the", "early", "earlier", "mid",
+     "middle", "late", "later", "this", "last", "next", "coming", "previous", "past", "yesterday",
+     "today", "tonight", "tomorrow", "q1", "q2", "q3", "q4", "few", "couple"])
+
+
+#: Telephone numbers: North American "(202) 555-0187" / "202-555-0187", international "+44 20 7946
+#: 0958", and a seven-digit local "555-0143" (checked against its context by ``_Ctx``).
+_PHONE_RE = re.compile(
+    r"(?<![\w.,/$€£-])(?:"
+    r"(?:\+\d{1,3}[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[.-]\d{4}"
+    r"|\+\d{1,3}(?:[\s.-]?\(?\d{1,4}\)?){2,5}"
+    r"|(?P<local>\d{3}-\d{4})"
+    r")(?![\w-]|[.,]\d)")
+_PHONE_CUE = re.compile(r"(?i)\b(?:call|calling|dial|phone|telephone|tel|fax|hotline|helpline|text|sms|contact|number|line)\b")
+_INNER_START = re.compile(r"(?<=[^\w'‘’])(?=[\w'‘’])|(?<=[a-z])(?=[A-Z])")
+
+
+def _may_start_date(low: str) -> bool:
+    """Can a token with this lower-case text begin a date expression?"""
+    return bool(low) and (low[0].isdigit() or low[0] in "'‘’" or low.rstrip(".") in _DATE_START_WORDS
+                          or low.startswith(("mid", "early", "late")))
+
+
 class _Ctx:
     """Per-document state shared by the extraction passes."""
 
@@ -756,6 +795,24 @@ class _Ctx:
                 self.sent_of[i] = k
         self.date_tok: dict[int, Mention] = {}
         self.fig_tok: dict[int, int] = {}  # token -> figure number
+        # Tokens of telephone numbers and similar codes: digits that neither count nor date.
+        self.code_tok: set[int] = set()
+        for m in _PHONE_RE.finditer(text):
+            if m.group("local") and not (re.match(r"0", m.group("local")[4:]) or _PHONE_CUE.search(
+                    text[max(0, m.start() - 40): m.start()])):
+                continue  # "500-1000" is a range unless the context says it is a number to call
+            self.code_tok.update(self.tokens_in(m.start(), m.end()))
+        # Character offsets where a date expression can begin: the date grammar is tried only
+        # there (a few percent of tokens) instead of at every character of the text.
+        self.date_starts: list[int] = []
+        for t in doc:
+            low = t.lower_
+            if _may_start_date(low):
+                self.date_starts.append(t.idx)
+            if len(low) > 3 and not t.is_digit and not (t.is_alpha and (t.is_lower or t.is_title or t.is_upper)):
+                # Inside a token: "post-2020", "x=2016-02-15", a dateline glued by scraping ("WordsFeb 20").
+                self.date_starts.extend(t.idx + m.start() for m in _INNER_START.finditer(t.text)
+                                        if _may_start_date(t.text[m.start():].lower().split("-")[0]))
 
     def tokens_in(self, start: int, end: int) -> list[int]:
         out: list[int] = []
@@ -901,21 +958,51 @@ def _frame_words(ctx: _Ctx, roles: list[tuple[str, list[Token]]], own: set[int])
 # --- dates --------------------------------------------------------------------
 
 
-def _is_future(v: Token | None) -> bool:
-    """Does the clause look ahead? Future auxiliary, infinitive of intent ("plans to meet"), or the
-    present tense of scheduled events ("is crowned on Saturday"); perfect and past tenses do not."""
+def _tense(v: Token | None) -> str:
+    """"future", "past", "present" or "" for the clause headed by ``v``.
+
+    Future: a future auxiliary or an infinitive of intent ("plans to meet"). Past: a
+    past tense or a perfect ("was held", "has sent"). Present: simple present, which in
+    news often schedules an event ("is crowned on Saturday") but may also describe a
+    state ("is up from 37 percent in January").
+    """
     if v is None:
-        return False
+        return ""
     auxes = [c for c in v.children if c.dep_ in ("aux", "auxpass")]
     if any(c.lower_ in _TENSE_FUTURE for c in auxes):
-        return True
-    if any(c.lemma_ == "have" or c.tag_ == "VBD" for c in auxes):
-        return False
+        return "future"
+    if any(c.lemma_ == "have" or c.tag_ == "VBD" for c in auxes) or (v.tag_ == "VBD" and not auxes):
+        return "past"
     if v.tag_ == "VB" and any(c.lower_ == "to" for c in v.children):
-        return True
-    if v.tag_ in ("VBZ", "VBP"):
-        return True
-    return v.tag_ in ("VBN", "VBG") and any(c.tag_ in ("VBZ", "VBP") for c in auxes)
+        return "future"
+    if v.tag_ in ("VBZ", "VBP") or (v.tag_ in ("VBN", "VBG") and any(c.tag_ in ("VBZ", "VBP") for c in auxes)):
+        return "present"
+    return ""
+
+
+def _direction(ctx: _Ctx, toks: list[int], gov: Token | None, span_text: str) -> bool | None:
+    """Which side of the article date a date written without its year lies on, if known.
+
+    A weekday follows the clause's tense, present included (TimeML news practice:
+    "meets on Monday" is the coming Monday). A month or day takes the tense of its verb
+    only when it is that verb's time adjunct ("was held in May"); attached to a noun
+    ("the June 7 primary") or as an object ("set March 25 as the date") it says nothing
+    about the verb's time, and the closest year is used.
+    """
+    tense = _tense(gov)
+    r = _root(ctx.doc, toks)
+    if (r.dep_ == "pobj" and r.head.lower_ == "for" and tense != "past") or (
+            r.head.lower_ == "for" and r.head.head.tag_ == "VBN" and r.head.head.dep_ in ("acl", "amod")):
+        return True  # "a rally slated for Wednesday", "talks planned for March 3"
+    if re.search(_FWD, span_text):
+        return True if tense in ("future", "present") else (False if tense == "past" else None)
+    if gov is None or tense in ("present", ""):
+        return None
+    adjunct = (r.dep_ in ("npadvmod", "advmod", "tmod", "obl") and r.head.i == gov.i) or (
+        r.dep_ == "pobj" and r.head.dep_ == "prep" and r.head.head.i == gov.i)
+    if not adjunct:
+        return None
+    return tense == "future"
 
 
 def _keep_date(ctx: _Ctx, s: int, e: int) -> tuple[int, bool]:
@@ -941,6 +1028,9 @@ def _keep_date(ctx: _Ctx, s: int, e: int) -> tuple[int, bool]:
             return s, False
         if ctx.doc[toks[0]].pos_ in ("VERB", "AUX"):
             return s, False  # "may", "march"
+        if core.lower() == "march" and re.match(r"\s+(?:on|for|against|to)\s", text[e:e + 10]) and \
+                not _TEMPORAL_BEFORE.search(before):
+            return s, False  # "a March on Washington", "March for Our Lives"
     # "the past year" / "the last two weeks" are periods ending at the article date (kept, with
     # the article); after "the", "next month" / "coming year" are durations; "last year" is a date.
     the_before = re.search(r"(?i)\bthe\s+$", before)
@@ -962,7 +1052,14 @@ def _keep_date(ctx: _Ctx, s: int, e: int) -> tuple[int, bool]:
 def _extract_dates(ctx: _Ctx) -> list[Mention]:
     text, doc = ctx.text, ctx.doc
     out: list[Mention] = []
-    for match in _DATE_RE.finditer(text):
+    covered = 0
+    for pos in ctx.date_starts:
+        if pos < covered:
+            continue  # inside the previous match: matches do not overlap (as with finditer)
+        match = _DATE_RE.match(text, pos)
+        if match is None:
+            continue
+        covered = match.end()
         s, ok = _keep_date(ctx, *match.span())
         if not ok:
             continue
@@ -970,7 +1067,7 @@ def _extract_dates(ctx: _Ctx) -> list[Mention]:
         span_text = text[s:e]
         toks = ctx.tokens_in(s, e)
         gov, _chain = _governor(_root(doc, toks))
-        value, extra = normalize_date(span_text, ctx.doc_date, future=_is_future(gov))
+        value, extra = normalize_date(span_text, ctx.doc_date, future=_direction(ctx, toks, gov, span_text))
         if not value and not extra:
             continue
         before = text[max(0, s - 30): s]
@@ -994,11 +1091,12 @@ def _year_ok(ctx: _Ctx, toks: list[int]) -> bool:
     """A bare 4-digit number is a year unless it counts something ("2000 soldiers", "$2024")."""
     t = ctx.doc[toks[0]]
     nxt = ctx.doc[t.i + 1] if t.i + 1 < ctx.n else None
-    if t.dep_ == "nummod" and t.head.i > t.i and t.head.tag_ in ("NNS", "NNPS"):
-        return False
+    prev = ctx.doc[t.i - 1] if t.i > 0 else None
+    determined = prev is not None and (prev.tag_ in ("DT", "PRP$", "POS") or prev.lower_ in ("'s", "’s"))
+    if t.dep_ == "nummod" and t.head.i > t.i and t.head.tag_ in ("NNS", "NNPS") and not determined:
+        return False  # "2000 soldiers" counts; "the 2019 reforms", "its 2023 targets" are dated
     if nxt is not None and (nxt.lower_ in _SCALES or fold(nxt.lower_) in _MEASURES or nxt.lower_ in _PERCENT_WORDS):
         return False
-    prev = ctx.doc[t.i - 1] if t.i > 0 else None
     if prev is not None and (prev.lower_ in _CURRENCY_SIGNS or prev.lower_ in ("no.", "#", "number")):
         return False
     if prev is not None and prev.lower_ in _LABEL_NOUNS and prev.lower_ not in ("season", "class", "week", "day"):
@@ -1176,8 +1274,11 @@ def _not_a_quantity(ctx: _Ctx, g: list[int], kinds: list[str]) -> bool:
     doc = ctx.doc
     first, last = doc[g[0]], doc[g[-1]]
     labels = {ctx.ent_of[i] for i in g}
-    if labels & ENTITY_KINDS and "" not in labels:
-        return True  # inside a name: "Boeing 737", "Group of Seven"
+    nxt = doc[last.i + 1] if last.i + 1 < ctx.n else None
+    score = nxt is not None and nxt.text in ("-", "–") and not last.whitespace_ and last.i + 2 < ctx.n \
+        and re.fullmatch(r"\d{1,2}", last.text) is not None and re.fullmatch(r"\d{1,2}", doc[last.i + 2].text) is not None
+    if labels & ENTITY_KINDS and "" not in labels and not score:
+        return True  # inside a name: "Boeing 737", "Group of Seven" (a score "Burnley 3-1" is no name)
     if len(g) == 1 and first.lower_ == "one":
         before = doc[first.i - 1].lower_ if first.i > 0 else ""
         if before in _ONE_PRONOUN_BEFORE or first.dep_ != "nummod":
@@ -1186,6 +1287,15 @@ def _not_a_quantity(ctx: _Ctx, g: list[int], kinds: list[str]) -> bool:
         return True  # a bare "million" without a count
     prev = doc[first.i - 1] if first.i > 0 else None
     nxt = doc[last.i + 1] if last.i + 1 < ctx.n else None
+    if len(g) == 1 and first.lower_ == "one" and prev is not None and prev.lower_ == "at" and \
+            nxt is not None and nxt.lower_ in ("time", "point", "stage"):
+        return True  # "at one time": an idiom for "once"
+    if first.lower_ == "zero" and nxt is not None and nxt.text in ("-", "‐"):
+        return True  # "zero-emission", "zero-sum": a compound adjective
+    # "the Gang of Eight", "Group of Seven": a capitalised number word closing a name.
+    if "d" not in kinds and first.text[:1].isupper() and prev is not None and prev.lower_ == "of" and \
+            prev.i > 0 and doc[prev.i - 1].text[:1].isupper() and not doc[prev.i - 1].is_sent_start:
+        return True
     modifies_next = last.dep_ == "nummod" and last.head.i > last.i
     # After a label noun it names something: "Article 5", "No. 1", "season two".
     if prev is not None and (prev.lower_ in _LABEL_NOUNS or prev.text == "#" or (
@@ -1201,8 +1311,9 @@ def _not_a_quantity(ctx: _Ctx, g: list[int], kinds: list[str]) -> bool:
     # Right after a name it is part of the name ("Apollo 11", "ChatGPT 4"), unless the name is a
     # place heading a list remnant ("…, Latvia 5,000").
     if "d" in kinds and prev is not None and prev.pos_ == "PROPN" and prev.whitespace_ and \
-            prev.ent_type_ not in ("GPE", "NORP", "LOC") and not modifies_next:
-        return True
+            prev.ent_type_ not in ("GPE", "NORP", "LOC") and not modifies_next and not (
+            nxt is not None and nxt.text in ("-", "–") and last.i + 2 < ctx.n and doc[last.i + 2].like_num):
+        return True  # ("Clemson 45-40" is a score, not a name)
     # Clock times: "10:30", "3 p.m.".
     if nxt is not None and (nxt.lower_ in _TIME_WORDS or (
             nxt.text == ":" and nxt.i + 1 < ctx.n and doc[nxt.i + 1].like_num)):
@@ -1284,22 +1395,40 @@ def _build_figure(ctx: _Ctx, g: list[int], kinds: list[str]) -> _Fig:
         f.unit = f.extra["currency"]
     elif "f" in kinds and not f.unit:
         f.unit = "fraction"
-    # Range: "10-15", "10 to 15" (the upper end is read with the same scale and unit).
-    if k + 1 < ctx.n and doc[k].text in ("-", "–", "to") and kinds[-1] == "d" and \
-            _num_kind(doc[k + 1]) == "d" and k + 1 not in ctx.date_tok:
-        f.hi_text = doc[k + 1].text
+    elif not f.unit and g[0] > 0 and doc[g[0] - 1].lower_ == "magnitude":
+        f.unit = "magnitude"  # "a magnitude 5.9 earthquake": the scale is named before the number
+    start = doc[f.tokens[0]].idx
+    rep = -1
+    qm = _QUALIFIER_RE.search(text[max(0, start - 25): start])
+    q = qm.group(1).lower() if qm else ""
+    # Range: "10-15", "10 to 15", "between 300 and 400" (the upper end is read with the same
+    # scale and unit, which may be written after it only: "10 to 15 percent", "1.5 to 2 million").
+    sep = doc[k].lower_ if k < ctx.n else ""
+    if k + 1 < ctx.n and k + 1 not in ctx.date_tok and (
+            (sep in ("-", "–") and kinds[-1] == "d" and _num_kind(doc[k + 1]) == "d" and not doc[k].whitespace_)
+            or (sep == "to" and kinds[-1] in "dw" and _num_kind(doc[k + 1]) in ("d", "w"))
+            or (sep == "and" and q == "between" and _num_kind(doc[k + 1]) in ("d", "w"))):
         f.tokens.extend((k, k + 1))
+        j = k + 2
+        while j < ctx.n and _num_kind(doc[j]) == "s" and doc[j].lower_ != "dozen":
+            f.tokens.append(j)  # "1.5 to 2 million": the magnitude after the upper end
+            j += 1
+        f.hi_text = text[doc[k + 1].idx: doc[j - 1].idx + len(doc[j - 1].text)]
+        if j < ctx.n and f.unit and ((f.unit == "percent" and doc[j].lower_ in ("%", "percent", "pct"))
+                                     or _MEASURES.get(fold(doc[j].lower_)) == f.unit):
+            rep = j  # "4% to 41%": the unit repeated after the upper end (in the span only)
+        if not f.unit and f.scale == 1.0 and not f.extra.get("currency"):
+            _attach_suffix(ctx, f)
     f.tokens.sort()
-    f.start = doc[f.tokens[0]].idx
+    f.start = start
     f.end = doc[f.tokens[-1]].idx + len(doc[f.tokens[-1]].text.rstrip(".") if doc[f.tokens[-1]].lower_ in ("m.", "b.", "k.") else doc[f.tokens[-1]].text)
-    qm = _QUALIFIER_RE.search(text[max(0, f.start - 25): f.start])
-    if qm:
-        q = qm.group(1).lower()
-        if q not in ("from", "to") or f.hi_text:
-            f.qualifier = q
-            f.qualifier_start = max(0, f.start - 25) + qm.start(1)
-            if q in _APPROX:
-                f.extra["approx"] = True
+    if rep >= 0:
+        f.end = doc[rep].idx + len(doc[rep].text)
+    if qm and (q not in ("from", "to", "between") or f.hi_text):
+        f.qualifier = q
+        f.qualifier_start = max(0, start - 25) + qm.start(1)
+        if q in _APPROX:
+            f.extra["approx"] = True
     if any(doc[i].lower_ in _VAGUE for i in g):
         f.extra.update(approx=True, vague=True)
     f.root = _root(doc, [i for i in f.tokens if doc[i].text not in ("-", "–", "to")])
@@ -1310,8 +1439,8 @@ def _extract_figures(ctx: _Ctx) -> list[_Fig]:
     figs: list[_Fig] = []
     taken: set[int] = set()
     for g in _group_numbers(ctx):
-        if taken.intersection(g):
-            continue  # the upper end of a range already read
+        if taken.intersection(g) or ctx.code_tok.intersection(g):
+            continue  # the upper end of a range already read; a telephone number
         kinds = [_num_kind(ctx.doc[i]) for i in g]
         if _not_a_quantity(ctx, g, kinds):
             continue
@@ -1333,6 +1462,10 @@ def _counted_noun(ctx: _Ctx, f: _Fig) -> Token | None:
     if r.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "advmod", "npadvmod") and \
             h.pos_ in ("NOUN", "PROPN") and h.i > r.i and h.i not in toks and h.i not in ctx.date_tok:
         return h
+    if not f.unit and h.lower_ in _COUNT_FILLERS and h.i == max(toks) + 1 and h.head.pos_ in ("NOUN", "PROPN") \
+            and h.head.i > h.i and h.head.i not in ctx.date_tok:
+        f.extra["more"] = h.lower_  # "nine million more workers": the workers are counted
+        return h.head
     for c in r.children:
         if c.dep_ == "prep" and c.lower_ == "of":
             for p in c.children:
@@ -1344,14 +1477,41 @@ def _counted_noun(ctx: _Ctx, f: _Fig) -> Token | None:
     return None
 
 
+#: Words between a number and its noun that do not change what is counted ("9 million more workers").
+_COUNT_FILLERS = frozenset({"more", "fewer", "less", "additional", "extra", "other", "further", "new"})
+#: Prepositions after which a bare number restates the quantity just given ("up from 9,870").
+_COMPARE_PREPS = frozenset({"from", "than", "with", "to"})
+
+
+def _is_age(ctx: _Ctx, f: _Fig) -> bool:
+    """"The suspect, 34, was …" / "Jane Doe, 61,": a bare whole number set off by commas
+    right after a person or a singular noun is that person's age (news style)."""
+    doc = ctx.doc
+    r = f.root
+    assert r is not None
+    if len(f.tokens) != 1 or f.unit or r.dep_ != "appos" or not re.fullmatch(r"\d{1,3}", r.text):
+        return False
+    i, j = f.tokens[0] - 1, f.tokens[0] + 1
+    if i < 1 or j >= ctx.n or doc[i].text != "," or doc[j].text not in (",", ".", ";", ")"):
+        return False
+    h = r.head
+    return 0 < int(r.text) <= 120 and (h.ent_type_ == "PERSON" or (h.pos_ in ("NOUN", "PROPN") and h.tag_ in ("NN", "NNP")))
+
+
 def _analyse_figures(ctx: _Ctx, figs: list[_Fig]) -> None:
     doc = ctx.doc
+    noun_owner: dict[int, _Fig] = {}  # counted noun -> first figure counting it
+    in_sent: dict[int, list[_Fig]] = {}  # sentence -> its figures analysed so far
     for f in figs:
         r = f.root
         assert r is not None
+        sent_figs = in_sent.setdefault(ctx.sent_of[f.tokens[0]], [])
         f.noun = _counted_noun(ctx, f)
+        if f.noun is None and _is_age(ctx, f):
+            f.unit = "year"
+            f.extra["age"] = True
         # Elliptical remnant: "…, 5,200 via Latvia" (appos/conj of another figure or of its noun).
-        if f.noun is None and r.dep_ in ("appos", "conj", "npadvmod", "dep") and r.head.i != r.i:
+        elif f.noun is None and r.dep_ in ("appos", "conj", "npadvmod", "dep") and r.head.i != r.i:
             h = r.head
             hops = 0
             while h.i in ctx.fig_tok and hops < 6:
@@ -1362,16 +1522,25 @@ def _analyse_figures(ctx: _Ctx, figs: list[_Fig]) -> None:
                 h = h.head
                 hops += 1
             if f.antecedent is None and h.pos_ in ("NOUN", "PROPN"):
-                owner = next((g for g in figs if g.noun is not None and g.noun.i == h.i and g is not f), None)
-                if owner is not None and owner.idx < f.idx:
+                owner = noun_owner.get(h.i)
+                if owner is not None:
                     f.antecedent = owner
-                elif h.i not in ctx.fig_tok and r.dep_ == "appos":
+                elif h.i not in ctx.fig_tok and r.dep_ == "appos" and h.pos_ == "NOUN":
                     f.noun = h  # "the attempts – 28,164 –": the number restates its noun
+            if f.antecedent is None and f.noun is None and not f.unit and sent_figs and sent_figs[-1].unit and (
+                    sent_figs[-1].noun is not None or sent_figs[-1].antecedent is not None):
+                # "2,310 attempts in A, 10.970 in B": hung on the place name by the parser,
+                # the remnant still repeats the preceding count of the same sentence.
+                f.antecedent = sent_figs[-1]
+        # Comparison remnant: "12,431 people crossed, up from 9,870": the quantity just given.
+        elif f.noun is None and not f.unit and r.dep_ == "pobj" and r.head.lower_ in _COMPARE_PREPS and sent_figs:
+            a = sent_figs[-1]
+            if a.unit:
+                f.antecedent = a
         # Gapping: "X reported 10 attempts and Y, 14" / "…, Y 14": a name right before the number.
         gap = _gapped_subject(ctx, f)
         if gap:
-            prev = [g for g in figs if g.idx < f.idx and ctx.sent_of[g.tokens[0]] == ctx.sent_of[f.tokens[0]]
-                    and g.tokens[-1] < gap[0]]
+            prev = [g for g in sent_figs if g.tokens[-1] < gap[0]]
             if prev:
                 f.gap_subj = gap
                 if f.antecedent is None or f.antecedent.idx < prev[-1].idx:
@@ -1384,9 +1553,10 @@ def _analyse_figures(ctx: _Ctx, figs: list[_Fig]) -> None:
             elif a is not None and a.unit:
                 f.unit = a.unit
                 f.extra["unit_inherited"] = True
+                if a.extra.get("currency"):
+                    f.extra["currency"] = a.extra["currency"]
         if f.unit in ("other", "more") and f.noun is not None:
-            prev = [g for g in figs if g.idx < f.idx and g.noun is not None and g.unit not in ("other", "more", "")
-                    and ctx.sent_of[g.tokens[0]] == ctx.sent_of[f.tokens[0]]]
+            prev = [g for g in sent_figs if g.noun is not None and g.unit not in ("other", "more", "")]
             if prev:
                 f.unit = prev[-1].unit
                 f.extra["unit_inherited"] = True
@@ -1402,6 +1572,9 @@ def _analyse_figures(ctx: _Ctx, figs: list[_Fig]) -> None:
                 if p is not None:
                     f.extra["per"] = _lemma(p)
         _figure_value(f)
+        if f.noun is not None:
+            noun_owner.setdefault(f.noun.i, f)
+        sent_figs.append(f)
 
 
 def _figure_value(f: _Fig) -> None:
@@ -1421,6 +1594,11 @@ def _figure_value(f: _Fig) -> None:
         f.value = format_number(v)
         return
     hv *= f.scale
+    hi_words = f.hi_text.split()
+    if len(hi_words) > 1 and not any(w.lower() in _SCALES for w in f.num_text.split()):
+        base = parse_number(hi_words[0], thousands_dot=tdot)
+        if base:
+            v *= hv / (base * f.scale)  # the magnitude written once, after the upper end
     f.value = f"{format_number(v)}-{format_number(hv)}"
     if hv > v:
         f.extra.update(low=v, high=hv, range=True)
@@ -1505,7 +1683,10 @@ def _figure_frames(ctx: _Ctx, figs: list[_Fig]) -> None:
         if f.antecedent is not None:
             a = f.antecedent
             mine = {role for role, _ in roles}
-            roles.extend((role, toks) for role, toks in a.roles if role not in mine and role != "noun")
+            # The remnant replaces the antecedent's argument of the same preposition ("in B" for "in A").
+            mine_preps = {role.split(":", 1)[1] for role in mine if ":" in role}
+            roles.extend((role, toks) for role, toks in a.roles if role not in mine and role != "noun"
+                         and not (":" in role and role.split(":", 1)[1] in mine_preps))
             if a.noun is not None and f.noun is None:
                 roles.insert(0, ("noun", [a.noun]))
         else:
@@ -1514,7 +1695,10 @@ def _figure_frames(ctx: _Ctx, figs: list[_Fig]) -> None:
             if gov is not None:
                 roles.extend(_verb_roles(gov, excl))
         f.roles = roles
-        f.extra["_frame"] = _frame_words(ctx, roles, own)
+        words = _frame_words(ctx, roles, own)
+        if f.extra.get("age"):
+            words += [w for w in ("age", "old") if w not in words]  # what an age answers
+        f.extra["_frame"] = words
 
 
 # --- entities ---------------------------------------------------------------
@@ -1564,6 +1748,60 @@ def _extract_entities(ctx: _Ctx) -> list[Mention]:
     return out
 
 
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14,
+    "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19,
+    "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70,
+    "eightieth": 80, "ninetieth": 90, "hundredth": 100, "thousandth": 1000,
+}
+
+
+def ordinal_value(text: str) -> int | None:
+    """Number of an ordinal as written: "seventh" -> 7, "21st" -> 21, "twenty-first" -> 21."""
+    t = fold(text).strip().lower()
+    m = re.fullmatch(r"(\d+)(?:st|nd|rd|th)", t)
+    if m:
+        return int(m.group(1))
+    words = [w for w in re.split(r"[\s-]+", t) if w]
+    if not words or words[-1] not in _ORDINAL_WORDS:
+        return None
+    head = parse_number(" ".join(words[:-1])) if len(words) > 1 else 0.0
+    return None if head is None else int(head) + _ORDINAL_WORDS[words[-1]]
+
+
+def _extract_ordinals(ctx: _Ctx) -> list[Mention]:
+    """Ordinals that rank a noun ("his seventh term", "the 11th win"), kind ``ORDINAL``.
+
+    Kept apart from figures: "third" in "the third quarter" or "finished third" counts
+    nothing. Adverbs ("first proposed") and ordinals inside dates are skipped.
+    """
+    doc = ctx.doc
+    out: list[Mention] = []
+    for ent in doc.ents:
+        if ent.label_ != "ORDINAL" or any(i in ctx.date_tok for i in range(ent.start, ent.end)):
+            continue
+        root = ent.root
+        if root.pos_ not in ("ADJ", "NUM", "NOUN"):
+            continue
+        s, e = _clean_entity(ent.text, ent.start_char)
+        v = ordinal_value(ctx.text[s:e])
+        if v is None:
+            continue
+        own = set(range(ent.start, ent.end))
+        roles: list[tuple[str, list[Token]]] = []
+        if root.dep_ in ("amod", "nummod", "compound") and root.head.i not in own:
+            roles.append(("head", _phrase(root.head, own, 1)))
+        gov, chain = _governor(root)
+        roles.extend(("chain", _phrase(c, own, 0)) for c in chain[:1])
+        if gov is not None:
+            roles.extend(_verb_roles(gov, own))
+        out.append(Mention(kind="ORDINAL", start=s, end=e, text=ctx.text[s:e], value=str(v),
+                           unit=_unit_of(root.head) if root.head.i not in own and root.head.pos_ == "NOUN" else "",
+                           frame=_frame_words(ctx, roles, own)))
+    return out
+
+
 # --- public -----------------------------------------------------------------
 
 
@@ -1597,6 +1835,7 @@ def extract_mentions(text: str, doc: Doc, doc_date: str = "") -> list[Mention]:
                            value=f.value, unit=f.unit, qualifier=f.qualifier,
                            frame=f.extra.get("_frame", []), extra=extra))
     out.extend(_extract_entities(ctx))
+    out.extend(_extract_ordinals(ctx))
     out.sort(key=lambda m: (m.start, m.end))
     return out
 

@@ -307,7 +307,7 @@ def _title_candidate(line: str, next_para: str, alone: bool = True) -> bool:
         not _ARTICLES.search(s)
         or title_case
         or ":" in s
-        or (len(words) <= 14 and not lead_like)
+        or (len(words) <= 16 and not lead_like)
         or (next_para and any(parse_dateline(next_para)))
     )
 

@@ -178,16 +178,28 @@ def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
     return QuestionKind.OTHER, info
 
 
+_AUX = frozenset(["been", "being", "get", "got", "go", "went", "via", "per", "since", "across", "toward", "towards", "among", "amid", "last", "this", "so", "far"])
+
+
 def _unit_of(s: str) -> str:
     s = s.lower()
     if re.search(r"\b(percent|percentage|per cent|%|proportion|share|rate)\b", s):
         return "percent"
     if re.search(r"\bhow much (?:money|did .* cost|does .* cost|is .* worth)|\b(cost|price|worth|dollars|euros|budget)\b", s):
         return "money"
-    m = re.search(r"\bhow many ((?:[a-z\-]+ ){0,3}?)([a-z\-]+)\b(?= (?:did|does|do|were|was|are|is|have|has|had|will|would|"
-                  r"could|can|in|of|by|via|from|to|at|on|for|per|since|during|between)\b|\?|$)", s)
+    if re.search(r"\bhow (?:long|far|wide|tall|deep)\b", s):
+        return "length"
+    m = re.search(r"\bhow many (?:of (?:the|these|those|its|their) )?(.*)", s)
     if m:
-        toks = tokenize(m.group(2))
+        # The counted noun: the last word before the first function word
+        # ("how many illegal crossing attempts into ..." -> attempt).
+        head = ""
+        for w in re.findall(r"[a-z][a-z\-]*|\d+", m.group(1))[:6]:
+            if w in STOPWORDS or w in CUE_WORDS or w in _AUX:
+                break
+            if not w.isdigit():
+                head = w
+        toks = tokenize(head) if head else []
         return toks[0] if toks else ""
     m = re.search(r"\b(?:number|total|count) of ([a-z\-]+)", s)
     if m:

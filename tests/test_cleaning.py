@@ -109,6 +109,8 @@ def test_whitespace_normalisation_only():
         "Read more carefully, the judge told the lawyers, and you will find the clause on page 12.",
         "Related: the court also ruled on the second appeal.",
         "Sign up figures rose by 12 percent in the first quarter, the company said.",
+        "(c) the minister may extend the deadline by six months",
+        "- (c) any vessel over 40 metres",
     ],
 )
 def test_article_sentences_are_never_line_furniture(line):
@@ -127,6 +129,8 @@ def test_article_sentences_are_never_line_furniture(line):
         ("Subscribe to our daily newsletter for updates", "chrome"),
         ("Tags: harbour, flood, council", "chrome"),
         ("© 2024 Example Media Group", "chrome"),
+        ("(c) 2024 Example Media Group. All rights reserved.", "chrome"),
+        ("Copyright 2024 Example Media Group", "chrome"),
         ("Dark Mode", "chrome"),
         ("Subscribe to read the full story.", "paywall"),
         ("This content is for subscribers only", "paywall"),

@@ -86,6 +86,16 @@ def test_recursive_walk_and_duplicate_base_names_are_disambiguated(tmp_path):
     assert [d.doc_id for d in _load(tmp_path)[0]] == [d.doc_id for d in docs]
 
 
+def test_document_source_is_absolute_failures_keep_the_given_path(tmp_path, monkeypatch):
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "x.txt").write_text("Text.")
+    (tmp_path / "d" / "y.jsonl").write_text('{"id": "j", "text": "Line."}\nnot json\n')
+    monkeypatch.chdir(tmp_path)
+    docs, fails = _load("d")
+    assert [d.source for d in docs] == [str(tmp_path / "d" / "x.txt"), str(tmp_path / "d" / "y.jsonl")]
+    assert [f.source for f in fails] == ["d/y.jsonl:line 2"]
+
+
 def test_single_string_path_is_accepted(tmp_path):
     (tmp_path / "x.txt").write_text("Text.")
     docs = [d for d in iter_sources(str(tmp_path)) if isinstance(d, RawDocument)]

@@ -103,6 +103,10 @@ def test_single_paragraph_snippet_has_no_title():
         ("Delegate update: the latest count in the race.", True),
         ("The council approved the barrier on Tuesday, officials said.", False),
         ("Ferry operators warn of higher fares as fuel costs climb", True),
+        # 15 words with articles: still a headline (no attribution, no day).
+        ("For outgoing port chief, the flood barrier was a top goal - and a triumph.", True),
+        ("The port chief said on Monday that the barrier was a top goal and a triumph.", False),
+        ("The regional council met on the docks for four hours before voting on the plan late at night.", False),
     ],
 )
 def test_title_shapes(first, is_title):

@@ -4,7 +4,9 @@ Usage:
     .venv/bin/python tools/mentions_check.py seeds [DIR]               # every seed article
     .venv/bin/python tools/mentions_check.py rtqa [N] [--seed S]       # N random RealTimeQA texts
     .venv/bin/python tools/mentions_check.py speed [N]                 # ms per 1,000 words on top of spaCy
-    .venv/bin/python tools/mentions_check.py sample KIND N [--seed S]  # N random KIND mentions to check by eye
+    .venv/bin/python tools/mentions_check.py polnear [N] [--seed S]    # N random PolNeAR articles (dated by file name)
+    .venv/bin/python tools/mentions_check.py sample KIND N [--seed S] [--corpus rtqa|polnear|both]
+                                                                       # N random KIND mentions to check by eye
 
 Reads /work/shared (dev only; the package never does). Options: --kinds DATE,FIGURE to filter.
 """
@@ -38,6 +40,14 @@ def rtqa_docs() -> list[dict]:
         for line in fh:
             d = json.loads(line)
             docs.append({"id": d["id"], "text": _clean_html(d["text"]), "date": d.get("date", "")})
+    return docs
+
+
+def polnear_docs() -> list[dict]:
+    docs = []
+    for p in sorted((SHARED / "benchmarks/polnear/corpus").glob("*.txt")):
+        m = re.search(r"_(\d{4}-\d{2}-\d{2})_", p.name)
+        docs.append({"id": p.name, "text": p.read_text(encoding="utf-8"), "date": m.group(1) if m else ""})
     return docs
 
 
@@ -95,10 +105,11 @@ def sample(docs: list[dict], kind: str, n: int, seed: int) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["seeds", "rtqa", "speed", "sample"])
+    ap.add_argument("mode", choices=["seeds", "rtqa", "polnear", "speed", "sample"])
     ap.add_argument("args", nargs="*")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--kinds", default="")
+    ap.add_argument("--corpus", default="rtqa", choices=["rtqa", "polnear", "both"])
     o = ap.parse_args()
     kinds = set(filter(None, o.kinds.split(",")))
     if o.mode == "seeds":
@@ -110,12 +121,18 @@ def main() -> None:
         random.Random(o.seed).shuffle(docs)
         for d in docs[: int(o.args[0]) if o.args else 20]:
             show(d, kinds)
+    elif o.mode == "polnear":
+        docs = polnear_docs()
+        random.Random(o.seed).shuffle(docs)
+        for d in docs[: int(o.args[0]) if o.args else 5]:
+            show(d, kinds)
     elif o.mode == "speed":
         docs = rtqa_docs() + seed_docs(Path(__file__).resolve().parent.parent / "seeds")
         random.Random(o.seed).shuffle(docs)
         speed(docs[: int(o.args[0]) if o.args else 400])
     else:
-        sample(rtqa_docs(), o.args[0], int(o.args[1]), o.seed)
+        docs = (rtqa_docs() if o.corpus != "polnear" else []) + (polnear_docs() if o.corpus != "rtqa" else [])
+        sample(docs, o.args[0], int(o.args[1]), o.seed)
 
 
 if __name__ == "__main__":
