@@ -175,6 +175,7 @@ def _word_present(w: str, keys: set[str], folded: str) -> bool:
     return len(f) >= 6 and f[:5] in folded and re.search(r"\b" + re.escape(f[:5]), folded) is not None
 
 
+_VAGUE = re.compile(r"\b(?:hundreds|thousands|millions|billions|dozens|scores|several|many|numerous|tens)\b", re.I)
 #: Units that answer "how long / how far": lengths and durations.
 _LENGTH_UNITS = frozenset(tokenize("km kilometre kilometer kilometres kilometers mile miles metre meter metres meters "
                                    "feet foot yard yards year years month months week weeks day days hour hours"))
@@ -406,7 +407,7 @@ class Answerer:
         want = {related(t) for t in qa.focus}
         heads = [t for w in m.frame[:2] for t in tokenize(w) if not t.isdigit()]
         miss = sum(1 for t in heads if related(t) not in want and self.retriever.idf(t) > 1.0)
-        return cov - 0.25 * min(miss, 2)
+        return cov - 0.6 * min(miss, 2)
 
     def _proximity(self, qa: QuestionAnalysis, st: Sent, m: Mention | tuple[int, int]) -> float:
         """1 when a question word sits right next to the mention, falling with distance."""
@@ -488,12 +489,34 @@ class Answerer:
                         us = -0.6
                 if not self._places_near(qa, st):
                     continue
-                fs = self._frame_score(qa, m)
-                vague = 0.0 if re.search(r"\d", m.text) else -0.1  # "hundreds of": not a figure to cite
+                bind = self._place_binding(qa, m)
+                if bind <= -1.0:
+                    continue  # bound to other places only
+                fs = self._frame_score(qa, m) + bind
+                # "hundreds of migrants" is an order of magnitude, not a figure to cite.
+                vague = -0.1 if _VAGUE.search(m.text) and not re.search(r"\d", m.text) else 0.0
                 score = st.score + 0.3 * fs + 0.2 * us + 0.1 * self._proximity(qa, st, m) + vague
                 out.append(Candidate(self._figure_span(st, m), st, *self._figure_offsets(st, m), score,
                                      key=m.value or fold_answer(m.text), mention=m))
         return out
+
+    def _place_binding(self, qa: QuestionAnalysis, m: Mention) -> float:
+        """+ when the figure is bound to a place the question names, - when it is bound only
+        to other places ("28,668 via Poland" for a question about Lithuania)."""
+        aliases = self.local.aliases
+        fplaces = {name_key(w) for w in m.frame if aliases.label(w) in ("GPE", "LOC")}
+        if not fplaces:
+            return 0.0
+        qplaces = {name_key(w): w for n in self.required_names(qa) if aliases.label(n) in ("GPE", "LOC")
+                   for w in n.split()}
+        if not qplaces:
+            return 0.0
+        if not fplaces & set(qplaces):
+            return -1.0
+        # The question's rarer place is the specific one ("Latvia" in "from Belarus to Latvia").
+        w = {k: max((self.retriever.idf(t) for t in tokenize(v)), default=0.0) for k, v in qplaces.items()}
+        total = sum(w.values()) or 1.0
+        return 0.3 * sum(v for k, v in w.items() if k in fplaces) / total
 
     def _places_near(self, qa: QuestionAnalysis, st: Sent) -> bool:
         """A figure about a place must be stated with that place: in its sentence or the
@@ -502,7 +525,8 @@ class Answerer:
         if not places:
             return True
         s = st.doc.sentences[st.index - 1][0] if st.index > 0 else st.start
-        text = st.doc.text[s: st.end]
+        # The headline names what the whole article is about ("... from Belarus").
+        text = st.doc.text[s: st.end] + "\n" + st.doc.title
         keys, folded = _keys(text), fold(text)
         return all(_name_present(n, keys, folded) for n in places)
 
