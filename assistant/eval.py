@@ -161,7 +161,7 @@ def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[i
         sc = score_case(case, ans)
         items.append({
             "id": case.id, "question": case.question, "type": case.type, "kind": ans.kind,
-            "answer": ans.answer, "text": ans.text, "abstained": ans.abstained, **sc,
+            "answer": ans.answer, "text": ans.text, "abstained": ans.abstained, "confidence": ans.confidence, **sc,
             "expected": case.answers, "sources": case.sources, "rewritten": ans.rewritten,
             "citations": [{"n": c.n, "source": c.doc_id, "quote": c.quote, "start": c.start, "end": c.end}
                           for c in ans.citations],
