@@ -37,6 +37,17 @@ class AliasTable:
     names: dict[str, dict[str, int]] = field(default_factory=dict)
     #: name key of a whole entity -> its most frequent NER label
     labels: dict[str, str] = field(default_factory=dict)
+    #: key of a *folded* spelling -> the keys of the groups holding it. Folding loses the
+    #: caron (Łukašenka -> lukasenka), so a user typing the plain-ASCII form gets another key
+    #: (š -> s, not sh); this maps it back to the group.
+    _redirect: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for k, group in self.tokens.items():
+            for v in group:
+                fk = name_key(v)
+                if fk != k and len(fk) >= MIN_KEY_LEN:
+                    self._redirect.setdefault(fk, set()).add(k)
 
     @classmethod
     def build(cls, entities: Iterable[tuple[str, str]]) -> AliasTable:
@@ -69,20 +80,25 @@ class AliasTable:
     def label(self, name: str) -> str:
         """The NER label the corpus most often gives ``name`` ("" if never seen)."""
         words = [w.removesuffix("'s").removesuffix("’s") for w in name.split() if w[:1].isalpha()]
-        return self.labels.get(" ".join(name_key(w) for w in words), "")
+        keys = [name_key(w) for w in words]
+        hit = self.labels.get(" ".join(keys))
+        if hit is None:  # an ASCII-folded spelling: try the keys of the groups it folds from
+            keys = [min(self._redirect[k]) if k in self._redirect else k for k in keys]
+            hit = self.labels.get(" ".join(keys))
+        return hit or ""
 
     def variants(self, word: str) -> list[str]:
         """Other folded spellings of ``word`` seen in the corpus (not including itself)."""
         k = name_key(word)
         if len(k) < MIN_KEY_LEN:
             return []
-        group = self.tokens.get(k)
-        if not group:
-            return []
         f = fold(word)
-        if not any(_similar(f, v) for v in group):
-            return []
-        return [v for v in group if v != f]
+        out: list[str] = []
+        for key in (k, *sorted(self._redirect.get(k, ()))):
+            group = self.tokens.get(key)
+            if group and any(_similar(f, v) for v in group):
+                out.extend(v for v in group if v != f and v not in out)
+        return out
 
     def expand(self, words: Iterable[str]) -> list[str]:
         out: list[str] = []

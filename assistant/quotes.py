@@ -21,6 +21,15 @@ Linguistics): a name goes to the fullest spelling of that name in the article;
 a pronoun goes to the previous speaker when the quote continues, otherwise to
 the most recent compatible subject; a definite description ("the minister",
 "the agency") goes to an entity the article gave that title or head noun.
+
+Policies. A document, data set or finding ("X's analysis of ... data", "a
+recorded phone call shows") is a source, not a speaker: it is attributed to its
+owner (possessor, "by/from X", or a proper-name modifier) and dropped when it has
+none. "Y quoted X as saying" attributes to X. A descriptor before a name ("rights
+group X") is not part of the speaker. Short title-cased quotes used as nouns
+(show and book titles) are names, not speech. Headline lines get confidence
+0.3 at most and are never continued. Short name keys (under four letters of
+``name_key``) must match exactly, so Bob/Bay or Will/Wall are not merged.
 """
 
 from __future__ import annotations
@@ -67,12 +76,21 @@ PERSON_NOUNS = frozenset(
 
 #: Head nouns that name an organisation: "the agency said" refers back to an organisation.
 ORG_NOUNS = frozenset(
-    ["agency", "ministry", "department", "office", "service", "company", "firm", "group", "organization", "organisation", "committee", "commission", "council", "campaign", "party", "government", "administration", "bank", "court", "union", "network", "newspaper", "paper", "outlet", "channel", "institute", "foundation", "center", "centre", "website", "site", "board", "bureau", "police", "army", "military", "navy", "regime", "cabinet", "parliament", "congress", "senate", "assembly", "authority", "authorities", "watchdog", "team", "club", "association", "federation", "coalition", "alliance", "movement", "corporation", "business", "retailer", "maker", "manufacturer", "publisher", "broadcaster", "station", "magazine", "journal", "daily", "tabloid", "poll", "survey", "study", "report", "statement", "release"]
+    ["agency", "ministry", "department", "office", "service", "company", "firm", "group", "organization", "organisation", "committee", "commission", "council", "party", "government", "administration", "bank", "court", "union", "network", "newspaper", "outlet", "channel", "institute", "foundation", "center", "centre", "board", "bureau", "police", "army", "military", "navy", "regime", "cabinet", "parliament", "congress", "senate", "assembly", "authority", "authorities", "watchdog", "team", "club", "association", "federation", "coalition", "alliance", "movement", "corporation", "business", "retailer", "maker", "manufacturer", "publisher", "broadcaster", "station", "magazine", "journal", "daily", "tabloid", "campaign", "paper", "website", "site"]
 )
 
-_PERSON_PRONOUNS = {"he": "m", "him": "m", "she": "f", "her": "f"}
-_GROUP_PRONOUNS = {"they", "them", "it"}
+#: Documents, data and findings: a source, never a speaker. "X's analysis" or "a report
+#: by X" is attributed to its owner X; with no owner there is no speaker to name.
+SOURCE_NOUNS = frozenset(
+    ["analysis", "data", "datum", "report", "study", "survey", "poll", "statistic", "estimate", "document", "record", "call", "recording", "footage", "video", "audio", "tape", "transcript", "memo", "email", "e-mail", "filing", "review", "investigation", "research", "census", "tally", "calculation", "assessment", "finding", "projection", "forecast", "ranking", "index", "audit", "release", "statement", "letter", "message", "post", "tweet", "article", "story", "book", "documentary", "interview", "testimony", "evidence", "log", "file", "chart", "map", "graph", "table", "photo", "image", "picture", "screenshot", "text", "conversation", "leak", "cable", "page", "version", "draft", "plan", "proposal", "bill", "law", "rule", "order", "decision", "ruling", "verdict", "resolution", "agreement", "deal", "program", "programme", "platform", "manifesto", "ad", "advertisement", "commercial", "note", "notice", "guidance", "warning", "alert", "update", "summary", "timeline", "list", "sign", "banner", "slogan", "headline", "caption", "result", "trend", "sample", "test", "experiment", "trial", "information", "reporting", "coverage"]
+)
+
+_PERSON_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
+_GROUP_PRONOUNS = {"they", "them", "it", "its", "their"}
 _RELATIVE = {"who", "that", "which", "whom"}
+_STATE_NOUNS = {"government", "administration", "regime", "cabinet", "authorities", "authority", "state",
+                "country", "ministry", "parliament"}
+_NON_AGENT_ENTS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL"}
 _TITLE_ABBREV = {"mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",
                  "adm", "maj", "prof", "rev", "hon", "pres", "atty", "supt", "sir", "dame", "lord",
                  "lady", "st", "mme", "mlle", "messrs", "cmdr", "amb"}
@@ -191,14 +209,14 @@ def _link_chains(text: str, spans: list[_QSpan]) -> None:
 # ---------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.UNICODE)
-_CUT_WORDS = {"of", "from", "at", "in", "with", "for", "on", "to", "by", "about", "who", "whom",
+_CUT_WORDS = {"of", "from", "at", "in", "inside", "outside", "within", "near", "behind", "across", "with", "for", "on", "to", "by", "about", "who", "whom",
               "which", "that", "whose", "like", "as", "among", "under", "after", "before",
               "during", "when", "where", "while", "said", "says", "told", "and", "or"}
 _NAMEISH = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ſ][^\s]*$")
 
 
 def _strip_possessive(word: str) -> str:
-    return re.sub(r"(?:['’]s|['’])$", "", word)
+    return re.sub(r"(?:['’‘`]s|['’‘`])$", "", word)
 
 
 def _np_head(words: list[str]) -> str:
@@ -225,14 +243,27 @@ def speaker_head(name: str) -> str:
         return ""
     segments = [s.strip() for s in re.split(r"[,(;:\[—–]|\s-\s", text) if s.strip()]
     first = _cut_postmodifiers(segments[0]) if segments else []
+    if first and segments and first[-1].lower() in PERSON_NOUNS:
+        # "Secretary of State Jane Doe": a title with an of-phrase, then the name.
+        rest = segments[0].split()[len(first):]
+        run: list[str] = []
+        for w in reversed(rest):
+            if not _NAMEISH.match(w.strip("\"'“”‘’")):
+                break
+            run.append(w)
+        if len(run) >= 3 and len(run) < len(rest):  # of-object + given name + surname
+            return _np_head(list(reversed(run)))
     if not first:
         words = text.split()
         return _np_head(words) if words else ""
     head = _np_head(first)
     if head and head[:1].islower() and len(segments) > 1:
-        second = _cut_postmodifiers(segments[1])
-        if second and 1 <= len(second) <= 4 and all(_NAMEISH.match(w) for w in second):
-            return _np_head(second)
+        second = [w.strip("\"'“”‘’") for w in _cut_postmodifiers(segments[1])]
+        # "..., actress Jane Doe": a lower-case descriptor may precede the name.
+        while second and second[0][:1].islower():
+            second = second[1:]
+        if second and 1 <= len(second) <= 5 and all(_NAMEISH.match(w) for w in second if w):
+            return _np_head([w for w in second if w])
     return head
 
 
@@ -251,6 +282,19 @@ def _cut_postmodifiers(segment: str) -> list[str]:
     return out
 
 
+def _key(word: str) -> str:
+    """Spelling-insensitive key of a name word; short keys collide (Bob/Bay, Will/Wall),
+    so names whose key is under four letters must match exactly (folded)."""
+    k = name_key(word)
+    if len(k) < 4:
+        return "=" + fold(_strip_possessive(word)).strip(".")
+    # Keep whether the name ends in a vowel (Christ/Christie), after folding the Slavic
+    # -ov/-ou/-oŭ ending that name_key already treats as one sound.
+    w = re.sub(r"[^a-z]", "", fold(_strip_possessive(word)))
+    w = re.sub(r"([aeo])[uvw]$", r"\1v", w)
+    return k + ("~" if w[-1:] in ("a", "e", "i", "o", "u", "y") else "")
+
+
 def _name_tokens(name: str) -> list[str]:
     words = [_strip_possessive(w).strip(".,") for w in name.replace("\u00a0", " ").split()]
     words = [w for w in words if w and w.lower().strip(".") not in _TITLE_ABBREV]
@@ -261,6 +305,7 @@ def speakers_match(a: str, b: str) -> bool:
     """Same speaker across spellings, partial names and titles?
 
     Compares the head names with the transliteration-insensitive ``name_key``
+    (exact folded spelling for short names, whose keys collide)
     (so Łukašenka ~ Lukashenko) and, when both spans also give a first name,
     requires the first names to agree too (Hillary vs Bill Clinton); an initial
     agrees with any name it abbreviates.
@@ -268,7 +313,7 @@ def speakers_match(a: str, b: str) -> bool:
     ha, hb = speaker_head(a), speaker_head(b)
     if not ha or not hb:
         return False
-    if name_key(ha) != name_key(hb) and fold(ha) != fold(hb):
+    if _key(ha) != _key(hb) and fold(ha) != fold(hb):
         return False
     ta, tb = _name_tokens(a), _name_tokens(b)
     fa = _first_name(ta, ha)
@@ -277,7 +322,7 @@ def speakers_match(a: str, b: str) -> bool:
         ka, kb = fold(fa).rstrip("."), fold(fb).rstrip(".")
         if len(ka) == 1 or len(kb) == 1:
             return ka[0] == kb[0]
-        return name_key(fa) == name_key(fb)
+        return _key(fa) == _key(fb)
     return True
 
 
@@ -388,6 +433,27 @@ class _Context:
                 return h
         return None
 
+    def para_bounds(self, char: int) -> tuple[int, int]:
+        """Start and end offsets of the paragraph (line) holding ``char``."""
+        p = max(0, self.para_of(char))
+        lo = self.para_starts[p] if self.para_starts else 0
+        hi = self.text.find("\n", lo)
+        return lo, len(self.text) if hi < 0 else hi
+
+    def is_headline(self, char: int) -> bool:
+        """Is ``char`` in a headline-like line: the article's first line, or a short line
+        with no sentence-final punctuation (titles, section heads, teasers)?"""
+        lo, hi = self.para_bounds(char)
+        line = self.text[lo:hi].strip().rstrip("\"'”’»)")
+        if not line:
+            return False
+        if len(line.split()) > 25:
+            return False
+        if line[-1] not in ".!?…:;,":
+            return True
+        # A first line set off by a blank line is the title even with a full stop.
+        return not self.text[:lo].strip() and self.text[hi: hi + 3].replace("\r", "").startswith("\n\n")
+
     def para_of(self, char: int) -> int:
         """Paragraph (non-blank line) number of a character, as in ``_QSpan.para``."""
         return bisect.bisect_right(self.para_starts, char) - 1
@@ -425,7 +491,7 @@ class _Context:
         if not words:
             return None
         subject = any(t.dep_ in ("nsubj", "nsubjpass") for t in span) and not self.in_quote(span[0])
-        return _Mention(start, end, name, label, name_key(words[-1]), name_key(words[0]), len(words), subject)
+        return _Mention(start, end, name, label, _key(words[-1]), _key(words[0]), len(words), subject)
 
     def _collect_titles(self) -> None:
         """Role nouns the article attaches to a person: "Foreign Minister X", "X, state secretary"."""
@@ -456,9 +522,7 @@ class _Context:
         for other in self.mentions:
             if other.label != "PERSON" or other.n_words < m.n_words or other.n_words < 2:
                 continue
-            same = other.last_key == m.last_key or (m.n_words == 1 and other.first_key == m.last_key
-                                                     and False)
-            if not same:
+            if other.last_key != m.last_key:
                 continue
             if m.n_words >= 2 and other.first_key != m.first_key:
                 continue
@@ -518,6 +582,13 @@ def _source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None
     via_as = False
     for _ in range(5):
         subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass") and outside(c)]
+        if not subjects and tok.i == v.i:
+            # "X, who ..., said": the parser may hang X on the relative clause.
+            for c in tok.lefts:
+                if c.dep_ in ("advcl", "ccomp", "relcl") and outside(c):
+                    subj = [g for g in c.children if g.dep_ == "nsubj" and g.pos_ in ("PROPN", "NOUN")]
+                    if subj and any(g.lower_ in _RELATIVE and g.dep_ == "nsubj" for g in c.children):
+                        return subj[0]
         # The subject nearest the verb: "..., Ferguson," Trump said -> Trump.
         subj = min(subjects, key=lambda c: abs(c.i - tok.i)) if subjects else None
         obj = next((c for c in tok.children if c.dep_ == "dobj" and outside(c)), None)
@@ -525,7 +596,8 @@ def _source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None
         for c in tok.children:
             if c.dep_ == "agent":
                 agent = next((p for p in c.children if p.dep_ == "pobj" and outside(p)), None)
-        if tok.lemma_.lower() == "quote" and via_as:
+        # "The paper quoted him as saying ...": the one quoted is the source, not the paper.
+        if tok.lemma_.lower() == "quote" and (via_as or any(c.lower_ == "as" for c in tok.children)):
             if obj is not None:
                 return obj
             if subj is not None and subj.dep_ == "nsubjpass":
@@ -540,19 +612,34 @@ def _source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None
             if subj.dep_ == "expl" or subj.lower_ == "there":
                 return None
             return subj
-        if tok.dep_ in ("conj", "xcomp", "advcl", "pcomp", "prep", "acl", "dep") and tok.head is not tok:
+        if tok.dep_ in ("conj", "xcomp", "advcl", "pcomp", "prep", "acl", "dep") and tok.head.i != tok.i:
             if tok.dep_ == "pcomp" and tok.head.lower_ == "as":
                 via_as = True
             if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN"):
                 # "X issued a statement saying ..." -> the statement's verb
                 tok = tok.head
-                if tok.dep_ in ("dobj", "pobj") and tok.head is not tok:
+                if tok.dep_ in ("dobj", "pobj") and tok.head.i != tok.i:
                     tok = tok.head
                 continue
             tok = tok.head
             continue
         return None
     return None
+
+
+def _owner(noun: Token) -> Token | None:
+    """Who a document or finding belongs to: "X's report", "a report by/from X",
+    "a X report" (a proper-name modifier)."""
+    for c in noun.children:
+        if c.dep_ == "poss" and c.pos_ in ("PROPN", "NOUN", "PRON") and c.lower_ not in ("our", "my", "your"):
+            return c
+    for c in noun.children:
+        if c.dep_ in ("prep", "agent") and c.lower_ in ("by", "from"):
+            p = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if p is not None and (p.pos_ == "PROPN" or p.lemma_.lower() not in SOURCE_NOUNS):
+                return p
+    mods = [c for c in noun.children if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i]
+    return mods[-1] if mods else None
 
 
 def _phrase_span(tok: Token) -> tuple[int, int]:
@@ -590,15 +677,32 @@ class _Resolver:
             i -= 1
         return None
 
-    def resolve(self, src: Token | None, at: int) -> tuple[_Speaker | None, str, int, int]:
+    def resolve(self, src: Token | None, at: int, depth: int = 0) -> tuple[_Speaker | None, str, int, int]:
         """Speaker, mention text, mention offsets for the source token ``src``."""
         if src is None:
             return None, "", -1, -1
         ctx = self.ctx
         low = src.lower_
+        if src.ent_type_ in _NON_AGENT_ENTS or src.pos_ in ("NUM", "VERB", "AUX", "ADJ", "ADV", "SYM"):
+            return None, "", -1, -1  # a time, number or misparse cannot speak
         if src.pos_ == "PRON" or low in _PERSON_PRONOUNS or low in _GROUP_PRONOUNS:
             sp = self.pronoun(src, at)
             return sp, src.text, src.idx, src.idx + len(src.text)
+        if src.pos_ == "NOUN" and depth < 2:
+            # "rights group Civic Shield", "the spokesman, John Doe,": the name speaks.
+            name = next((c for c in src.children if c.dep_ == "appos" and c.pos_ == "PROPN" and c.i > src.i), None)
+            if name is not None:
+                return self.resolve(name, at, depth + 1)
+        if src.lemma_.lower() in SOURCE_NOUNS and src.pos_ == "NOUN" and depth < 2:
+            # A document or finding speaks for its owner; without one it names no speaker.
+            owner = _owner(src)
+            if owner is None:
+                return None, "", -1, -1
+            return self.resolve(owner, at, depth + 1)
+        if src.pos_ == "PROPN" and (src.text.islower() or self._is_bare_title(src)):
+            # A role noun mis-tagged as a name ("the minister", "the Agency").
+            left, right = _phrase_span(src)
+            return self.nominal(src, left, right, at), src.text, src.idx, src.idx + len(src.text)
         # The speaker is a conjunction? Keep the first conjunct's phrase plus the others.
         left, right = _phrase_span(src)
         conj_end = right
@@ -606,6 +710,11 @@ class _Resolver:
             if c.dep_ == "conj":
                 conj_end = max(conj_end, c.right_edge.i)
         doc = ctx.doc
+        if src.pos_ == "PROPN":
+            # "human rights group Civic Shield": the name, not its descriptor.
+            first_cap = next((t.i for t in doc[left: right + 1] if t.text[:1].isupper()), left)
+            if all(t.text[:1].islower() or t.is_punct for t in doc[left:first_cap]):
+                left = first_cap
         s_char = doc[left].idx
         e_char = doc[right].idx + len(doc[right].text)
         mention_text = ctx.text[s_char:e_char]
@@ -627,8 +736,8 @@ class _Resolver:
         if src.pos_ == "PROPN":
             words = _name_tokens(mention_text)
             if words:
-                key = name_key(words[-1])
-                pseudo = _Mention(s_char, e_char, mention_text, "PERSON", key, name_key(words[0]),
+                key = _key(words[-1])
+                pseudo = _Mention(s_char, e_char, mention_text, "PERSON", key, _key(words[0]),
                                   len(words), True)
                 if ctx.person_group_exists(key):
                     return self.named(pseudo, at), mention_text, s_char, e_char
@@ -636,6 +745,15 @@ class _Resolver:
                 name = " ".join(_strip_possessive(w) for w in mention_text.split())
                 return _Speaker(name, label, 0.8), mention_text, s_char, e_char
         return self.nominal(src, left, right, at), mention_text, s_char, e_char
+
+    def _is_bare_title(self, src: Token) -> bool:
+        """"the Minister" / "the Agency": a definite role noun standing alone."""
+        lemma = src.lemma_.lower()
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in src.children):
+            return False
+        if any(c.pos_ == "PROPN" for c in src.children if c.dep_ in ("compound", "poss")):
+            return False
+        return lemma in PERSON_NOUNS or lemma in ORG_NOUNS or lemma in self.ctx.titles
 
     def named(self, m: _Mention, at: int) -> _Speaker:
         ctx = self.ctx
@@ -699,6 +817,15 @@ class _Resolver:
                 name = cands[-1][1]
                 m = self._mention_by_text(name)
                 return self.named(m, at).capped(0.8) if m else _Speaker(name, "PERSON", 0.8)
+        poss = [c for c in src.children if c.dep_ == "poss"]
+        if not plural and (definite or poss) and lemma in ORG_NOUNS:
+            # "Ukraine's intelligence service" -> the organisation named with those words.
+            words = {fold(t.text) for t in mods if t.pos_ in ("NOUN", "PROPN", "ADJ") and t.dep_ != "poss"
+                     and not any(p.i == t.i for p in poss)}
+            for m in reversed(ctx.mentions_before(src.idx + 1)):
+                names = set(fold(self._org_name(m)).split())
+                if m.label == "ORG" and lemma in names and words <= names:
+                    return _Speaker(m.text, "ORG", 0.8)
         if plural or not definite:
             return _Speaker(" ".join(_strip_possessive(w) if i == 0 else w
                                      for i, w in enumerate(phrase.split())), "OTHER", 0.8)
@@ -715,9 +842,16 @@ class _Resolver:
             if persons:
                 return self.named(persons[-1], at).capped(0.6)
         if lemma in ORG_NOUNS:
+            # Governments are named by place ("Warsaw said"); other bodies are organisations.
+            labels = ("ORG", "GPE", "NORP") if lemma in _STATE_NOUNS else ("ORG",)
             for h in reversed(ctx.history):
-                if h.speaker.label in ("ORG", "GPE", "NORP"):
+                if h.speaker.label in labels:
                     return _Speaker(h.speaker.name, h.speaker.label, 0.7)
+            orgs = [m for m in ctx.mentions_before(src.idx) if m.label == "ORG"
+                    and not self._inside_any_quote(m.start)]
+            if orgs:
+                subj = [m for m in orgs if m.subject]
+                return _Speaker(self._org_name((subj or orgs)[-1]), "ORG", 0.6)
         return _Speaker(phrase, "OTHER", 0.7)
 
     def _title_context(self, lemma: str, pos: int) -> str:
@@ -774,13 +908,17 @@ def _quote_cue(ctx: _Context, qi: int) -> tuple[Token | None, Token | None, floa
                 if src is not None and _same_frame(ctx, q, span, h) and (best is None or depth < best[0]):
                     best = (depth, h, src)
                 break
-            if h.head is h:
+            if h.head.i == h.i:
                 break
             h = h.head
     if best is not None:
         return best[1], best[2], 0.95
-    after = _clause_after(ctx, span)
-    for t in after:
+    after = _clause_after(ctx, span, qi)
+    for n, t in enumerate(after):
+        # An attribution tag opens the clause ("..., X said", "said X, who ..."); a cue
+        # further on belongs to a new sentence about something else.
+        if n > 10:
+            break
         if tq[t.i] < 0 and _is_cue(t):
             src = _source_token(t, tq)
             if src is not None:
@@ -796,6 +934,14 @@ def _quote_cue(ctx: _Context, qi: int) -> tuple[Token | None, Token | None, floa
         src = _source_token(root, tq) if _is_verb(root) else None
         if src is not None:
             return root, src, 0.75
+    if not after and q.para + 1 < len(ctx.para_starts):
+        # A byline-style tag on its own line: "“...”" then "- Name."
+        lo = ctx.para_starts[q.para + 1]
+        if not ctx.text[q.qclose + 1: lo].strip(" \t\r\n\"”"):
+            hi = ctx.text.find("\n", lo)
+            line = doc.char_span(lo, len(ctx.text) if hi < 0 else hi, alignment_mode="expand")
+            if line is not None and len(line) <= 8:
+                after = [t for t in line if not t.is_space]
     if len(after) >= 2 and after[0].text in ("―", "—", "–", "-", "--") and after[1].pos_ == "PROPN":
         j = 1
         while j + 1 < len(after) and after[j + 1].pos_ == "PROPN":
@@ -822,12 +968,14 @@ def _same_frame(ctx: _Context, q: _QSpan, span: Span, cue: Token) -> bool:
     return cue.i < span.start and q.standalone and last is not None and last.text == ":"
 
 
-def _clause_after(ctx: _Context, span: Span) -> list[Token]:
+def _clause_after(ctx: _Context, span: Span, qi: int = -1) -> list[Token]:
     """Tokens after a quote up to its sentence end, stepping over embedded quotes."""
     doc = ctx.doc
     tq = ctx.tq
     out: list[Token] = []
     i = span.end
+    while i < len(doc) and tq[i] == qi and qi >= 0:
+        i += 1  # the closing mark
     while i < len(doc):
         t = doc[i]
         if "\n" in t.text:
@@ -838,8 +986,6 @@ def _clause_after(ctx: _Context, span: Span) -> list[Token]:
         if tq[t.i] < 0 and t.text in (".", "!", "?", ";"):
             break
         i += 1
-    if out and out[0].text[:1].isupper() and len(out) > 12:
-        return []  # a new sentence, not an attribution tag
     return out
 
 
@@ -893,13 +1039,15 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
             v.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in v.children)
         ) or (v.dep_ == "parataxis" and not comps)
         if framing:
-            if v.head is v:
+            if v.head.i == v.i:
                 continue
-            content = _minus(v.head, v)
+            content = _frame_content(v)
         elif comps:
-            # Prefer a "that"-clause, then one after the cue ("X told Y that ...").
-            c = max(comps, key=lambda c: (any(m.dep_ == "mark" for m in c.children), c.i > v.i))
+            # Prefer a clause after the cue ("X told Y that ..."), then a "that"-clause.
+            c = max(comps, key=lambda c: (c.i > v.i, any(m.dep_ == "mark" for m in c.children)))
             content = (c.left_edge.i, c.right_edge.i)
+            if c.i > v.i:
+                content = _reported_tail(v, c, ctx.tq)
         elif lemma in SPEECH_VERBS or lemma in LIGHT_VERBS:
             rights = [c for c in v.rights if c.dep_ in ("dobj", "prep", "xcomp", "oprd", "dative",
                                                         "advcl", "attr", "pcomp")]
@@ -909,6 +1057,12 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
         if content is None:
             continue
         a, b = content
+        # Reported speech never runs past its cue's paragraph (the parser may join lines).
+        p_lo, p_hi = ctx.para_bounds(v.idx)
+        while a < b and doc[a].idx < p_lo:
+            a += 1
+        while b > a and doc[b].idx >= p_hi:
+            b -= 1
         while b > a and (doc[b].is_punct or doc[b].is_space):
             b -= 1
         while a < b and (doc[a].is_punct or doc[a].is_space):
@@ -922,6 +1076,35 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
     return events
 
 
+def _reported_tail(v: Token, comp: Token, quoted: Sequence[int]) -> tuple[int, int]:
+    """Span of what a cue reports when its clause follows it: from the complement
+    (or an adverbial clause between cue and complement: "says no matter what ..., ...")
+    to the end of the sentence, since coordinated clauses ("..., and he had ...") are
+    often attached to the cue rather than to the complement. A later cue with its own
+    subject starts another attribution and ends this one."""
+    doc = v.doc
+    a = comp.left_edge.i
+    for c in v.rights:
+        if v.i < c.i < comp.i and c.dep_ in ("advmod", "npadvmod", "advcl", "neg"):
+            a = min(a, c.left_edge.i)
+    a = max(a, v.i + 1)
+    sent_end = v.sent.end - 1
+    b = comp.right_edge.i
+    i = b + 1
+    while i <= sent_end:
+        t = doc[i]
+        if quoted[t.i] < 0 and t.i != v.i and _is_cue(t) and any(
+            ch.dep_ in ("nsubj", "nsubjpass") for ch in t.children
+        ) and t.head.i != comp.i:
+            b = max(comp.right_edge.i, min(b, t.left_edge.i - 1))
+            break
+        if quoted[t.i] < 0 and t.text in (";",):
+            break
+        b = i
+        i += 1
+    return a, b
+
+
 def _cue_name(cue: Token | None) -> str:
     if cue is None:
         return ""
@@ -933,13 +1116,18 @@ def _cue_name(cue: Token | None) -> str:
     return lemma
 
 
-def _minus(head: Token, part: Token) -> tuple[int, int] | None:
-    """The span of ``head``'s subtree on the far side of ``part``'s subtree."""
-    lo, hi = head.left_edge.i, head.right_edge.i
-    plo, phi = part.left_edge.i, part.right_edge.i
-    if plo - lo < hi - phi:
-        return (phi + 1, hi)
-    return (lo, plo - 1)
+def _frame_content(cue: Token) -> tuple[int, int]:
+    """What a framing cue ("according to X", "as X noted", "..., X said, ...")
+    attributes: the rest of its sentence. A frame at either edge leaves the other
+    side; a frame in the middle attributes the whole sentence."""
+    sent = cue.sent
+    lo, hi = sent.start, sent.end - 1
+    plo, phi = cue.left_edge.i, cue.right_edge.i
+    left, right = plo - lo, hi - phi
+    if left >= 4 and right >= 4:
+        return lo, hi
+    return (phi + 1, hi) if right >= left else (lo, plo - 1)
+
 
 
 def extract_quotes(doc_id: str, text: str, doc: Doc) -> list[QuoteRecord]:
@@ -962,6 +1150,8 @@ def extract_quotes(doc_id: str, text: str, doc: Doc) -> list[QuoteRecord]:
         if found[0] is not None and q.chain not in chain_cue:
             chain_cue[q.chain] = found
     for qi, q in enumerate(ctx.spans):
+        if _is_title_quote(ctx, q):
+            continue
         cue, src, conf = per_quote[qi]
         if cue is None and q.chain in chain_cue:
             cue, src, conf = chain_cue[q.chain]
@@ -989,7 +1179,16 @@ def extract_quotes(doc_id: str, text: str, doc: Doc) -> list[QuoteRecord]:
         name = speaker.name.strip()
         if not name:
             continue
-        conf = round(min(ev.confidence, speaker.confidence) if not ev.continuation else speaker.confidence, 3)
+        conf = min(ev.confidence, speaker.confidence) if not ev.continuation else speaker.confidence
+        headline = ctx.is_headline(ev.start)
+        if headline:
+            conf = min(conf, 0.3)  # headlines compress and paraphrase: weak evidence
+        conf = round(conf, 3)
+        if ev.kind == "indirect" and any(
+            r.kind == "direct" and r.start <= ev.start and ev.end <= r.end and r.speaker == name
+            for r in records[-4:]
+        ):
+            continue  # the reported clause is the direct quote already recorded
         rec = QuoteRecord(
             doc_id=doc_id, speaker=name, speaker_text=mention, cue=cue,
             quote=text[ev.start: ev.end], start=ev.start, end=ev.end,
@@ -997,10 +1196,28 @@ def extract_quotes(doc_id: str, text: str, doc: Doc) -> list[QuoteRecord]:
             confidence=conf,
         )
         records.append(rec)
-        if speaker.label != "OTHER" or ev.kind == "direct":
+        if not headline and (speaker.label != "OTHER" or ev.kind == "direct"):
             ctx.history.append(_Said(ev.start, ev.end, ctx.para_of(ev.start), speaker, ev.kind,
                                      ev.kind == "direct" or ev.extra.get("main", False)))
     return records
+
+
+def _is_title_quote(ctx: _Context, q: _QSpan) -> bool:
+    """A quoted name of a show, book or slogan used as a noun ("on CNN's “State of the
+    Union”", "the “Bernie or Bust” crowd"): short, title-cased, embedded in running text
+    as a noun modifier or prepositional object. It names something; nobody says it here."""
+    if q.standalone:
+        return False
+    words = _WORD.findall(ctx.text[q.start: q.end].rstrip(".,!?"))
+    if not words or len(words) > 8 or not all(w[:1].isupper() for w in words if len(w) > 3):
+        return False
+    span = ctx.doc.char_span(q.start, q.end, alignment_mode="expand")
+    if span is None or not len(span):
+        return False
+    root = span.root
+    return root.dep_ in ("pobj", "compound", "appos", "nmod", "poss") or (
+        root.dep_ in ("nsubj", "dobj") and root.head.pos_ in ("NOUN", "PROPN")
+    )
 
 
 def _continue_speaker(ctx: _Context, ev: _Event) -> _Speaker | None:
@@ -1112,10 +1329,13 @@ def _score_record(parts: list[list[str]], lst: list[QuoteRecord], idx: int) -> f
         start, length = _overlap_prefix(seq, var)
         if length >= 3 or (length and start == 0):
             remainder = var[length:]
-            j = idx + 1
-            while remainder and j < len(lst) and j <= idx + 3:
+            j = last = idx + 1
+            end = rec.end
+            # Records between the parts (a title in the attribution, a reported clause)
+            # are stepped over: up to four records after the last matched part.
+            while remainder and j < len(lst) and j <= last + 4:
                 nxt = lst[j]
-                if nxt.start < rec.end or not speakers_match(nxt.speaker, rec.speaker):
+                if nxt.start < end or not speakers_match(nxt.speaker, rec.speaker):
                     j += 1
                     continue
                 nseq = _match_tokens(nxt.quote)
@@ -1125,13 +1345,15 @@ def _score_record(parts: list[list[str]], lst: list[QuoteRecord], idx: int) -> f
                 ):
                     remainder = remainder[k:]
                     if remainder:
+                        end = nxt.end
                         j += 1
+                        last = j
                         continue
                     base = 0.95 if start == 0 else 0.85
                     if var is not first:
                         base -= 0.05
                     return base
-                break
+                j += 1
     # Partial: a long common run (different wording at the edges).
     run = _longest_run(seq, first)
     if len(first) >= 6 and run >= 0.7 * len(first):

@@ -1,0 +1,96 @@
+"""``assistant bench``: the pure helpers, and a smoke run of ``--quick`` (no timing asserts)."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.bench import build_corpus, percentile, planted_fact, recall_at, sentence_pool
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED = ("ingest_chunks_per_s", "ingest_floor_chunks_per_s", "query_p50_ms", "query_floor_p50_ms",
+            "ask_p50_ms", "cold_start_s", "recall_at_5", "hnsw_recall_at_10")
+
+
+def test_recall_at_counts_overlap_of_top_k():
+    assert recall_at(["a", "b", "c"], ["c", "x", "a"], 3) == pytest.approx(2 / 3)
+    assert recall_at(["a", "b"], ["b", "a"], 10) == 1.0  # fewer than k results: judged on what exists
+    assert recall_at([], ["a"], 10) == 1.0
+
+
+def test_percentile_interpolates():
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile([], 95) == 0.0
+
+
+def test_planted_fact_question_names_the_key_and_sentence_holds_it():
+    rng = random.Random(0)
+    facts = [planted_fact(rng) for _ in range(50)]
+    for sentence, question, key in facts:
+        assert key in sentence and key in question
+    assert len({k for _, _, k in facts}) > 45  # made-up names rarely collide
+
+
+def test_build_corpus_plants_each_question_in_its_document(tmp_path):
+    pool = sentence_pool([ROOT / "seeds"])
+    assert len(pool) > 50
+    path, questions = build_corpus(pool, 40, 5, tmp_path / "c.jsonl")
+    docs = {d["id"]: d for d in map(json.loads, path.read_text().splitlines())}
+    assert len(questions) == 5
+    for q in questions:
+        assert q["sentence"] in docs[q["doc_id"]]["text"]
+        assert sum(q["key"] in d["text"] for d in docs.values()) == 1
+
+
+@pytest.mark.slow
+def test_bench_quick_smoke(tmp_path):
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant", "bench", "--quick", "--sizes", "60", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data = json.loads(out.read_text())
+    (size,) = data["sizes"].values()
+    missing = [k for k in REQUIRED if k not in size]
+    assert not missing, missing
+    assert size["chunks"] >= 60
+    assert 0.0 <= size["recall_at_5"] <= 1.0 and 0.0 <= size["hnsw_recall_at_10"] <= 1.0
+    assert size["ingest_chunks_per_s"] > 0 and size["query_floor_p50_ms"] > 0
+    assert "ingest" in proc.stdout  # the table was printed
+
+
+def test_auto_precision_uses_bf16_only_with_native_support():
+    from assistant.embedding import resolve_precision
+
+    assert resolve_precision("auto", frozenset({"avx2", "avx512_bf16"})) == "bf16"
+    assert resolve_precision("auto", frozenset({"avx2", "amx_bf16"})) == "bf16"
+    assert resolve_precision("auto", frozenset({"avx2", "fma"})) == "fp32"
+    assert resolve_precision("int8", frozenset()) == "int8"  # explicit choices are kept
+
+
+def test_default_threads_is_within_the_cpus_available():
+    import os
+
+    from assistant.embedding import default_threads
+
+    assert 1 <= default_threads() <= (os.cpu_count() or 1)
+
+
+@pytest.mark.slow
+def test_int8_really_quantizes_the_model_that_runs():
+    import torch
+
+    from assistant.embedding import MiniLMEmbedder
+
+    e = MiniLMEmbedder(precision="int8")
+    linear = [m for m in e._st.modules() if isinstance(m, torch.nn.Linear)]
+    quantized = [m for m in e._st.modules() if type(m).__module__.startswith("torch.ao.nn.quantized")]
+    assert quantized and not linear
+    v = e.embed_documents(["A short test sentence about ferries."])
+    assert v.shape == (1, 384) and abs(float(v[0] @ v[0]) - 1.0) < 1e-4

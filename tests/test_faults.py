@@ -1,0 +1,236 @@
+"""Faults: ingests killed with SIGKILL at random points, and a Chroma server that goes away.
+
+Kill trials run the ingest in a child process forked from a small driver that has
+already loaded spaCy, so each trial costs the ingest itself and not a
+10-second model load; the child opens its own Chroma client after the fork,
+exactly as ``assistant ingest`` would, and is killed with SIGKILL (no cleanup
+handlers, no flush). After every kill the index must open and answer, and a
+re-run must complete it to exactly the chunks of a clean build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import SEEDS, free_port, start_chroma, stop
+
+from assistant.api import Assistant
+from assistant.errors import ServerUnavailable
+
+pytestmark = pytest.mark.slow
+
+GOOD_Q = "How many irregular crossings were thwarted?"
+PROBES = [GOOD_Q, "When did the migration crisis on the Belarus-EU border begin?",
+          "What did the council approve in report 3?"]
+KILL_TRIALS = int(os.environ.get("ASSISTANT_KILL_TRIALS", "10"))
+
+# Reads one JSON request per line: {"index": dir, "paths": [...], "batch": n}; forks a child that
+# runs the ingest and exits; prints {"pid": child} then {"status": wait-status}.
+DRIVER = r"""
+import json, os, sys
+sys.path.insert(0, os.getcwd())
+from assistant.embedding import HashingEmbedder
+from assistant.nlp import load_nlp, parse
+import assistant.api, assistant.ingest, assistant.loaders, assistant.cleaning, assistant.mentions, assistant.quotes
+import chromadb  # the module only: no client (and no Rust runtime) exists before the fork
+parse("Warm up the pipeline on March 3, said the minister.", load_nlp())
+print(json.dumps({"ready": True}), flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            from assistant.api import Assistant
+            from assistant.ingest import Ingestor, ingest_lock
+            a = Assistant.open(index_dir=req["index"], embedder=HashingEmbedder(), create=True)
+            with ingest_lock(a.settings):
+                r = Ingestor(a.store, a.local, a.embedder, a.settings).run(
+                    req["paths"], embed_batch_chunks=req["batch"])
+            code = 0 if r.ok and not r.failures else 3
+        except BaseException as exc:
+            print(f"child failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            code = 4
+        os._exit(code)
+    print(json.dumps({"pid": pid}), flush=True)
+    _, status = os.waitpid(pid, 0)
+    print(json.dumps({"status": status}), flush=True)
+"""
+
+
+def _article(n: int, rng: random.Random) -> str:
+    """A synthetic article of several chunks with dates, figures and a quote."""
+    months = ["January", "February", "March", "April", "May", "June", "July", "September", "October"]
+    paras = [f"Report {n} on the regional council budget\n",
+             f"The council of district {n} approved a budget of {rng.randint(10, 900)} million on "
+             f"{rng.choice(months)} {rng.randint(1, 28)}, its chair said."]
+    for i in range(rng.randint(12, 20)):
+        paras.append(
+            f"In section {i} the council allotted {rng.randint(2, 99)} million to roads and "
+            f"{rng.randint(2, 99)} million to schools in district {n}. "
+            f"\"We expect {rng.randint(100, 9000)} families to benefit by {rng.choice(months)},\" "
+            f"the treasurer said on {rng.choice(months)} {rng.randint(1, 28)}.")
+    return "\n\n".join(paras) + "\n"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """Generated articles plus the seeds, one of them edited (an update, not only adds)."""
+    d = tmp_path_factory.mktemp("kill-corpus")
+    rng = random.Random(7)
+    for n in range(8):
+        (d / f"report_{n:02d}.txt").write_text(_article(n, rng), encoding="utf-8")
+    seeds = sorted(SEEDS.glob("*.txt"))
+    for s in seeds:
+        shutil.copy(s, d / s.name)
+    edited = d / seeds[-1].name
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nThe ministry published a correction later.\n",
+                      encoding="utf-8")
+    return d
+
+
+@pytest.fixture(scope="module")
+def driver():
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER], cwd=Path(__file__).resolve().parent.parent,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+    assert json.loads(proc.stdout.readline()).get("ready")
+    yield proc
+    proc.stdin.close()
+    proc.wait(timeout=60)
+
+
+def _start(driver, index: Path, paths: list[Path], batch: int = 4) -> int:
+    driver.stdin.write(json.dumps({"index": str(index), "paths": [str(p) for p in paths], "batch": batch}) + "\n")
+    driver.stdin.flush()
+    return json.loads(driver.stdout.readline())["pid"]
+
+
+def _wait(driver) -> int:
+    return json.loads(driver.stdout.readline())["status"]
+
+
+def _inventory(index: Path, embedder) -> dict:
+    """What a user would see plus the raw store contents, for comparing indexes."""
+    a = Assistant.open(index_dir=index, embedder=embedder)
+    try:
+        records = a.store.doc_records()
+        rows = a.store.chunk_rows()
+        ids = [cid for cid, _ in rows]
+        per_doc = Counter(m["doc_id"] for _, m in rows)
+        stale = [cid for cid, m in rows if m.get("doc_hash") != records.get(m["doc_id"]).content_hash] \
+            if all(m["doc_id"] in records for _, m in rows) else ["orphan"]
+        answers = [a.ask(q).answer for q in PROBES]
+        return {
+            "docs": sorted(records), "n_chunks": len(ids), "dup_ids": len(ids) - len(set(ids)),
+            "per_doc_ok": all(per_doc[d] == r.n_chunks for d, r in records.items()),
+            "orphans": sorted(set(per_doc) - set(records)), "stale": stale,
+            "chunk_ids": sorted(ids), "cache_chunks": len(a.local.chunks.ids), "answers": answers,
+        }
+    finally:
+        a.close()
+
+
+def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus, seed_index_fake,
+                                                                 hashing_embedder, tmp_path):
+    paths = sorted(corpus.iterdir())
+    # A clean build (through the same driver, not killed) is the reference.
+    ref_dir = tmp_path / "ref"
+    shutil.copytree(seed_index_fake, ref_dir)
+    t0 = time.perf_counter()
+    _start(driver, ref_dir, paths)
+    assert _wait(driver) == 0
+    full = time.perf_counter() - t0
+    ref = _inventory(ref_dir, hashing_embedder)
+    assert len(ref["docs"]) == 13 and ref["dup_ids"] == 0 and ref["per_doc_ok"] and not ref["stale"]
+
+    rng = random.Random(int(os.environ.get("ASSISTANT_KILL_SEED", "20240611")))
+    outcomes = []
+    for trial in range(KILL_TRIALS):
+        d = tmp_path / f"trial{trial}"
+        shutil.copytree(seed_index_fake, d)
+        delay = rng.uniform(0.02, 1.0) * full
+        pid = _start(driver, d, paths)
+        time.sleep(delay)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            killed = True
+        except ProcessLookupError:
+            killed = False
+        status = _wait(driver)
+        killed = killed and os.WIFSIGNALED(status)
+        # 1. The interrupted index opens and answers.
+        a = Assistant.open(index_dir=d, embedder=hashing_embedder)
+        ans = a.ask(GOOD_Q)
+        assert not ans.abstained and ans.citations, (trial, delay, ans.text)
+        mid = a.stats()
+        # 2. A re-run completes it to exactly the clean build.
+        report = a.ingest(paths)
+        assert not report.failures, report.summary()
+        a.close()
+        got = _inventory(d, hashing_embedder)
+        for key in ("docs", "n_chunks", "dup_ids", "per_doc_ok", "orphans", "stale", "chunk_ids",
+                    "cache_chunks", "answers"):
+            assert got[key] == ref[key], (trial, round(delay, 2), key, got[key], ref[key])
+        outcomes.append((trial, round(delay, 2), killed, mid["documents"], mid["chunks"]))
+    print("\nkill trials (trial, delay s, killed mid-run, docs, chunks after kill):", *outcomes, sep="\n  ")
+    print(f"clean build {full:.1f} s, {ref['n_chunks']} chunks")
+    # Most kills must land mid-ingest, or the test proves nothing.
+    assert sum(k for _, _, k, _, _ in outcomes) >= 0.7 * KILL_TRIALS
+    assert len({c for *_, c in outcomes}) > 1  # kills landed at different stages
+
+
+# -- Chroma server goes away and comes back ---------------------------------------------------
+@pytest.mark.server
+def test_chroma_server_down_gives_clear_error_and_recovers(tmp_path, hashing_embedder, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    data = tmp_path / "chroma-data"
+    proc = start_chroma(data, port)
+    try:
+        a = Assistant.open(chroma_url=url, embedder=hashing_embedder, create=True)
+        report = a.ingest([SEEDS])
+        assert report.count("added") == 5, report.summary()
+        before = a.ask(GOOD_Q)
+        assert not before.abstained
+        proc.kill()  # SIGKILL: no graceful shutdown
+        proc.wait()
+        for _ in range(2):  # also after the refresh interval, when the generation check runs
+            with pytest.raises(ServerUnavailable) as err:
+                a.ask(GOOD_Q)
+            assert err.value.url == url and url in err.value.message and err.value.fix
+            a._last_refresh -= a.REFRESH_EVERY + 1
+        with pytest.raises(ServerUnavailable) as err:
+            a.stats()
+        assert url in err.value.message
+        with pytest.raises(ServerUnavailable) as err:
+            Assistant.open(chroma_url=url, embedder=hashing_embedder)
+        assert url in err.value.message and str(port) in err.value.fix
+        proc = start_chroma(data, port)  # same data, same port
+        after = a.ask(GOOD_Q)  # the same Assistant object, no reopening
+        assert after.answer == before.answer
+        assert [c.quote for c in after.citations] == [c.quote for c in before.citations]
+        assert a.stats()["documents"] == 5
+        a.close()
+    finally:
+        stop(proc)
+
+
+@pytest.mark.server
+def test_cli_names_the_unreachable_server(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}"
+    res = subprocess.run([sys.executable, "-m", "assistant", "stats", "--chroma-url", url],
+                         cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2
+    assert url in res.stderr and "chroma run" in res.stderr and "Traceback" not in res.stderr
