@@ -179,6 +179,9 @@ def _word_present(w: str, keys: set[str], folded: str) -> bool:
     return len(f) >= 6 and f[:5] in folded and re.search(r"\b" + re.escape(f[:5]), folded) is not None
 
 
+#: Words of attribution that add nothing to what was said.
+_FRAMING = frozenset(tokenize("earlier later also said says told responded reacted commented replied added noted "
+                              "stated claimed claim accusations remarks"))
 _VAGUE = re.compile(r"\b(?:hundreds|thousands|millions|billions|dozens|scores|several|many|numerous|tens)\b", re.I)
 #: Units that answer "how long / how far": lengths and durations.
 _LENGTH_UNITS = frozenset(tokenize("km kilometre kilometer kilometres kilometers mile miles metre meter metres meters "
@@ -707,11 +710,17 @@ class Answerer:
             if out:
                 return out
         subject = qa.subject or ""
+        # "First Deputy Interior Minister Nazaranka": the name without its title.
+        sw = subject.split()
+        subjects = [subject]
+        if len(sw) > 1 and sw[-1] not in _NOUN_LABEL and any(w in _NOUN_LABEL for w in sw[:-1]):
+            subjects.append(sw[-1])
         qnames = [n for n in qa.names]
         for d, r in records:
             if qa.kind == QuestionKind.QUOTE:
                 # Only the asked speaker's words (other names in the question are the topic).
-                if subject and not (speakers_match(r.speaker, subject) or speakers_match(r.speaker_text, subject)):
+                if subject and not any(speakers_match(r.speaker, x) or speakers_match(r.speaker_text, x)
+                                       for x in subjects):
                     continue
                 topic = qa.topic or qa.focus
                 cov = self.coverage(topic, _stems(r.quote)) if topic else 0.5
@@ -735,7 +744,19 @@ class Answerer:
                 if cov > best_cov:
                     best, best_cov = (ss, ee), cov
             s, e = best
-        st = by_pos.get((d.doc_id, s)) or Sent(d, s, e, 0, 0.0, 0)
+            # A sentence that only restates the question ("X responded to the claim that
+            # ...") frames the answer; what was said follows in the same paragraph.
+            own = _stems(d.text[s:e])
+            novel = own - set(_stems(qa.text)) - _stems(r.speaker) - _FRAMING
+            if own and len(novel) / len(own) < 0.5:
+                pe = paragraph_of(d, s)[1]
+                nxt = [(ss, ee) for ss, ee in d.sentences_in(e, pe) if ss >= e]
+                if nxt:
+                    e = nxt[0][1]
+        st = by_pos.get((d.doc_id, s))
+        if st is None or st.end != e:
+            st = Sent(d, s, e, st.index if st else 0, st.prior if st else 0.0, st.rank if st else 0,
+                      st.score if st else 0.0)
         st.score = max(st.score, score)
         if not speaker:
             return Candidate(d.text[s:e], st, s, e, score, key=f"{d.doc_id}:{r.start}", quote=r)
