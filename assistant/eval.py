@@ -43,13 +43,17 @@ class Case:
     history: list[str] = field(default_factory=list)
 
 
-def load_cases(path: str | Path) -> list[Case]:
-    """Read and validate an eval set; errors name the line and the fix."""
+def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
+    """Read and validate an eval set; errors name the line and the fix.
+
+    A case repeated verbatim is skipped; a reused id on a different question is kept as
+    ``id#2``; both are reported in ``notes`` (external sets have such lines)."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"eval set {p} does not exist", fix="pass a JSONL file of cases")
     cases: list[Case] = []
     ids: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
@@ -63,9 +67,18 @@ def load_cases(path: str | Path) -> list[Case]:
                               fix='each case needs "id", "question", "type", "answers", "sources"')
         if d["type"] not in TYPES:
             raise ConfigError(f"{p}:{n} has unknown type {d['type']!r}", fix=f"use one of {', '.join(TYPES)}")
-        if d["id"] in ids:
-            raise ConfigError(f"{p}:{n} repeats id {d['id']!r}", fix="ids must be unique")
-        ids.add(d["id"])
+        key = (str(d["id"]), str(d["question"]))
+        if key in seen:
+            if notes is not None:
+                notes.append(f"{p}:{n} repeats case {d['id']!r}: skipped")
+            continue
+        seen.add(key)
+        if str(d["id"]) in ids:
+            new = next(f"{d['id']}#{i}" for i in range(2, 10**6) if f"{d['id']}#{i}" not in ids)
+            if notes is not None:
+                notes.append(f"{p}:{n} reuses id {d['id']!r} for another question: kept as {new!r}")
+            d["id"] = new
+        ids.add(str(d["id"]))
         cases.append(Case(str(d["id"]), str(d["question"]), d["type"], [str(a) for a in d["answers"]],
                           [str(s) for s in d["sources"]], [str(h) for h in d.get("history", [])]))
     return cases
@@ -218,7 +231,10 @@ def format_failures(items: Sequence[dict[str, Any]], n: int = 10) -> str:
 def main_eval(args: Any, open_assistant: Callable[..., Any]) -> int:
     from .cli import make_llm
 
-    cases = load_cases(args.cases)
+    notes: list[str] = []
+    cases = load_cases(args.cases, notes)
+    if notes:
+        print(f"{len(notes)} repeated cases in {args.cases}; first: {notes[0]}", file=sys.stderr)
     if args.limit:
         cases = cases[: args.limit]
     asst = open_assistant(args, llm=make_llm(args))
