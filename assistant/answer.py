@@ -317,7 +317,12 @@ class Answerer:
         if cand is None:
             why = f"no {qa.kind.value} of the kind asked for appears in the closest passages"
             return self._abstain(qa, passages[:3], why, **base)
-        if cand.sent.names_ok < 1.0 and qa.kind != QuestionKind.QUOTE:
+        # Every name the question is about must be in the answer's article, and most of them
+        # around the answer (a long quiz-style question names more context than one
+        # paragraph holds).
+        need = 1.0 if len(self.required_names(qa)) < 3 else 0.5
+        if qa.kind != QuestionKind.QUOTE and (cand.sent.names_ok < need
+                                              or not self._names_in_doc(qa, cand.sent.doc)):
             return self._abstain(qa, passages[:3], "the closest passages do not mention "
                                  + ", ".join(n for n in self.required_names(qa) if not self._name_in_sent(n, cand.sent)),
                                  **base)
