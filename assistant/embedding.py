@@ -110,6 +110,12 @@ class MiniLMEmbedder:
         self.batch_size = batch_size
         # sentence-transformers directly: importing llama-index's wrapper as well would add
         # seconds to every cold start for no change in the vectors.
+        try:  # a "Loading weights" bar on every CLI call is noise
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+        except ImportError:
+            pass
         self._st = SentenceTransformer(minilm_path(), device="cpu")
         self._lli = None
         self.precision = resolve_precision(precision)
