@@ -142,6 +142,15 @@ class Ingestor:
         self.settings = settings
         self.config = index_config(settings, embedder.name, embedder.dim)
         self.cfg_hash = config_hash(self.config)
+        self._marked = False
+
+    def _mark_changing(self) -> None:
+        """Change the generation before the first write of a run, not only after the last:
+        a run killed in between must still make every cache re-diff against Chroma, or
+        documents it committed stay missing from BM25 and the annotations for good."""
+        if not self._marked:
+            self.store.bump_generation()
+            self._marked = True
 
     # -- stages -------------------------------------------------------------------------
     def _prepare(self, sources: Iterable[Any], existing: dict[str, DocRecord], seen: set[str],
@@ -197,6 +206,7 @@ class Ingestor:
             out.put(None)
 
     def _commit(self, batch: list[_Work], report: IngestReport, progress: ProgressFn | None) -> None:
+        self._mark_changing()
         texts = [t for w in batch for t in embed_inputs(w.doc, w.chunks)]
         vectors = self.embedder.embed_documents(texts) if texts else np.zeros((0, self.embedder.dim))
         pos = 0
@@ -264,6 +274,7 @@ class Ingestor:
                     continue
                 src = rec.source  # the file path, also for JSONL documents (loaders.py)
                 if not src or not Path(src).exists() or _same_file_source(src, report):
+                    self._mark_changing()
                     self.store.delete_document(doc_id)
                     self.local.delete_doc(doc_id)
                     report.results.append(FileResult(rec.source, doc_id, "removed"))

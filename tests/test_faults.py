@@ -34,8 +34,9 @@ PROBES = [GOOD_Q, "When did the migration crisis on the Belarus-EU border begin?
           "What did the council approve in report 3?"]
 KILL_TRIALS = int(os.environ.get("ASSISTANT_KILL_TRIALS", "10"))
 
-# Reads one JSON request per line: {"index": dir, "paths": [...], "batch": n}; forks a child that
-# runs the ingest and exits; prints {"pid": child} then {"status": wait-status}.
+# Reads one JSON request per line: {"index": dir, "paths": [...], "batch": n, "log": file}; forks a
+# child that runs the ingest (logging when each document is committed) and exits; prints
+# {"pid": child} then {"status": wait-status}.
 DRIVER = r"""
 import json, os, sys
 sys.path.insert(0, os.getcwd())
@@ -51,12 +52,19 @@ for line in sys.stdin:
     if pid == 0:
         code = 0
         try:
+            import time
+            t0 = time.monotonic()
+            log = open(req["log"], "w")
+            def progress(kind, res):
+                if res is not None and res.status in ("added", "updated"):
+                    log.write(f"{time.monotonic() - t0:.3f} {res.status} {res.doc_id}\n")
+                    log.flush()
             from assistant.api import Assistant
             from assistant.ingest import Ingestor, ingest_lock
             a = Assistant.open(index_dir=req["index"], embedder=HashingEmbedder(), create=True)
             with ingest_lock(a.settings):
                 r = Ingestor(a.store, a.local, a.embedder, a.settings).run(
-                    req["paths"], embed_batch_chunks=req["batch"])
+                    req["paths"], embed_batch_chunks=req["batch"], progress=progress)
             code = 0 if r.ok and not r.failures else 3
         except BaseException as exc:
             print(f"child failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
@@ -111,9 +119,25 @@ def driver():
 
 
 def _start(driver, index: Path, paths: list[Path], batch: int = 4) -> int:
-    driver.stdin.write(json.dumps({"index": str(index), "paths": [str(p) for p in paths], "batch": batch}) + "\n")
+    req = {"index": str(index), "paths": [str(p) for p in paths], "batch": batch,
+           "log": str(index.parent / f"{index.name}.commits")}
+    driver.stdin.write(json.dumps(req) + "\n")
     driver.stdin.flush()
     return json.loads(driver.stdout.readline())["pid"]
+
+
+def _wait_commits(log: Path, n: int, pid: int, timeout: float = 300.0) -> None:
+    """Until the child has logged ``n`` committed documents (or has exited)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if log.exists() and len(log.read_text().splitlines()) >= n:
+                return
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"ingest child {pid} logged fewer than {n} commits in {timeout} s")
 
 
 def _wait(driver) -> int:
@@ -151,6 +175,10 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
     _start(driver, ref_dir, paths)
     assert _wait(driver) == 0
     full = time.perf_counter() - t0
+    commits = [float(line.split()[0]) for line in (tmp_path / "ref.commits").read_text().splitlines()]
+    assert len(commits) >= 5
+    lo = commits[0]
+    gap = max(0.05, (commits[-1] - commits[0]) / (len(commits) - 1))
     ref = _inventory(ref_dir, hashing_embedder)
     assert len(ref["docs"]) == 13 and ref["dup_ids"] == 0 and ref["per_doc_ok"] and not ref["stale"]
 
@@ -159,8 +187,13 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
     for trial in range(KILL_TRIALS):
         d = tmp_path / f"trial{trial}"
         shutil.copytree(seed_index_fake, d)
-        delay = rng.uniform(0.02, 1.0) * full
+        # Kill after a random number of committed documents plus a random fraction of the gap
+        # to the next one: progress-based, so a machine's varying load does not shift the kill
+        # points past the end of the run.
+        after = rng.randint(0, len(commits))
+        delay = rng.uniform(0, gap) if after else rng.uniform(0, lo)
         pid = _start(driver, d, paths)
+        _wait_commits(d.parent / f"{d.name}.commits", after, pid)
         time.sleep(delay)
         try:
             os.kill(pid, signal.SIGKILL)
@@ -181,10 +214,10 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
         got = _inventory(d, hashing_embedder)
         for key in ("docs", "n_chunks", "dup_ids", "per_doc_ok", "orphans", "stale", "chunk_ids",
                     "cache_chunks", "answers"):
-            assert got[key] == ref[key], (trial, round(delay, 2), key, got[key], ref[key])
-        outcomes.append((trial, round(delay, 2), killed, mid["documents"], mid["chunks"]))
-    print("\nkill trials (trial, delay s, killed mid-run, docs, chunks after kill):", *outcomes, sep="\n  ")
-    print(f"clean build {full:.1f} s, {ref['n_chunks']} chunks")
+            assert got[key] == ref[key], (trial, after, round(delay, 2), key, got[key], ref[key])
+        outcomes.append((trial, f"{after} commits + {delay:.2f} s", killed, mid["documents"], mid["chunks"]))
+    print("\nkill trials (trial, kill point, killed mid-run, docs, chunks after kill):", *outcomes, sep="\n  ")
+    print(f"clean build {full:.1f} s, {ref['n_chunks']} chunks; commits at {commits} s")
     # Most kills must land mid-ingest, or the test proves nothing.
     assert sum(k for _, _, k, _, _ in outcomes) >= 0.7 * KILL_TRIALS
     assert len({c for *_, c in outcomes}) > 1  # kills landed at different stages
