@@ -855,8 +855,17 @@ class Answerer:
         extra_ns = [cite(d, s, e, cand.score, (cand.start, cand.end)) for d, s, e in cand.extra_cites]
         markers = "".join(f"[{i}]" for i in [n, *extra_ns])
         if qa.kind in (QuestionKind.QUOTE, QuestionKind.OTHER):
-            who = f"{cand.quote.speaker} said: " if cand.quote is not None and qa.kind == QuestionKind.QUOTE else ""
-            text = f"{who}“{cand.value}” {markers}"
+            if cand.quote is not None and qa.kind == QuestionKind.QUOTE and cand.quote.kind == "direct":
+                r = cand.quote
+                span = st.doc.text[max(st.start, r.start): min(st.end, r.end)] if r.start < st.end and r.end > st.start \
+                    else cand.value
+                said = span.strip("“”\" ,")
+                text = f"{cand.quote.speaker} said: “{said}” {markers}"
+            elif cand.quote is not None and qa.kind == QuestionKind.QUOTE:
+                # Reported speech is the article's wording, not the speaker's: no quotation marks.
+                text = f"{cand.quote.speaker}, as reported: {cand.value} {markers}"
+            else:
+                text = f"“{cand.value}” {markers}"
         elif qa.kind == QuestionKind.SPEAKER and cand.quote is not None:
             text = f"{cand.value} {markers} — “{_clip(cand.quote.quote, 160)}”"
         else:
