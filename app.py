@@ -100,11 +100,13 @@ JS = """
 }
 """
 SCROLL_JS = """
-() => { setTimeout(() => {
+() => { const go = () => {
   const m = document.getElementById('cited-sentence'); if (!m) return;
   const box = m.closest('.doc-view'); if (!box) return;
   box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
-}, 150); }
+};
+  // The viewer may still be rendering or switching tabs: try again as it settles.
+  for (const t of [150, 500, 1200, 2500]) setTimeout(go, t); }
 """
 
 

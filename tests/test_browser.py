@@ -91,8 +91,10 @@ def test_question_answer_marker_and_highlight_visible(page):
     cited = page.locator("#doc-viewer #cited-sentence")
     expect(cited).to_be_visible(timeout=20_000)
     expect(cited).to_contain_text("40,549")
-    assert cited.evaluate("m => { const b = m.closest('.doc-view').getBoundingClientRect();"
-                          " const r = m.getBoundingClientRect(); return r.top >= b.top && r.bottom <= b.bottom + 40; }")
+    page.wait_for_function(
+        "() => { const m = document.querySelector('#doc-viewer #cited-sentence'); if (!m) return false;"
+        " const b = m.closest('.doc-view').getBoundingClientRect(); const r = m.getBoundingClientRect();"
+        " return r.top >= b.top && r.bottom <= b.bottom + 40; }", timeout=15_000)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOT), type="png")
     assert 0 < SCREENSHOT.stat().st_size < 300_000
