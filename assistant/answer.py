@@ -140,6 +140,17 @@ def doc_quotes(doc: DocView) -> list[QuoteRecord]:
     return cached
 
 
+def doc_words(doc: DocView) -> tuple[set[str], str]:
+    """Name keys and folded text of a whole article (title included), computed once per
+    loaded document rather than on every question that touches it."""
+    cached = doc.annotations.get("_words")
+    if cached is None:
+        t = doc.title + "\n" + doc.text
+        cached = (_keys(t), fold(t))
+        doc.annotations["_words"] = cached
+    return cached
+
+
 def paragraph_of(doc: DocView, pos: int) -> tuple[int, int]:
     """The line (paragraph) around ``pos``; news text keeps one paragraph per line."""
     s = doc.text.rfind("\n", 0, pos) + 1
@@ -307,7 +318,7 @@ class Answerer:
             valid = [c for c in cands if c.sent.names_ok >= 1.0 and c.sent.years_ok]
             top = cands[0] if cands else None
             # ... unless the strongest is far ahead and misses only part of the names
-            # (metonymy: "the Belarusian government" for "Minsk").
+            # (metonymy: "the French government" for "Paris").
             if valid and not (top is not None and top.sent.years_ok and top.sent.names_ok >= 0.5
                               and top.score >= valid[0].score + 0.3):
                 cands = valid + [c for c in cands if c not in valid]
@@ -411,14 +422,14 @@ class Answerer:
         corpus that has it ranks it first, since its words are rare)."""
         out = []
         docs = [d for d in (self.local.doc(i) for i in dict.fromkeys(p.doc_id for p in passages)) if d is not None]
-        folded = [fold(d.title + "\n" + d.text) for d in docs]
+        folded = [doc_words(d)[1] for d in docs]
         for name in qa.names:
             words = [w for w in re.findall(r"[^\W\d_]+", name) if w[:1].isupper()]
             if len(words) < 2 or not any(w.lower() in _NOUN_LABEL for w in words):
                 continue
             # Only the office or body: up to its last noun ("Foreign Minister", not the
             # minister's name, whose spelling varies), without a leading place
-            # ("Belarus' State Border Committee").
+            # ("Ruritania's State Border Committee").
             last = max(i for i, w in enumerate(words) if w.lower() in _NOUN_LABEL)
             words = words[: last + 1]
             while len(words) > 2 and self.local.aliases.label(words[0]) in ("GPE", "LOC", "NORP"):
@@ -555,7 +566,7 @@ class Answerer:
             return 0.0
         if not fplaces & set(qplaces):
             return -1.0
-        # The question's rarer place is the specific one ("Latvia" in "from Belarus to Latvia").
+        # The question's rarer place is the specific one ("Ghent" in "from Belgium to Ghent").
         w = {k: max((self.retriever.idf(t) for t in tokenize(v)), default=0.0) for k, v in qplaces.items()}
         total = sum(w.values()) or 1.0
         return 0.3 * sum(v for k, v in w.items() if k in fplaces) / total
@@ -567,7 +578,7 @@ class Answerer:
         if not places:
             return True
         s = st.doc.sentences[st.index - 1][0] if st.index > 0 else st.start
-        # The headline names what the whole article is about ("... from Belarus").
+        # The headline names what the whole article is about ("... from Ruritania").
         text = st.doc.text[s: st.end] + "\n" + st.doc.title
         keys, folded = _keys(text), fold(text)
         return all(_name_present(n, keys, folded) for n in places)
@@ -620,7 +631,7 @@ class Answerer:
                 out.append(self._entity_candidate(qa, st, m.text, m.start, m.end, lab, noun, m))
             if strict:
                 continue
-            # Capitalised names NER missed ("obtained by POLITICO"), as a last resort.
+            # Capitalised names NER missed ("obtained by NEWSWIRE"), as a last resort.
             for cm in _PROPER.finditer(st.text):
                 s0, e0 = st.start + cm.start(), st.start + cm.end()
                 if cm.start() == 0 or any(a < e0 and s0 < b for a, b in covered):
@@ -715,7 +726,7 @@ class Answerer:
             if out:
                 return out
         subject = qa.subject or ""
-        # "First Deputy Interior Minister Nazaranka": the name without its title.
+        # "First Deputy Interior Minister Doe": the name without its title.
         sw = subject.split()
         subjects = [subject]
         if len(sw) > 1 and sw[-1] not in _NOUN_LABEL and any(w in _NOUN_LABEL for w in sw[:-1]):
@@ -814,8 +825,7 @@ class Answerer:
     def _names_in_doc(self, qa: QuestionAnalysis, doc: DocView) -> bool:
         """Another source may name the place differently in its sentence ("Warsaw" for
         Poland) but its article must still be about the question's names."""
-        t = doc.title + "\n" + doc.text
-        keys, folded = _keys(t), fold(t)
+        keys, folded = doc_words(doc)
         return all(_name_present(n, keys, folded) for n in self.required_names(qa))
 
     # -- replies ----------------------------------------------------------------------------------
