@@ -45,6 +45,9 @@ W_LEX, W_CTX, W_PRIOR, W_NAMES = 0.5, 0.15, 0.2, 0.15
 ABSTAIN_BELOW = 0.36
 #: Candidate passages examined per question.
 PASSAGES = 8
+#: A "what did X say" answer: at most this many sentences of one continuous statement,
+#: and no sentence is added once it runs past this many words.
+QUOTE_SENTENCES, QUOTE_WORDS = 2, 60
 
 
 # -- small value types -----------------------------------------------------------------------
@@ -82,6 +85,7 @@ class Candidate:
     quote: QuoteRecord | None = None
     extra_cites: list[tuple[DocView, int, int]] = field(default_factory=list)
     note: str = ""
+    seen: bool = False  # already shown by the previous answer (a "what else" follow-up)
 
 
 # -- derived forms ---------------------------------------------------------------------------------
@@ -268,7 +272,10 @@ class Answerer:
             keys, folded = _keys(ctx_text), fold(ctx_text)
             st.names_ok = sum(_name_present(n, keys, folded) for n in names) / len(names)
         if qa.years:
-            window = ctx_text + " " + doc.date
+            # "the 2021 attempt" is often dated by the paragraph before the one quoted.
+            prev = paragraph_of(doc, max(0, ps - 1))[0] if ps > 0 else ps
+            prev = paragraph_of(doc, max(0, prev - 1))[0] if prev > 0 and not doc.text[prev:ps].strip() else prev
+            window = doc.text[prev:pe] + "\n" + doc.title + " " + doc.date
             st.years_ok = all(y in window for y in qa.years)
         st.score = W_LEX * st.lex + W_CTX * ctx_cov + W_PRIOR * st.prior + W_NAMES * st.names_ok
         if not st.years_ok:
@@ -302,7 +309,8 @@ class Answerer:
         cand: Candidate | None = None
         alts: list[Candidate] = []
         if qa.kind in (QuestionKind.SPEAKER, QuestionKind.QUOTE):
-            cands = self.quote_candidates(qa, passages, sents, exclude=context.get("exclude_quotes", set()))
+            cands = self.quote_candidates(qa, passages, sents, exclude=context.get("exclude_quotes", set()),
+                                          seen=context.get("seen_quotes", set()))
         elif qa.kind == QuestionKind.DATE:
             cands = self.date_candidates(qa, sents)
         elif qa.kind == QuestionKind.FIGURE:
@@ -312,6 +320,10 @@ class Answerer:
         else:
             cands = [self.sentence_candidate(s) for s in sents[:3]]
         cands.sort(key=lambda c: -c.score)
+        # "What else": something not shown yet, if anything good enough is left.
+        fresh = [c for c in cands if not c.seen and c.score >= ABSTAIN_BELOW]
+        if fresh and len(fresh) < len(cands):
+            cands = fresh + [c for c in cands if c not in fresh]
         if qa.kind != QuestionKind.QUOTE:
             # The best candidate whose evidence keeps the question's names and years; a
             # stronger one that drops them is about something else.
@@ -702,10 +714,15 @@ class Answerer:
         return out
 
     def quote_candidates(self, qa: QuestionAnalysis, passages: Sequence[Passage], sents: Sequence[Sent],
-                         exclude: set[tuple[str, int, int]] | None = None) -> list[Candidate]:
+                         exclude: set[tuple[str, int, int]] | None = None,
+                         seen: set[tuple[str, int, int]] | None = None) -> list[Candidate]:
+        """Quote-index records as answers. ``exclude``: spans a "what else" follow-up must
+        not repeat (the previous answer's main sentence); ``seen``: spans it showed as
+        context, used only when nothing new is left."""
         from .quotes import match_quote, speakers_match
 
         exclude = exclude or set()
+        seen = seen or set()
         docs: dict[str, DocView] = {}
         for p in passages:
             d = self.local.doc(p.doc_id)
@@ -745,8 +762,10 @@ class Answerer:
                 cov = self.coverage(qa.focus, _stems(r.quote) | _stems(r.speaker_text))
                 own = [n for n in qnames if speakers_match(r.speaker, n)]
                 score = 0.25 + 0.6 * cov + 0.15 * prior.get(d.doc_id, 0.0) - (0.2 if own else 0.0)
-            out.append(self._quote_candidate(qa, d, r, score * (0.7 + 0.3 * r.confidence), by_pos,
-                                             speaker=qa.kind == QuestionKind.SPEAKER))
+            cand = self._quote_candidate(qa, d, r, score * (0.7 + 0.3 * r.confidence), by_pos,
+                                         speaker=qa.kind == QuestionKind.SPEAKER)
+            cand.seen = any(x[0] == d.doc_id and x[1] < r.end and x[2] > r.start for x in seen)
+            out.append(cand)
         return out
 
     def _quote_candidate(self, qa: QuestionAnalysis, d: DocView, r: QuoteRecord, score: float,
@@ -764,11 +783,14 @@ class Answerer:
             # ...") frames the answer; what was said follows in the same paragraph.
             own = _stems(d.text[s:e])
             novel = own - set(_stems(qa.text)) - _stems(r.speaker) - _FRAMING
-            if own and len(novel) / len(own) < 0.5:
-                pe = paragraph_of(d, s)[1]
-                nxt = [(ss, ee) for ss, ee in d.sentences_in(e, pe) if ss >= e]
-                if nxt:
-                    e = nxt[0][1]
+            framing = bool(own) and len(novel) / len(own) < 0.5
+            extra = self._statement_run(d, r, s, e, QUOTE_SENTENCES if framing else QUOTE_SENTENCES - 1)
+            if framing and not extra:
+                nxt = [(ss, ee) for ss, ee in d.sentences_in(e, paragraph_of(d, s)[1]) if ss >= e]
+                extra = [(d, *nxt[0])] if nxt else []
+            st = self._sent_at(by_pos, d, s, e, score)
+            value = d.text[s: extra[-1][2] if extra else e]
+            return Candidate(value, st, s, e, score, key=f"{d.doc_id}:{r.start}", quote=r, extra_cites=extra)
         st = by_pos.get((d.doc_id, s))
         if st is None or st.end != e:
             st = Sent(d, s, e, st.index if st else 0, st.prior if st else 0.0, st.rank if st else 0,
@@ -783,6 +805,40 @@ class Answerer:
             cs, ce = d.sentence_at(ns)
             extra.append((d, cs, ce))
         return Candidate(name, st, ns, ne, score, key=fold(r.speaker), quote=r, extra_cites=extra)
+
+    @staticmethod
+    def _sent_at(by_pos: dict[tuple[str, int], Sent], d: DocView, s: int, e: int, score: float) -> Sent:
+        st = by_pos.get((d.doc_id, s))
+        if st is None or st.end != e:
+            st = Sent(d, s, e, st.index if st else 0, st.prior if st else 0.0, st.rank if st else 0,
+                      st.score if st else 0.0)
+        st.score = max(st.score, score)
+        return st
+
+    def _statement_run(self, d: DocView, r: QuoteRecord, s: int, e: int,
+                       limit: int) -> list[tuple[DocView, int, int]]:
+        """The sentences right after ``s:e`` that carry on the same speaker's statement
+        (attributed to the same speaker by the quote index, in the same paragraph), at most
+        ``limit``: what someone said about a topic often runs over a few sentences
+        ("X warned that ... He asserted that ..."), and a framing sentence ("Turning to
+        ..., X said") is no answer without the next."""
+        from .quotes import speakers_match
+
+        if limit <= 0:
+            return []
+        pe = paragraph_of(d, s)[1]
+        spans = [(q.start, q.end) for q in doc_quotes(d)
+                 if q.start < pe and q.end > e and speakers_match(q.speaker, r.speaker)]
+        out: list[tuple[DocView, int, int]] = []
+        words = len(d.text[s:e].split())
+        for ss, ee in d.sentences_in(e, pe):
+            if ss < e:
+                continue
+            if len(out) >= limit or words > QUOTE_WORDS or not any(a < ee and b > ss for a, b in spans):
+                break
+            out.append((d, ss, ee))
+            words += len(d.text[ss:ee].split())
+        return out
 
     def _speaker_mention(self, d: DocView, r: QuoteRecord) -> tuple[str, int, int]:
         """The fullest written form of the speaker nearest the quote (before it if possible)."""
@@ -865,15 +921,18 @@ class Answerer:
         extra_ns = [cite(d, s, e, cand.score, (cand.start, cand.end)) for d, s, e in cand.extra_cites]
         markers = "".join(f"[{i}]" for i in [n, *extra_ns])
         if qa.kind in (QuestionKind.QUOTE, QuestionKind.OTHER):
-            if cand.quote is not None and qa.kind == QuestionKind.QUOTE and cand.quote.kind == "direct":
-                r = cand.quote
-                span = st.doc.text[max(st.start, r.start): min(st.end, r.end)] if r.start < st.end and r.end > st.start \
-                    else cand.value
-                said = span.strip("“”\" ,")
-                text = f"{cand.quote.speaker} said: “{said}” {markers}"
-            elif cand.quote is not None and qa.kind == QuestionKind.QUOTE:
-                # Reported speech is the article's wording, not the speaker's: no quotation marks.
-                text = f"{cand.quote.speaker}, as reported: {cand.value} {markers}"
+            if cand.quote is not None and qa.kind == QuestionKind.QUOTE:
+                # The speaker's own words go in quotation marks; reported speech is the
+                # article's wording, not the speaker's, and is shown as written.
+                pieces, direct = [], True
+                for (ps, pe), m in zip([(st.start, st.end), *[(s, e) for _, s, e in cand.extra_cites]],
+                                       [n, *extra_ns], strict=True):
+                    words = _quoted_words(st.doc, cand.quote.speaker, ps, pe)
+                    direct = direct and bool(words)
+                    pieces.append(f"“{words}” [{m}]" if words else f"{st.doc.text[ps:pe]} [{m}]")
+                lead = "said:" if direct else "as reported:"
+                text = f"{cand.quote.speaker} {lead} " + " ".join(pieces) if direct \
+                    else f"{cand.quote.speaker}, {lead} " + " ".join(pieces)
             else:
                 text = f"“{cand.value}” {markers}"
         elif qa.kind == QuestionKind.SPEAKER and cand.quote is not None:
@@ -901,6 +960,16 @@ class Answerer:
             lines.append(f"[{i}] “{_clip(p.sentence, 160)}” ({doc.publisher or doc.title or doc.doc_id})")
         return Answer(text="\n".join(lines), answer="", abstained=True, citations=citations, confidence=0.0,
                       passages=list(passages), **base)
+
+
+def _quoted_words(doc: DocView, speaker: str, start: int, end: int) -> str:
+    """The speaker's directly quoted words inside ``doc.text[start:end]`` ("" if none)."""
+    from .quotes import speakers_match
+
+    parts = [doc.text[max(start, r.start): min(end, r.end)].strip("“”\"‘’ ,")
+             for r in doc_quotes(doc)
+             if r.kind == "direct" and r.start < end and r.end > start and speakers_match(r.speaker, speaker)]
+    return " … ".join(p for p in parts if p)
 
 
 def _clip(s: str, n: int) -> str:

@@ -134,12 +134,12 @@ def rewrite(question: str, history: Sequence[Any], answerer: Answerer | None = N
         if thing:
             out = _GROUP_PRON.sub(thing, out, count=1)
     if re.search(r"\belse\b", out, re.I) and prev_a is not None:
-        cites = _answer_field(prev_a, "citations") or []
-        ctx["exclude_quotes"] = {
-            (c.doc_id if not isinstance(c, dict) else c["doc_id"],
-             c.start if not isinstance(c, dict) else c["start"],
-             c.end if not isinstance(c, dict) else c["end"]) for c in cites
-        }
+        cites = [(c["doc_id"], c["start"], c["end"]) if isinstance(c, dict) else (c.doc_id, c.start, c.end)
+                 for c in _answer_field(prev_a, "citations") or []]
+        # The main citation is what was answered; the others were context around it, which
+        # a follow-up may still show when nothing new is left.
+        ctx["exclude_quotes"] = set(cites[:1])
+        ctx["seen_quotes"] = set(cites[1:])
     if out != q or len(q.split()) <= 6:
         ctx["carried_from"] = prev_q
         if re.search(r"\b(that|this|those|these)\s*\??\s*$", q, re.I) or len(q.split()) <= 4:

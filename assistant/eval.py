@@ -109,8 +109,10 @@ def score_case(case: Case, ans: Answer) -> dict[str, Any]:
     else:
         correct = not ans.abstained and any(contains_answer(ans.answer, g) for g in gold_forms(case))
         cite_ok = (not ans.abstained) and any(d in case.sources for d in cited)
-        supported = (not ans.abstained) and bool(ans.answer) and any(
-            fold_answer(ans.answer) in fold_answer(c.quote) for c in ans.citations)
+        # A statement over consecutive sentences is cited sentence by sentence.
+        supported = (not ans.abstained) and bool(ans.answer) and (
+            any(fold_answer(ans.answer) in fold_answer(c.quote) for c in ans.citations)
+            or fold_answer(ans.answer) in fold_answer(" ".join(c.quote for c in ans.citations)))
     rank = next((i for i, d in enumerate(ans.retrieved, start=1) if d in case.sources), None)
     return {"correct": bool(correct), "citation_correct": cite_ok, "supported": supported, "gold_rank": rank}
 

@@ -208,6 +208,16 @@ def _unit_of(s: str) -> str:
     return ""
 
 
+#: Words that shape a question but never name what it is about ("what *else* did he say").
+_FILLER = ("else", "exactly", "precisely", "specifically", "actually", "really", "per", "done", "regarding",
+           "concerning")
+#: "with regard to the migrants": the migrants.
+_ABOUT_PHRASE = re.compile(r"\b(?:with|in) (?:regard|respect|relation|reference) to\b", re.I)
+#: "..., per Reuters, ..." / "according to the agency": where it was reported, not what about.
+_SOURCE_PHRASE = re.compile(
+    r"(?:^|,)\s*(?:per|according to|as reported by|citing|via)\s+[^,?]+(?=,|\?|$)", re.I)
+
+
 def analyse(question: str) -> QuestionAnalysis:
     """Analyse a (standalone) question."""
     ask = _last_question(question)
@@ -216,7 +226,7 @@ def analyse(question: str) -> QuestionAnalysis:
     names = extract_names(question.replace(quoted, " ") if quoted else question)
     years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", question)
     numbers = [n for n in re.findall(r"\b\d[\d,.]*\d\b|\b\d\b", question) if n not in years]
-    cue_stems = {t for w in CUE_WORDS for t in tokenize(w, keep_stopwords=True)}
+    cue_stems = {t for w in (*CUE_WORDS, *_FILLER) for t in tokenize(w, keep_stopwords=True)}
     focus = [t for t in tokenize(question) if t not in cue_stems]
     qa = QuestionAnalysis(text=question, kind=kind, focus=focus, names=names, years=years,
                           numbers=numbers, quoted=quoted)
@@ -241,5 +251,6 @@ def analyse(question: str) -> QuestionAnalysis:
         qa.granularity = info.get("granularity", "")
     elif kind == QuestionKind.QUOTE:
         qa.subject = info.get("subject", "")
-        qa.topic = [t for t in tokenize(info.get("rest", "")) if t not in cue_stems]
+        rest = _ABOUT_PHRASE.sub(" ", _SOURCE_PHRASE.sub(" ", info.get("rest", "")))
+        qa.topic = [t for t in tokenize(rest) if t not in cue_stems]
     return qa

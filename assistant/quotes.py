@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 
 #: Verbs that introduce speech or writing; they attribute a quote on their own.
 SPEECH_VERBS = frozenset(
-    ["say", "tell", "add", "note", "stress", "explain", "claim", "argue", "insist", "warn", "write", "tweet", "ask", "reply", "respond", "answer", "state", "declare", "announce", "assert", "contend", "maintain", "acknowledge", "admit", "concede", "confirm", "deny", "reiterate", "repeat", "emphasize", "emphasise", "observe", "remark", "comment", "report", "predict", "promise", "vow", "pledge", "boast", "complain", "lament", "joke", "quip", "recall", "recount", "describe", "call", "accuse", "allege", "urge", "caution", "testify", "estimate", "conclude", "continue", "agree", "disagree", "counter", "retort", "post", "exclaim", "shout", "yell", "scream", "whisper", "mutter", "cry", "chant", "proclaim", "mention", "suggest", "quote", "cite", "inform", "assure", "reassure", "remind", "charge", "brag", "hint", "insinuate", "concur", "dismiss", "reject", "criticize", "criticise", "praise", "hail", "tout", "blast", "slam", "thank", "apologize", "apologise", "question", "wonder", "muse", "reflect", "advise", "recommend", "demand", "plead", "beg", "order", "instruct", "clarify", "elaborate", "summarize", "summarise", "opine", "posit", "theorize", "theorise", "gush", "rave", "rant", "fume", "snap", "growl", "sigh", "laugh", "marvel", "reason", "pronounce", "predict", "forecast", "acknowledge", "project", "threaten", "vow", "caution", "lecture", "preach", "recommend", "propose", "counsel", "assert", "affirm", "aver", "attest", "concede", "divulge", "disclose", "reveal", "confide", "relate", "narrate", "dub", "label", "brand", "term", "refer", "deride", "mock", "ridicule", "scoff", "lash", "decry", "denounce", "condemn", "blame", "fault", "credit", "applaud", "welcome", "speculate", "wager", "bet", "guess", "figure", "add"]
+    ["say", "tell", "add", "note", "stress", "explain", "claim", "argue", "insist", "warn", "write", "tweet", "ask", "reply", "respond", "answer", "state", "declare", "announce", "assert", "contend", "maintain", "acknowledge", "admit", "concede", "confirm", "deny", "reiterate", "repeat", "emphasize", "emphasise", "observe", "remark", "comment", "report", "predict", "promise", "vow", "pledge", "boast", "complain", "lament", "joke", "quip", "recall", "recount", "describe", "call", "accuse", "allege", "urge", "caution", "testify", "estimate", "conclude", "continue", "agree", "disagree", "counter", "retort", "post", "exclaim", "shout", "yell", "scream", "whisper", "mutter", "cry", "chant", "proclaim", "mention", "suggest", "quote", "cite", "inform", "assure", "reassure", "remind", "charge", "brag", "hint", "insinuate", "concur", "dismiss", "reject", "criticize", "criticise", "praise", "hail", "tout", "blast", "slam", "thank", "apologize", "apologise", "question", "wonder", "muse", "reflect", "advise", "recommend", "demand", "plead", "beg", "order", "instruct", "clarify", "elaborate", "summarize", "summarise", "opine", "posit", "theorize", "theorise", "gush", "rave", "rant", "fume", "snap", "growl", "sigh", "laugh", "marvel", "reason", "pronounce", "predict", "forecast", "acknowledge", "project", "threaten", "vow", "caution", "lecture", "preach", "recommend", "propose", "counsel", "assert", "affirm", "aver", "attest", "concede", "divulge", "disclose", "reveal", "confide", "relate", "narrate", "dub", "label", "brand", "term", "refer", "deride", "mock", "ridicule", "scoff", "lash", "decry", "denounce", "condemn", "blame", "fault", "credit", "applaud", "welcome", "speculate", "wager", "bet", "guess", "figure", "add", "express", "voice", "underline", "underscore", "highlight", "liken", "bemoan", "lambast", "reaffirm", "outline"]
 )
 
 #: Verbs of belief or finding: they attribute a reported clause ("X believes that ...").
@@ -1034,7 +1034,10 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
         lemma = v.lemma_.lower()
         content: tuple[int, int] | None = None
         conf = 0.8
-        comps = [c for c in v.children if c.dep_ == "ccomp"]
+        # A complement in another paragraph or inside quotation marks is the parser joining
+        # lines or a direct quote (handled above), not what this cue reports.
+        p_lo, p_hi = ctx.para_bounds(v.idx)
+        comps = [c for c in v.children if c.dep_ == "ccomp" and p_lo <= c.idx < p_hi and ctx.tq[c.i] < 0]
         framing = lemma == "accord" or (
             v.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in v.children)
         ) or (v.dep_ == "parataxis" and not comps)
@@ -1058,7 +1061,6 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
             continue
         a, b = content
         # Reported speech never runs past its cue's paragraph (the parser may join lines).
-        p_lo, p_hi = ctx.para_bounds(v.idx)
         while a < b and doc[a].idx < p_lo:
             a += 1
         while b > a and doc[b].idx >= p_hi:

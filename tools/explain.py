@@ -40,7 +40,8 @@ def main() -> None:
         print(f"  {s.score:.3f} lex={s.lex:.2f} prior={s.prior:.2f} names={s.names_ok:.2f} years={s.years_ok} "
               f"{s.doc.doc_id[:6]} | {s.text[:110]}")
     if qa.kind in (QuestionKind.SPEAKER, QuestionKind.QUOTE):
-        cands = ans.quote_candidates(qa, passages, sents)
+        cands = ans.quote_candidates(qa, passages, sents, exclude=ctx.get("exclude_quotes", set()),
+                                     seen=ctx.get("seen_quotes", set()))
     elif qa.kind == QuestionKind.DATE:
         cands = ans.date_candidates(qa, sents)
     elif qa.kind == QuestionKind.FIGURE:
