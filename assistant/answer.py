@@ -685,6 +685,13 @@ class Answerer:
                     s, e = st.doc.sentence_at(i)
                     ast = Sent(st.doc, s, e, 0, st.prior, st.rank, st.score)
                     out.append(Candidate(a, ast, i, i + len(a), st.score, key=fold(a)))
+                else:
+                    # The byline was page furniture and cleaned away; the name is the
+                    # article's metadata. Cite the headline and say where the name is from.
+                    s, e = st.doc.sentence_at(0)
+                    ast = Sent(st.doc, s, e, 0, st.prior, st.rank, st.score)
+                    out.append(Candidate(a, ast, -1, -1, st.score - 0.05, key=fold(a),
+                                         note="the article's byline"))
         return out
 
     def _role_candidates(self, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[Candidate]:

@@ -612,6 +612,13 @@ def _source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None
             if subj.dep_ == "expl" or subj.lower_ == "there":
                 return None
             return subj
+        if tok.dep_ == "advcl" and tok.tag_ == "VBG" and tok.head.i < tok.i:
+            # "A recording shows X advising police ...": the one shown saying it is the
+            # object of the perception verb, not its subject.
+            seen_obj = next((c for c in tok.head.children if c.dep_ == "dobj" and c.i < tok.i and outside(c)
+                             and (c.ent_type_ == "PERSON" or c.lemma_.lower() in PERSON_NOUNS)), None)
+            if seen_obj is not None:
+                return seen_obj
         if tok.dep_ in ("conj", "xcomp", "advcl", "pcomp", "prep", "acl", "dep") and tok.head.i != tok.i:
             if tok.dep_ == "pcomp" and tok.head.lower_ == "as":
                 via_as = True
