@@ -88,7 +88,8 @@ class Assistant:
                 if self._embedder is None:
                     from .embedding import default_embedder
 
-                    self._embedder = default_embedder(self.settings.embed_precision, self.settings.embed_batch_size)
+                    self._embedder = default_embedder(self.settings.embed_precision, self.settings.embed_batch_size,
+                                                      self.settings.embed_backend)
                 elif not hasattr(self._embedder, "embed_query"):
                     self._embedder = self._embedder()  # type: ignore[operator]
         return self._embedder  # type: ignore[return-value]

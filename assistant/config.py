@@ -19,6 +19,7 @@ ENV_SEEDS_DIR = "ASSISTANT_SEEDS_DIR"
 ENV_CACHE_DIR = "ASSISTANT_CACHE_DIR"
 ENV_AUTH = "ASSISTANT_AUTH"
 ENV_EMBED_PRECISION = "ASSISTANT_EMBED_PRECISION"
+ENV_EMBED_BACKEND = "ASSISTANT_EMBED_BACKEND"
 ENV_UPLOAD_DIR = "ASSISTANT_UPLOAD_DIR"
 
 #: Questions longer than this (characters) are truncated, with a notice in the reply.
@@ -74,6 +75,7 @@ class Settings:
     chunk_overlap_tokens: int = 30
     embed_batch_size: int = 32
     embed_precision: str = field(default_factory=lambda: _env(ENV_EMBED_PRECISION, "auto"))
+    embed_backend: str = field(default_factory=lambda: _env(ENV_EMBED_BACKEND, "auto"))
     hnsw_ef_search: int = 256
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32

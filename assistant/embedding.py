@@ -25,6 +25,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 MINILM_NAME = "all-MiniLM-L6-v2"
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
+#: Who runs the model: PyTorch (sentence-transformers) or ONNX Runtime (same weights).
+BACKENDS = ("auto", "torch", "onnx")
 
 
 @runtime_checkable
@@ -98,16 +100,47 @@ class MiniLMEmbedder:
     dim = 384
 
     def __init__(self, precision: str = "auto", batch_size: int = 32, threads: int | None = None,
-                 query_cache: int = 1024) -> None:
+                 query_cache: int = 1024, backend: str = "auto", model_cache: Path | None = None) -> None:
         if precision not in PRECISIONS:
             raise ConfigError(f"unknown embedding precision {precision!r}", fix=f"use one of {PRECISIONS}")
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown embedding backend {backend!r}", fix=f"use one of {BACKENDS}")
+        self.batch_size = batch_size
+        self.threads = threads or default_threads()
+        self.precision = resolve_precision(precision)
+        self.backend = resolve_backend(backend, self.precision)
+        #: Why the backend asked for was not used ("" when it was).
+        self.backend_note = ""
+        self._st = None
+        self._ort = None
+        self._lli = None
+        if self.backend == "onnx":
+            try:
+                from .config import default_cache_dir
+                from .onnxmodel import OnnxEncoder, ensure_exported
+
+                model_dir = Path(minilm_path())
+                path = ensure_exported(model_dir, model_cache or default_cache_dir() / "models")
+                self._ort = OnnxEncoder(model_dir, path, self.threads)
+            except Exception as exc:  # any export/runtime failure: the same model via PyTorch
+                if backend == "onnx":
+                    raise ConfigError(f"cannot run the embedding model with ONNX Runtime: {exc}",
+                                      fix="set ASSISTANT_EMBED_BACKEND=torch") from exc
+                self.backend_note = f"ONNX Runtime not used ({type(exc).__name__}: {exc}); using PyTorch"
+                self.backend = "torch"
+        if self.backend == "torch":
+            self._load_torch()
+        self._lock = threading.Lock()
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qcache_size = query_cache
+
+    def _load_torch(self) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
         # torch picks its thread count from the host's cores, not the CPUs this process
         # may use (containers, affinity masks); oversubscribing makes it much slower.
-        torch.set_num_threads(threads or default_threads())
-        self.batch_size = batch_size
+        torch.set_num_threads(self.threads)
         # sentence-transformers directly: importing llama-index's wrapper as well would add
         # seconds to every cold start for no change in the vectors.
         try:  # a "Loading weights" bar on every CLI call is noise
@@ -117,8 +150,6 @@ class MiniLMEmbedder:
         except ImportError:
             pass
         self._st = SentenceTransformer(minilm_path(), device="cpu")
-        self._lli = None
-        self.precision = resolve_precision(precision)
         if self.precision == "int8":
             # The transformer sits in ``.model`` (``auto_model`` is a read-only alias in
             # sentence-transformers >= 5: assigning to it silently left fp32 in place).
@@ -128,9 +159,6 @@ class MiniLMEmbedder:
                 warnings.simplefilter("ignore", UserWarning)
                 setattr(module, attr, torch.ao.quantization.quantize_dynamic(
                     getattr(module, attr), {torch.nn.Linear}, dtype=torch.qint8))
-        self._lock = threading.Lock()
-        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._qcache_size = query_cache
 
     @property
     def llama_index_embedding(self):
@@ -144,6 +172,8 @@ class MiniLMEmbedder:
         return self._lli
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._ort is not None:
+            return self._ort.encode(texts, self.batch_size)
         import torch
 
         with torch.inference_mode():
@@ -227,5 +257,18 @@ def resolve_precision(precision: str, flags: frozenset[str] | None = None) -> st
     return "fp32"
 
 
-def default_embedder(precision: str = "auto", batch_size: int = 32) -> Embedder:
-    return MiniLMEmbedder(precision=precision, batch_size=batch_size)
+def resolve_backend(backend: str, precision: str) -> str:
+    """``auto`` -> ONNX Runtime for fp32 when it is installed (same vectors, faster on
+    CPUs without native bf16, and no torch import to answer a question); PyTorch for
+    bf16/int8, which only it implements here."""
+    if backend != "auto":
+        return backend
+    if precision != "fp32":
+        return "torch"
+    from .onnxmodel import available
+
+    return "onnx" if available() else "torch"
+
+
+def default_embedder(precision: str = "auto", batch_size: int = 32, backend: str = "auto") -> Embedder:
+    return MiniLMEmbedder(precision=precision, batch_size=batch_size, backend=backend)

@@ -1041,10 +1041,11 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
         lemma = v.lemma_.lower()
         content: tuple[int, int] | None = None
         conf = 0.8
-        # A complement in another paragraph or inside quotation marks is the parser joining
-        # lines or a direct quote (handled above), not what this cue reports.
+        # A complement in another paragraph is the parser joining lines, not what this cue
+        # reports; an unquoted complement is preferred to a quoted one (direct quotes have
+        # their own records, but a quoted complement still backs up a missed attribution).
         p_lo, p_hi = ctx.para_bounds(v.idx)
-        comps = [c for c in v.children if c.dep_ == "ccomp" and p_lo <= c.idx < p_hi and ctx.tq[c.i] < 0]
+        comps = [c for c in v.children if c.dep_ == "ccomp" and p_lo <= c.idx < p_hi]
         framing = lemma == "accord" or (
             v.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in v.children)
         ) or (v.dep_ == "parataxis" and not comps)
@@ -1054,7 +1055,7 @@ def _indirect_events(ctx: _Context) -> list[_Event]:
             content = _frame_content(v)
         elif comps:
             # Prefer a clause after the cue ("X told Y that ..."), then a "that"-clause.
-            c = max(comps, key=lambda c: (c.i > v.i, any(m.dep_ == "mark" for m in c.children)))
+            c = max(comps, key=lambda c: (ctx.tq[c.i] < 0, c.i > v.i, any(m.dep_ == "mark" for m in c.children)))
             content = (c.left_edge.i, c.right_edge.i)
             if c.i > v.i:
                 content = _reported_tail(v, c, ctx.tq)
