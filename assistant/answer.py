@@ -935,6 +935,8 @@ class Answerer:
                 for (ps, pe), m in zip([(st.start, st.end), *[(s, e) for _, s, e in cand.extra_cites]],
                                        [n, *extra_ns], strict=True):
                     words = _quoted_words(st.doc, cand.quote.speaker, ps, pe)
+                    if len(words) < 0.4 * (pe - ps):
+                        words = ""  # a quoted word or phrase inside reported speech ("had “invited” migrants")
                     direct = direct and bool(words)
                     pieces.append(f"“{words}” [{m}]" if words else f"{st.doc.text[ps:pe]} [{m}]")
                 lead = "said:" if direct else "as reported:"
