@@ -72,7 +72,15 @@ class QuestionAnalysis:
 
 def _last_question(text: str) -> str:
     """Quiz-style questions put context first; the ask is the last sentence with a '?'."""
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"“])", text.strip())
+    text = text.strip()
+    # Never cut inside a quotation: 'Who said "I won. They lost"?' is one question.
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    parts, start = [], 0
+    for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z\"“])", text):
+        if not any(a < m.start() < b for a, b in quoted):
+            parts.append(text[start: m.start()])
+            start = m.end()
+    parts.append(text[start:])
     for p in reversed(parts):
         if p.rstrip().endswith("?"):
             return p
