@@ -680,17 +680,19 @@ class Answerer:
         for st in sents[:5]:
             a = st.doc.author
             if a:
+                # "Who wrote the article about X": the headline says best which article.
+                score = max(st.score, 0.3 + 0.5 * self.coverage(qa.focus, _stems(st.doc.title)))
                 i = st.doc.text.find(a)
                 if i >= 0:
                     s, e = st.doc.sentence_at(i)
                     ast = Sent(st.doc, s, e, 0, st.prior, st.rank, st.score)
-                    out.append(Candidate(a, ast, i, i + len(a), st.score, key=fold(a)))
+                    out.append(Candidate(a, ast, i, i + len(a), score, key=fold(a)))
                 else:
                     # The byline was page furniture and cleaned away; the name is the
                     # article's metadata. Cite the headline and say where the name is from.
                     s, e = st.doc.sentence_at(0)
                     ast = Sent(st.doc, s, e, 0, st.prior, st.rank, st.score)
-                    out.append(Candidate(a, ast, -1, -1, st.score - 0.05, key=fold(a),
+                    out.append(Candidate(a, ast, -1, -1, score - 0.02, key=fold(a),
                                          note="the article's byline"))
         return out
 

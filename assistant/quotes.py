@@ -534,6 +534,16 @@ class _Context:
         return any(m.label == "PERSON" and m.last_key == key for m in self.mentions)
 
 
+def _namelike(name: str) -> bool:
+    """"Mayor Ana Ruiz": a capitalised multi-word name the NER model did not tag (a
+    person for he/she when nothing better precedes)."""
+    words = name.split()
+    return len(words) >= 2 and all(w[:1].isupper() for w in words if w.lower() not in _NAME_PARTICLES)
+
+
+_NAME_PARTICLES = {"de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du", "of"}
+
+
 def _is_verb(tok: Token) -> bool:
     return tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB")
 
@@ -784,7 +794,9 @@ class _Resolver:
             return _Speaker(src.text, "OTHER", 0.3)  # I / we / you: the writer or an addressee
         para = ctx.para_of(at)
         prev = ctx.previous(para)
-        if prev is not None and (prev.speaker.label not in want or para - prev.para > 3):
+        if prev is not None and ((prev.speaker.label not in want and not (
+                want == ("PERSON",) and prev.speaker.label == "OTHER" and _namelike(prev.speaker.name)))
+                or para - prev.para > 3):
             prev = None
         candidates = [m for m in ctx.mentions_before(src.idx)
                       if (m.label in want or (want == ("PERSON",) and ctx.person_group_exists(m.last_key)))
@@ -1206,7 +1218,7 @@ def extract_quotes(doc_id: str, text: str, doc: Doc) -> list[QuoteRecord]:
             confidence=conf,
         )
         records.append(rec)
-        if not headline and (speaker.label != "OTHER" or ev.kind == "direct"):
+        if not headline and (speaker.label != "OTHER" or ev.kind == "direct" or _namelike(name)):
             ctx.history.append(_Said(ev.start, ev.end, ctx.para_of(ev.start), speaker, ev.kind,
                                      ev.kind == "direct" or ev.extra.get("main", False)))
     return records

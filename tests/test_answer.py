@@ -95,3 +95,55 @@ def test_question_hygiene(asst) -> None:
     assert long.notice and "characters" in long.notice
     html = asst.ask("<b>When</b> did the migration crisis begin?")
     assert "<b>" not in html.text
+
+
+def test_a_quoted_question_is_one_question_and_sources_are_not_topics() -> None:
+    qa = analyse('Who said "We won the vote. They lost their nerve"?')
+    assert qa.kind.value == "speaker" and qa.quoted == "We won the vote. They lost their nerve"
+    qa = analyse("What did Mayor Ana Ruiz say, per the Tribune, about the bridge tolls?")
+    assert qa.kind.value == "quote" and "tribun" not in qa.topic and "toll" in qa.topic
+
+
+STATEMENT = {
+    "id": "council-1", "title": "Council backs new ferry line", "publisher": "Harbour Post",
+    "date": "2031-04-02", "author": "Mira Osei",
+    "text": ("The city council approved a second ferry line on Tuesday after a long debate.\n\n"
+             "Turning to the budget, Mayor Ana Ruiz warned that fuel costs would rise sharply next year. "
+             "She asserted that the ferry fares would nevertheless stay frozen until 2033. "
+             "The council then moved on to other business.\n\n"
+             "Opposition leader Piet Vos said the plan was rushed.\n"),
+}
+
+
+@pytest.fixture(scope="module")
+def statement_asst(tmp_path_factory, hashing_embedder):
+    import json
+
+    from conftest import build_index
+
+    src = tmp_path_factory.mktemp("statement") / "articles.jsonl"
+    src.write_text(json.dumps(STATEMENT) + "\n", encoding="utf-8")
+    index = build_index(tmp_path_factory.mktemp("statement-index") / "index", hashing_embedder, sources=(src,))
+    a = Assistant.open(index_dir=index, embedder=hashing_embedder)
+    yield a
+    a.close()
+
+
+@pytest.mark.slow
+def test_what_did_x_say_gives_the_statement_over_consecutive_sentences(statement_asst) -> None:
+    ans = statement_asst.ask("What did Mayor Ana Ruiz say about the budget?")
+    assert not ans.abstained
+    # the framing sentence alone is no answer: the next sentence of her statement comes with it
+    assert "fares would nevertheless stay frozen" in ans.answer
+    assert "other business" not in ans.answer  # not hers: the statement stops there
+    assert len(ans.citations) >= 2 and "[1]" in ans.text and "[2]" in ans.text
+    text = statement_asst.local.doc("council-1").text
+    for c in ans.citations:
+        assert text[c.start: c.end] == c.quote
+
+
+@pytest.mark.slow
+def test_author_from_metadata_when_the_byline_is_not_in_the_text(statement_asst) -> None:
+    ans = statement_asst.ask("Who wrote the article about the council backing a new ferry line?")
+    assert not ans.abstained and ans.answer == "Mira Osei"
+    assert "byline" in ans.text and ans.citations[0].doc_id == "council-1"

@@ -197,3 +197,30 @@ def test_quote_introduced_by_colon_in_previous_paragraph() -> None:
     text = ("The commander of the northern brigade, General Ana Ruiz, described the night:\n"
             "“We heard the first shots at midnight and they did not stop until dawn.”")
     assert who(text, "We heard the first shots").speaker == "Ana Ruiz"
+
+
+@pytest.mark.slow
+def test_trailing_attribution_after_a_quoted_paragraph() -> None:
+    # The parser joins the quoted line above into one sentence with "said"; the record must
+    # still cover the unquoted clause of its own paragraph, attributed to the deputy minister.
+    text = ("“Over the winter we counted 40 landslides on the coastal road.”\n"
+            "Neighbouring regions make no effort to share their forecasts with us, "
+            "Deputy Transport Minister Oren Falk said in his address.\n")
+    r = who(text, "make no effort to share their forecasts")
+    assert r.speaker == "Oren Falk"
+    assert r.kind == "indirect"
+    assert "landslides" not in r.quote
+
+
+@pytest.mark.slow
+def test_expressed_counts_as_speech() -> None:
+    text = "Governor Ilse Marten also expressed deep regret for the families who lost their homes in the flood."
+    assert who(text, "deep regret for the families").speaker == "Ilse Marten"
+
+
+@pytest.mark.slow
+def test_recording_shows_a_person_saying() -> None:
+    # "A recording shows X advising ...": X is the one advising, not the recording.
+    text = ("A leaked recording from March shows Tomas Brand, a senior customs official, "
+            "advising inspectors not to stop lorries “bound for the northern depots.”")
+    assert who(text, "not to stop lorries").speaker == "Tomas Brand"
