@@ -272,7 +272,7 @@ class Answerer:
             keys, folded = _keys(ctx_text), fold(ctx_text)
             st.names_ok = sum(_name_present(n, keys, folded) for n in names) / len(names)
         if qa.years:
-            # "the 2021 attempt" is often dated by the paragraph before the one quoted.
+            # "the 2019 strike" is often dated by the paragraph before the one quoted.
             prev = paragraph_of(doc, max(0, ps - 1))[0] if ps > 0 else ps
             prev = paragraph_of(doc, max(0, prev - 1))[0] if prev > 0 and not doc.text[prev:ps].strip() else prev
             window = doc.text[prev:pe] + "\n" + doc.title + " " + doc.date
@@ -800,11 +800,7 @@ class Answerer:
             st = self._sent_at(by_pos, d, s, e, score)
             value = d.text[s: extra[-1][2] if extra else e]
             return Candidate(value, st, s, e, score, key=f"{d.doc_id}:{r.start}", quote=r, extra_cites=extra)
-        st = by_pos.get((d.doc_id, s))
-        if st is None or st.end != e:
-            st = Sent(d, s, e, st.index if st else 0, st.prior if st else 0.0, st.rank if st else 0,
-                      st.score if st else 0.0)
-        st.score = max(st.score, score)
+        st = self._sent_at(by_pos, d, s, e, score)
         if not speaker:
             return Candidate(d.text[s:e], st, s, e, score, key=f"{d.doc_id}:{r.start}", quote=r)
         # The short answer is the speaker's name as written in a sentence we can cite.
@@ -938,12 +934,11 @@ class Answerer:
                                        [n, *extra_ns], strict=True):
                     words = _quoted_words(st.doc, cand.quote.speaker, ps, pe)
                     if len(words) < 0.4 * (pe - ps):
-                        words = ""  # a quoted word or phrase inside reported speech ("had “invited” migrants")
+                        words = ""  # a quoted word or phrase inside reported speech ("called the plan “reckless”")
                     direct = direct and bool(words)
                     pieces.append(f"“{words}” [{m}]" if words else f"{st.doc.text[ps:pe]} [{m}]")
-                lead = "said:" if direct else "as reported:"
-                text = f"{cand.quote.speaker} {lead} " + " ".join(pieces) if direct \
-                    else f"{cand.quote.speaker}, {lead} " + " ".join(pieces)
+                lead = f"{cand.quote.speaker} said:" if direct else f"{cand.quote.speaker}, as reported:"
+                text = f"{lead} {' '.join(pieces)}"
             else:
                 text = f"“{cand.value}” {markers}"
         elif qa.kind == QuestionKind.SPEAKER and cand.quote is not None:

@@ -219,7 +219,7 @@ def _unit_of(s: str) -> str:
 #: Words that shape a question but never name what it is about ("what *else* did he say").
 _FILLER = ("else", "exactly", "precisely", "specifically", "actually", "really", "per", "done", "regarding",
            "concerning")
-#: "with regard to the migrants": the migrants.
+#: "with regard to the tolls": the tolls.
 _ABOUT_PHRASE = re.compile(r"\b(?:with|in) (?:regard|respect|relation|reference) to\b", re.I)
 #: "..., per Reuters, ..." / "according to the agency": where it was reported, not what about.
 _SOURCE_PHRASE = re.compile(

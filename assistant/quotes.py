@@ -534,14 +534,15 @@ class _Context:
         return any(m.label == "PERSON" and m.last_key == key for m in self.mentions)
 
 
+_NAME_PARTICLES = {"de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du", "of"}
+
+
 def _namelike(name: str) -> bool:
     """"Mayor Ana Ruiz": a capitalised multi-word name the NER model did not tag (a
     person for he/she when nothing better precedes)."""
     words = name.split()
     return len(words) >= 2 and all(w[:1].isupper() for w in words if w.lower() not in _NAME_PARTICLES)
 
-
-_NAME_PARTICLES = {"de", "da", "del", "van", "von", "der", "bin", "al", "la", "le", "du", "of"}
 
 
 def _is_verb(tok: Token) -> bool:
