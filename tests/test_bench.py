@@ -86,11 +86,11 @@ def test_default_threads_is_within_the_cpus_available():
 def test_int8_really_quantizes_the_model_that_runs():
     import torch
 
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.embedding import load_engine
 
-    e = MiniLMEmbedder(precision="int8")
-    linear = [m for m in e._st.modules() if isinstance(m, torch.nn.Linear)]
-    quantized = [m for m in e._st.modules() if type(m).__module__.startswith("torch.ao.nn.quantized")]
+    e = load_engine("torch", "int8")
+    linear = [m for m in e.model.modules() if isinstance(m, torch.nn.Linear)]
+    quantized = [m for m in e.model.modules() if type(m).__module__.startswith("torch.ao.nn.quantized")]
     assert quantized and not linear
-    v = e.embed_documents(["A short test sentence about ferries."])
+    v = e.encode(["A short test sentence about ferries."], 8)
     assert v.shape == (1, 384) and abs(float(v[0] @ v[0]) - 1.0) < 1e-4

@@ -45,12 +45,12 @@ def test_auto_backend_is_onnx_only_for_fp32():
 def test_onnx_vectors_match_pytorch(tmp_path):
     from assistant.embedding import MiniLMEmbedder
 
-    ort = MiniLMEmbedder(backend="onnx", model_cache=tmp_path)
-    pt = MiniLMEmbedder(backend="torch")
-    assert ort.backend == "onnx" and pt.backend == "torch"
+    ort = MiniLMEmbedder(backend="onnx", precision="fp32", model_cache=tmp_path)
+    pt = MiniLMEmbedder(backend="torch", precision="fp32")
     a, b = ort.embed_documents(TEXTS), pt.embed_documents(TEXTS)
     assert a.shape == b.shape == (len(TEXTS), 384)
     assert float((a * b).sum(axis=1).min()) > 0.9999
+    assert (ort.backend, ort.query_backend, pt.backend, pt.query_backend) == ("onnx", "onnx", "torch", "torch")
     q = ort.embed_query("how many people tried to cross the border?")
     assert np.isclose(np.linalg.norm(q), 1.0, atol=1e-4)
     # the ranking of the documents is the same as PyTorch's
@@ -58,8 +58,133 @@ def test_onnx_vectors_match_pytorch(tmp_path):
     assert list(tmp_path.glob("minilm-*.onnx")), "the export is cached for the next process"
 
 
+#: CPU flags of the two machine kinds this project runs on; every test below that
+#: depends on the kind runs for both, whatever CPU it is on.
+AVX2 = frozenset({"avx2", "fma"})
+BF16 = frozenset({"avx2", "fma", "avx512f", "avx512_bf16"})
+CPU_KINDS = pytest.mark.parametrize("flags", [AVX2, BF16], ids=["avx2", "avx512-bf16"])
+
+
+class FakeEngine:
+    """Stands in for a model engine: fixed vectors, counts its calls."""
+
+    def __init__(self, name: str, tilt: float = 0.0) -> None:
+        self.name, self.tilt, self.calls = name, tilt, 0
+
+    def encode(self, texts, batch_size):
+        self.calls += 1
+        rows = []
+        for t in texts:
+            v = np.zeros(384, dtype=np.float32)
+            v[len(t) % 384] = 1.0
+            v[(len(t) + 1) % 384] = self.tilt  # a different engine may lean off the reference
+            rows.append(v / np.linalg.norm(v))
+        return np.stack(rows) if rows else np.zeros((0, 384), dtype=np.float32)
+
+
+@pytest.fixture
+def fake_engines(monkeypatch):
+    """Replace both real engines; returns the engines loaded, by (backend, precision)."""
+    from assistant import embedding
+
+    loaded: dict[tuple[str, str], FakeEngine] = {}
+    tilt = {"fp32": 0.0, "bf16": 0.001, "int8": 0.4}  # int8 vectors disagree, like the real ones
+
+    def factory(backend):
+        def make(precision, threads, cache):
+            e = FakeEngine(f"{backend}-{precision}", tilt[precision])
+            loaded[(backend, precision)] = e
+            return e
+        return make
+
+    monkeypatch.setattr(embedding, "ENGINES", {"onnx": factory("onnx"), "torch": factory("torch")})
+    return loaded
+
+
+@CPU_KINDS
+def test_queries_always_use_onnx_fp32(fake_engines, flags):
+    from assistant.embedding import MiniLMEmbedder
+
+    e = MiniLMEmbedder(flags=flags)
+    assert not fake_engines, "nothing loads before it is used"
+    e.embed_query("how many ferries were repaired?")
+    assert list(fake_engines) == [("onnx", "fp32")] and e.query_backend == "onnx"
+
+
+@CPU_KINDS
+def test_batches_use_bf16_only_where_the_cpu_has_it(fake_engines, flags):
+    from assistant.embedding import MiniLMEmbedder
+
+    e = MiniLMEmbedder(flags=flags)
+    e.embed_documents(["one text", "another text"])
+    want = ("torch", "bf16") if "avx512_bf16" in flags else ("onnx", "fp32")
+    assert (e.backend, e.precision) == want
+    assert fake_engines[want].calls >= 1
+    assert e.query_backend == "onnx" and e.backend_note == ""
+
+
+def test_auto_batch_engine_that_disagrees_falls_back_to_the_query_engine(fake_engines, monkeypatch):
+    from assistant import embedding
+
+    monkeypatch.setattr(embedding, "resolve_precision", lambda p, flags=None: "int8")  # a disagreeing auto pick
+    e = embedding.MiniLMEmbedder(flags=BF16)
+    e.embed_documents(["a text"])
+    assert (e.backend, e.precision, e.query_backend) == ("onnx", "fp32", "onnx")
+    assert "below 0.9999" in e.backend_note and "documents use onnx-fp32" in e.backend_note
+
+
+def test_explicit_precision_that_disagrees_makes_queries_follow(fake_engines):
+    from assistant.embedding import MiniLMEmbedder
+
+    e = MiniLMEmbedder(precision="int8", flags=AVX2)
+    q_before = e.embed_query("a question")
+    e.embed_documents(["a text"])
+    assert (e.backend, e.precision, e.query_backend) == ("torch", "int8", "torch")
+    assert "queries use torch-int8 too" in e.backend_note
+    # the cached query vector from the old engine is gone: the same question is re-embedded
+    fake_engines[("torch", "int8")].calls = 0
+    e.embed_query("a question")
+    assert fake_engines[("torch", "int8")].calls == 1
+    assert q_before.shape == (384,)
+
+
+def test_agreement_is_the_worst_pair():
+    from assistant.embedding import agreement
+
+    a = np.eye(3, dtype=np.float32)
+    b = a.copy()
+    b[2] = [0, 0.6, 0.8]
+    assert agreement(a, a) == pytest.approx(1.0)
+    assert agreement(a, b) == pytest.approx(0.8)
+
+
+def test_onnx_refuses_a_precision_it_cannot_run():
+    from assistant.embedding import load_engine
+
+    with pytest.raises(ConfigError, match="fp32 only"):
+        load_engine("onnx", "bf16")
+    with pytest.raises(ConfigError, match="unknown embedding backend"):
+        load_engine("tpu")
+
+
 @pytest.mark.slow
-def test_failed_export_falls_back_to_pytorch_or_explains(tmp_path, monkeypatch):
+@CPU_KINDS
+def test_ingest_and_query_vectors_agree_on_either_cpu(tmp_path, flags):
+    """Documents embedded at ingest and questions embedded at query time share one space
+    (cosine >= 0.9999), whichever engine ingest picks on this kind of CPU."""
+    from assistant.embedding import MIN_AGREEMENT, MiniLMEmbedder
+
+    e = MiniLMEmbedder(flags=flags, model_cache=tmp_path)
+    docs = e.embed_documents(TEXTS)
+    queries = np.stack([e.embed_query(t) for t in TEXTS])
+    assert e.query_backend == "onnx"
+    assert e.backend == ("torch" if "avx512_bf16" in flags else "onnx")
+    assert float((docs * queries).sum(axis=1).min()) >= MIN_AGREEMENT
+
+
+@pytest.mark.slow
+@CPU_KINDS
+def test_failed_export_falls_back_to_pytorch_or_explains(tmp_path, monkeypatch, flags):
     from assistant import onnxmodel
     from assistant.embedding import MiniLMEmbedder
 
@@ -67,22 +192,25 @@ def test_failed_export_falls_back_to_pytorch_or_explains(tmp_path, monkeypatch):
         raise RuntimeError("exporter crashed")
 
     monkeypatch.setattr(onnxmodel, "ensure_exported", broken)
-    e = MiniLMEmbedder(model_cache=tmp_path)  # auto
-    assert e.backend == "torch" and "exporter crashed" in e.backend_note
+    e = MiniLMEmbedder(model_cache=tmp_path, flags=flags)  # auto
     assert e.embed_documents(TEXTS[:1]).shape == (1, 384)
+    assert e.query_backend == "torch" and e.backend == "torch" and "exporter crashed" in e.backend_note
     with pytest.raises(ConfigError, match="ASSISTANT_EMBED_BACKEND=torch"):
-        MiniLMEmbedder(backend="onnx", model_cache=tmp_path)
+        MiniLMEmbedder(backend="onnx", model_cache=tmp_path, flags=flags).embed_query("a question")
 
 
 @pytest.mark.slow
-def test_asking_does_not_import_torch(seed_index, tmp_path):
+@CPU_KINDS
+def test_asking_does_not_import_torch(seed_index, tmp_path, flags):
     """With the ONNX file exported, answering a question never loads PyTorch (most of a
-    cold start)."""
+    cold start), on a CPU with native bf16 as on one without (faked flags)."""
     from assistant.embedding import MiniLMEmbedder
 
-    MiniLMEmbedder(backend="onnx", model_cache=tmp_path / "models")  # export once
+    MiniLMEmbedder(backend="onnx", model_cache=tmp_path / "models").embed_query("export once")
     code = (
         "import sys\n"
+        "import assistant.embedding as embedding\n"
+        f"embedding.cpu_flags = lambda: frozenset({sorted(flags)!r})\n"
         "from assistant import Assistant\n"
         f"a = Assistant.open(index_dir={str(seed_index)!r})\n"
         "ans = a.ask('How many migrants died?')\n"
