@@ -32,9 +32,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import gradio as gr
 
 from assistant.api import Assistant
-from assistant.config import ENV_AUTH, Settings, default_seeds_dir
+from assistant.config import ENV_AUTH, default_seeds_dir
 from assistant.errors import AssistantError, ConfigError, IndexMissing
-from assistant.render import (
+from assistant.ingest.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, default_upload_dir, stage_uploads
+from assistant.interfaces.options import add_index_args, add_llm_args, llm_from, settings_from
+from assistant.interfaces.render import (
     answer_to_html,
     citation_key,
     conversation_to_markdown,
@@ -46,7 +48,6 @@ from assistant.render import (
     show_date,
     stats_html,
 )
-from assistant.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, default_upload_dir, stage_uploads
 
 TITLE = "News assistant"
 #: Questions answered at once. The answerer is read-only, but the machine it targets has few cores.
@@ -367,24 +368,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--auth", default=None, help=f"user:password required to use the chat (env {ENV_AUTH})")
     p.add_argument("--share", action="store_true", help="also create a public gradio.live link (off by default)")
-    p.add_argument("--index-dir", help="embedded index directory (default index/, env ASSISTANT_INDEX_DIR)")
-    p.add_argument("--chroma-url", help="use a Chroma server instead (env ASSISTANT_CHROMA_URL)")
-    p.add_argument("--collection", help="collection name prefix (default news)")
-    p.add_argument("--llm", choices=["none", "openai-like", "ollama"], default="none")
-    p.add_argument("--llm-url")
-    p.add_argument("--llm-model")
-    p.add_argument("--llm-timeout", type=float, default=30.0)
+    add_index_args(p)
+    add_llm_args(p)
     p.add_argument("--no-build", action="store_true", help="fail instead of building a missing index from seeds/")
     return p
 
 
 def open_assistant(args: argparse.Namespace) -> Assistant:
     """Open the index; if it does not exist yet, build it from ``seeds/`` first."""
-    from assistant.cli import make_llm
-
-    settings = Settings().with_(index_dir=Path(args.index_dir) if args.index_dir else None,
-                                chroma_url=args.chroma_url, collection=args.collection)
-    llm = make_llm(args)
+    settings = settings_from(args)
+    llm = llm_from(args)
     try:
         return Assistant.open(settings=settings, llm=llm)
     except IndexMissing:

@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Assistant": ".api",
-    "Retriever": ".retrieve",
+    "Retriever": ".retrieval.retriever",
     "Passage": ".models",
     "Answer": ".models",
     "Citation": ".models",
@@ -26,8 +26,8 @@ _EXPORTS = {
     "RetrievalMode": ".models",
     "Settings": ".config",
     "AssistantError": ".errors",
-    "HashingEmbedder": ".embedding",
-    "MiniLMEmbedder": ".embedding",
+    "HashingEmbedder": ".index.embedding",
+    "MiniLMEmbedder": ".index.embedding",
 }
 
 __all__ = [
@@ -46,12 +46,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .api import Assistant
-    from .config import Settings
-    from .embedding import HashingEmbedder, MiniLMEmbedder
-    from .errors import AssistantError
-    from .models import Answer, Citation, Conflict, Passage, QuestionKind, RetrievalMode
-    from .retrieve import Retriever
+    from assistant.api import Assistant
+    from assistant.config import Settings
+    from assistant.errors import AssistantError
+    from assistant.index.embedding import HashingEmbedder, MiniLMEmbedder
+    from assistant.models import Answer, Citation, Conflict, Passage, QuestionKind, RetrievalMode
+    from assistant.retrieval.retriever import Retriever
 
 
 def __getattr__(name: str) -> Any:

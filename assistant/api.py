@@ -16,16 +16,20 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .cache import DocView, LocalIndex
-from .config import Settings
-from .embedding import Embedder
-from .errors import IndexMissing
-from .ingest import Ingestor, IngestReport, ProgressFn, ingest_lock
-from .models import Answer
-from .retrieve import Retriever
-from .store import Store, index_config
+from assistant.answer.answerer import Answerer
+from assistant.config import Settings
+from assistant.errors import IndexMissing
+from assistant.index.cache import LocalIndex
+from assistant.index.embedding import Embedder
+from assistant.index.store import Store, index_config
+from assistant.models import Answer, Document
+from assistant.retrieval.retriever import Retriever
+
+if TYPE_CHECKING:
+    # Ingest-time code loads only when something is ingested: asking never imports it.
+    from assistant.ingest.pipeline import IngestReport, ProgressFn
 
 
 class Assistant:
@@ -44,8 +48,6 @@ class Assistant:
         self.llm = llm
         self._last_refresh = time.monotonic()
         self.retriever = Retriever(store, local, self._lazy_embedder)
-        from .answer import Answerer
-
         self.answerer = Answerer(self.retriever, local, llm=llm)
 
     # -- construction -----------------------------------------------------------------------
@@ -69,7 +71,7 @@ class Assistant:
         store = Store.open(settings, create=create, config=cfg)
         stored = store.config
         if embedder is not None and stored and stored.get("embedder") not in (None, embedder.name):
-            from .errors import IndexConfigMismatch
+            from assistant.errors import IndexConfigMismatch
 
             raise IndexConfigMismatch(
                 f"the index at {settings.where} holds {stored.get('embedder')} vectors, "
@@ -86,7 +88,7 @@ class Assistant:
         if self._embedder is None or (callable(self._embedder) and not hasattr(self._embedder, "embed_query")):
             with self._embedder_lock:
                 if self._embedder is None:
-                    from .embedding import default_embedder
+                    from assistant.index.embedding import default_embedder
 
                     self._embedder = default_embedder(self.settings.embed_precision, self.settings.embed_batch_size,
                                                       self.settings.embed_backend)
@@ -113,7 +115,7 @@ class Assistant:
         self.refresh()
         return self.answerer.ask(question, history=history, filters=filters, k=k)
 
-    def document(self, doc_id: str) -> DocView:
+    def document(self, doc_id: str) -> Document:
         doc = self.local.doc(doc_id)
         if doc is None:
             raise IndexMissing(f"no document {doc_id!r} in the index at {self.settings.where}",
@@ -123,6 +125,8 @@ class Assistant:
     # -- ingest ------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: ProgressFn | None = None,
                on_wait: Callable[[str], None] | None = None, wait: bool = True) -> IngestReport:
+        from assistant.ingest.pipeline import Ingestor, ingest_lock
+
         embedder = _Deferred(self._lazy_embedder, *_default_model_id()) if self._embedder is None else self.embedder
         with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
             report = Ingestor(self.store, self.local, embedder, self.settings).run(
@@ -167,12 +171,12 @@ class _Deferred:
 
 def _embedder_for(config: dict[str, Any]) -> Embedder:
     """The embedder an index was built with, so queries use the same vector space."""
-    from .embedding import HashingEmbedder
+    from assistant.index.embedding import HashingEmbedder
 
     name = config.get("embedder")
     if name == HashingEmbedder.name:
         return HashingEmbedder(int(config.get("dim") or 384))
-    from .errors import IndexConfigMismatch
+    from assistant.errors import IndexConfigMismatch
 
     raise IndexConfigMismatch(f"the index at {config.get('where', 'this location')} was built with the embedder "
                               f"{name!r}, which this version cannot load",
@@ -180,6 +184,6 @@ def _embedder_for(config: dict[str, Any]) -> Embedder:
 
 
 def _default_model_id() -> tuple[str, int]:
-    from .embedding import MINILM_NAME
+    from assistant.index.embedding import MINILM_NAME
 
     return MINILM_NAME, 384

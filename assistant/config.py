@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import ConfigError
+from assistant.errors import ConfigError
 
 ENV_INDEX_DIR = "ASSISTANT_INDEX_DIR"
 ENV_CHROMA_URL = "ASSISTANT_CHROMA_URL"

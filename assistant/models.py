@@ -37,24 +37,10 @@ class Removed:
 
 
 @dataclass
-class RawDocument:
-    """What a loader read, before cleaning."""
-
-    doc_id: str
-    text: str
-    source: str = ""
-    fmt: str = "txt"  # txt | md | html | jsonl
-    title: str = ""
-    date: str = ""
-    publisher: str = ""
-    author: str = ""
-    url: str = ""
-    raw_hash: str = ""
-
-
-@dataclass
 class Document:
-    """A cleaned article and its metadata.
+    """An article, at every stage: as a loader read it (``fmt``, ``raw_hash``), cleaned
+    (``removed``, ``content_hash``), and as the index serves it (``sentences``,
+    ``annotations``). One type, so a field added at ingest reaches the answering layer.
 
     ``date`` is ISO 8601, as precise as the article states it: ``2025-10-28``,
     ``2025-10``, or ``--10-28`` when the day is given without a year (we never
@@ -69,9 +55,13 @@ class Document:
     author: str = ""
     url: str = ""
     source: str = ""
+    fmt: str = "txt"  # txt | md | html | jsonl
     content_hash: str = ""
     raw_hash: str = ""
     removed: list[Removed] = field(default_factory=list)
+    #: Sentence spans and ingest-time annotations (rows; see ``mentions`` and ``quotes``).
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    annotations: dict[str, Any] = field(default_factory=dict)
 
     @property
     def date_int(self) -> int:
@@ -80,6 +70,37 @@ class Document:
     @property
     def year(self) -> int | None:
         return int(self.date[:4]) if self.date[:4].isdigit() else None
+
+    def sentence_at(self, pos: int) -> tuple[int, int]:
+        """The sentence span containing offset ``pos`` (binary search)."""
+        import bisect
+
+        starts = [s for s, _ in self.sentences]
+        i = bisect.bisect_right(starts, pos) - 1
+        if 0 <= i < len(self.sentences) and self.sentences[i][0] <= pos < self.sentences[i][1] + 1:
+            return self.sentences[i]
+        return (pos, pos)
+
+    def sentences_in(self, start: int, end: int) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in self.sentences if s < end and e > start]
+
+    @property
+    def mentions(self) -> list[Mention]:
+        """The typed mentions found at ingest (decoded once per loaded document)."""
+        cached = self.annotations.get("_mentions")
+        if cached is None:
+            cached = [row_to_mention(r) for r in self.annotations.get("mentions", [])]
+            self.annotations["_mentions"] = cached
+        return cached
+
+    @property
+    def quotes(self) -> list[QuoteRecord]:
+        """The quote index of this document (decoded once per loaded document)."""
+        cached = self.annotations.get("_quotes")
+        if cached is None:
+            cached = [row_to_quote(self.doc_id, d) for d in self.annotations.get("quotes", [])]
+            self.annotations["_quotes"] = cached
+        return cached
 
 
 def date_to_int(date: str) -> int:
@@ -217,3 +238,22 @@ class Answer:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# -- annotation rows: how mentions and quotes are stored (written at ingest, read to answer) --
+def mention_to_row(m: Mention) -> list[Any]:
+    return [m.kind, m.start, m.end, m.text, m.value, m.unit, m.qualifier, m.frame, m.extra]
+
+
+def row_to_mention(r: list[Any]) -> Mention:
+    return Mention(r[0], r[1], r[2], r[3], r[4], r[5], r[6], list(r[7]), dict(r[8]))
+
+
+def quote_to_row(q: QuoteRecord) -> dict[str, Any]:
+    d = asdict(q)
+    d.pop("doc_id", None)
+    return d
+
+
+def row_to_quote(doc_id: str, d: dict[str, Any]) -> QuoteRecord:
+    return QuoteRecord(doc_id=doc_id, **d)

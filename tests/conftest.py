@@ -33,7 +33,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def hashing_embedder():
-    from assistant.embedding import HashingEmbedder
+    from assistant.index.embedding import HashingEmbedder
 
     return HashingEmbedder()
 
@@ -41,7 +41,7 @@ def hashing_embedder():
 @pytest.fixture(scope="session")
 def minilm_embedder():
     """The real all-MiniLM-L6-v2, loaded once per test session."""
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     return MiniLMEmbedder()
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from assistant.answer.question import analyse
 from assistant.api import Assistant
 from assistant.errors import InvalidQuestion
-from assistant.eval import load_cases
-from assistant.folding import fold_answer
-from assistant.question import analyse
+from assistant.evaluation.eval import load_cases
+from assistant.text.folding import fold_answer
 
 CASES = Path(__file__).resolve().parent.parent / "eval" / "seeds.jsonl"
 

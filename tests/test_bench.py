@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.bench import build_corpus, percentile, planted_fact, recall_at, sentence_pool
+from assistant.evaluation.bench import build_corpus, percentile, planted_fact, recall_at, sentence_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ("ingest_chunks_per_s", "ingest_floor_chunks_per_s", "query_p50_ms", "query_floor_p50_ms",
@@ -66,7 +66,7 @@ def test_bench_quick_smoke(tmp_path):
 
 
 def test_auto_precision_uses_bf16_only_with_native_support():
-    from assistant.embedding import resolve_precision
+    from assistant.index.embedding import resolve_precision
 
     assert resolve_precision("auto", frozenset({"avx2", "avx512_bf16"})) == "bf16"
     assert resolve_precision("auto", frozenset({"avx2", "amx_bf16"})) == "bf16"
@@ -77,7 +77,7 @@ def test_auto_precision_uses_bf16_only_with_native_support():
 def test_default_threads_is_within_the_cpus_available():
     import os
 
-    from assistant.embedding import default_threads
+    from assistant.index.embedding import default_threads
 
     assert 1 <= default_threads() <= (os.cpu_count() or 1)
 
@@ -86,7 +86,7 @@ def test_default_threads_is_within_the_cpus_available():
 def test_int8_really_quantizes_the_model_that_runs():
     import torch
 
-    from assistant.embedding import load_engine
+    from assistant.index.embedding import load_engine
 
     e = load_engine("torch", "int8")
     linear = [m for m in e.model.modules() if isinstance(m, torch.nn.Linear)]

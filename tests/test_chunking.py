@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from assistant.chunking import chunk_id, chunk_text, count_tokens
-from assistant.sentences import split_sentences
+from assistant.ingest.chunking import chunk_id, chunk_text, count_tokens
+from assistant.text.sentences import split_sentences
 
 WORDS = ["border", "migrants", "minister", "said", "Poland", "figures", "40,549", "“quoted", "words,”", "he", "added", "the", "of", "a", "in", "Łukašenka", "sanctions", "—", "20.5", "percent", "Dr.", "Smith", "U.S.", "officials"]
 

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from assistant.cleaning import clean_document, clean_text, content_hash, format_cleaning_report, line_rule
 from assistant.config import project_root
-from assistant.models import RawDocument
+from assistant.ingest.cleaning import (
+    clean_document,
+    clean_text,
+    content_hash,
+    format_cleaning_report,
+    line_rule,
+)
+from assistant.models import Document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 SENTENCE = re.compile(r"[.!?…][\"'”’)]*$")
@@ -175,26 +181,26 @@ def test_mid_article_end_marker_with_more_article_after_does_not_cut():
 
 
 def test_clean_document_metadata_precedence_and_hashes():
-    raw = RawDocument(doc_id="d1", text=fixture("paywall_teasers.txt"), source="x.txt", raw_hash="abc")
+    raw = Document(doc_id="d1", text=fixture("paywall_teasers.txt"), source="x.txt", raw_hash="abc")
     doc = clean_document(raw)
     assert (doc.title, doc.publisher, doc.date) == (
         "Harbor council approves flood barrier after decade of delays", "Tidewatch", "--03-03")
     assert doc.raw_hash == "abc" and doc.source == "x.txt" and doc.removed
     assert doc.content_hash == content_hash(doc.text, doc.title, doc.publisher, doc.date, doc.author, doc.url)
-    given = RawDocument(doc_id="d1", text=raw.text, title="Loader title", date="2024-03-03", publisher="Loader Pub")
+    given = Document(doc_id="d1", text=raw.text, title="Loader title", date="2024-03-03", publisher="Loader Pub")
     doc2 = clean_document(given)
     assert (doc2.title, doc2.date, doc2.publisher) == ("Loader title", "2024-03-03", "Loader Pub")
     assert doc2.text == doc.text and doc2.content_hash != doc.content_hash
 
 
 def test_format_cleaning_report():
-    doc = clean_document(RawDocument(doc_id="bio_box.txt", text=fixture("bio_box.txt"), source="docs/bio_box.txt"))
+    doc = clean_document(Document(doc_id="bio_box.txt", text=fixture("bio_box.txt"), source="docs/bio_box.txt"))
     report = format_cleaning_report(doc)
     assert report.startswith("bio_box.txt  (docs/bio_box.txt)")
     assert "author: Mara Kellen" in report and "publisher: The Northern Ledger" in report
     assert re.search(r"line +5 +chrome +4 min read", report)
     assert f"removed {len(doc.removed)} lines" in report
-    clean = clean_document(RawDocument(doc_id="b", text=fixture("body_first.txt")))
+    clean = clean_document(Document(doc_id="b", text=fixture("body_first.txt")))
     assert "nothing removed" in format_cleaning_report(clean)
 
 

@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from assistant.bench import recall_within
 from assistant.errors import ConfigError
+from assistant.evaluation.bench import recall_within
 
 TEXTS = [
     "The border guard service said 1,240 people tried to cross in March.",
@@ -27,14 +27,14 @@ def test_recall_within_counts_ties_as_hits():
 
 
 def test_unknown_backend_is_a_config_error():
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     with pytest.raises(ConfigError, match="backend"):
         MiniLMEmbedder(backend="tpu")
 
 
 def test_auto_backend_is_onnx_only_for_fp32():
-    from assistant.embedding import resolve_backend
+    from assistant.index.embedding import resolve_backend
 
     assert resolve_backend("torch", "fp32") == "torch"
     assert resolve_backend("auto", "int8") == "torch"
@@ -43,7 +43,7 @@ def test_auto_backend_is_onnx_only_for_fp32():
 
 @pytest.mark.slow
 def test_onnx_vectors_match_pytorch(tmp_path):
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     ort = MiniLMEmbedder(backend="onnx", precision="fp32", model_cache=tmp_path)
     pt = MiniLMEmbedder(backend="torch", precision="fp32")
@@ -85,7 +85,7 @@ class FakeEngine:
 @pytest.fixture
 def fake_engines(monkeypatch):
     """Replace both real engines; returns the engines loaded, by (backend, precision)."""
-    from assistant import embedding
+    from assistant.index import embedding
 
     loaded: dict[tuple[str, str], FakeEngine] = {}
     tilt = {"fp32": 0.0, "bf16": 0.001, "int8": 0.4}  # int8 vectors disagree, like the real ones
@@ -103,7 +103,7 @@ def fake_engines(monkeypatch):
 
 @CPU_KINDS
 def test_queries_always_use_onnx_fp32(fake_engines, flags):
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     e = MiniLMEmbedder(flags=flags)
     assert not fake_engines, "nothing loads before it is used"
@@ -113,7 +113,7 @@ def test_queries_always_use_onnx_fp32(fake_engines, flags):
 
 @CPU_KINDS
 def test_batches_use_bf16_only_where_the_cpu_has_it(fake_engines, flags):
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     e = MiniLMEmbedder(flags=flags)
     e.embed_documents(["one text", "another text"])
@@ -124,7 +124,7 @@ def test_batches_use_bf16_only_where_the_cpu_has_it(fake_engines, flags):
 
 
 def test_auto_batch_engine_that_disagrees_falls_back_to_the_query_engine(fake_engines, monkeypatch):
-    from assistant import embedding
+    from assistant.index import embedding
 
     monkeypatch.setattr(embedding, "resolve_precision", lambda p, flags=None: "int8")  # a disagreeing auto pick
     e = embedding.MiniLMEmbedder(flags=BF16)
@@ -134,7 +134,7 @@ def test_auto_batch_engine_that_disagrees_falls_back_to_the_query_engine(fake_en
 
 
 def test_explicit_precision_that_disagrees_makes_queries_follow(fake_engines):
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     e = MiniLMEmbedder(precision="int8", flags=AVX2)
     q_before = e.embed_query("a question")
@@ -149,7 +149,7 @@ def test_explicit_precision_that_disagrees_makes_queries_follow(fake_engines):
 
 
 def test_agreement_is_the_worst_pair():
-    from assistant.embedding import agreement
+    from assistant.index.embedding import agreement
 
     a = np.eye(3, dtype=np.float32)
     b = a.copy()
@@ -159,7 +159,7 @@ def test_agreement_is_the_worst_pair():
 
 
 def test_onnx_refuses_a_precision_it_cannot_run():
-    from assistant.embedding import load_engine
+    from assistant.index.embedding import load_engine
 
     with pytest.raises(ConfigError, match="fp32 only"):
         load_engine("onnx", "bf16")
@@ -172,7 +172,7 @@ def test_onnx_refuses_a_precision_it_cannot_run():
 def test_ingest_and_query_vectors_agree_on_either_cpu(tmp_path, flags):
     """Documents embedded at ingest and questions embedded at query time share one space
     (cosine >= 0.9999), whichever engine ingest picks on this kind of CPU."""
-    from assistant.embedding import MIN_AGREEMENT, MiniLMEmbedder
+    from assistant.index.embedding import MIN_AGREEMENT, MiniLMEmbedder
 
     e = MiniLMEmbedder(flags=flags, model_cache=tmp_path)
     docs = e.embed_documents(TEXTS)
@@ -185,8 +185,8 @@ def test_ingest_and_query_vectors_agree_on_either_cpu(tmp_path, flags):
 @pytest.mark.slow
 @CPU_KINDS
 def test_failed_export_falls_back_to_pytorch_or_explains(tmp_path, monkeypatch, flags):
-    from assistant import onnxmodel
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index import onnx as onnxmodel
+    from assistant.index.embedding import MiniLMEmbedder
 
     def broken(model_dir, cache_dir):
         raise RuntimeError("exporter crashed")
@@ -204,12 +204,12 @@ def test_failed_export_falls_back_to_pytorch_or_explains(tmp_path, monkeypatch, 
 def test_asking_does_not_import_torch(seed_index, tmp_path, flags):
     """With the ONNX file exported, answering a question never loads PyTorch (most of a
     cold start), on a CPU with native bf16 as on one without (faked flags)."""
-    from assistant.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder
 
     MiniLMEmbedder(backend="onnx", model_cache=tmp_path / "models").embed_query("export once")
     code = (
         "import sys\n"
-        "import assistant.embedding as embedding\n"
+        "import assistant.index.embedding as embedding\n"
         f"embedding.cpu_flags = lambda: frozenset({sorted(flags)!r})\n"
         "from assistant import Assistant\n"
         f"a = Assistant.open(index_dir={str(seed_index)!r})\n"

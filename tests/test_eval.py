@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.eval import Case, contains_answer, load_cases, run_eval, score_case
+from assistant.evaluation.eval import Case, contains_answer, load_cases, run_eval, score_case
 from assistant.models import Answer, Citation
 
 ROOT = Path(__file__).resolve().parent.parent

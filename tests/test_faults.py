@@ -40,9 +40,9 @@ KILL_TRIALS = int(os.environ.get("ASSISTANT_KILL_TRIALS", "10"))
 DRIVER = r"""
 import json, os, sys
 sys.path.insert(0, os.getcwd())
-from assistant.embedding import HashingEmbedder
-from assistant.nlp import load_nlp, parse
-import assistant.api, assistant.ingest, assistant.loaders, assistant.cleaning, assistant.mentions, assistant.quotes
+from assistant.index.embedding import HashingEmbedder
+from assistant.nlp.model import load_nlp, parse
+import assistant.api, assistant.ingest.pipeline, assistant.ingest.loaders, assistant.ingest.cleaning, assistant.nlp.mentions, assistant.nlp.quotes
 import chromadb  # the module only: no client (and no Rust runtime) exists before the fork
 parse("Warm up the pipeline on March 3, said the minister.", load_nlp())
 print(json.dumps({"ready": True}), flush=True)
@@ -60,7 +60,7 @@ for line in sys.stdin:
                     log.write(f"{time.monotonic() - t0:.3f} {res.status} {res.doc_id}\n")
                     log.flush()
             from assistant.api import Assistant
-            from assistant.ingest import Ingestor, ingest_lock
+            from assistant.ingest.pipeline import Ingestor, ingest_lock
             a = Assistant.open(index_dir=req["index"], embedder=HashingEmbedder(), create=True)
             with ingest_lock(a.settings):
                 r = Ingestor(a.store, a.local, a.embedder, a.settings).run(

@@ -17,8 +17,8 @@ import pytest
 from conftest import SEEDS
 
 from assistant.api import Assistant
-from assistant.chunking import count_tokens
 from assistant.errors import IndexMissing
+from assistant.ingest.chunking import count_tokens
 
 pytestmark = pytest.mark.slow  # ingest runs the spaCy pipeline on every new document
 
@@ -391,7 +391,8 @@ def test_nothing_ingestible_is_not_ok(tmp_path, hashing_embedder):
 
 
 def test_cli_show_cleaning_and_exit_codes(tmp_path, hashing_embedder, monkeypatch, capsys):
-    from assistant import cli, embedding
+    from assistant.index import embedding
+    from assistant.interfaces import cli
 
     monkeypatch.setattr(embedding, "default_embedder", lambda *a, **k: hashing_embedder)
     monkeypatch.setattr("assistant.api._default_model_id", lambda: (hashing_embedder.name, hashing_embedder.dim))

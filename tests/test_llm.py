@@ -24,8 +24,7 @@ from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_completion_callback
 from pydantic import Field
 
-from assistant.errors import ConfigError
-from assistant.llm import (
+from assistant.answer.llm import (
     SYSTEM_PROMPT,
     build_blocks,
     build_prompt,
@@ -35,6 +34,7 @@ from assistant.llm import (
     parse_markers,
     synthesise,
 )
+from assistant.errors import ConfigError
 from assistant.models import Answer, Citation, Conflict, Passage
 
 FIGURE_Q = "How many irregular crossings via Belarus has the EU thwarted since the start of 2025?"
@@ -355,11 +355,11 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 
 def _cli_ask(monkeypatch, capsys, index_dir, hashing_embedder, url: str, *extra: str) -> dict[str, Any]:
-    import assistant.embedding
-    from assistant.cli import main
+    import assistant.index.embedding
+    from assistant.interfaces.cli import main
 
     # The CLI loads the default embedder for queries; this index holds hashing vectors.
-    monkeypatch.setattr(assistant.embedding, "default_embedder", lambda *a, **k: hashing_embedder)
+    monkeypatch.setattr(assistant.index.embedding, "default_embedder", lambda *a, **k: hashing_embedder)
     rc = main(["ask", FIGURE_Q, "--index-dir", str(index_dir), "--json", "--llm", "openai-like",
                "--llm-url", url, "--llm-model", "m", *extra])
     out = capsys.readouterr()
@@ -419,7 +419,7 @@ def test_ollama_round_trip(fake_openai):
 
 
 def test_cli_reports_a_missing_llm_url(capsys, tmp_path):
-    from assistant.cli import main
+    from assistant.interfaces.cli import main
 
     rc = main(["ask", FIGURE_Q, "--index-dir", str(tmp_path / "none"), "--llm", "openai-like", "--llm-model", "m"])
     err = capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Loading files, directories and JSONL into RawDocument records, and every bad-input path."""
+"""Loading files, directories and JSONL into Document records, and every bad-input path."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import config
-from assistant.loaders import (
+from assistant.ingest.loaders import (
     LoadFailure,
     decode_bytes,
     html_to_text,
@@ -18,13 +18,13 @@ from assistant.loaders import (
     markdown_to_text,
     strip_inline_html,
 )
-from assistant.models import RawDocument
+from assistant.models import Document
 
 FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 
 
 def _split(items):
-    docs = [x for x in items if isinstance(x, RawDocument)]
+    docs = [x for x in items if isinstance(x, Document)]
     fails = [x for x in items if isinstance(x, LoadFailure)]
     return docs, fails
 
@@ -98,7 +98,7 @@ def test_document_source_is_absolute_failures_keep_the_given_path(tmp_path, monk
 
 def test_single_string_path_is_accepted(tmp_path):
     (tmp_path / "x.txt").write_text("Text.")
-    docs = [d for d in iter_sources(str(tmp_path)) if isinstance(d, RawDocument)]
+    docs = [d for d in iter_sources(str(tmp_path)) if isinstance(d, Document)]
     assert [d.doc_id for d in docs] == ["x.txt"]
 
 
@@ -340,4 +340,4 @@ def test_failures_do_not_stop_the_batch(tmp_path):
     (tmp_path / "b_ok.txt").write_text("Still loaded.")
     (tmp_path / "c_bin.txt").write_bytes(b"\x00" * 100)
     items = list(iter_sources([tmp_path]))
-    assert [type(x).__name__ for x in items] == ["LoadFailure", "RawDocument", "LoadFailure"]
+    assert [type(x).__name__ for x in items] == ["LoadFailure", "Document", "LoadFailure"]

@@ -12,7 +12,8 @@ from functools import cache
 
 import pytest
 
-from assistant.mentions import (
+from assistant.models import Mention
+from assistant.nlp.mentions import (
     date_sort_key,
     extract_mentions,
     figures_equal,
@@ -21,7 +22,6 @@ from assistant.mentions import (
     parse_number,
     resolve_relative,
 )
-from assistant.models import Mention
 
 # --- pure functions ---------------------------------------------------------------------------
 
@@ -118,7 +118,7 @@ def test_figures_equal_compares_values_and_units() -> None:
 
 @cache
 def _mentions(text: str, date: str = "") -> tuple[Mention, ...]:
-    from assistant.nlp import parse
+    from assistant.nlp.model import parse
 
     ms = extract_mentions(text, parse(text), date)
     for m in ms:

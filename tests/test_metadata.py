@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.cleaning import clean_text
-from assistant.metadata import (
+from assistant.ingest.cleaning import clean_text
+from assistant.ingest.metadata import (
     bio_match,
     byline_names,
     extract_metadata,

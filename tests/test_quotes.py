@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.models import QuoteRecord
-from assistant.quotes import (
+from assistant.nlp.quotes import (
     extract_quotes,
     find_quote_spans,
     match_quote,
@@ -19,7 +19,7 @@ from assistant.quotes import (
 
 
 def quotes(text: str) -> list[QuoteRecord]:
-    from assistant.nlp import parse
+    from assistant.nlp.model import parse
 
     return extract_quotes("t.txt", text, parse(text))
 

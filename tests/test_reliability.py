@@ -28,8 +28,8 @@ from assistant.errors import (
     IndexMissing,
     InvalidQuestion,
 )
-from assistant.folding import fold_answer
-from assistant.ingest import ingest_lock
+from assistant.ingest.pipeline import ingest_lock
+from assistant.text.folding import fold_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval" / "seeds.jsonl"
@@ -260,9 +260,9 @@ def test_20mb_file_is_ingested_whole_with_bounded_nlp(tmp_path, copy_index, seed
     alone); what is tested is that the cap applies, not its size. Still the slowest test
     here (~100 s CPU); ASSISTANT_BIG_FILE_MB sets a smaller size for quick runs.
     """
-    import assistant.annotate
+    import assistant.nlp.annotate
 
-    monkeypatch.setattr(assistant.annotate, "MAX_NLP_CHARS", 50_000)
+    monkeypatch.setattr(assistant.nlp.annotate, "MAX_NLP_CHARS", 50_000)
     mb = float(os.environ.get("ASSISTANT_BIG_FILE_MB", "20"))
     assert mb * 1e6 < config.MAX_FILE_BYTES
     f = tmp_path / "ledger.txt"

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from assistant.errors import IngestError
-from assistant.models import Answer, Citation, Conflict
-from assistant.render import (
+from assistant.ingest.uploads import confined_path, safe_name, stage_uploads
+from assistant.interfaces.render import (
     answer_from_dict,
     answer_to_html,
     answer_to_text,
@@ -24,7 +24,7 @@ from assistant.render import (
     question_html,
     show_date,
 )
-from assistant.uploads import confined_path, safe_name, stage_uploads
+from assistant.models import Answer, Citation, Conflict
 
 DOC = ("Officials met on Monday. The agency counted 1,234 arrivals in March, it said. "
        "Critics disagreed.")

@@ -17,8 +17,8 @@ from conftest import ROOT, build_index
 
 from assistant import Assistant, Passage, Retriever
 from assistant.errors import ConfigError, InvalidQuestion
-from assistant.lexical import tokenize
 from assistant.models import RetrievalMode
+from assistant.text.tokens import tokenize
 
 pytestmark = pytest.mark.slow  # ingest runs spaCy
 
@@ -187,7 +187,7 @@ def test_alias_expansion_is_what_finds_it(mini):
 def test_seed_alias_groups_come_from_the_corpus(seeds):
     """Generic property on the real seeds: each spelling in an alias group occurs in some
     document (nothing typed by hand) and leads to every other spelling of its group."""
-    from assistant.folding import fold
+    from assistant.text.folding import fold
 
     texts = " ".join(fold(asst_doc.text) for asst_doc in (seeds.document(d) for d in seeds.local.records()))
     groups = seeds.local.aliases.tokens
@@ -201,7 +201,7 @@ def test_seed_alias_groups_come_from_the_corpus(seeds):
 def test_seed_name_in_one_spelling_finds_every_spelling(seeds):
     """Generic over whatever the seeds hold: a query made of one spelling of a name finds, by
     BM25 alone, exactly the documents that write the name in any of its corpus spellings."""
-    from assistant.folding import fold
+    from assistant.text.folding import fold
 
     texts = {d: fold(f"{r.get('title', '')} {seeds.document(d).text}") for d, r in seeds.local.records().items()}
     n_chunks = len(seeds.local.chunks.ids)
@@ -332,9 +332,9 @@ def _readme_example(index_dir: Path) -> str:
 
 
 def test_readme_example_runs(seed_index, minilm_embedder, monkeypatch):
-    import assistant.embedding
+    import assistant.index.embedding
 
-    monkeypatch.setattr(assistant.embedding, "default_embedder", lambda *a, **kw: minilm_embedder)
+    monkeypatch.setattr(assistant.index.embedding, "default_embedder", lambda *a, **kw: minilm_embedder)
     readme = ROOT / "README.md"
     code = None
     if readme.exists():
@@ -361,10 +361,10 @@ def test_issue_example_publisher_filter(seeds):
 
 
 def test_cli_search_json(seed_index, minilm_embedder, monkeypatch, capsys):
-    import assistant.embedding
-    from assistant.cli import main
+    import assistant.index.embedding
+    from assistant.interfaces.cli import main
 
-    monkeypatch.setattr(assistant.embedding, "default_embedder", lambda *a, **kw: minilm_embedder)
+    monkeypatch.setattr(assistant.index.embedding, "default_embedder", lambda *a, **kw: minilm_embedder)
     q = "How many irregular crossings were thwarted?"
     assert main(["search", q, "-k", "3", "--json", "--index-dir", str(seed_index)]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -388,7 +388,7 @@ def test_cli_search_json(seed_index, minilm_embedder, monkeypatch, capsys):
 
 
 def test_cli_search_errors_are_one_line(tmp_path, capsys):
-    from assistant.cli import main
+    from assistant.interfaces.cli import main
 
     assert main(["search", "x", "--index-dir", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err

@@ -111,10 +111,10 @@ def test_server_llama_index_adapter(remote):
 
 
 def test_cli_ingest_and_search_against_a_server(chroma_server, minilm_embedder, monkeypatch, capsys, tmp_path):
-    import assistant.embedding
-    from assistant.cli import main
+    import assistant.index.embedding
+    from assistant.interfaces.cli import main
 
-    monkeypatch.setattr(assistant.embedding, "default_embedder", lambda *a, **kw: minilm_embedder)
+    monkeypatch.setattr(assistant.index.embedding, "default_embedder", lambda *a, **kw: minilm_embedder)
     monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("ASSISTANT_CHROMA_URL", raising=False)
     seed = sorted(SEEDS.glob("*.txt"))[-1]

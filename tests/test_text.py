@@ -2,11 +2,12 @@
 
 import pytest
 
-from assistant.aliases import AliasTable
-from assistant.folding import fold, fold_answer, name_key
-from assistant.fusion import convex, normalise_dense, normalise_max, rrf
-from assistant.lexical import BM25Index, tokenize
-from assistant.sentences import split_sentences
+from assistant.index.aliases import AliasTable
+from assistant.index.bm25 import BM25Index
+from assistant.retrieval.fusion import convex, normalise_dense, normalise_max, rrf
+from assistant.text.folding import fold, fold_answer, name_key
+from assistant.text.sentences import split_sentences
+from assistant.text.tokens import tokenize
 
 
 @pytest.mark.parametrize("a,b", [

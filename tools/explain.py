@@ -8,10 +8,10 @@ from __future__ import annotations
 import argparse
 
 from assistant import Assistant
-from assistant.answer import sanitise
-from assistant.dialogue import rewrite
+from assistant.answer.answerer import sanitise
+from assistant.answer.dialogue import rewrite
+from assistant.answer.question import analyse
 from assistant.models import QuestionKind
-from assistant.question import analyse
 
 
 def main() -> None:
@@ -24,7 +24,7 @@ def main() -> None:
     asst = Assistant.open(index_dir=args.index_dir)
     ans = asst.answerer
     q, _ = sanitise(args.question)
-    standalone, ctx = rewrite(q, args.history, ans)
+    standalone, ctx = rewrite(q, args.history, lambda prev, hist: ans.ask(prev, history=hist), ans.local.aliases)
     qa = analyse(standalone)
     print("standalone:", standalone, ctx if ctx else "")
     print(f"kind={qa.kind.value} unit={qa.unit!r} gran={qa.granularity!r} labels={qa.labels} names={qa.names} "

@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.mentions import extract_mentions
-from assistant.nlp import parse, parse_many
+from assistant.nlp.mentions import extract_mentions
+from assistant.nlp.model import parse, parse_many
 
 SHARED = Path("/work/shared")
 

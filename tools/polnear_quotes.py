@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.folding import fold  # noqa: E402
-from assistant.quotes import extract_quotes, match_quote, speaker_head  # noqa: E402
+from assistant.nlp.quotes import extract_quotes, match_quote, speaker_head  # noqa: E402
+from assistant.text.folding import fold  # noqa: E402
 
 SHARED = Path("/work/shared")
 POLNEAR = SHARED / "benchmarks" / "polnear"
@@ -37,7 +37,7 @@ def load_docs(files: list[Path], cache_name: str) -> dict[str, object]:
     """Parsed Docs by file name, from the DocBin cache (built on first use)."""
     from spacy.tokens import DocBin
 
-    from assistant.nlp import load_nlp, parse_many
+    from assistant.nlp.model import load_nlp, parse_many
 
     nlp = load_nlp()
     bin_path, names_path = CACHE / f"{cache_name}.spacy", CACHE / f"{cache_name}_names.pkl"
@@ -116,7 +116,7 @@ def run_polnear(args: argparse.Namespace) -> None:
 
 
 def run_seeds() -> None:
-    from assistant.nlp import parse
+    from assistant.nlp.model import parse
 
     for f in sorted((ROOT / "seeds").glob("*.txt")):
         text = f.read_text(encoding="utf-8")

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant  # noqa: E402
-from assistant.fusion import convex, rrf  # noqa: E402
+from assistant.retrieval.fusion import convex, rrf  # noqa: E402
 
 KS = (1, 3, 5)
 

@@ -90,7 +90,7 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def correct(reply: dict[str, Any], answers: Sequence[str]) -> bool:
-    from assistant.folding import fold_answer
+    from assistant.text.folding import fold_answer
 
     if not answers:
         return bool(reply.get("abstained"))
@@ -224,7 +224,7 @@ def build_seed_index(index_dir: Path, embedder: Any) -> None:
 
 
 def _embedder(name: str) -> Any:
-    from assistant.embedding import HashingEmbedder, MiniLMEmbedder
+    from assistant.index.embedding import HashingEmbedder, MiniLMEmbedder
 
     return HashingEmbedder() if name == "hashing" else MiniLMEmbedder()
 

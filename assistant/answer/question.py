@@ -1,0 +1,264 @@
+"""Question analysis without a model: the answer type, what it is about, and
+what it must match (names, years, a quoted fragment).
+
+Rules follow the classic answer-type taxonomies of factoid QA (Li & Roth 2002;
+Moldovan et al. 2000), reduced to the kinds this product answers. Nothing here
+runs spaCy, so a question costs microseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.models import QuestionKind
+from assistant.text.tokens import STOPWORDS, tokenize
+
+SPEECH_VERBS = (
+    "say|says|said|saying|tell|tells|told|states|stated|claim|claims|claimed|argue|argues|argued|"
+    "warn|warns|warned|add|adds|added|note|notes|noted|stress|stresses|stressed|insist|insists|insisted|"
+    "explain|explains|explained|write|writes|wrote|tweet|tweeted|call|calls|called|describe|describes|described|"
+    "accuse|accuses|accused|announce|announces|announced|declare|declares|declared|assert|asserted|"
+    "suggest|suggested|predict|predicted|admit|admitted|deny|denied|reply|replied|ask|asked|remark|remarked|"
+    "comment|commented|quip|quipped|vow|vowed|pledge|pledged|promise|promised|urge|urged|respond|responded|"
+    "mean|meant|think|thinks|thought|believe|believes|believed|describe|reiterate|reiterated|repeat|repeated|"
+    "concede|conceded|acknowledge|acknowledged|characterize|characterized|label|labeled|labelled|dismiss|dismissed"
+)
+_QUOTED = re.compile(r"[\"“”„«](.{3,}?)[\"“”»]|(?:^|\s)['‘](.{8,}?)['’](?=\W|$)")
+
+#: Words that only say what kind of answer is wanted; they are not evidence.
+CUE_WORDS = frozenset(
+    ["when", "what", "which", "who", "whom", "whose", "where", "why", "how", "many", "much", "date", "day", "year", "month", "time", "number", "percent", "percentage", "share", "figure", "total", "amount", "according", "did", "does", "do", "is", "was", "were", "are", "has", "have", "had", "quoted", "quote", "said", "say", "tell", "told"]
+)
+
+ENTITY_NOUNS = {
+    "PERSON": "person official minister president leader man woman spokesman spokeswoman spokesperson "
+              "reporter journalist author politician diplomat secretary chairman head chief director "
+              "ambassador envoy guard soldier officer judge candidate senator governor mayor ceo founder",
+    "ORG": "agency organization organisation group company airline party ministry service body institution "
+           "outlet newspaper network firm bank union bloc alliance council committee team club media channel",
+    "GPE": "country nation city state capital region province town territory republic",
+    "LOC": "continent region border river sea mountain area place",
+    "NORP": "nationality religion",
+    "FAC": "airport building plant facility station bridge",
+    "EVENT": "event conference summit war election",
+}
+NOUN_LABEL = {n: lab for lab, ns in ENTITY_NOUNS.items() for n in ns.split()}
+
+
+@dataclass
+class QuestionAnalysis:
+    text: str
+    kind: QuestionKind
+    #: BM25-style stems of the words that say what is asked about (cue words removed).
+    focus: list[str] = field(default_factory=list)
+    #: Capitalised names as written in the question (not the first word).
+    names: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list)
+    quoted: str = ""
+    #: For entity questions: expected NER labels, best first.
+    labels: list[str] = field(default_factory=list)
+    #: For figure questions: the counted noun's stem ("attempt") or "percent" / "money".
+    unit: str = ""
+    #: For date questions: "year" | "month" | "day" | "" (any).
+    granularity: str = ""
+    #: Capitalised words that describe the answer ("which *North African* country"): not required in evidence.
+    descriptors: list[str] = field(default_factory=list)
+    #: For quote questions: who is asked about, and the topic words.
+    subject: str = ""
+    topic: list[str] = field(default_factory=list)
+
+
+def _last_question(text: str) -> str:
+    """Quiz-style questions put context first; the ask is the last sentence with a '?'."""
+    text = text.strip()
+    # Never cut inside a quotation: 'Who said "I won. They lost"?' is one question.
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
+    parts, start = [], 0
+    for m in re.finditer(r"(?<=[.!?])\s+(?=[A-Z\"“])", text):
+        if not any(a < m.start() < b for a, b in quoted):
+            parts.append(text[start: m.start()])
+            start = m.end()
+    parts.append(text[start:])
+    for p in reversed(parts):
+        if p.rstrip().endswith("?"):
+            return p
+    return parts[-1] if parts else text
+
+
+def extract_quoted(text: str) -> str:
+    m = _QUOTED.search(text)
+    if not m:
+        return ""
+    return (m.group(1) or m.group(2) or "").strip()
+
+
+_CAP = re.compile(r"\b([A-Z\u00C0-\u024F][\w'’\-\u00C0-\u024F]*(?:\s+(?:of\s+|the\s+|de\s+|von\s+|van\s+)?"
+                  r"[A-Z\u00C0-\u024F][\w'’\-\u00C0-\u024F]*)*)")
+
+
+def extract_names(text: str) -> list[str]:
+    """Capitalised word sequences that are not just the question's first word or a cue."""
+    out = []
+    for m in _CAP.finditer(text):
+        name = m.group(1).strip()
+        words = name.split()
+        if m.start() == 0 or text[: m.start()].rstrip().endswith(("?", ".", "!", ":", "\"", "“")):
+            # First word of a sentence: drop it if it is a common word ("When", "And", "The").
+            while words and (words[0].lower() in STOPWORDS or words[0].lower() in CUE_WORDS):
+                words = words[1:]
+        words = [w for w in words if w.lower() not in CUE_WORDS]
+        if words and not all(w.lower() in STOPWORDS for w in words):
+            out.append(" ".join(words).removesuffix("'s").removesuffix("’s"))
+    return out
+
+
+def _who_is_name(q: str) -> bool:
+    m = re.fullmatch(r"\s*[Ww]ho (?:is|was) ([A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*){0,3})\s*\??\s*",
+                     re.sub(r"^(?:and|so|but|also)[,\s]+", "", q.strip(), flags=re.I))
+    # "Who is the Interior Minister?" asks for a person; "Who is Jane Doe?" for her title.
+    return bool(m) and m.group(1).split()[-1].lower() not in NOUN_LABEL
+
+
+def extract_descriptors(text: str) -> list[str]:
+    """Capitalised words inside a "which/what ... <noun>" phrase: they describe the answer
+    ("which South American country"), so the evidence need not contain them."""
+    out = []
+    for m in re.finditer(r"\b(?:[Ww]hich|[Ww]hat)\s+((?:[A-Z][\w\-]*\s+){1,3})(?=[a-z])", text):
+        out += m.group(1).split()
+    return out
+
+
+def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
+    """The answer kind of the (last) question sentence, and details of the cue found."""
+    s = q.strip().lower()
+    s = re.sub(r"^(and|so|but|also|ok|okay|then)[,\s]+", "", s)
+    info: dict[str, str] = {}
+    if re.search(r"\bwho (?:wrote|reported|authored|filed|penned) (?:the|this|that) (?:article|story|piece|report)\b", s):
+        info["noun"] = "author"
+        return QuestionKind.ENTITY, info
+    if re.search(r"\b(?:what|which) (?:is |was )?(?:\w+'s )?(?:position|role|job|post|title|office|rank)\b|'s (?:job|role|position|title|post)\b", s) \
+            or _who_is_name(q):
+        # "Who is Jane Doe?" asks for her title, not for a name.
+        info["noun"] = "role"
+        return QuestionKind.ENTITY, info
+    if re.search(rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{SPEECH_VERBS})\b", s) \
+            or re.search(rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{SPEECH_VERBS})\b", s) or re.search(r"\baccording to whom\b|\bwho (is|was) quoted\b", s) \
+            or re.search(r"\bwhose (words|remarks|comments|statement)\b", s):
+        return QuestionKind.SPEAKER, info
+    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{SPEECH_VERBS})\b(.*)", s) \
+        or re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
+        or re.search(r"\bwhat (?:was|is|were) (.+?)'s (?:message|response|reaction|argument|claim|warning|position)\b(.*)", s)
+    if m:
+        info["subject"], info["rest"] = m.group(1), m.group(2)
+        return QuestionKind.QUOTE, info
+    if re.search(r"\b(how many|how much|what (?:percentage|percent|proportion|share|number|amount|figure|total|sum|"
+                 r"fraction|price|cost)|by how (?:much|many)|what was the (?:number|total|toll|count|death toll)|"
+                 r"how (?:large|big|high|long|far|old)|at what (?:rate|price|cost))\b", s):
+        return QuestionKind.FIGURE, info
+    if re.search(r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
+                 r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
+                 r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b", s):
+        if re.search(r"\b(what|which|in what|since what) year\b|\bsince when\b", s):
+            info["granularity"] = "year"
+        elif re.search(r"\b(what|which) month\b|\bmonth and year\b", s):
+            info["granularity"] = "month"
+        elif re.search(r"\b(what|which) (date|day)\b|\bon what date\b", s):
+            info["granularity"] = "day"
+        return QuestionKind.DATE, info
+    for m in re.finditer(r"\b(?:which|what|name the|whose)\s+((?:[\w\-']+\s+){0,3})", s + " "):
+        for w in m.group(1).split():
+            w = re.sub(r"'s$", "", w)
+            for cand in (w, w.removesuffix("s"), w.removesuffix("es")):
+                if cand in NOUN_LABEL:
+                    info["noun"] = cand
+                    return QuestionKind.ENTITY, info
+    if re.search(r"\b(?:what|which) (?:kind|type|sort|brand|make) of\b", s):
+        info["noun"] = "kind"
+        return QuestionKind.ENTITY, info
+    if re.search(r"^\s*(?:who|whom|whose)\b|\bwho (?:is|was|are|were|heads|leads|runs|wrote|led)\b", s):
+        info["noun"] = "person"
+        return QuestionKind.ENTITY, info
+    if re.search(r"^\s*where\b|\bwhere (?:is|was|did|does|do|are|were|will)\b", s):
+        info["noun"] = "place"
+        return QuestionKind.ENTITY, info
+    return QuestionKind.OTHER, info
+
+
+_AUX = frozenset(["been", "being", "get", "got", "go", "went", "via", "per", "since", "across", "toward", "towards", "among", "amid", "last", "this", "so", "far"])
+
+
+def _unit_of(s: str) -> str:
+    s = s.lower()
+    if re.search(r"\b(percent|percentage|per cent|%|proportion|share|rate)\b", s):
+        return "percent"
+    if re.search(r"\bhow much (?:money|did .* cost|does .* cost|is .* worth)|\b(cost|price|worth|dollars|euros|budget)\b", s):
+        return "money"
+    if re.search(r"\bhow (?:long|far|wide|tall|deep)\b", s):
+        return "length"
+    m = re.search(r"\bhow many (?:of (?:the|these|those|its|their) )?(.*)", s)
+    if m:
+        # The counted noun: the last word before the first function word
+        # ("how many illegal crossing attempts into ..." -> attempt).
+        head = ""
+        for w in re.findall(r"[a-z][a-z\-]*|\d+", m.group(1))[:6]:
+            if w in STOPWORDS or w in CUE_WORDS or w in _AUX:
+                break
+            if not w.isdigit():
+                head = w
+        toks = tokenize(head) if head else []
+        return toks[0] if toks else ""
+    m = re.search(r"\b(?:number|total|count) of ([a-z\-]+)", s)
+    if m:
+        toks = tokenize(m.group(1))
+        return toks[0] if toks else ""
+    return ""
+
+
+#: Words that shape a question but never name what it is about ("what *else* did he say").
+_FILLER = ("else", "exactly", "precisely", "specifically", "actually", "really", "per", "done", "regarding",
+           "concerning")
+#: "with regard to the tolls": the tolls.
+_ABOUT_PHRASE = re.compile(r"\b(?:with|in) (?:regard|respect|relation|reference) to\b", re.I)
+#: "..., per Reuters, ..." / "according to the agency": where it was reported, not what about.
+_SOURCE_PHRASE = re.compile(
+    r"(?:^|,)\s*(?:per|according to|as reported by|citing|via)\s+[^,?]+(?=,|\?|$)", re.I)
+
+
+def analyse(question: str) -> QuestionAnalysis:
+    """Analyse a (standalone) question."""
+    ask = _last_question(question)
+    kind, info = classify(ask)
+    quoted = extract_quoted(question)
+    names = extract_names(question.replace(quoted, " ") if quoted else question)
+    years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", question)
+    numbers = [n for n in re.findall(r"\b\d[\d,.]*\d\b|\b\d\b", question) if n not in years]
+    cue_stems = {t for w in (*CUE_WORDS, *_FILLER) for t in tokenize(w, keep_stopwords=True)}
+    focus = [t for t in tokenize(question) if t not in cue_stems]
+    qa = QuestionAnalysis(text=question, kind=kind, focus=focus, names=names, years=years,
+                          numbers=numbers, quoted=quoted)
+    qa.descriptors = extract_descriptors(ask)
+    if kind == QuestionKind.ENTITY:
+        noun = info.get("noun", "")
+        lab = NOUN_LABEL.get(noun)
+        if noun == "place":
+            qa.labels = ["GPE", "LOC", "FAC"]
+        elif noun == "kind":
+            qa.labels = ["NORP", "ORG", "PRODUCT", "GPE"]
+        elif noun in ("role", "author"):
+            qa.labels = ["PERSON"]
+        elif lab:
+            qa.labels = [lab, *{"GPE": ["LOC"], "LOC": ["GPE"], "ORG": ["NORP", "PERSON"], "NORP": ["GPE"], "PERSON": ["ORG"]}.get(lab, [])]
+        else:
+            qa.labels = ["PERSON", "ORG", "GPE"]
+        qa.unit = noun
+    elif kind == QuestionKind.FIGURE:
+        qa.unit = _unit_of(ask)
+    elif kind == QuestionKind.DATE:
+        qa.granularity = info.get("granularity", "")
+    elif kind == QuestionKind.QUOTE:
+        qa.subject = info.get("subject", "")
+        rest = _ABOUT_PHRASE.sub(" ", _SOURCE_PHRASE.sub(" ", info.get("rest", "")))
+        qa.topic = [t for t in tokenize(rest) if t not in cue_stems]
+    return qa

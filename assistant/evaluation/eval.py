@@ -1,0 +1,229 @@
+"""Scripted evaluation: ask every case through ``Assistant.ask`` and score it.
+
+Case format (JSONL): ``{"id", "question", "type", "answers", "sources"}`` plus an
+optional ``history`` (earlier questions, oldest first) for follow-ups.
+
+Scoring (pure functions below):
+
+- *correct*: the folded short answer contains a folded gold answer as a whole
+  word sequence (folding: case, diacritics, thousands separators, punctuation);
+  for ``speaker`` cases the gold span is reduced to its head name first;
+  for ``unanswerable`` cases, correct means the assistant abstained.
+- *citation correct*: some citation's document is a gold source.
+- *supported*: the short answer appears in a cited sentence.
+- retrieval recall@1/3/5 and MRR over the ranked retrieved documents.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError, ConfigError
+from assistant.models import Answer
+from assistant.text.folding import fold_answer
+
+TYPES = ("date", "figure", "speaker", "entity", "quote", "other", "unanswerable")
+
+
+@dataclass
+class Case:
+    id: str
+    question: str
+    type: str
+    answers: list[str]
+    sources: list[str]
+    history: list[str] = field(default_factory=list)
+
+
+def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
+    """Read and validate an eval set; errors name the line and the fix.
+
+    A case repeated verbatim is skipped; a reused id on a different question is kept as
+    ``id#2``; both are reported in ``notes`` (external sets have such lines)."""
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"eval set {p} does not exist", fix="pass a JSONL file of cases")
+    cases: list[Case] = []
+    ids: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{p}:{n} is not valid JSON ({exc.msg})", fix="one JSON object per line") from exc
+        missing = [k for k in ("id", "question", "type", "answers", "sources") if k not in d]
+        if missing:
+            raise ConfigError(f"{p}:{n} lacks {', '.join(missing)}",
+                              fix='each case needs "id", "question", "type", "answers", "sources"')
+        if d["type"] not in TYPES:
+            raise ConfigError(f"{p}:{n} has unknown type {d['type']!r}", fix=f"use one of {', '.join(TYPES)}")
+        key = (str(d["id"]), str(d["question"]))
+        if key in seen:
+            if notes is not None:
+                notes.append(f"{p}:{n} repeats case {d['id']!r}: skipped")
+            continue
+        seen.add(key)
+        if str(d["id"]) in ids:
+            new = next(f"{d['id']}#{i}" for i in range(2, 10**6) if f"{d['id']}#{i}" not in ids)
+            if notes is not None:
+                notes.append(f"{p}:{n} reuses id {d['id']!r} for another question: kept as {new!r}")
+            d["id"] = new
+        ids.add(str(d["id"]))
+        cases.append(Case(str(d["id"]), str(d["question"]), d["type"], [str(a) for a in d["answers"]],
+                          [str(s) for s in d["sources"]], [str(h) for h in d.get("history", [])]))
+    return cases
+
+
+# -- scoring (pure) ----------------------------------------------------------------------------
+def contains_answer(system: str, gold: str) -> bool:
+    """Folded ``gold`` occurs in folded ``system`` on word boundaries."""
+    g, s = fold_answer(gold), fold_answer(system)
+    return bool(g) and f" {g} " in f" {s} "
+
+
+def gold_forms(case: Case) -> list[str]:
+    if case.type != "speaker":
+        return case.answers
+    from assistant.nlp.quotes import speaker_head
+
+    return [speaker_head(a) or a for a in case.answers]
+
+
+def score_case(case: Case, ans: Answer) -> dict[str, Any]:
+    """Correct / citation / supported flags and the gold rank for one case."""
+    cited = [c.doc_id for c in ans.citations]
+    if case.type == "unanswerable":
+        correct = ans.abstained
+        cite_ok = None
+        supported = None
+    else:
+        correct = not ans.abstained and any(contains_answer(ans.answer, g) for g in gold_forms(case))
+        cite_ok = (not ans.abstained) and any(d in case.sources for d in cited)
+        # A statement over consecutive sentences is cited sentence by sentence.
+        supported = (not ans.abstained) and bool(ans.answer) and (
+            any(fold_answer(ans.answer) in fold_answer(c.quote) for c in ans.citations)
+            or fold_answer(ans.answer) in fold_answer(" ".join(c.quote for c in ans.citations)))
+    rank = next((i for i, d in enumerate(ans.retrieved, start=1) if d in case.sources), None)
+    return {"correct": bool(correct), "citation_correct": cite_ok, "supported": supported, "gold_rank": rank}
+
+
+def _pct(xs: Sequence[bool]) -> float | None:
+    return round(sum(xs) / len(xs), 4) if xs else None
+
+
+def summarise(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Summary figures overall and by type (see module docstring)."""
+
+    def block(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+        ans = [r for r in rows if r["type"] != "unanswerable"]
+        ranks = [r["gold_rank"] for r in ans]
+        lat = sorted(r["latency_ms"] for r in rows) or [0.0]
+        return {
+            "n": len(rows),
+            "accuracy": _pct([r["correct"] for r in rows]),
+            "citation_accuracy": _pct([bool(r["citation_correct"]) for r in ans]),
+            "supported_rate": _pct([bool(r["supported"]) for r in ans]),
+            "false_abstentions": sum(r["abstained"] for r in ans),
+            "recall@1": _pct([x is not None and x <= 1 for x in ranks]),
+            "recall@3": _pct([x is not None and x <= 3 for x in ranks]),
+            "recall@5": _pct([x is not None and x <= 5 for x in ranks]),
+            "mrr": round(sum(1 / x for x in ranks if x) / len(ranks), 4) if ranks else None,
+            "latency_p50_ms": round(statistics.median(lat), 1),
+            "latency_p95_ms": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 1),
+        }
+
+    out = block(items)
+    abst = [r for r in items if r["abstained"]]
+    unans = [r for r in items if r["type"] == "unanswerable"]
+    out["abstention_precision"] = _pct([r["type"] == "unanswerable" for r in abst])
+    out["abstention_recall"] = _pct([r["abstained"] for r in unans])
+    answerable = [r for r in items if r["type"] != "unanswerable"]
+    out["answerable_accuracy"] = _pct([r["correct"] for r in answerable])
+    out["answerable_correct_and_cited"] = _pct([r["correct"] and bool(r["citation_correct"]) for r in answerable])
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in items:
+        by_type[r["type"]].append(r)
+    out["by_type"] = {t: block(rows) for t, rows in sorted(by_type.items())}
+    return out
+
+
+# -- running ----------------------------------------------------------------------------------
+def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[int], None] | None = None,
+             mode: str | None = None) -> dict[str, Any]:
+    """Ask every case; returns ``{"summary", "items"}`` (the report)."""
+    items = []
+    if mode:
+        asst.retriever.mode = type(asst.retriever.mode)(mode)
+    for i, case in enumerate(cases):
+        t0 = time.perf_counter()
+        try:
+            ans = asst.ask(case.question, history=case.history or None, k=k)
+            error = ""
+        except AssistantError as exc:
+            ans = Answer(text=str(exc), answer="", kind="error", abstained=True)
+            error = str(exc)
+        latency = (time.perf_counter() - t0) * 1000
+        sc = score_case(case, ans)
+        items.append({
+            "id": case.id, "question": case.question, "type": case.type, "kind": ans.kind,
+            "answer": ans.answer, "text": ans.text, "abstained": ans.abstained, "confidence": ans.confidence, **sc,
+            "expected": case.answers, "sources": case.sources, "rewritten": ans.rewritten,
+            "citations": [{"n": c.n, "source": c.doc_id, "quote": c.quote, "start": c.start, "end": c.end}
+                          for c in ans.citations],
+            "retrieved": ans.retrieved, "latency_ms": round(latency, 2), "error": error,
+        })
+        if progress:
+            progress(i + 1)
+    return {"summary": summarise(items), "items": items}
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    cols = ("n", "accuracy", "citation_accuracy", "supported_rate", "recall@1", "recall@3", "recall@5", "mrr",
+            "latency_p50_ms")
+    heads = ("type", "n", "acc", "cite", "supp", "R@1", "R@3", "R@5", "MRR", "p50 ms")
+
+    def fmt(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, float) and v <= 1.0:
+            return f"{v:.3f}"
+        return str(v)
+
+    rows = [heads]
+    for t, b in summary["by_type"].items():
+        rows.append((t, *(fmt(b[c]) for c in cols)))
+    rows.append(("ALL", *(fmt(summary[c]) for c in cols)))
+    w = [max(len(r[i]) for r in rows) for i in range(len(heads))]
+    lines = ["  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
+    lines.insert(1, "  ".join("-" * x for x in w))
+    lines.append("")
+    lines.append(
+        f"answerable accuracy {fmt(summary['answerable_accuracy'])}  correct+cited "
+        f"{fmt(summary['answerable_correct_and_cited'])}  abstention precision "
+        f"{fmt(summary['abstention_precision'])} recall {fmt(summary['abstention_recall'])}  "
+        f"false abstentions {summary['false_abstentions']}  latency p50 {summary['latency_p50_ms']} ms "
+        f"p95 {summary['latency_p95_ms']} ms"
+    )
+    return "\n".join(lines)
+
+
+def format_failures(items: Sequence[dict[str, Any]], n: int = 10) -> str:
+    bad = [r for r in items if not r["correct"]]
+    if not bad:
+        return "no failures"
+    out = [f"{len(bad)} failures; first {min(n, len(bad))}:"]
+    for r in bad[:n]:
+        got = "(abstained)" if r["abstained"] else repr(r["answer"][:80])
+        want = "(abstain)" if r["type"] == "unanswerable" else " | ".join(r["expected"])[:80]
+        out.append(f"- {r['id']} [{r['type']}] {r['question'][:90]}\n    expected {want}; got {got}; "
+                   f"gold rank {r['gold_rank']}")
+    return "\n".join(out)

@@ -1,0 +1,273 @@
+"""The local, derived half of the index: annotations, BM25 and aliases.
+
+Everything here is rebuilt from Chroma when missing or stale, so it can be
+deleted at any time. Staleness is detected with the chunk collection's
+``generation`` token, which every ingest changes; a mismatch triggers a diff of
+document content hashes, so only changed documents are fetched again.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from assistant.index.aliases import AliasTable
+from assistant.models import Document
+from assistant.index.bm25 import BM25Index
+from assistant.text.tokens import tokenize
+
+if TYPE_CHECKING:
+    from assistant.index.store import DocRecord, Store
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS docs (
+    doc_id TEXT PRIMARY KEY, content_hash TEXT, record TEXT, text TEXT, annotations TEXT);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT, idx INTEGER, start INTEGER, end INTEGER);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+
+@dataclass
+class ChunkTable:
+    """All committed chunks as parallel arrays, in BM25 row order."""
+
+    ids: list[str]
+    doc_ids: list[str]
+    starts: np.ndarray
+    ends: np.ndarray
+    row_of: dict[str, int]
+
+    @classmethod
+    def empty(cls) -> ChunkTable:
+        return cls([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+
+
+class LocalIndex:
+    """SQLite annotation store + BM25 + alias table under ``path``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._db = self._connect()
+        except sqlite3.DatabaseError:
+            # Everything here is derived from Chroma: a damaged cache is dropped and refilled
+            # by the next ``sync`` instead of making the whole index unusable.
+            self._discard_files()
+            self._db = self._connect()
+        self._docs: OrderedDict[str, Document] = OrderedDict()
+        self.bm25: BM25Index | None = None
+        self.chunks = ChunkTable.empty()
+        self.aliases = AliasTable()
+        self._records: dict[str, dict[str, Any]] | None = None
+
+    _DB_NAME = "annotations.sqlite"
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path / self._DB_NAME, check_same_thread=False, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            db.execute("SELECT count(*) FROM docs").fetchone()
+            db.execute("SELECT count(*) FROM chunks").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _discard_files(self) -> None:
+        for name in (self._DB_NAME, f"{self._DB_NAME}-wal", f"{self._DB_NAME}-shm", "aliases.json"):
+            (self.path / name).unlink(missing_ok=True)
+        shutil.rmtree(self.path / "bm25", ignore_errors=True)
+
+    # -- meta --------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str:
+        row = self._db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else ""
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    @property
+    def generation(self) -> str:
+        return self.get_meta("generation")
+
+    # -- documents ---------------------------------------------------------------------
+    def content_hashes(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT doc_id, content_hash FROM docs").fetchall())
+
+    def put_doc(self, record: DocRecord, text: str, annotations: dict[str, Any],
+                chunks: Sequence[tuple[str, int, int, int]]) -> None:
+        """Store one committed document and its chunks (chunk_id, index, start, end)."""
+        from dataclasses import asdict
+
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                (record.doc_id, record.content_hash, json.dumps(asdict(record)), text,
+                 json.dumps(annotations, ensure_ascii=False)),
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
+                [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
+            )
+            self._docs.pop(record.doc_id, None)
+            self._records = None
+
+    def delete_doc(self, doc_id: str) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            self._db.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
+            self._docs.pop(doc_id, None)
+            self._records = None
+
+    def records(self) -> dict[str, dict[str, Any]]:
+        """doc_id -> stored record (title, publisher, date, ...), cached in memory."""
+        with self._lock:
+            if self._records is None:
+                rows = self._db.execute("SELECT doc_id, record FROM docs").fetchall()
+                self._records = {d: json.loads(r) for d, r in rows}
+            return self._records
+
+    def doc(self, doc_id: str) -> Document | None:
+        with self._lock:
+            hit = self._docs.get(doc_id)
+            if hit is not None:
+                self._docs.move_to_end(doc_id)
+                return hit
+            row = self._db.execute(
+                "SELECT record, text, annotations FROM docs WHERE doc_id=?", (doc_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            rec, text, ann = json.loads(row[0]), row[1], json.loads(row[2] or "{}")
+            view = Document(
+                doc_id=doc_id, text=text, title=rec.get("title", ""), publisher=rec.get("publisher", ""),
+                date=rec.get("date", ""), author=rec.get("author", ""), url=rec.get("url", ""),
+                source=rec.get("source", ""), content_hash=rec.get("content_hash", ""),
+                sentences=[tuple(s) for s in ann.get("sentences", [])], annotations=ann,
+            )
+            self._docs[doc_id] = view
+            if len(self._docs) > 512:
+                self._docs.popitem(last=False)
+            return view
+
+    def iter_annotations(self) -> Iterable[tuple[str, dict[str, Any]]]:
+        for doc_id, ann in self._db.execute("SELECT doc_id, annotations FROM docs"):
+            yield doc_id, json.loads(ann or "{}")
+
+    # -- derived search structures -----------------------------------------------------
+    def rebuild(self) -> None:
+        """Rebuild BM25 and the alias table from the stored documents."""
+        with self._lock:
+            # The text is fetched once per document: joining it onto every chunk row copies a
+            # 20 MB document once per chunk, which made big files take hours.
+            rows = self._db.execute(
+                "SELECT c.chunk_id, c.doc_id, c.start, c.end FROM chunks c JOIN docs d USING (doc_id)"
+                " ORDER BY c.doc_id, c.idx"
+            ).fetchall()
+            ids, doc_ids, starts, ends, toks = [], [], [], [], []
+            cur_doc, cur_text, title = None, "", ""
+            recs = self.records()
+            for cid, did, s, e in rows:
+                if did != cur_doc:
+                    row = self._db.execute("SELECT text FROM docs WHERE doc_id=?", (did,)).fetchone()
+                    cur_doc, cur_text = did, (row[0] if row else "") or ""
+                    title = recs.get(did, {}).get("title", "")
+                ids.append(cid)
+                doc_ids.append(did)
+                starts.append(s)
+                ends.append(e)
+                # The title is indexed with every chunk: it names what the chunk is about.
+                toks.append(tokenize(f"{title}\n{cur_text[s:e]}"))
+            bm25 = BM25Index.build(ids, toks)
+            tmp = self.path / "bm25.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            bm25.save(tmp)
+            final = self.path / "bm25"
+            shutil.rmtree(final, ignore_errors=True)
+            tmp.rename(final)
+            ents: list[tuple[str, str]] = []
+            for _, ann in self.iter_annotations():
+                ents.extend((m[3], m[0]) for m in ann.get("mentions", []) if m[0] not in ("DATE", "FIGURE"))
+            aliases = AliasTable.build(ents)
+            aliases.save(self.path / "aliases.json")
+            self._install(bm25, aliases)
+
+    def load(self) -> bool:
+        """Load BM25 and aliases from disk; False if they are missing or unreadable."""
+        try:
+            bm25 = BM25Index.load(self.path / "bm25")
+            aliases = AliasTable.load(self.path / "aliases.json")
+        except Exception:
+            return False
+        self._install(bm25, aliases)
+        return True
+
+    def _install(self, bm25: BM25Index, aliases: AliasTable) -> None:
+        rows = dict(
+            (cid, (did, s, e))
+            for cid, did, s, e in self._db.execute("SELECT chunk_id, doc_id, start, end FROM chunks")
+        )
+        ids = [i for i in bm25.ids if i in rows]
+        if len(ids) != len(bm25.ids):  # stale BM25: rows vanished since it was built
+            self.rebuild()
+            return
+        self.chunks = ChunkTable(
+            ids=list(bm25.ids),
+            doc_ids=[rows[i][0] for i in bm25.ids],
+            starts=np.array([rows[i][1] for i in bm25.ids], dtype=np.int64),
+            ends=np.array([rows[i][2] for i in bm25.ids], dtype=np.int64),
+            row_of={cid: n for n, cid in enumerate(bm25.ids)},
+        )
+        self.bm25 = bm25
+        self.aliases = aliases
+
+    # -- synchronisation with Chroma ----------------------------------------------------
+    def sync(self, store: Store, *, force: bool = False) -> int:
+        """Bring this cache in line with the store; returns the number of documents changed."""
+        with self._lock:
+            gen = store.generation()
+            if not force and gen and gen == self.generation and (self.bm25 is not None or self.load()):
+                return 0
+            remote = store.doc_records()
+            local = self.content_hashes()
+            stale = [d for d, r in remote.items() if local.get(d) != r.content_hash]
+            gone = [d for d in local if d not in remote]
+            for d in gone:
+                self.delete_doc(d)
+            for i in range(0, len(stale), 100):
+                batch = stale[i: i + 100]
+                payloads = store.get_docs(batch)
+                rows_by_doc: dict[str, list[tuple[str, int, int, int]]] = {d: [] for d in batch}
+                for cid, meta in store.chunk_rows(batch):
+                    if meta.get("doc_hash", "") not in ("", remote[meta["doc_id"]].content_hash):
+                        continue  # a chunk of another version of the document
+                    rows_by_doc.setdefault(meta["doc_id"], []).append(
+                        (cid, int(meta["index"]), int(meta["start"]), int(meta["end"])))
+                for d, (rec, payload) in payloads.items():
+                    self.put_doc(rec, payload.get("text", ""), payload.get("annotations", {}), rows_by_doc.get(d, []))
+            changed = len(stale) + len(gone)
+            if (changed or self.bm25 is None) and (changed or not self.load()):
+                self.rebuild()
+            self.set_meta("generation", gen)
+            return changed
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,401 @@
+"""Turn answers and documents into text, HTML and Markdown for people to read.
+
+Pure functions, no gradio: the CLI (``assistant ask``) prints ``answer_to_text``,
+the chat shows ``answer_to_html`` and ``document_html``, and the chat's export
+button writes ``conversation_to_markdown``.
+
+Everything that comes from the corpus or from a user (article text, titles,
+publishers, questions) is data: it goes through ``html.escape`` before it is
+placed in HTML, so markup or script inside an article is shown as text and never
+runs. Offsets follow ``models``: character offsets into a document's cleaned
+text, end exclusive.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import html
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
+from typing import Any
+from urllib.parse import quote, unquote
+
+from assistant.models import Answer, Citation, Conflict, Passage
+from assistant.text.folding import fold
+
+__all__ = [
+    "answer_from_dict",
+    "answer_to_html",
+    "answer_to_text",
+    "citation_key",
+    "conversation_to_markdown",
+    "document_html",
+    "example_questions",
+    "ingest_results_html",
+    "parse_citation_key",
+    "show_date",
+    "stats_html",
+]
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+#: Anchor the document viewer scrolls to; only ``document_html`` emits it, so it is unique on the page.
+SENTENCE_ANCHOR = "cited-sentence"
+#: Fragment prefix of source links: ``#cite=<url-encoded citation_key>``.
+CITE_PREFIX = "cite="
+
+
+# -- small helpers -------------------------------------------------------------------------------
+def show_date(date: str) -> str:
+    """An ISO date as stored (``2025-10-28``, ``2025-10``, ``--10-28``) for a reader.
+
+    A day without a year stays without one: we say so rather than guess it.
+    """
+    if not date:
+        return ""
+    if date.startswith("--"):
+        try:
+            m, d = int(date[2:4]), int(date[5:7])
+            return f"{calendar.month_name[m]} {d} (year not stated)"
+        except (ValueError, IndexError):
+            return date
+    return date
+
+
+def _e(s: Any) -> str:
+    return html.escape(str(s), quote=True)
+
+
+def _e_lines(s: str) -> str:
+    """Escape, and keep line breaks without blank lines (a blank line would end the
+    HTML block in the chat's Markdown renderer and expose the rest to Markdown)."""
+    return "<br>".join(_e(line) for line in s.split("\n"))
+
+
+def _build(cls: type, d: Mapping[str, Any]) -> Any:
+    names = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in d.items() if k in names})
+
+
+def answer_from_dict(d: Answer | Mapping[str, Any]) -> Answer:
+    """An ``Answer`` from its ``to_dict()`` form (what the chat keeps in its state)."""
+    if isinstance(d, Answer):
+        return d
+    base = _build(Answer, {k: v for k, v in d.items() if k not in ("citations", "conflicts", "passages")})
+    base.citations = [c if isinstance(c, Citation) else _build(Citation, c) for c in d.get("citations", [])]
+    base.conflicts = [c if isinstance(c, Conflict) else _build(Conflict, c) for c in d.get("conflicts", [])]
+    base.passages = [p if isinstance(p, Passage) else _build(Passage, p) for p in d.get("passages", [])]
+    return base
+
+
+def citation_key(c: Citation) -> str:
+    """A compact, JSON-safe handle for a citation (what a click on a source sends back)."""
+    return json.dumps([c.doc_id, c.start, c.end, c.answer_start, c.answer_end], ensure_ascii=False)
+
+
+def parse_citation_key(key: str) -> tuple[str, int, int, int, int] | None:
+    """Inverse of ``citation_key`` (also given as a link's ``#cite=...`` fragment);
+    None for anything malformed (it comes from a browser)."""
+    key = (key or "").strip()
+    if key.startswith("#"):
+        key = key[1:]
+    if key.startswith(CITE_PREFIX):
+        key = unquote(key[len(CITE_PREFIX):])
+    try:
+        v = json.loads(key)
+        doc_id, s, e, a_s, a_e = v[:5]
+        return str(doc_id), int(s), int(e), int(a_s), int(a_e)
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None
+
+
+def _source_line(c: Citation) -> str:
+    return " · ".join(x for x in (c.title or c.doc_id, c.publisher, show_date(c.date), c.doc_id) if x)
+
+
+def _headline(ans: Answer) -> str:
+    first = ans.text.split("\n", 1)[0].strip()
+    return first or "The corpus does not say."
+
+
+# -- plain text (CLI) ----------------------------------------------------------------------------------
+def answer_to_text(ans: Answer | Mapping[str, Any]) -> str:
+    """The answer for a terminal: short answer, reply with ``[n]`` markers, then each
+    citation (title · publisher · date · doc_id, and the quoted sentence)."""
+    ans = answer_from_dict(ans)
+    out: list[str] = []
+    if ans.notice:
+        out.append(f"note: {ans.notice}")
+    if ans.rewritten:
+        out.append(f"(understood as: {ans.rewritten})")
+    if ans.abstained:
+        out.append(_headline(ans))
+        if ans.citations:
+            out.append("Closest passages:")
+    else:
+        out.append(f"Answer: {ans.answer}")
+        out.append(ans.text)
+    if ans.conflicts:
+        out.append("Sources differ:")
+        for cf in ans.conflicts:
+            src = ", ".join(x for x in (cf.publisher or cf.doc_id, show_date(cf.date)) if x)
+            out.append(f"  {cf.value}  ({src}) [{cf.citation}]")
+    if ans.citations and not ans.abstained:
+        out.append("Sources:")
+    for c in ans.citations:
+        out.append(f"[{c.n}] {_source_line(c)}")
+        out.append(f"    “{' '.join(c.quote.split())}”")
+    return "\n".join(out)
+
+
+# -- HTML (chat) -------------------------------------------------------------------------------------
+def _marked(text: str, base: int, s: int, e: int, a_s: int, a_e: int, *, anchor: bool = False) -> str:
+    """``text`` (which starts at document offset ``base``) escaped, with the sentence
+    ``s:e`` in ``<mark>`` and the answer ``a_s:a_e`` (inside it) in ``<mark class="ans">``."""
+    n = len(text)
+
+    def cut(x: int) -> int:
+        return max(0, min(n, x - base))
+
+    if not (0 <= s < e) or cut(s) >= cut(e):
+        return _e_lines(text)
+    ls, le = cut(s), cut(e)
+    pre, sent, post = text[:ls], text[ls:le], text[le:]
+    if 0 <= a_s < a_e and s <= a_s and a_e <= e:
+        i, j = cut(a_s) - ls, cut(a_e) - ls
+        inner = (_e_lines(sent[:i]) + '<mark class="ans">' + _e_lines(sent[i:j]) + "</mark>"
+                 + _e_lines(sent[j:])) if i < j else _e_lines(sent)
+    else:
+        inner = _e_lines(sent)
+    id_attr = f' id="{SENTENCE_ANCHOR}"' if anchor else ""
+    return f'{_e_lines(pre)}<mark class="sent"{id_attr}>{inner}</mark>{_e_lines(post)}'
+
+
+def _passage(c: Citation, doc_text: str | None, context: int) -> str:
+    """The cited sentence with up to ``context`` characters around it, cut at word boundaries."""
+    if doc_text is None or not (0 <= c.start < c.end <= len(doc_text)):
+        return _marked(c.quote, c.start, c.start, c.end, c.answer_start, c.answer_end)
+    lo = max(0, c.start - context)
+    hi = min(len(doc_text), c.end + context)
+    while lo > 0 and not doc_text[lo - 1].isspace() and lo < c.start:
+        lo += 1
+    while hi < len(doc_text) and not doc_text[hi].isspace() and hi > c.end:
+        hi -= 1
+    body = _marked(doc_text[lo:hi], lo, c.start, c.end, c.answer_start, c.answer_end)
+    return ("… " if lo > 0 else "") + body + (" …" if hi < len(doc_text) else "")
+
+
+def _link(c: Citation, label: str, cls: str) -> str:
+    # The key rides in the fragment: the chat's sanitiser drops data-* and event attributes.
+    return (f'<a href="#{CITE_PREFIX}{quote(citation_key(c), safe="")}" class="src-link {cls}"'
+            f' title="{_e("show " + (c.title or c.doc_id))}">{label}</a>')
+
+
+def _reply_with_links(text: str, cites: Mapping[int, Citation]) -> str:
+    """Escape the reply, then turn the ``[n]`` markers that name a citation into links."""
+    def sub(m: re.Match[str]) -> str:
+        c = cites.get(int(m.group(1)))
+        return _link(c, f"[{c.n}]", "marker") if c is not None else m.group(0)
+
+    return _MARKER.sub(sub, _e_lines(text))
+
+
+def _source_card(c: Citation, doc_text: str | None, context: int) -> str:
+    meta = " · ".join(_e(x) for x in (c.publisher, show_date(c.date)) if x)
+    return (
+        f'<div class="source" data-n="{c.n}">'
+        f'<div class="source-head">{_link(c, f"[{c.n}]", "marker")} '
+        f'{_link(c, _e(c.title or c.doc_id), "title")}'
+        f'{" · " + meta if meta else ""} · <code>{_e(c.doc_id)}</code></div>'
+        f'<div class="passage">{_passage(c, doc_text, context)}</div>'
+        "</div>"
+    )
+
+
+def answer_to_html(ans: Answer | Mapping[str, Any], *,
+                   doc_text: Callable[[str], str | None] | None = None, context: int = 160,
+                   with_sources: bool = True) -> str:
+    """One chat reply as a single HTML block (no blank lines, no newlines).
+
+    ``doc_text(doc_id)`` may give a document's cleaned text so each source shows its
+    sentence in context; without it the source shows the quoted sentence alone.
+    Every corpus or question string is escaped; the only markup is ours.
+    """
+    ans = answer_from_dict(ans)
+    cites = {c.n: c for c in ans.citations}
+
+    def text_of(doc_id: str) -> str | None:
+        return doc_text(doc_id) if doc_text is not None else None
+
+    parts: list[str] = []
+    cls = "answer abstained" if ans.abstained else "answer conflicting" if ans.conflicts else "answer"
+    parts.append(f'<div class="{cls}">')
+    if ans.notice:
+        parts.append(f'<div class="notice">{_e(ans.notice)}</div>')
+    if ans.rewritten:
+        parts.append(f'<div class="rewritten">Understood as: <q>{_e(ans.rewritten)}</q></div>')
+    if ans.abstained:
+        parts.append(f'<div class="abstain-head">{_e(_headline(ans))}</div>')
+        if ans.citations:
+            parts.append('<div class="sources-head">Closest passages (they do not answer the question):</div>')
+    elif ans.conflicts:
+        parts.append('<div class="conflict-head">Sources differ:</div><div class="conflicts">')
+        for cf in ans.conflicts:
+            c = cites.get(cf.citation)
+            src = " · ".join(_e(x) for x in (cf.publisher or cf.doc_id, show_date(cf.date)) if x)
+            body = _passage(c, text_of(c.doc_id), 60) if c is not None else ""
+            link = _link(c, f"[{c.n}]", "marker") if c is not None else ""
+            parts.append(f'<div class="conflict"><div class="conflict-value">{_e(cf.value)} {link}</div>'
+                         f'<div class="conflict-src">{src}</div><div class="passage">{body}</div></div>')
+        parts.append("</div>")
+    else:
+        parts.append(f'<div class="reply">{_reply_with_links(ans.text, cites)}</div>')
+    if with_sources and ans.citations:
+        if not ans.abstained:
+            parts.append('<div class="sources-head">Sources</div>')
+        parts.append('<div class="sources">')
+        parts.extend(_source_card(c, text_of(c.doc_id), context) for c in ans.citations)
+        parts.append("</div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def question_html(question: str) -> str:
+    """A user's question for the chat: shown as typed, never as markup or Markdown."""
+    return f'<div class="question">{_e_lines(question)}</div>'
+
+
+def document_html(doc: Any, start: int = -1, end: int = -1, answer_start: int = -1,
+                  answer_end: int = -1) -> str:
+    """The full cleaned article, escaped, with the sentence ``start:end`` highlighted and
+    carrying the anchor id ``cited-sentence`` for the viewer to scroll to.
+
+    ``doc`` is anything with ``doc_id``, ``text``, ``title``, ``publisher``, ``date``
+    (``cache.Document``), or None for an empty viewer.
+    """
+    if doc is None:
+        return '<div class="doc-view empty">Click a source or a [n] marker to see the article here.</div>'
+    title = getattr(doc, "title", "") or doc.doc_id
+    meta = " · ".join(_e(x) for x in (getattr(doc, "publisher", ""), show_date(getattr(doc, "date", "")),
+                                      getattr(doc, "author", "")) if x)
+    body = _marked(doc.text, 0, start, end, answer_start, answer_end, anchor=True)
+    return (f'<div class="doc-view"><div class="doc-title">{_e(title)}</div>'
+            f'<div class="doc-meta">{meta}{" · " if meta else ""}<code>{_e(doc.doc_id)}</code></div>'
+            f'<div class="doc-text">{body}</div></div>')
+
+
+# -- Markdown export ---------------------------------------------------------------------------------
+def _md(s: str) -> str:
+    """Text made inert in Markdown: markup characters escaped, HTML escaped."""
+    s = html.escape(" ".join(str(s).split()), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+!|>~])", r"\\\1", s)
+
+
+def conversation_to_markdown(turns: Iterable[tuple[str, Answer | Mapping[str, Any]]], *,
+                             title: str = "Conversation") -> str:
+    """A conversation (question, answer) as Markdown, each answer followed by its citations."""
+    out = [f"# {title}", ""]
+    for i, (q, a) in enumerate(turns, start=1):
+        ans = answer_from_dict(a)
+        out += [f"## {i}. {_md(q)}", ""]
+        if ans.rewritten:
+            out += [f"*Understood as:* {_md(ans.rewritten)}", ""]
+        if ans.abstained:
+            out += [f"**{_md(_headline(ans))}**", ""]
+        else:
+            out += [f"**Answer:** {_md(ans.answer)}", "", _md(ans.text), ""]
+        if ans.citations:
+            out += ["Closest passages:" if ans.abstained else "Sources:", ""]
+        for c in ans.citations:
+            out.append(f"{c.n}. {_md(_source_line(c))} (characters {c.start}–{c.end})")
+            out.append(f"   > {_md(c.quote)}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# -- side panel ------------------------------------------------------------------------------------
+def stats_html(stats: Mapping[str, Any]) -> str:
+    """Corpus summary: documents, chunks, time of the last ingest, where the index is."""
+    last = float(stats.get("last_ingest") or 0)
+    when = dt.datetime.fromtimestamp(last).strftime("%Y-%m-%d %H:%M") if last else "never"
+    return (f'<div class="corpus-stats"><b>{int(stats.get("documents", 0))}</b> documents · '
+            f'<b>{int(stats.get("chunks", 0))}</b> chunks · last ingest {_e(when)}'
+            f'<div class="where"><code>{_e(stats.get("where", ""))}</code></div></div>')
+
+
+def ingest_results_html(rows: Sequence[Mapping[str, Any]], summary: str = "") -> str:
+    """Per-file ingest results (file, status, document id, chunks, reason) as a table."""
+    head = "<tr><th>file</th><th>status</th><th>document</th><th>chunks</th><th>reason</th></tr>"
+    body = "".join(
+        f'<tr class="st-{_e(r.get("status", ""))}"><td>{_e(r.get("file", ""))}</td><td>{_e(r.get("status", ""))}</td>'
+        f'<td>{_e(r.get("doc_id", ""))}</td><td>{_e(r.get("chunks", ""))}</td><td>{_e(r.get("reason", ""))}</td></tr>'
+        for r in rows)
+    tail = f'<div class="ingest-summary">{_e(summary)}</div>' if summary else ""
+    return f'<div class="ingest-results"><table>{head}{body}</table>{tail}</div>'
+
+
+def _plural(word: str) -> str:
+    """English plural of a noun lemma by the regular spelling rules."""
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def _figure_question(text: str, row: Sequence[Any]) -> str:
+    """"How many <words after the number, up to its unit> ...?" from a FIGURE mention row
+    (kind, start, end, text, value, unit, qualifier, frame, extra)."""
+    unit = str(row[5] or "")
+    if not unit.isalpha() or len(unit) < 3:
+        return ""
+    words = re.findall(r"[^\W\d_][\w’'-]*", text[int(row[2]): int(row[2]) + 60])[:3]
+    phrase: list[str] = []
+    for w in words:
+        phrase.append(w)
+        if fold(w).startswith(fold(unit)[:-1] if len(unit) > 3 else fold(unit)):
+            break
+    else:
+        return ""
+    if fold(phrase[-1]) == fold(unit):  # written in the singular: "1 crossing"
+        phrase[-1] = _plural(phrase[-1])
+    years = [f for f in row[7] if re.fullmatch(r"(1[89]|20)\d\d", str(f))]
+    return f"How many {' '.join(phrase)} were there{' in ' + years[0] if years else ''}?"
+
+
+def example_questions(docs: Iterable[Any], n: int = 4, aliases: Iterable[Sequence[str]] = ()) -> list[str]:
+    """Questions the corpus can answer, drawn from its own annotations.
+
+    Speaker questions come from the people quoted most often (directly quoted
+    first); figure questions from counted things ("How many <unit> ..."). ``docs``
+    are ``Document``-like objects with ``text`` and ``annotations``; ``aliases`` are
+    groups of spellings of one name, so one person is not suggested twice.
+    """
+    group_of = {fold(name): i for i, grp in enumerate(aliases) for name in grp}
+    speakers: dict[str, float] = {}
+    figures: list[str] = []
+    for doc in docs:
+        ann = getattr(doc, "annotations", None) or {}
+        for q in ann.get("quotes", []):
+            if q.get("speaker_label") == "PERSON" and len(str(q.get("speaker", "")).split()) >= 2:
+                speakers[q["speaker"]] = speakers.get(q["speaker"], 0.0) + (1.0 if q.get("kind") == "direct" else 0.5)
+        for row in ann.get("mentions", []):
+            if row and row[0] == "FIGURE":
+                fq = _figure_question(doc.text, row)
+                if fq and fq not in figures:
+                    figures.append(fq)
+                    break  # one per document, for variety
+    ranked: list[str] = []
+    seen: set[Any] = set()
+    for name, _ in sorted(speakers.items(), key=lambda kv: (-kv[1], kv[0])):
+        key = group_of.get(fold(name), fold(name))
+        if key not in seen:
+            seen.add(key)
+            ranked.append(f"What did {name} say?")
+    out: list[str] = []
+    for pair in zip(ranked, figures, strict=False):
+        out.extend(pair)
+    rest = ranked[len(figures):] + figures[len(ranked):]
+    return (out + rest)[:n]

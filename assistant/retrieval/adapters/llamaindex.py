@@ -1,0 +1,44 @@
+"""Adapter: the project's Retriever as a llama-index ``BaseRetriever``.
+
+Kept in its own module so importing ``assistant`` does not import llama-index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from assistant.retrieval.types import PassageRetriever
+
+
+class LlamaIndexRetriever(BaseRetriever):
+    """Returns one ``TextNode`` per passage; metadata carries the citation fields."""
+
+    def __init__(self, retriever: PassageRetriever, k: int = 5, filters: Mapping[str, Any] | None = None) -> None:
+        super().__init__()
+        self._inner = retriever
+        self._k = k
+        self._filters = dict(filters) if filters else None
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        passages = self._inner.retrieve(query_bundle.query_str, k=self._k, filters=self._filters)
+        out = []
+        for p in passages:
+            node = TextNode(
+                id_=p.chunk_id,
+                text=p.text,
+                metadata={
+                    "doc_id": p.doc_id, "title": p.title, "publisher": p.publisher, "date": p.date,
+                    "start": p.start, "end": p.end, "sentence": p.sentence,
+                    "sentence_start": p.sentence_start, "sentence_end": p.sentence_end,
+                    "dense_score": p.scores.get("dense", 0.0), "bm25_score": p.scores.get("bm25", 0.0),
+                },
+                excluded_embed_metadata_keys=["start", "end", "sentence_start", "sentence_end"],
+                excluded_llm_metadata_keys=["start", "end", "sentence_start", "sentence_end",
+                                            "dense_score", "bm25_score"],
+            )
+            out.append(NodeWithScore(node=node, score=p.score))
+        return out
