@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answer.quote_match import match_quote
 from assistant.models import QuoteRecord
-from assistant.nlp.quotes import (
-    extract_quotes,
-    find_quote_spans,
-    match_quote,
-    speaker_head,
-    speakers_match,
-)
+from assistant.nlp.quotes import extract_quotes, find_quote_spans
+from assistant.text.names import speaker_head, speakers_match
 
 
 def quotes(text: str) -> list[QuoteRecord]:

@@ -25,8 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.nlp.quotes import extract_quotes, match_quote, speaker_head  # noqa: E402
+from assistant.answer.quote_match import match_quote  # noqa: E402
+from assistant.nlp.quotes import extract_quotes  # noqa: E402
 from assistant.text.folding import fold  # noqa: E402
+from assistant.text.names import speaker_head  # noqa: E402
 
 SHARED = Path("/work/shared")
 POLNEAR = SHARED / "benchmarks" / "polnear"

@@ -32,6 +32,7 @@ from assistant.answer.question import NOUN_LABEL, QuestionAnalysis, analyse
 from assistant.config import MAX_QUESTION_CHARS
 from assistant.errors import InvalidQuestion
 from assistant.models import Answer, Citation, Conflict, Mention, Passage, QuestionKind, QuoteRecord
+from assistant.text.dates import show_date
 from assistant.text.folding import fold, fold_answer, name_key
 from assistant.text.tokens import STOPWORDS, tokenize
 
@@ -712,7 +713,8 @@ class Answerer:
         """Quote-index records as answers. ``exclude``: spans a "what else" follow-up must
         not repeat (the previous answer's main sentence); ``seen``: spans it showed as
         context, used only when nothing new is left."""
-        from assistant.nlp.quotes import match_quote, speakers_match
+        from assistant.answer.quote_match import match_quote
+        from assistant.text.names import speakers_match
 
         exclude = exclude or set()
         seen = seen or set()
@@ -811,7 +813,7 @@ class Answerer:
         ``limit``: what someone said about a topic often runs over a few sentences
         ("X warned that ... He asserted that ..."), and a framing sentence ("Turning to
         ..., X said") is no answer without the next."""
-        from assistant.nlp.quotes import speakers_match
+        from assistant.text.names import speakers_match
 
         if limit <= 0:
             return []
@@ -899,7 +901,7 @@ class Answerer:
             for c in conflicts:
                 n = cite(c.sent.doc, c.sent.start, c.sent.end, c.score, (c.start, c.end))
                 src = ", ".join(x for x in (c.sent.doc.publisher or c.sent.doc.title or c.sent.doc.doc_id,
-                                            _show_date(c.sent.doc.date)) if x)
+                                            show_date(c.sent.doc.date)) if x)
                 parts.append(f"{c.value} ({src}) [{n}]")
                 conf_list.append(Conflict(value=c.value, citation=n, doc_id=c.sent.doc.doc_id,
                                           publisher=c.sent.doc.publisher, date=c.sent.doc.date))
@@ -954,7 +956,7 @@ class Answerer:
 
 def _quoted_words(doc: Document, speaker: str, start: int, end: int) -> str:
     """The speaker's directly quoted words inside ``doc.text[start:end]`` ("" if none)."""
-    from assistant.nlp.quotes import speakers_match
+    from assistant.text.names import speakers_match
 
     parts = [doc.text[max(start, r.start): min(end, r.end)].strip("“”\"‘’ ,")
              for r in doc.quotes
@@ -967,21 +969,9 @@ def _clip(s: str, n: int) -> str:
     return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
-def _show_date(date: str) -> str:
-    if date.startswith("--"):
-        import calendar
-
-        try:
-            m, d = int(date[2:4]), int(date[5:7])
-            return f"{calendar.month_name[m]} {d}, year not stated"
-        except (ValueError, IndexError):
-            return date
-    return date
-
-
 def _relative_note(m: Mention, doc: Document) -> str:
     if m.value and not m.extra.get("as_written"):
         return f" (i.e. {m.value}, counted from the article's date {doc.date})"
     if doc.date:
-        return f" (as written; the article is dated {_show_date(doc.date)})"
+        return f" (as written; the article is dated {show_date(doc.date)})"
     return " (as written; the article gives no date to count from)"

@@ -12,18 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.models import QuestionKind
-from assistant.text.tokens import STOPWORDS, tokenize
+from assistant.text.lexicon import QUESTION_SPEECH_FORMS, STOPWORDS
+from assistant.text.tokens import tokenize
 
-SPEECH_VERBS = (
-    "say|says|said|saying|tell|tells|told|states|stated|claim|claims|claimed|argue|argues|argued|"
-    "warn|warns|warned|add|adds|added|note|notes|noted|stress|stresses|stressed|insist|insists|insisted|"
-    "explain|explains|explained|write|writes|wrote|tweet|tweeted|call|calls|called|describe|describes|described|"
-    "accuse|accuses|accused|announce|announces|announced|declare|declares|declared|assert|asserted|"
-    "suggest|suggested|predict|predicted|admit|admitted|deny|denied|reply|replied|ask|asked|remark|remarked|"
-    "comment|commented|quip|quipped|vow|vowed|pledge|pledged|promise|promised|urge|urged|respond|responded|"
-    "mean|meant|think|thinks|thought|believe|believes|believed|describe|reiterate|reiterated|repeat|repeated|"
-    "concede|conceded|acknowledge|acknowledged|characterize|characterized|label|labeled|labelled|dismiss|dismissed"
-)
 _QUOTED = re.compile(r"[\"“”„«](.{3,}?)[\"“”»]|(?:^|\s)['‘](.{8,}?)['’](?=\W|$)")
 
 #: Words that only say what kind of answer is wanted; they are not evidence.
@@ -143,11 +134,11 @@ def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
         # "Who is Jane Doe?" asks for her title, not for a name.
         info["noun"] = "role"
         return QuestionKind.ENTITY, info
-    if re.search(rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{SPEECH_VERBS})\b", s) \
-            or re.search(rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{SPEECH_VERBS})\b", s) or re.search(r"\baccording to whom\b|\bwho (is|was) quoted\b", s) \
+    if re.search(rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b", s) \
+            or re.search(rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{QUESTION_SPEECH_FORMS})\b", s) or re.search(r"\baccording to whom\b|\bwho (is|was) quoted\b", s) \
             or re.search(r"\bwhose (words|remarks|comments|statement)\b", s):
         return QuestionKind.SPEAKER, info
-    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{SPEECH_VERBS})\b(.*)", s) \
+    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{QUESTION_SPEECH_FORMS})\b(.*)", s) \
         or re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
         or re.search(r"\bwhat (?:was|is|were) (.+?)'s (?:message|response|reaction|argument|claim|warning|position)\b(.*)", s)
     if m:

@@ -93,7 +93,7 @@ def contains_answer(system: str, gold: str) -> bool:
 def gold_forms(case: Case) -> list[str]:
     if case.type != "speaker":
         return case.answers
-    from assistant.nlp.quotes import speaker_head
+    from assistant.text.names import speaker_head
 
     return [speaker_head(a) or a for a in case.answers]
 

@@ -16,11 +16,8 @@ from __future__ import annotations
 import calendar
 import re
 
-_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
-    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
-    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
-}
+from assistant.text.dates import MONTHS
+
 MONTH_RE = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
@@ -110,7 +107,7 @@ def _iso(y: int | None, m: int | None, d: int | None) -> str:
 
 def _month(name: str) -> int:
     key = name.rstrip(".").lower()
-    return _MONTHS.get(key) or _MONTHS.get(key[:3], 0)
+    return MONTHS.get(key) or MONTHS.get(key[:3], 0)
 
 
 def _day(text: str) -> int:

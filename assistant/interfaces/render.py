@@ -13,7 +13,6 @@ text, end exclusive.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import html
 import json
@@ -24,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from assistant.models import Answer, Citation, Conflict, Passage
+from assistant.text.dates import show_date
 from assistant.text.folding import fold
 
 __all__ = [
@@ -48,22 +48,6 @@ CITE_PREFIX = "cite="
 
 
 # -- small helpers -------------------------------------------------------------------------------
-def show_date(date: str) -> str:
-    """An ISO date as stored (``2025-10-28``, ``2025-10``, ``--10-28``) for a reader.
-
-    A day without a year stays without one: we say so rather than guess it.
-    """
-    if not date:
-        return ""
-    if date.startswith("--"):
-        try:
-            m, d = int(date[2:4]), int(date[5:7])
-            return f"{calendar.month_name[m]} {d} (year not stated)"
-        except (ValueError, IndexError):
-            return date
-    return date
-
-
 def _e(s: Any) -> str:
     return html.escape(str(s), quote=True)
 

@@ -40,7 +40,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from assistant.models import Mention
+from assistant.text.dates import MONTHS
 from assistant.text.folding import fold
+from assistant.text.lexicon import FRAME_STOPWORDS
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
@@ -204,12 +206,6 @@ def format_number(v: float) -> str:
 # Dates: normalisation
 # ---------------------------------------------------------------------------
 
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
-    "nov": 11, "december": 12, "dec": 12,
-}
 _WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
              "saturday": 5, "sunday": 6}
 _SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
@@ -472,9 +468,9 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
     if m:
         g = m.groups()
         if g[0].isdigit():
-            d, mo = int(g[0]), _MONTHS[g[1]]
+            d, mo = int(g[0]), MONTHS[g[1]]
         else:
-            mo, d = _MONTHS[g[0]], int(g[1])
+            mo, d = MONTHS[g[0]], int(g[1])
         if g[2]:
             yv = int(g[2])
             return (_iso(yv, mo, d), extra) if _valid(yv, mo, d) else ("", {})
@@ -492,11 +488,11 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
         return _iso(None, mo, d), extra
     m = re.fullmatch(_M + r",? (?:of )?" + _Y, s)
     if m:
-        return _iso(int(m.group(2)), _MONTHS[m.group(1)]), extra
+        return _iso(int(m.group(2)), MONTHS[m.group(1)]), extra
     m = re.fullmatch(_M + r",? (?:of )?(this|last|next) year", s)
     if m:
         yr = resolve_relative(f"{m.group(2)} year", ref)
-        mo = _MONTHS[m.group(1)]
+        mo = MONTHS[m.group(1)]
         if yr:
             return _relative(_iso(int(yr), mo), ref, extra)
         extra.update(relative=True, as_written=True)
@@ -504,7 +500,7 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
     m = re.fullmatch(r"(last|next|this|coming) " + _M, s)
     if m:
         y, rm, _ = _ref_parts(ref)
-        mo = _MONTHS[m.group(2)]
+        mo = MONTHS[m.group(2)]
         if y is None or rm is None:
             return _relative("", ref, extra)
         if m.group(1) == "last":
@@ -516,7 +512,7 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
         return _relative(_iso(yv, mo), ref, extra)
     m = re.fullmatch(_M, s)
     if m:
-        mo = _MONTHS[m.group(1)]
+        mo = MONTHS[m.group(1)]
         y, rm, _ = _ref_parts(ref)
         if y is not None:
             extra.update(resolved=_iso(_closest_year(mo, None, ref, future), mo), resolved_from=ref)
@@ -724,9 +720,6 @@ _ONE_PRONOUN_BEFORE = frozenset({"no", "the", "this", "that", "any", "every", "e
 # Frames: function words to drop
 # ---------------------------------------------------------------------------
 
-STOPWORDS = frozenset(
-    ["a", "an", "the", "this", "that", "these", "those", "it", "its", "it's", "he", "him", "his", "she", "her", "hers", "they", "them", "their", "theirs", "we", "us", "our", "ours", "i", "me", "my", "mine", "you", "your", "yours", "who", "whom", "whose", "which", "what", "whatever", "whoever", "there", "here", "be", "is", "am", "are", "was", "were", "been", "being", "have", "has", "had", "having", "do", "does", "did", "done", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "ought", "'s", "’s", "'d", "'ll", "'re", "'ve", "not", "n't", "no", "nor", "and", "or", "but", "if", "then", "than", "so", "as", "because", "while", "whereas", "although", "though", "of", "in", "on", "at", "by", "for", "with", "about", "against", "between", "into", "through", "during", "before", "after", "above", "below", "to", "from", "up", "down", "out", "off", "over", "under", "again", "further", "once", "also", "too", "very", "just", "only", "even", "still", "yet", "already", "such", "own", "same", "other", "another", "each", "every", "all", "any", "both", "either", "neither", "some", "more", "most", "few", "several", "much", "many", "lot", "lots", "one", "ones", "thing", "things", "something", "anything", "nothing", "everything", "someone", "anyone", "everyone", "somebody", "anybody", "nobody", "via", "per", "upon", "within", "without", "toward", "towards", "onto", "among", "amongst", "across", "along", "around", "behind", "beyond", "despite", "like", "unlike", "near", "since", "until", "till", "whether", "how", "when", "where", "why", "whom"]
-)
 
 
 def _lemma(tok: Token) -> str:
@@ -737,7 +730,7 @@ def _lemma(tok: Token) -> str:
 
 
 def _content(lem: str) -> bool:
-    return bool(lem) and lem not in STOPWORDS and any(c.isalnum() for c in lem)
+    return bool(lem) and lem not in FRAME_STOPWORDS and any(c.isalnum() for c in lem)
 
 
 # ---------------------------------------------------------------------------
@@ -747,7 +740,7 @@ def _content(lem: str) -> bool:
 
 #: First words of every alternative of the date grammar (``_DATE_RE``), lower case, no final dot.
 _DATE_START_WORDS = frozenset(
-    [*_MONTHS, *_WEEKDAYS, *_SEASONS, *_QUARTER_WORDS, *_COUNT_WORDS, "the", "early", "earlier", "mid",
+    [*MONTHS, *_WEEKDAYS, *_SEASONS, *_QUARTER_WORDS, *_COUNT_WORDS, "the", "early", "earlier", "mid",
      "middle", "late", "later", "this", "last", "next", "coming", "previous", "past", "yesterday",
      "today", "tonight", "tomorrow", "q1", "q2", "q3", "q4", "few", "couple"])
 

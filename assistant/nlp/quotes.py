@@ -38,52 +38,24 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from assistant.models import QuoteRecord
-from assistant.text.folding import fold, name_key
+from assistant.text.folding import fold
+from assistant.text.lexicon import (
+    COGNITION_VERBS,
+    LIGHT_VERBS,
+    ORG_NOUNS,
+    PERSON_NOUNS,
+    SOURCE_NOUNS,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+    TITLE_ABBREVIATIONS,
+)
+from assistant.text.names import name_tokens, name_word_key, strip_possessive
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
-
-# ---------------------------------------------------------------------------
-# Lexicons (general English, not tied to any corpus)
-# ---------------------------------------------------------------------------
-
-#: Verbs that introduce speech or writing; they attribute a quote on their own.
-SPEECH_VERBS = frozenset(
-    ["say", "tell", "add", "note", "stress", "explain", "claim", "argue", "insist", "warn", "write", "tweet", "ask", "reply", "respond", "answer", "state", "declare", "announce", "assert", "contend", "maintain", "acknowledge", "admit", "concede", "confirm", "deny", "reiterate", "repeat", "emphasize", "emphasise", "observe", "remark", "comment", "report", "predict", "promise", "vow", "pledge", "boast", "complain", "lament", "joke", "quip", "recall", "recount", "describe", "call", "accuse", "allege", "urge", "caution", "testify", "estimate", "conclude", "continue", "agree", "disagree", "counter", "retort", "post", "exclaim", "shout", "yell", "scream", "whisper", "mutter", "cry", "chant", "proclaim", "mention", "suggest", "quote", "cite", "inform", "assure", "reassure", "remind", "charge", "brag", "hint", "insinuate", "concur", "dismiss", "reject", "criticize", "criticise", "praise", "hail", "tout", "blast", "slam", "thank", "apologize", "apologise", "question", "wonder", "muse", "reflect", "advise", "recommend", "demand", "plead", "beg", "order", "instruct", "clarify", "elaborate", "summarize", "summarise", "opine", "posit", "theorize", "theorise", "gush", "rave", "rant", "fume", "snap", "growl", "sigh", "laugh", "marvel", "reason", "pronounce", "predict", "forecast", "acknowledge", "project", "threaten", "vow", "caution", "lecture", "preach", "recommend", "propose", "counsel", "assert", "affirm", "aver", "attest", "concede", "divulge", "disclose", "reveal", "confide", "relate", "narrate", "dub", "label", "brand", "term", "refer", "deride", "mock", "ridicule", "scoff", "lash", "decry", "denounce", "condemn", "blame", "fault", "credit", "applaud", "welcome", "speculate", "wager", "bet", "guess", "figure", "add", "express", "voice", "underline", "underscore", "highlight", "liken", "bemoan", "lambast", "reaffirm", "outline"]
-)
-
-#: Verbs of belief or finding: they attribute a reported clause ("X believes that ...").
-COGNITION_VERBS = frozenset(
-    ["think", "believe", "feel", "know", "hope", "fear", "expect", "worry", "suspect", "reckon", "find", "show", "indicate", "signal", "imply", "doubt", "understand", "realize", "realise", "recognize", "recognise", "consider", "acknowledge", "insist", "contend", "learn", "determine", "conclude"]
-)
-
-#: Verbs that make a cue with a speech noun object ("issued a statement").
-LIGHT_VERBS = frozenset(["deliver", "issue", "make", "give", "offer", "release", "send", "post", "fire", "have", "put", "pen"])
-
-#: Nouns for something said or written.
-SPEECH_NOUNS = frozenset(
-    ["statement", "remark", "remarks", "comment", "retort", "response", "reply", "answer", "message", "warning", "note", "tweet", "post", "letter", "speech", "address", "claim", "argument", "explanation", "promise", "pledge", "vow", "quip", "joke", "question", "assessment", "verdict", "prediction", "observation", "announcement", "declaration", "plea", "appeal", "rebuttal", "rejoinder", "reminder", "complaint", "criticism", "praise", "apology"]
-)
-
-#: Head nouns that name a person by role: "the minister said" refers back to a person.
-PERSON_NOUNS = frozenset(
-    ["president", "minister", "premier", "chancellor", "secretary", "official", "spokesman", "spokeswoman", "spokesperson", "senator", "governor", "mayor", "candidate", "leader", "chairman", "chairwoman", "chair", "director", "chief", "executive", "ambassador", "diplomat", "envoy", "general", "commander", "officer", "lawyer", "attorney", "judge", "prosecutor", "adviser", "advisor", "aide", "analyst", "expert", "professor", "researcher", "economist", "ruler", "king", "queen", "prince", "dictator", "strongman", "politician", "lawmaker", "legislator", "congressman", "congresswoman", "representative", "nominee", "manager", "strategist", "pollster", "founder", "owner", "head", "deputy", "minister", "man", "woman", "activist", "author", "writer", "reporter", "journalist", "editor", "columnist", "host", "anchor", "commentator", "doctor", "businessman", "businesswoman", "billionaire", "candidate", "incumbent", "challenger", "speaker"]
-)
-
-#: Head nouns that name an organisation: "the agency said" refers back to an organisation.
-ORG_NOUNS = frozenset(
-    ["agency", "ministry", "department", "office", "service", "company", "firm", "group", "organization", "organisation", "committee", "commission", "council", "party", "government", "administration", "bank", "court", "union", "network", "newspaper", "outlet", "channel", "institute", "foundation", "center", "centre", "board", "bureau", "police", "army", "military", "navy", "regime", "cabinet", "parliament", "congress", "senate", "assembly", "authority", "authorities", "watchdog", "team", "club", "association", "federation", "coalition", "alliance", "movement", "corporation", "business", "retailer", "maker", "manufacturer", "publisher", "broadcaster", "station", "magazine", "journal", "daily", "tabloid", "campaign", "paper", "website", "site"]
-)
-
-#: Documents, data and findings: a source, never a speaker. "X's analysis" or "a report
-#: by X" is attributed to its owner X; with no owner there is no speaker to name.
-SOURCE_NOUNS = frozenset(
-    ["analysis", "data", "datum", "report", "study", "survey", "poll", "statistic", "estimate", "document", "record", "call", "recording", "footage", "video", "audio", "tape", "transcript", "memo", "email", "e-mail", "filing", "review", "investigation", "research", "census", "tally", "calculation", "assessment", "finding", "projection", "forecast", "ranking", "index", "audit", "release", "statement", "letter", "message", "post", "tweet", "article", "story", "book", "documentary", "interview", "testimony", "evidence", "log", "file", "chart", "map", "graph", "table", "photo", "image", "picture", "screenshot", "text", "conversation", "leak", "cable", "page", "version", "draft", "plan", "proposal", "bill", "law", "rule", "order", "decision", "ruling", "verdict", "resolution", "agreement", "deal", "program", "programme", "platform", "manifesto", "ad", "advertisement", "commercial", "note", "notice", "guidance", "warning", "alert", "update", "summary", "timeline", "list", "sign", "banner", "slogan", "headline", "caption", "result", "trend", "sample", "test", "experiment", "trial", "information", "reporting", "coverage"]
-)
 
 _PERSON_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
 _GROUP_PRONOUNS = {"they", "them", "it", "its", "their"}
@@ -91,12 +63,10 @@ _RELATIVE = {"who", "that", "which", "whom"}
 _STATE_NOUNS = {"government", "administration", "regime", "cabinet", "authorities", "authority", "state",
                 "country", "ministry", "parliament"}
 _NON_AGENT_ENTS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL"}
-_TITLE_ABBREV = {"mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt",
-                 "adm", "maj", "prof", "rev", "hon", "pres", "atty", "supt", "sir", "dame", "lord",
-                 "lady", "st", "mme", "mlle", "messrs", "cmdr", "amb"}
-_NAME_SUFFIX = {"jr", "sr", "ii", "iii", "iv", "v", "esq", "phd", "md"}
 _NOUN_MODS = ("poss", "compound", "amod", "nmod", "nummod", "case", "npadvmod", "quantmod")
 
+#: A word of a title-like quotation ("Make America Great Again").
+_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.UNICODE)
 _OPEN_MARKS = "“„«"
 _CLOSE_MARKS = "”»"
 _TERMINATORS = ".!?…"
@@ -202,137 +172,6 @@ def _link_chains(text: str, spans: list[_QSpan]) -> None:
         nxt = spans[i + 1]
         if nxt.para > q.para and not text[q.qclose: nxt.qopen].strip():
             nxt.chain = q.chain
-
-
-# ---------------------------------------------------------------------------
-# Names and heads
-# ---------------------------------------------------------------------------
-
-_WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*\.?", re.UNICODE)
-_CUT_WORDS = {"of", "from", "at", "in", "inside", "outside", "within", "near", "behind", "across", "with", "for", "on", "to", "by", "about", "who", "whom",
-              "which", "that", "whose", "like", "as", "among", "under", "after", "before",
-              "during", "when", "where", "while", "said", "says", "told", "and", "or"}
-_NAMEISH = re.compile(r"^[A-ZÀ-ÖØ-ÞĀ-ſ][^\s]*$")
-
-
-def _strip_possessive(word: str) -> str:
-    return re.sub(r"(?:['’‘`]s|['’‘`])$", "", word)
-
-
-def _np_head(words: list[str]) -> str:
-    """Last word of a noun phrase, skipping name suffixes and possessive markers."""
-    while len(words) > 1 and words[-1].lower().strip(".,") in _NAME_SUFFIX:
-        words = words[:-1]
-    return _strip_possessive(words[-1]).strip(".,;:") if words else ""
-
-
-def speaker_head(name: str) -> str:
-    """The head word of a speaker span: the name or noun that identifies the speaker.
-
-    Rule-based head finding for English noun phrases (the right-headed NP rule of
-    Collins 1999, head rules, applied after cutting post-modifiers): the span is
-    cut at its first comma, bracket or post-modifier (a preposition, relative
-    pronoun or participle clause), and the head is the last word of what is
-    left, minus name suffixes (Jr., III) and the possessive. When a common-noun
-    description stands in apposition to a proper name ("Clinton's campaign
-    chairman, John Podesta") the name is the head, since it is what identifies
-    the speaker.
-    """
-    text = " ".join(name.replace("\u00a0", " ").split()).strip(" ,;:.\"'“”‘’")
-    if not text:
-        return ""
-    segments = [s.strip() for s in re.split(r"[,(;:\[—–]|\s-\s", text) if s.strip()]
-    first = _cut_postmodifiers(segments[0]) if segments else []
-    if first and segments and first[-1].lower() in PERSON_NOUNS:
-        # "Secretary of State Jane Doe": a title with an of-phrase, then the name.
-        rest = segments[0].split()[len(first):]
-        run: list[str] = []
-        for w in reversed(rest):
-            if not _NAMEISH.match(w.strip("\"'“”‘’")):
-                break
-            run.append(w)
-        if len(run) >= 3 and len(run) < len(rest):  # of-object + given name + surname
-            return _np_head(list(reversed(run)))
-    if not first:
-        words = text.split()
-        return _np_head(words) if words else ""
-    head = _np_head(first)
-    if head and head[:1].islower() and len(segments) > 1:
-        second = [w.strip("\"'“”‘’") for w in _cut_postmodifiers(segments[1])]
-        # "..., actress Jane Doe": a lower-case descriptor may precede the name.
-        while second and second[0][:1].islower():
-            second = second[1:]
-        if second and 1 <= len(second) <= 5 and all(_NAMEISH.match(w) for w in second if w):
-            return _np_head([w for w in second if w])
-    return head
-
-
-def _cut_postmodifiers(segment: str) -> list[str]:
-    words = segment.split()
-    out: list[str] = []
-    for i, w in enumerate(words):
-        lw = w.lower()
-        # A lower-case preposition or clause word after the first word ends the head NP;
-        # "Bank of America" keeps "Bank" as its head, which is the syntactic answer.
-        if i > 0 and lw in _CUT_WORDS and w.islower():
-            break
-        if i > 0 and lw.endswith("ing") and w.islower() and len(lw) > 5 and out and out[-1][:1].isupper():
-            break  # participle clause after a name: "Bill Eastland wearing ..."
-        out.append(w)
-    return out
-
-
-def _key(word: str) -> str:
-    """Spelling-insensitive key of a name word; short keys collide (Bob/Bay, Will/Wall),
-    so names whose key is under four letters must match exactly (folded)."""
-    k = name_key(word)
-    if len(k) < 4:
-        return "=" + fold(_strip_possessive(word)).strip(".")
-    # Keep whether the name ends in a vowel (Christ/Christie), after folding the Slavic
-    # -ov/-ou/-oŭ ending that name_key already treats as one sound.
-    w = re.sub(r"[^a-z]", "", fold(_strip_possessive(word)))
-    w = re.sub(r"([aeo])[uvw]$", r"\1v", w)
-    return k + ("~" if w[-1:] in ("a", "e", "i", "o", "u", "y") else "")
-
-
-def _name_tokens(name: str) -> list[str]:
-    words = [_strip_possessive(w).strip(".,") for w in name.replace("\u00a0", " ").split()]
-    words = [w for w in words if w and w.lower().strip(".") not in _TITLE_ABBREV]
-    return [w for w in words if w.lower() not in _NAME_SUFFIX]
-
-
-def speakers_match(a: str, b: str) -> bool:
-    """Same speaker across spellings, partial names and titles?
-
-    Compares the head names with the transliteration-insensitive ``name_key``
-    (exact folded spelling for short names, whose keys collide)
-    (so Łukašenka ~ Lukashenko) and, when both spans also give a first name,
-    requires the first names to agree too (Hillary vs Bill Clinton); an initial
-    agrees with any name it abbreviates.
-    """
-    ha, hb = speaker_head(a), speaker_head(b)
-    if not ha or not hb:
-        return False
-    if _key(ha) != _key(hb) and fold(ha) != fold(hb):
-        return False
-    ta, tb = _name_tokens(a), _name_tokens(b)
-    fa = _first_name(ta, ha)
-    fb = _first_name(tb, hb)
-    if fa and fb:
-        ka, kb = fold(fa).rstrip("."), fold(fb).rstrip(".")
-        if len(ka) == 1 or len(kb) == 1:
-            return ka[0] == kb[0]
-        return _key(fa) == _key(fb)
-    return True
-
-
-def _first_name(words: list[str], head: str) -> str:
-    """The word just before the head name, if it looks like a given name."""
-    idx = [i for i, w in enumerate(words) if _strip_possessive(w).strip(".,") == head]
-    if not idx or idx[0] == 0:
-        return ""
-    w = words[idx[0] - 1]
-    return w if _NAMEISH.match(w) and w.lower() not in _TITLE_ABBREV else ""
 
 
 # ---------------------------------------------------------------------------
@@ -481,17 +320,17 @@ class _Context:
 
     def _mention_from_span(self, span: Span, label: str) -> _Mention | None:
         toks = [t for t in span if not t.is_punct and t.tag_ != "POS"]
-        while toks and (toks[0].lower_ in ("the", "a", "an") or toks[0].lower_.rstrip(".") in _TITLE_ABBREV):
+        while toks and (toks[0].lower_ in ("the", "a", "an") or toks[0].lower_.rstrip(".") in TITLE_ABBREVIATIONS):
             toks = toks[1:]
         if not toks:
             return None
         start, end = toks[0].idx, toks[-1].idx + len(toks[-1].text)
         name = self.text[start:end]
-        words = _name_tokens(name)
+        words = name_tokens(name)
         if not words:
             return None
         subject = any(t.dep_ in ("nsubj", "nsubjpass") for t in span) and not self.in_quote(span[0])
-        return _Mention(start, end, name, label, _key(words[-1]), _key(words[0]), len(words), subject)
+        return _Mention(start, end, name, label, name_word_key(words[-1]), name_word_key(words[0]), len(words), subject)
 
     def _collect_titles(self) -> None:
         """Role nouns the article attaches to a person: "Foreign Minister X", "X, state secretary"."""
@@ -752,15 +591,15 @@ class _Resolver:
         if m is not None:
             return self.named(m, at), mention_text, s_char, e_char
         if src.pos_ == "PROPN":
-            words = _name_tokens(mention_text)
+            words = name_tokens(mention_text)
             if words:
-                key = _key(words[-1])
-                pseudo = _Mention(s_char, e_char, mention_text, "PERSON", key, _key(words[0]),
+                key = name_word_key(words[-1])
+                pseudo = _Mention(s_char, e_char, mention_text, "PERSON", key, name_word_key(words[0]),
                                   len(words), True)
                 if ctx.person_group_exists(key):
                     return self.named(pseudo, at), mention_text, s_char, e_char
                 label = "PERSON" if any(t.pos_ == "NOUN" for t in doc[left:right]) else "OTHER"
-                name = " ".join(_strip_possessive(w) for w in mention_text.split())
+                name = " ".join(strip_possessive(w) for w in mention_text.split())
                 return _Speaker(name, label, 0.8), mention_text, s_char, e_char
         return self.nominal(src, left, right, at), mention_text, s_char, e_char
 
@@ -847,7 +686,7 @@ class _Resolver:
                 if m.label == "ORG" and lemma in names and words <= names:
                     return _Speaker(m.text, "ORG", 0.8)
         if plural or not definite:
-            return _Speaker(" ".join(_strip_possessive(w) if i == 0 else w
+            return _Speaker(" ".join(strip_possessive(w) if i == 0 else w
                                      for i, w in enumerate(phrase.split())), "OTHER", 0.8)
         # 2. An organisation whose name holds the head noun ("the service").
         for m in reversed(ctx.mentions_before(src.idx)):
@@ -1259,147 +1098,3 @@ def _continue_speaker(ctx: _Context, ev: _Event) -> _Speaker | None:
         return _Speaker(prev.speaker.name, prev.speaker.label,
                         min(prev.speaker.confidence, 0.75 if gap else 0.85))
     return None
-
-
-# ---------------------------------------------------------------------------
-# Matching a quote fragment from a question
-# ---------------------------------------------------------------------------
-
-_MATCH_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-@lru_cache(maxsize=65536)
-def _match_tokens(text: str) -> tuple[str, ...]:
-    return tuple(_MATCH_TOKEN.findall(fold(text)))
-
-
-def _find(seq: tuple[str, ...], sub: Sequence[str], loose_last: bool) -> int:
-    """Index of ``sub`` in ``seq`` (the last word may be cut short), or -1."""
-    n, k = len(seq), len(sub)
-    if k == 0 or k > n:
-        return -1
-    first = sub[0]
-    for i in range(n - k + 1):
-        if seq[i] != first:
-            continue
-        if all(seq[i + j] == sub[j] for j in range(1, k - 1)) and (
-            k == 1 or seq[i + k - 1] == sub[-1] or (loose_last and seq[i + k - 1].startswith(sub[-1]))
-        ):
-            return i
-    return -1
-
-
-def _overlap_prefix(seq: tuple[str, ...], sub: Sequence[str]) -> tuple[int, int]:
-    """Longest prefix of ``sub`` that ends ``seq``: (start in seq, length)."""
-    n = len(seq)
-    for length in range(min(len(sub), n), 0, -1):
-        if seq[n - length:] == tuple(sub[:length]):
-            return n - length, length
-    return -1, 0
-
-
-def match_quote(fragment: str, records: Sequence[QuoteRecord]) -> list[tuple[QuoteRecord, float]]:
-    """Records whose quote contains ``fragment``, best first, with a score in 0..1.
-
-    Matching is on folded word sequences (so curly/straight quotes, dashes and
-    case do not matter); an ellipsis splits the fragment into parts that must
-    appear in order; the fragment's last word may be cut short; a fragment that
-    runs past the end of a quote may continue into the same speaker's next quote
-    (a quote split by its attribution). Best first: exact containment starting at
-    the quote's start, then the tightest quote, then the record's confidence.
-    """
-    frag = fragment.strip().strip("\"'“”‘’«»").strip()
-    parts = [p for p in re.split(r"\.\.\.+|…|\[\.\.\.\]", fold(frag)) if _match_tokens(p)]
-    if not parts:
-        return []
-    parts_tok = [list(_match_tokens(p)) for p in parts]
-    by_doc: dict[str, list[QuoteRecord]] = {}
-    for r in records:
-        by_doc.setdefault(r.doc_id, []).append(r)
-    for lst in by_doc.values():
-        lst.sort(key=lambda r: (r.start, r.end))
-    results: list[tuple[QuoteRecord, float, tuple]] = []
-    for lst in by_doc.values():
-        for idx, rec in enumerate(lst):
-            score = _score_record(parts_tok, lst, idx)
-            if score <= 0:
-                continue
-            score *= 0.8 + 0.2 * max(0.0, min(1.0, rec.confidence))
-            tight = len(_match_tokens(rec.quote))
-            results.append((rec, round(min(1.0, score), 4), (-score, tight, rec.kind != "direct")))
-    results.sort(key=lambda x: x[2])
-    return [(r, s) for r, s, _ in results]
-
-
-def _score_record(parts: list[list[str]], lst: list[QuoteRecord], idx: int) -> float:
-    rec = lst[idx]
-    seq = _match_tokens(rec.quote)
-    if not seq:
-        return 0.0
-    first = parts[0]
-    variants = [first]
-    if len(first) > 1 and first[0] == "that":
-        variants.append(first[1:])  # reported clause with or without "that"
-    for var in variants:
-        pos = _find(seq, var, loose_last=len(parts) == 1)
-        if pos >= 0:
-            rest_ok = _rest_in_order(seq, pos + len(var), parts[1:], lst, idx)
-            base = 1.0 if pos == 0 else 0.9
-            if var is not first:
-                base -= 0.05
-            return base if rest_ok else base * 0.6
-        # The fragment runs past this quote into the next quote of the same speaker.
-        start, length = _overlap_prefix(seq, var)
-        if length >= 3 or (length and start == 0):
-            remainder = var[length:]
-            j = last = idx + 1
-            end = rec.end
-            # Records between the parts (a title in the attribution, a reported clause)
-            # are stepped over: up to four records after the last matched part.
-            while remainder and j < len(lst) and j <= last + 4:
-                nxt = lst[j]
-                if nxt.start < end or not speakers_match(nxt.speaker, rec.speaker):
-                    j += 1
-                    continue
-                nseq = _match_tokens(nxt.quote)
-                k = min(len(nseq), len(remainder))
-                if (k and nseq[:k] == tuple(remainder[:k])) or (
-                    k and nseq[: k - 1] == tuple(remainder[: k - 1]) and nseq[k - 1].startswith(remainder[k - 1])
-                ):
-                    remainder = remainder[k:]
-                    if remainder:
-                        end = nxt.end
-                        j += 1
-                        last = j
-                        continue
-                    base = 0.95 if start == 0 else 0.85
-                    if var is not first:
-                        base -= 0.05
-                    return base
-                j += 1
-    # Partial: a long common run (different wording at the edges).
-    run = _longest_run(seq, first)
-    if len(first) >= 6 and run >= 0.7 * len(first):
-        return 0.5 * run / len(first)
-    return 0.0
-
-
-def _rest_in_order(seq: tuple[str, ...], pos: int, parts: list[list[str]], lst: list[QuoteRecord], idx: int) -> bool:
-    for p in parts:
-        found = _find(seq[pos:], p, loose_last=True)
-        if found < 0:
-            return False
-        pos += found + len(p)
-    return True
-
-
-def _longest_run(seq: tuple[str, ...], sub: Sequence[str]) -> int:
-    best = 0
-    n, k = len(seq), len(sub)
-    for i in range(n):
-        for j in range(k):
-            length = 0
-            while i + length < n and j + length < k and seq[i + length] == sub[j + length]:
-                length += 1
-            best = max(best, length)
-    return best

@@ -9,10 +9,7 @@ import re
 from functools import lru_cache
 
 from assistant.text.folding import fold
-
-STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "been", "being", "but", "by", "for", "from", "had", "has", "have", "he", "her", "hers", "him", "his", "i", "if", "in", "into", "is", "it", "its", "itself", "me", "my", "of", "on", "or", "our", "ours", "she", "so", "than", "that", "the", "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "to", "too", "us", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "do", "does", "did", "doing", "not", "no", "nor", "can", "could", "should", "shall", "may", "might", "must", "about", "above", "after", "again", "against", "all", "am", "any", "because", "before", "below", "between", "both", "down", "during", "each", "few", "further", "here", "how", "just", "more", "most", "other", "out", "over", "own", "same", "some", "such", "through", "under", "until", "up", "very", "off", "once", "only", "also", "ever"]
-)
+from assistant.text.lexicon import STOPWORDS
 
 _WORD = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 
