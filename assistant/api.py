@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.answerer import Answerer
+from assistant.answer.corpus import IndexCorpus
 from assistant.config import Settings
 from assistant.errors import IndexMissing
 from assistant.index.cache import LocalIndex
@@ -48,7 +49,7 @@ class Assistant:
         self.llm = llm
         self._last_refresh = time.monotonic()
         self.retriever = Retriever(store, local, self._lazy_embedder)
-        self.answerer = Answerer(self.retriever, local, llm=llm)
+        self.answerer = Answerer(self.retriever, IndexCorpus(local), llm=llm)
 
     # -- construction -----------------------------------------------------------------------
     @classmethod

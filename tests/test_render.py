@@ -161,7 +161,7 @@ def test_document_html_renders_script_as_text_with_anchor_on_sentence():
     assert visible_text(tail).startswith(evil[s:e]) and "on Friday.</mark> Last line." in tail
     assert '<mark class="ans">7</mark>' in h
     assert visible_text(h).count("First line.") == 1 and "Last line." in visible_text(h)
-    assert "October 28 (year not stated)" in visible_text(h)
+    assert "October 28, year not stated" in visible_text(h)
     assert "id=" not in document_html(FakeDoc("d.txt", evil))  # no sentence: no anchor
 
 
@@ -173,7 +173,7 @@ def test_out_of_range_offsets_degrade_to_plain_escaped_text():
 
 
 def test_show_date_never_invents_a_year():
-    assert show_date("--10-28") == "October 28 (year not stated)"
+    assert show_date("--10-28") == "October 28, year not stated"
     assert show_date("2025-10") == "2025-10"
     assert show_date("") == ""
 

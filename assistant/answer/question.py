@@ -8,9 +8,13 @@ runs spaCy, so a question costs microseconds.
 
 from __future__ import annotations
 
+import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
+from assistant.config import MAX_QUESTION_CHARS
+from assistant.errors import InvalidQuestion
 from assistant.models import QuestionKind
 from assistant.text.lexicon import QUESTION_SPEECH_FORMS, STOPWORDS
 from assistant.text.tokens import tokenize
@@ -59,6 +63,9 @@ class QuestionAnalysis:
     #: For quote questions: who is asked about, and the topic words.
     subject: str = ""
     topic: list[str] = field(default_factory=list)
+    #: The names the evidence must hold (``evidence.required_names``; set on first use,
+    #: since it needs the corpus's entity labels).
+    required: list[str] | None = None
 
 
 def _last_question(text: str) -> str:
@@ -253,3 +260,24 @@ def analyse(question: str) -> QuestionAnalysis:
         rest = _ABOUT_PHRASE.sub(" ", _SOURCE_PHRASE.sub(" ", info.get("rest", "")))
         qa.topic = [t for t in tokenize(rest) if t not in cue_stems]
     return qa
+
+
+# -- question hygiene ------------------------------------------------------------------------------
+_TAG = re.compile(r"<[^>]{0,200}>")
+
+
+def sanitise(question: str) -> tuple[str, str]:
+    """Clean a raw question; returns (text, notice). Raises InvalidQuestion when nothing is left."""
+    if question is None or not str(question).strip():
+        raise InvalidQuestion("the question is empty", fix="type a question about the news corpus")
+    q = str(question)
+    notice = ""
+    if len(q) > MAX_QUESTION_CHARS:
+        q = q[:MAX_QUESTION_CHARS]
+        notice = f"Your question was {len(question):,} characters long; only the first {MAX_QUESTION_CHARS:,} were used."
+    q = "".join(c if unicodedata.category(c)[0] != "C" or c in "\n\t" else " " for c in q)
+    q = html.unescape(_TAG.sub(" ", q))
+    q = " ".join(q.split())
+    if not re.search(r"\w", q):
+        raise InvalidQuestion("the question has no words in it", fix="type a question about the news corpus")
+    return q, notice

@@ -24,7 +24,7 @@ def show_date(date: str) -> str:
     if date.startswith("--"):
         try:
             m, d = int(date[2:4]), int(date[5:7])
-            return f"{calendar.month_name[m]} {d} (year not stated)"
+            return f"{calendar.month_name[m]} {d}, year not stated"
         except (ValueError, IndexError):
             return date
     return date

@@ -1,0 +1,41 @@
+"""Answer kinds, one module each, looked up by the question's kind.
+
+A new kind is one module here with a class decorated by ``register``, plus one
+classification rule in ``assistant.answer.question``. The registry is filled when
+this package is imported (each module registers itself on import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.answer.kinds.base import AnswerKind
+from assistant.models import QuestionKind
+
+#: The answer kind that serves each question kind.
+REGISTRY: dict[QuestionKind, AnswerKind] = {}
+
+
+def register(*question_kinds: QuestionKind) -> Callable[[type], type]:
+    """Class decorator: one instance of the class serves these question kinds."""
+
+    def deco(cls: type) -> type:
+        inst = cls()
+        for qk in question_kinds:
+            if qk in REGISTRY:
+                raise ValueError(f"question kind {qk.value!r} already served by {type(REGISTRY[qk]).__name__}")
+            REGISTRY[qk] = inst
+        return cls
+
+    return deco
+
+
+def kind_for(qk: QuestionKind) -> AnswerKind:
+    """The answer kind for a question kind (a question of an unknown kind gets sentences)."""
+    return REGISTRY.get(qk) or REGISTRY[QuestionKind.OTHER]
+
+
+# Importing the modules registers their kinds.
+from assistant.answer.kinds import date, entity, figure, quote, sentence  # noqa: E402, F401
+
+__all__ = ["REGISTRY", "AnswerKind", "kind_for", "register"]

@@ -1,0 +1,76 @@
+"""The contract every answer kind meets, and the behaviour most kinds share.
+
+A kind turns the evidence for a question into scored candidates of its type
+(a date, a figure, a name, what someone said, ...) and writes the reply line for
+the chosen one. Kinds are looked up by the question's kind in the registry
+(``assistant.answer.kinds``), never chosen by an if/elif.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from assistant.answer.evidence import Candidate, Evidence
+from assistant.text.dates import show_date
+
+#: Characters of the evidence sentence quoted after a short answer.
+SENTENCE_CLIP = 220
+
+
+def clip(s: str, n: int) -> str:
+    """``s`` on one line, cut to ``n`` characters with an ellipsis."""
+    s = " ".join(s.split())
+    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+
+
+class AnswerKind(Protocol):
+    #: Whether the chosen evidence must keep the question's names and years (a
+    #: "what did X say about Y" answer is bound to X by the quote index instead).
+    binds_names: bool
+
+    def candidates(self, ev: Evidence) -> list[Candidate]:
+        """Candidates of this kind from the evidence (any order; the caller sorts)."""
+        ...
+
+    def conflicts(self, ev: Evidence, best: Candidate, alts: Sequence[Candidate]) -> list[Candidate]:
+        """Other sources that give a different value for the same thing ([] if none)."""
+        ...
+
+    def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
+        """The reply line for ``cand``; ``markers`` is "[1][2]" for its citations, whose
+        numbers are ``cite_ns`` (the main sentence first, then ``cand.extra_cites``)."""
+        ...
+
+
+class TypedKind:
+    """Defaults: names and years are binding, no conflicts, and the reply is the short
+    answer with its markers and the sentence it comes from."""
+
+    binds_names = True
+
+    def candidates(self, ev: Evidence) -> list[Candidate]:
+        raise NotImplementedError
+
+    def conflicts(self, ev: Evidence, best: Candidate, alts: Sequence[Candidate]) -> list[Candidate]:
+        return []
+
+    def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
+        text = f"{cand.value} {markers}"
+        if cand.mention is not None and cand.mention.extra.get("relative"):
+            text += relative_note(cand)
+        if cand.note:
+            text += f" (from {cand.note})"
+        return text + f" — “{clip(cand.sent.text, SENTENCE_CLIP)}”"
+
+
+def relative_note(cand: Candidate) -> str:
+    """How a relative date ("last week") was read: against the article's date."""
+    m, doc = cand.mention, cand.sent.doc
+    if m is None:
+        return ""
+    if m.value and not m.extra.get("as_written"):
+        return f" (i.e. {m.value}, counted from the article's date {doc.date})"
+    if doc.date:
+        return f" (as written; the article is dated {show_date(doc.date)})"
+    return " (as written; the article gives no date to count from)"
