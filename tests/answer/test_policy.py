@@ -1,0 +1,47 @@
+"""Abstention on made-up articles: what the corpus never mentions, evidence that drops
+the question's names or years, nothing of the asked type."""
+
+from __future__ import annotations
+
+from fakes import date, entity, fake_answerer, figure, make_doc
+
+from assistant.answer.evidence import Candidate, Sent, name_keys, name_present
+from assistant.answer.policy import order_candidates
+from assistant.text.folding import fold
+
+PERMITS = make_doc(
+    "p", "Ruritania issued 500 building permits in 2023, the housing ministry said.",
+    mentions=[entity("GPE", "Ruritania"), figure("500", "500", "permit", frame=["permits", "issued"]),
+              date("2023", "2023", frame=["issued"])])
+
+
+def test_a_name_the_corpus_never_mentions_is_said_plainly():
+    ans = fake_answerer([PERMITS]).ask("How many permits did Syldavia issue in 2023?")
+    assert ans.abstained and "never mentions Syldavia" in ans.text
+    assert ans.citations and ans.citations[0].doc_id == "p"  # the closest passage, for the reader to judge
+
+
+def test_evidence_for_another_year_is_not_an_answer():
+    ans = fake_answerer([PERMITS]).ask("How many permits did Ruritania issue in 2019?")
+    assert ans.abstained and "do not concern 2019" in ans.text
+
+
+def test_nothing_of_the_asked_type_abstains_with_the_reason():
+    ans = fake_answerer([PERMITS]).ask("Who leads the housing ministry of Ruritania?")
+    assert ans.abstained and "no entity of the kind asked for" in ans.text
+
+
+def test_names_match_across_spellings_and_acronyms():
+    text = "The European Union and Alaksandar Łukašenka met."
+    keys, folded = name_keys(text), fold(text)
+    assert name_present("European Union", name_keys("the EU said"), fold("the EU said"))
+    assert name_present("Lukashenka", keys, folded)
+    assert not name_present("Warsaw", keys, folded)
+
+
+def test_candidates_that_keep_the_names_outrank_stronger_ones_that_drop_them():
+    doc = make_doc("d", "One. Two.")
+    strong = Candidate("x", Sent(doc, 0, 4, 0, 1.0, 1, names_ok=0.0), 0, 1, score=0.9)
+    kept = Candidate("y", Sent(doc, 5, 9, 1, 1.0, 1), 5, 6, score=0.6)
+    assert [c.value for c in order_candidates([strong, kept], binds_names=True)] == ["y", "x"]
+    assert [c.value for c in order_candidates([strong, kept], binds_names=False)] == ["x", "y"]
