@@ -357,25 +357,42 @@ def _run_timed(cmd: list[str], env: dict[str, str], timeout: float = 300) -> flo
     return time.perf_counter() - t0
 
 
-def _app_first_answer(index_dir: Path, question: str, env: dict[str, str], timeout: float = 300) -> float | None:
-    """Seconds from ``python app.py`` start to its first answer through the chat's ``/ask`` API.
+def _gradio_call(port: int, api: str, data: list[Any], timeout: float) -> Any:
+    """One call of a Gradio app's named API over its REST interface (``/gradio_api/call``):
+    a POST that queues the call, then the event stream that carries the result."""
+    import urllib.request
 
-    None when the app or ``gradio_client`` is missing or the app did not answer in time.
-    """
+    base = f"http://127.0.0.1:{port}/gradio_api/call/{api}"
+    req = urllib.request.Request(base, data=json.dumps({"data": data}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        event_id = json.loads(r.read())["event_id"]
+    with urllib.request.urlopen(f"{base}/{event_id}", timeout=timeout) as r:
+        event = ""
+        for raw in r:
+            line = raw.decode("utf-8").strip()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(f"the app's {api} API failed: {line[5:].strip()}")
+                return json.loads(line[5:])
+    raise RuntimeError(f"the app's {api} API returned no result")
+
+
+def _app_first_answer(index_dir: Path, question: str, env: dict[str, str], timeout: float = 300) -> float | None:
+    """Seconds from starting the chat app (``python -m app``) to its first answer through
+    its ``/ask`` API. None when the app is not installed or did not answer in time."""
+    import importlib.util
     import socket
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
-    try:
-        from gradio_client import Client
-    except ImportError:
-        return None
-    if not app.exists():
+    if importlib.util.find_spec("app") is None:
         return None
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, str(app), "--index-dir", str(index_dir), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "app", "--index-dir", str(index_dir), "--port", str(port),
                              "--no-build"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while time.perf_counter() - t0 < timeout:
@@ -388,8 +405,7 @@ def _app_first_answer(index_dir: Path, question: str, env: dict[str, str], timeo
                 time.sleep(0.1)
         else:
             return None
-        Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False).predict(
-            question, "", "", api_name="/ask")
+        _gradio_call(port, "ask", [question, "", ""], timeout)
         return time.perf_counter() - t0
     except Exception as exc:  # a broken app must not stop the benchmark
         sys.stderr.write(f"bench: app cold start failed: {type(exc).__name__}: {exc}\n")

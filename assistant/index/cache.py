@@ -14,15 +14,15 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from assistant.index.aliases import AliasTable
-from assistant.models import Document
 from assistant.index.bm25 import BM25Index
+from assistant.models import Document
 from assistant.text.tokens import tokenize
 
 if TYPE_CHECKING:
