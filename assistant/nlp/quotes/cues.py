@@ -1,0 +1,183 @@
+"""Attribution cues and their sources, read off one token's dependency tree.
+
+A cue is a speech verb ("said"), a belief verb when weak cues are allowed
+("believes"), a multi-word cue ("according to", "pointed out") or a light verb with a
+speech-noun object ("issued a statement"). Its source is the subject, the agent of a
+passive, the one "quoted as saying", or X in "according to X". No document state:
+every function here takes tokens (and, for sources, the token-to-quote map).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from assistant.text.lexicon import (
+    COGNITION_VERBS,
+    LIGHT_VERBS,
+    PERSON_NOUNS,
+    SOURCE_NOUNS,
+    SPEECH_NOUNS,
+    SPEECH_VERBS,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Token
+
+_RELATIVE = {"who", "that", "which", "whom"}
+_NOUN_MODS = ("poss", "compound", "amod", "nmod", "nummod", "case", "npadvmod", "quantmod")
+
+#: How many heads ``source_token`` climbs from a cue (through conjuncts, xcomps,
+#: adverbial and prepositional clauses) looking for a subject (hand-set; no
+#: measurement on record).
+_SOURCE_CLIMB_STEPS = 5
+#: Longest of/for/at phrase, in tokens from the head noun, kept in a speaker's noun
+#: phrase ("director of the agency") (hand-set; no measurement on record).
+_OF_PHRASE_MAX_TOKENS = 6
+
+
+def is_verb(tok: Token) -> bool:
+    return tok.pos_ in ("VERB", "AUX") or tok.tag_.startswith("VB")
+
+
+def is_cue(tok: Token, weak: bool = False) -> bool:
+    """Is ``tok`` an attribution cue? Speech verbs always; belief verbs when ``weak``;
+    multi-word cues (according to, point out, go on, as X put it); and light verbs
+    whose object is a speech noun ("issued a statement", "delivered a retort")."""
+    if not is_verb(tok):
+        return False
+    lemma = tok.lemma_.lower()
+    if lemma == "accord":
+        return any(c.lower_ == "to" for c in tok.children)
+    if lemma == "point":
+        return any(c.dep_ == "prt" and c.lower_ == "out" for c in tok.children)
+    if lemma == "go":
+        return any(c.dep_ == "prt" and c.lower_ == "on" for c in tok.children)
+    if lemma == "put":
+        return any(c.lower_ == "it" for c in tok.children) and any(
+            c.lower_ == "as" for c in tok.children
+        )
+    if lemma in SPEECH_VERBS:
+        return True
+    if lemma in LIGHT_VERBS and any(c.dep_ == "dobj" and c.lemma_.lower() in SPEECH_NOUNS
+                                    for c in tok.children):
+        return True
+    return weak and lemma in COGNITION_VERBS
+
+
+def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
+    """The source of a cue verb: its subject, the object of "quoted X as saying",
+    the agent of a passive, or X in "according to X". Subjects inside quotation
+    marks (``quoted[i] >= 0``) are skipped: they belong to the quote, not the cue."""
+
+    def outside(t: Token) -> bool:
+        return quoted is None or quoted[t.i] < 0
+
+    if v.lemma_.lower() == "accord":
+        for c in v.children:
+            if c.lower_ == "to":
+                for p in c.children:
+                    if p.dep_ == "pobj" and outside(p):
+                        return p
+        return None
+    tok = v
+    via_as = False
+    for _ in range(_SOURCE_CLIMB_STEPS):
+        subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass") and outside(c)]
+        if not subjects and tok.i == v.i:
+            # "X, who ..., said": the parser may hang X on the relative clause.
+            for c in tok.lefts:
+                if c.dep_ in ("advcl", "ccomp", "relcl") and outside(c):
+                    subj = [g for g in c.children if g.dep_ == "nsubj" and g.pos_ in ("PROPN", "NOUN")]
+                    if subj and any(g.lower_ in _RELATIVE and g.dep_ == "nsubj" for g in c.children):
+                        return subj[0]
+        # The subject nearest the verb: "..., Ferguson," Trump said -> Trump.
+        subj = min(subjects, key=lambda c: abs(c.i - tok.i)) if subjects else None
+        obj = next((c for c in tok.children if c.dep_ == "dobj" and outside(c)), None)
+        agent = None
+        for c in tok.children:
+            if c.dep_ == "agent":
+                agent = next((p for p in c.children if p.dep_ == "pobj" and outside(p)), None)
+        # "The paper quoted him as saying ...": the one quoted is the source, not the paper.
+        if tok.lemma_.lower() == "quote" and (via_as or any(c.lower_ == "as" for c in tok.children)):
+            if obj is not None:
+                return obj
+            if subj is not None and subj.dep_ == "nsubjpass":
+                return subj
+        if agent is not None:
+            return agent
+        if subj is not None:
+            if subj.dep_ == "nsubjpass" and tok is v:
+                return None  # "X was told": X is the addressee
+            if subj.lower_ in _RELATIVE and tok.dep_ == "relcl":
+                return tok.head
+            if subj.dep_ == "expl" or subj.lower_ == "there":
+                return None
+            return subj
+        if tok.dep_ == "advcl" and tok.tag_ == "VBG" and tok.head.i < tok.i:
+            # "A recording shows X advising police ...": the one shown saying it is the
+            # object of the perception verb, not its subject.
+            seen_obj = next((c for c in tok.head.children if c.dep_ == "dobj" and c.i < tok.i and outside(c)
+                             and (c.ent_type_ == "PERSON" or c.lemma_.lower() in PERSON_NOUNS)), None)
+            if seen_obj is not None:
+                return seen_obj
+        if tok.dep_ in ("conj", "xcomp", "advcl", "pcomp", "prep", "acl", "dep") and tok.head.i != tok.i:
+            if tok.dep_ == "pcomp" and tok.head.lower_ == "as":
+                via_as = True
+            if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN"):
+                # "X issued a statement saying ..." -> the statement's verb
+                tok = tok.head
+                if tok.dep_ in ("dobj", "pobj") and tok.head.i != tok.i:
+                    tok = tok.head
+                continue
+            tok = tok.head
+            continue
+        return None
+    return None
+
+
+def owner_of(noun: Token) -> Token | None:
+    """Who a document or finding belongs to: "X's report", "a report by/from X",
+    "a X report" (a proper-name modifier)."""
+    for c in noun.children:
+        if c.dep_ == "poss" and c.pos_ in ("PROPN", "NOUN", "PRON") and c.lower_ not in ("our", "my", "your"):
+            return c
+    for c in noun.children:
+        if c.dep_ in ("prep", "agent") and c.lower_ in ("by", "from"):
+            p = next((g for g in c.children if g.dep_ == "pobj"), None)
+            if p is not None and (p.pos_ == "PROPN" or p.lemma_.lower() not in SOURCE_NOUNS):
+                return p
+    mods = [c for c in noun.children if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" and c.i < noun.i]
+    return mods[-1] if mods else None
+
+
+def phrase_span(tok: Token) -> tuple[int, int]:
+    """Token range of a noun phrase's pre-modifiers + head (no articles, no clauses)."""
+    left = tok.i
+    for c in tok.lefts:
+        if c.dep_ in _NOUN_MODS:
+            left = min(left, c.left_edge.i)
+    right = tok.i
+    for c in tok.rights:
+        # A name after its title ("spokeswoman Haley Morris") or a short of-phrase.
+        if (c.dep_ in ("appos",) and c.pos_ == "PROPN" and c.i == tok.i + 1) or (c.dep_ == "prep" and c.lower_ in ("of", "for", "at") and c.right_edge.i - tok.i <= _OF_PHRASE_MAX_TOKENS):
+            right = max(right, c.right_edge.i)
+    doc = tok.doc
+    while left < tok.i and (doc[left].lower_ in ("the", "a", "an") or doc[left].is_punct):
+        left += 1
+    while right > tok.i and doc[right].is_punct:
+        right -= 1
+    return left, right
+
+
+def cue_name(cue: Token | None) -> str:
+    """The cue as recorded: a verb's lemma, "according to", or the dash before a name."""
+    if cue is None:
+        return ""
+    lemma = cue.lemma_.lower()
+    if lemma == "accord":
+        return "according to"
+    if not is_verb(cue):
+        return cue.text  # a dash before a name
+    return lemma
+
