@@ -13,15 +13,9 @@ from functools import cache
 import pytest
 
 from assistant.models import Mention
-from assistant.nlp.mentions import (
-    date_sort_key,
-    extract_mentions,
-    figures_equal,
-    normalize_date,
-    ordinal_value,
-    parse_number,
-    resolve_relative,
-)
+from assistant.nlp.mentions import extract_mentions, figures_equal
+from assistant.text.datetimes import date_sort_key, normalize_date, resolve_relative
+from assistant.text.numbers import ordinal_value, parse_number
 
 # --- pure functions ---------------------------------------------------------------------------
 
