@@ -6,11 +6,11 @@ functions count too), so a violation fails here before it ships."""
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
-PKG = Path(__file__).resolve().parent.parent / "assistant"
+PKG = ROOT / "assistant"
 
 #: Stages from the bottom up; a module may import its own stage and the ones below.
 #: ``nlp`` and ``index`` are siblings over ``ingest``'s helpers: index must not need spaCy.

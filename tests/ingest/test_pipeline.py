@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
+from conftest import FIXTURES, SEEDS
 
 from assistant.api import Assistant
 from assistant.errors import IndexMissing
@@ -23,7 +23,6 @@ from assistant.ingest.chunking import count_tokens
 pytestmark = pytest.mark.slow  # ingest runs the spaCy pipeline on every new document
 
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
-FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 
 EXTRA = (
     "Harbor council approves flood barrier\n\n"

@@ -6,13 +6,12 @@ import json
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from assistant.evaluation.bench import build_corpus, percentile, planted_fact, recall_at, sentence_pool
 
-ROOT = Path(__file__).resolve().parent.parent
 REQUIRED = ("ingest_chunks_per_s", "ingest_floor_chunks_per_s", "query_p50_ms", "query_floor_p50_ms",
             "ask_p50_ms", "cold_start_s", "recall_at_5", "hnsw_recall_at_10")
 

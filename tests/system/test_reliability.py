@@ -14,9 +14,9 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from assistant import config
 from assistant.api import Assistant
@@ -31,7 +31,6 @@ from assistant.errors import (
 from assistant.ingest.pipeline import ingest_lock
 from assistant.text.folding import fold_answer
 
-ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT / "eval" / "seeds.jsonl"
 
 pytestmark = pytest.mark.slow  # every test here runs spaCy (ingest or question answering)

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from assistant import config
 from assistant.ingest.loaders import (
@@ -19,8 +20,6 @@ from assistant.ingest.loaders import (
     strip_inline_html,
 )
 from assistant.models import Document
-
-FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 
 
 def _split(items):

@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from assistant.evaluation.eval import Case, contains_answer, load_cases, run_eval, score_case
 from assistant.models import Answer, Citation
 
-ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "eval" / "seeds.jsonl"
 
 #: Floors below what eval/seeds.jsonl reaches (accuracy 0.955, answerable 0.965, abstention

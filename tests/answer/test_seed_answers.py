@@ -4,9 +4,9 @@ sentences, exact offsets, abstention, follow-ups, question hygiene."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from assistant.answer.question import analyse
 from assistant.api import Assistant
@@ -14,7 +14,7 @@ from assistant.errors import InvalidQuestion
 from assistant.evaluation.eval import load_cases
 from assistant.text.folding import fold_answer
 
-CASES = Path(__file__).resolve().parent.parent / "eval" / "seeds.jsonl"
+CASES = ROOT / "eval" / "seeds.jsonl"
 
 
 @pytest.fixture(scope="module")

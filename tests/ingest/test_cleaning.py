@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from conftest import FIXTURES
 
 from assistant.config import project_root
 from assistant.ingest.cleaning import (
@@ -17,7 +17,6 @@ from assistant.ingest.cleaning import (
 )
 from assistant.models import Document
 
-FIXTURES = Path(__file__).parent / "fixtures" / "docs"
 SENTENCE = re.compile(r"[.!?…][\"'”’)]*$")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, free_port, start_chroma, stop
-from test_retrieve import CORPUS, check_passage
+from retrieval_corpus import CORPUS, check_passage
 
 from assistant import Assistant
 from assistant.config import Settings

@@ -1,4 +1,4 @@
-"""Typed DATE / FIGURE / ORDINAL mentions (assistant.mentions).
+"""Typed DATE / FIGURE / ORDINAL mentions (assistant.nlp.mentions).
 
 Sentences are hand-written news-like text (not taken from the seed articles). The
 first group tests the pure normalisers; the ``slow`` group runs the real spaCy

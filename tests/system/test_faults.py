@@ -22,7 +22,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, free_port, start_chroma, stop
+from conftest import ROOT, SEEDS, free_port, start_chroma, stop
 
 from assistant.api import Assistant
 from assistant.errors import ServerUnavailable
@@ -110,7 +110,7 @@ def corpus(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def driver():
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER], cwd=Path(__file__).resolve().parent.parent,
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER], cwd=ROOT,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     assert json.loads(proc.stdout.readline()).get("ready")
     yield proc
@@ -264,6 +264,6 @@ def test_chroma_server_down_gives_clear_error_and_recovers(tmp_path, hashing_emb
 def test_cli_names_the_unreachable_server(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
     res = subprocess.run([sys.executable, "-m", "assistant", "stats", "--chroma-url", url],
-                         cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=120)
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.returncode == 2
     assert url in res.stderr and "chroma run" in res.stderr and "Traceback" not in res.stderr
