@@ -54,7 +54,7 @@ def test_hidden_entries_and_unknown_extensions_are_skipped_in_a_directory(tmp_pa
     (tmp_path / ".git" / "a.txt").write_text("hidden dir file")
     (tmp_path / ".draft.txt").write_text("hidden file")
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n")
-    (tmp_path / "notes.pdf").write_text("pdf")
+    (tmp_path / "notes.odt").write_text("odt")
     (tmp_path / "UPPER.TXT").write_text("Upper-case extension still counts.")
     (tmp_path / "a.txt").write_text("An article.")
     docs, fails = _load(tmp_path)
@@ -63,12 +63,13 @@ def test_hidden_entries_and_unknown_extensions_are_skipped_in_a_directory(tmp_pa
 
 
 def test_explicit_unknown_extension_is_a_failure(tmp_path):
-    p = tmp_path / "report.pdf"
-    p.write_bytes(b"%PDF-1.4")
+    p = tmp_path / "report.odt"
+    p.write_bytes(b"PK\x03\x04")
     docs, fails = _load(p)
     assert docs == []
     assert fails[0].source == str(p)
-    assert ".pdf" in fails[0].reason and ".txt" in fails[0].reason
+    assert ".odt" in fails[0].reason
+    assert all(s in fails[0].reason for s in (".txt", ".pdf", ".docx", ".rss", ".html"))
 
 
 def test_recursive_walk_and_duplicate_base_names_are_disambiguated(tmp_path):
