@@ -26,7 +26,7 @@ class Line:
     row: int
 
 
-def _wrap(paragraph: str, width: float, hyphenate: bool) -> list[str]:
+def _wrap(paragraph: str, width: float, hyphenate: bool, hyphen: str = "-", compounds: bool = False) -> list[str]:
     """Break ``paragraph`` into lines no wider than ``width``; a word that does not fit is
     split with a hyphen (at least three letters each side), as justified columns do."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -41,9 +41,17 @@ def _wrap(paragraph: str, width: float, hyphenate: bool) -> list[str]:
         if w(cand) <= width:
             cur = cand
             continue
+        if compounds and "-" in word.strip("-"):
+            # A compound breaks at its own hyphen, as typesetters break "twelve-" / "hour".
+            head_word, tail = word.split("-", 1)
+            head = f"{cur} {head_word}-" if cur else f"{head_word}-"
+            if w(head) <= width:
+                lines.append(head)
+                cur = tail
+                continue
         if hyphenate and word.isalpha() and len(word) >= 7:
             for cut in range(len(word) - 3, 2, -1):
-                head = f"{cur} {word[:cut]}-" if cur else f"{word[:cut]}-"
+                head = f"{cur} {word[:cut]}{hyphen}" if cur else f"{word[:cut]}{hyphen}"
                 if w(head) <= width:
                     lines.append(head)
                     cur = word[cut:]
@@ -63,7 +71,7 @@ def _wrap(paragraph: str, width: float, hyphenate: bool) -> list[str]:
 def write_pdf(path: Path, paragraphs: list[str], *, headline: str = "", columns: int = 1,
               order: str = "columns", hyphenate: bool = True, metadata: dict[str, Any] | None = None,
               running_head: str = "", pages: int = 1, encrypt: str = "", text_mode: int = 0,
-              image_only: bool = False) -> Path:
+              image_only: bool = False, hyphen: str = "-", break_compounds: bool = False) -> Path:
     """Write an article as a PDF.
 
     ``order="rows"`` writes the content stream row by row across the columns (left line 1,
@@ -91,7 +99,7 @@ def write_pdf(path: Path, paragraphs: list[str], *, headline: str = "", columns:
     for i, para in enumerate(paragraphs):
         if i:
             body.append(None)
-        body.extend(_wrap(para, col_w, hyphenate))
+        body.extend(_wrap(para, col_w, hyphenate, hyphen, break_compounds))
     top = PAGE_H - MARGIN - (40 if headline else 0) - (20 if running_head else 0)
     # Columns are balanced: each holds an equal share of the lines (as far as the page allows).
     rows_per_col = min(int((top - MARGIN - 30) // LEADING), max(1, -(-len(body) // (columns * pages))))

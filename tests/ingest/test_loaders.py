@@ -341,3 +341,21 @@ def test_failures_do_not_stop_the_batch(tmp_path):
     (tmp_path / "c_bin.txt").write_bytes(b"\x00" * 100)
     items = list(iter_sources([tmp_path]))
     assert [type(x).__name__ for x in items] == ["LoadFailure", "Document", "LoadFailure"]
+
+
+# --- the registry -----------------------------------------------------------------------
+
+
+def test_every_format_is_one_registered_loader():
+    from assistant.ingest.loaders import REGISTRY, register
+    from assistant.ingest.uploads import ALLOWED_SUFFIXES
+
+    assert {s: loader.fmt for s, loader in REGISTRY.items()} == {
+        ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+        ".jsonl": "jsonl", ".pdf": "pdf", ".docx": "docx", ".rss": "feed", ".atom": "feed", ".xml": "feed",
+    }
+    assert all(callable(getattr(loader, "load", None)) for loader in REGISTRY.values())
+    # The chat's upload accepts exactly what the loaders read.
+    assert set(ALLOWED_SUFFIXES) == set(REGISTRY)
+    with pytest.raises(ValueError, match="already read by"):
+        register(".pdf")(type("Again", (), {"fmt": "x"}))
