@@ -181,12 +181,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print("\nwhere each field came from:")
         for d in st["docs"]:
             origins = d.get("meta_origin") or {}
-            print(f"  {d['doc_id']}: " + (", ".join(f"{k} <- {v}" for k, v in origins.items()) or "-"))
+            print(f"  {d['doc_id']}: " + (", ".join(f"{k} <- {origins[k]}" for k in _FIELDS if k in origins) or "-"))
     if args.aliases:
         print("\nname spelling groups:")
         for g in st["alias_groups"]:
             print("  " + " ~ ".join(g))
     return 0
+
+
+_FIELDS = ("title", "date", "author", "publisher", "url")
 
 
 def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
@@ -196,7 +199,7 @@ def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
     from assistant.models import origin_kind
 
     groups: dict[str, list[str]] = {}
-    for name in ("title", "date", "author", "publisher", "url"):
+    for name in _FIELDS:
         if name in origins:
             kind = origin_kind(origins[name])
             groups.setdefault((fmt or "format") if kind == "format" else "text", []).append(name)
