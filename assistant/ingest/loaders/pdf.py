@@ -115,6 +115,7 @@ def pdf_text(data: bytes) -> tuple[str, Found]:
                      for w in raw if w.get("upright", True)]
             pages.append(page_paragraphs([w for w in words if w.text.strip()], n))
             heights.append(float(page.height))
+            page.close()  # frees the page's parsed objects: long reports stay in bounded memory
         info = dict(pdf.metadata or {})
     except Exception as exc:
         raise _open_error(exc) from exc

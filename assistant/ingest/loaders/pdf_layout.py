@@ -112,26 +112,41 @@ def _gaps(spans: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
     return out
 
 
-def xy_cut(words: list[Word], em: float, line_gap: float) -> list[list[Word]]:
-    """Text blocks of ``words`` in reading order (see the module docstring, step 1)."""
+def _split(words: list[Word], em: float, line_gap: float) -> list[list[Word]] | None:
+    """One XY-cut step: the parts of a region in reading order, or ``None`` for a text block."""
     if len(words) <= 1:
-        return [words] if words else []
+        return None
     gutters = [g for g in _gaps([(w.x0, w.x1) for w in words]) if g[1] - g[0] >= GUTTER_EM * em]
     if gutters:
-        out: list[list[Word]] = []
         edges = [g[0] for g in gutters] + [float("inf")]
-        start = float("-inf")
+        parts, start = [], float("-inf")
         for cut in edges:
-            part = [w for w in words if start <= w.x0 and w.x1 <= cut]
+            parts.append([w for w in words if start <= w.x0 and w.x1 <= cut])
             start = cut
-            out += xy_cut(part, em, line_gap)
-        return out
+        return parts
     gaps = [g for g in _gaps([(w.top, w.bottom) for w in words]) if g[1] - g[0] > line_gap + BLOCK_GAP_EM * em]
     if gaps:
+        # Only the widest gap: under a headline across the page it is the one below the headline,
+        # and the columns beneath are then cut at their gutters before any gap inside them.
         a, _b = max(gaps, key=lambda g: g[1] - g[0])
-        return xy_cut([w for w in words if w.bottom <= a], em, line_gap) + \
-            xy_cut([w for w in words if w.bottom > a], em, line_gap)
-    return [words]
+        return [[w for w in words if w.bottom <= a], [w for w in words if w.bottom > a]]
+    return None
+
+
+def xy_cut(words: list[Word], em: float, line_gap: float) -> list[list[Word]]:
+    """Text blocks of ``words`` in reading order (see the module docstring, step 1); a work
+    stack instead of recursion, so a page of hundreds of blocks cannot exhaust the stack."""
+    out: list[list[Word]] = []
+    stack = [words]
+    while stack:
+        region = stack.pop()
+        parts = _split(region, em, line_gap)
+        if parts is None:
+            if region:
+                out.append(region)
+        else:
+            stack.extend(reversed([p for p in parts if p]))
+    return out
 
 
 def lines_of(words: list[Word]) -> list[Line]:
