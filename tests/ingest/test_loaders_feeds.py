@@ -131,6 +131,17 @@ def test_nothing_is_fetched(tmp_path, monkeypatch):
     assert fails == [] and len(docs) == 2
 
 
+@pytest.mark.parametrize("declaration", [True, False])
+def test_broken_xml_names_the_line_of_the_file(tmp_path, declaration):
+    lines = ["<rss version=\"2.0\">", "<channel><title>T</title>", "<item><title>a</item>", "</channel></rss>"]
+    if declaration:
+        lines.insert(0, '<?xml version="1.0" encoding="utf-8"?>')
+    path = tmp_path / "f.rss"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    _, (fail,) = _load(path)
+    assert fail.reason.startswith(f"broken XML at line {4 if declaration else 3}, ")
+
+
 @pytest.mark.parametrize("suffix", [".rss", ".atom", ".xml"])
 def test_feed_suffixes(tmp_path, suffix):
     path = tmp_path / f"f{suffix}"

@@ -45,13 +45,20 @@ def _date(entry: Any) -> tuple[str, str]:
     return "", ""
 
 
-def _broken(parsed: Any) -> str:
+def _declares_xml(data: bytes) -> bool:
+    head = data[:64].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+    return head.startswith(b"<?xml") or head.replace(b"\x00", b"").startswith(b"<?xml")
+
+
+def _broken(parsed: Any, data: bytes) -> str:
     """Why the feed cannot be trusted, or ``""``: XML that is not well formed."""
     exc = parsed.get("bozo_exception")
     if not parsed.get("bozo") or exc is None:
         return ""
     if type(exc).__name__ == "SAXParseException":
-        return (f"broken XML at line {exc.getLineNumber()}, column {exc.getColumnNumber()} ({exc.getMessage()}); "
+        # feedparser puts an XML declaration on a line of its own above a file that has none.
+        line = exc.getLineNumber() - (0 if _declares_xml(data) else 1)
+        return (f"broken XML at line {line}, column {exc.getColumnNumber()} ({exc.getMessage()}); "
                 "repair the file (`xmllint --noout FILE` shows where) or save the feed again")
     return ""
 
@@ -67,7 +74,7 @@ class FeedLoader:
             yield LoadFailure(src.label, "file is empty; remove it or save the feed again")
             return
         parsed = feedparser.parse(io.BytesIO(src.data), sanitize_html=True, resolve_relative_uris=False)
-        broken = _broken(parsed)
+        broken = _broken(parsed, src.data)
         if broken:
             yield LoadFailure(src.label, broken)
             return
