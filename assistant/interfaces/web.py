@@ -41,7 +41,6 @@ a.src-link.marker { font-weight: 600; }
 .error-msg { border-left: 4px solid #b35900; padding: .3em .6em; background: #fff4e5; }
 #status:not(:has(.status)) { display: none; }
 #status .status { font-size: .9em; color: #57606a; padding: .2em .1em; }
-#status .status.loading::before { content: "⏳ "; }
 .doc-view { max-height: 560px; overflow-y: auto; }
 .doc-title { font-weight: 700; font-size: 1.1em; }
 .doc-meta { color: #57606a; font-size: .9em; margin-bottom: .5em; }
@@ -52,7 +51,8 @@ a.src-link.marker { font-weight: 600; }
 .ingest-results .table-wrap { max-width: 100%; overflow-x: auto; }
 .ingest-results table { font-size: .85em; width: 100%; table-layout: fixed; border-collapse: collapse; }
 .ingest-results th:nth-child(2), .ingest-results td:nth-child(2) { width: 5.5em; }
-.ingest-results th:nth-child(3), .ingest-results td:nth-child(3) { width: 4.5em; }
+.ingest-results th:nth-child(3), .ingest-results td:nth-child(3) { width: 5em; }
+.ingest-results th { white-space: nowrap; }
 .ingest-results td, .ingest-results th { overflow-wrap: anywhere; padding: .2em .35em; }
 .ingest-results .doc-id { color: #57606a; }
 .ingest-results .st-failed, .ingest-results .st-rejected { color: #b00020; }
