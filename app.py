@@ -57,7 +57,6 @@ from assistant.interfaces.render import (
 from assistant.interfaces.web import (
     CSS,
     PAGE_JS,
-    SCROLL_VIEWER_JS,
     SHOW_SOURCE_JS,
     error_html,
     pending_html,
@@ -379,7 +378,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         chat_outputs = [msg, chatbot, turns, source_pick, viewer, status]
         for trigger in (msg.submit, send.click):
             trigger(respond, chat_inputs, chat_outputs, api_visibility="undocumented", show_progress="hidden",
-                    concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask").then(None, js=SCROLL_VIEWER_JS)
+                    concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         example_ds.click(lambda row: row[0] if row else "", example_ds, msg, api_visibility="undocumented")
         clear.click(lambda: ([], [], gr.update(choices=[], value=None), document_html(None), ""), None,
                     [chatbot, turns, source_pick, viewer, status], api_visibility="undocumented")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 
-__all__ = ["CSS", "PAGE_JS", "SCROLL_VIEWER_JS", "SHOW_SOURCE_JS", "error_html", "pending_html", "scrub_paths", "status_html"]
+__all__ = ["CSS", "PAGE_JS", "SHOW_SOURCE_JS", "error_html", "pending_html", "scrub_paths", "status_html"]
 
 CSS = """
 .question { white-space: pre-wrap; }
@@ -68,7 +68,11 @@ a.src-link.marker { font-weight: 600; }
 # 1. A click on a [n] marker or a source title (rendered inside chat messages, where
 #    Gradio strips event attributes) is caught here and forwarded to the hidden
 #    ``src-key`` textbox, whose input event opens the document viewer.
-# 2. The chat follows the newest turn by its *question*: while an answer arrives, the
+# 2. The document viewer keeps its cited sentence in view: whenever it shows a new
+#    article or sentence (an answer opened it, perhaps while its tab was hidden), it is
+#    scrolled to the sentence once it can be seen. A poll, since the viewer may be
+#    re-rendered or revealed at any time; it costs nothing when nothing changed.
+# 3. The chat follows the newest turn by its *question*: while an answer arrives, the
 #    question is kept at the top of the chat box, so the verdict under it is in view
 #    however long the passages below are, and even if the reader had scrolled up.
 #    Once the answer is complete the reader scrolls freely.
@@ -116,13 +120,26 @@ PAGE_JS = """
       .observe(chat, { childList: true, subtree: true, characterData: true });
   };
   watch();
+  let centred = null;
+  setInterval(() => {
+    const m = document.getElementById('cited-sentence');
+    const box = m && m.closest('.doc-view');
+    if (!box || box.clientHeight === 0) return;
+    const title = box.querySelector('.doc-title');
+    const key = (title ? title.textContent : '') + '|' + m.textContent;
+    if (key === centred) return;
+    centred = key;
+    box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
+  }, 300);
 }
 """
 
 
-def _show_source_js(page: bool) -> str:
-    return """
-() => { let paged = %s; const go = () => {
+#: After a source is opened: on a narrow screen the viewer sits far below the chat, so the
+#: page scrolls to it (once); then the viewer scrolls to the cited sentence. The viewer may
+#: still be rendering or switching tabs: try again as it settles.
+SHOW_SOURCE_JS = """
+() => { let paged = false; const go = () => {
   const m = document.getElementById('cited-sentence'); if (!m) return;
   const box = m.closest('.doc-view'); if (!box) return;
   if (!paged) {
@@ -134,16 +151,7 @@ def _show_source_js(page: bool) -> str:
   box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
 };
   for (const t of [150, 500, 1200, 2500]) setTimeout(go, t); }
-""" % ("false" if page else "true")
-
-
-#: After a source is opened: on a narrow screen the viewer sits far below the chat, so the
-#: page scrolls to it (once); then the viewer scrolls to the cited sentence. The viewer may
-#: still be rendering or switching tabs: try again as it settles.
-SHOW_SOURCE_JS = _show_source_js(page=True)
-#: After an answer has opened its first source: the viewer scrolls to the sentence, the page
-#: stays where the reader is.
-SCROLL_VIEWER_JS = _show_source_js(page=False)
+"""
 
 
 #: An absolute path (POSIX or Windows drive) standing alone: not the path part of a URL

@@ -138,6 +138,14 @@ def in_window(pg, el) -> bool:
         return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight; }""", el)
 
 
+def sentence_in_view(pg) -> None:
+    """The viewer has scrolled its cited sentence into its visible part."""
+    pg.wait_for_function("""() => { const m = document.querySelector('#doc-viewer #cited-sentence');
+        const b = m && m.closest('.doc-view'); if (!b) return false;
+        const r = m.getBoundingClientRect(), o = b.getBoundingClientRect();
+        return r.height > 0 && r.top >= o.top - 1 && r.top <= o.bottom - 10; }""", timeout=10_000)
+
+
 def chat_box(pg):
     return pg.locator("#chat [role=log]").first.element_handle()
 
@@ -209,6 +217,7 @@ def test_2_document_tab_follows_the_newest_answer(page, shots):
     expect(cited).to_contain_text("40,549")
     ask(page, "How many attempts since the start of 2024 were made via Poland?")
     expect(cited).to_contain_text("28,668")  # the new answer's article, not the first one's
+    sentence_in_view(page)
     expect(page.locator("#doc-viewer")).not_to_contain_text("40,549 irregular crossings via Belarus")
     assert "EU diplomats ignore Minsk conference" in page.locator("#source-pick input").first.input_value()
     ask(page, "How many irregular crossings from Belarus did Estonia report in 2025?")
@@ -306,8 +315,9 @@ def test_6_untitled_article_is_titled_from_its_lead(page, shots):
     head = reply.locator(".source-head").first
     expect(head).to_contain_text("Belarusian President Alexander Lukashenko rejected claims")
     assert head.inner_text().count("003_e42f40467c54dca3.txt") == 1
-    show_tab(page, "Document")
+    show_tab(page, "Document")  # it was opened while the Corpus tab was showing (test 5)
     expect(page.locator("#doc-viewer .doc-title")).to_contain_text("Belarusian President Alexander Lukashenko")
+    sentence_in_view(page)
     shot(page, shots, "6-untitled", at="#chat")
 
 
