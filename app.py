@@ -18,13 +18,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # nothing may phone home
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,9 +40,12 @@ from assistant.errors import AssistantError, ConfigError, IndexMissing
 from assistant.ingest.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, default_upload_dir, stage_uploads
 from assistant.interfaces.options import add_index_args, add_llm_args, llm_from, settings_from
 from assistant.interfaces.render import (
+    CITE_PREFIX,
+    answer_from_dict,
     answer_to_html,
     citation_key,
     conversation_to_markdown,
+    display_title,
     document_html,
     example_questions,
     ingest_results_html,
@@ -48,67 +54,52 @@ from assistant.interfaces.render import (
     show_date,
     stats_html,
 )
+from assistant.interfaces.web import (
+    CSS,
+    PAGE_JS,
+    SHOW_SOURCE_JS,
+    error_html,
+    pending_html,
+    scrub_paths,
+    status_html,
+)
 
 TITLE = "News assistant"
 #: Questions answered at once. The answerer is read-only, but the machine it targets has few cores.
 ASK_CONCURRENCY = int(os.environ.get("ASSISTANT_ASK_CONCURRENCY", "2"))
+#: How often (seconds) the page and a waiting question check whether the models are loaded:
+#: often enough that "ready" shows within a moment, rare enough to cost nothing.
+WARM_POLL_SECONDS = 0.5
+LOADING = "Loading the language models (first start only)…"
+INTERNAL = "Something went wrong on the server (it is in the server's log). Please try again."
+log = logging.getLogger("app")
 
-CSS = """
-.question { white-space: pre-wrap; }
-.answer .reply { font-size: 1.05em; margin-bottom: .4em; }
-.answer mark.sent { background: #fff3b0; color: inherit; padding: 0 .1em; }
-.answer mark.ans, .doc-view mark.ans { background: #ffd166; font-weight: 600; color: inherit; }
-.abstain-head { border-left: 4px solid #c0392b; padding: .3em .6em; background: #fdecea; color: #7b241c;
-  font-weight: 600; }
-.answer.abstained .sources { opacity: .85; }
-.conflict-head { font-weight: 600; margin-bottom: .3em; }
-.conflicts { display: flex; flex-wrap: wrap; gap: .6em; }
-.conflict { flex: 1 1 14em; border: 1px solid #d0d7de; border-radius: 6px; padding: .4em .6em; }
-.conflict-value { font-weight: 700; font-size: 1.1em; }
-.conflict-src { color: #57606a; font-size: .9em; }
-.sources-head { font-weight: 600; margin-top: .5em; font-size: .9em; color: #57606a; }
-.source { border-top: 1px solid #e5e7eb; padding: .3em 0; font-size: .92em; }
-.source-head { color: #57606a; }
-.passage { margin-top: .15em; }
-a.src-link { cursor: pointer; text-decoration: none; }
-a.src-link.marker { font-weight: 600; }
-.notice, .rewritten { font-size: .9em; color: #57606a; }
-.error-msg { border-left: 4px solid #b35900; padding: .3em .6em; background: #fff4e5; }
-.doc-view { max-height: 560px; overflow-y: auto; }
-.doc-title { font-weight: 700; font-size: 1.1em; }
-.doc-meta { color: #57606a; font-size: .9em; margin-bottom: .5em; }
-.doc-text { white-space: pre-wrap; line-height: 1.5; }
-.doc-view mark.sent { background: #fff3b0; color: inherit; scroll-margin: 120px; }
-.ingest-results table { font-size: .85em; width: 100%; }
-.ingest-results .st-failed, .ingest-results .st-rejected { color: #b00020; }
-#src-key { display: none !important; }
-"""
 
-# A click on a [n] marker or a source title (rendered inside chat messages, where
-# Gradio strips event attributes) is caught here and forwarded to the hidden
-# ``src-key`` textbox, whose input event opens the document viewer.
-JS = """
-() => {
-  document.addEventListener('click', (ev) => {
-    const a = ev.target.closest && ev.target.closest('a.src-link');
-    if (!a) return;
-    ev.preventDefault();
-    const box = document.querySelector('#src-key textarea, #src-key input');
-    if (!box) return;
-    box.value = (a.getAttribute('href') || '') + ' ' + Date.now();
-    box.dispatchEvent(new Event('input', { bubbles: true }));
-  }, true);
-}
-"""
-SCROLL_JS = """
-() => { const go = () => {
-  const m = document.getElementById('cited-sentence'); if (!m) return;
-  const box = m.closest('.doc-view'); if (!box) return;
-  box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
-};
-  // The viewer may still be rendering or switching tabs: try again as it settles.
-  for (const t of [150, 500, 1200, 2500]) setTimeout(go, t); }
-"""
+class Warmup:
+    """Loads the models in a background thread as soon as the server starts, so the first
+    question does not wait in silence; the page says so until they are ready."""
+
+    def __init__(self, asst: Assistant) -> None:
+        self.asst = asst
+        self.ready = threading.Event()
+        self.t0 = time.monotonic()
+        self.seconds = 0.0
+
+    def start(self) -> Warmup:
+        threading.Thread(target=self._run, name="warm-up", daemon=True).start()
+        return self
+
+    def _run(self) -> None:
+        try:
+            self.asst.warm_up()
+        except Exception:  # the first question will meet the same problem and report it
+            log.exception("warming up the models failed")
+        finally:
+            self.seconds = time.monotonic() - self.t0
+            self.ready.set()
+
+    def elapsed(self) -> int:
+        return int(time.monotonic() - self.t0)
 
 
 # -- glue between widgets and the library ----------------------------------------------------------
@@ -126,13 +117,6 @@ def _filters(docs: Sequence[str] | None, pubs: Sequence[str] | None, date_from: 
     return f or None
 
 
-def _error_html(exc: AssistantError) -> str:
-    from html import escape
-
-    fix = f"<div>fix: {escape(exc.fix)}</div>" if exc.fix else ""
-    return f'<div class="error-msg">{escape(exc.message)}{fix}</div>'
-
-
 def _history(turns: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"question": t["question"], "answer": t["answer"]} for t in turns]
 
@@ -146,9 +130,28 @@ def _parse_json(value: str | None, what: str) -> Any:
         raise ConfigError(f"{what} is not valid JSON: {exc}", fix=f"pass {what} as a JSON string, or leave it empty") from exc
 
 
-def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_delay: float = 0.02) -> gr.Blocks:
-    """The chat page over an open ``Assistant``. Launch it with ``launch(demo, ...)``."""
+def _link_key(value: str) -> str:
+    """The citation key in a clicked link's value ("#cite=<key> <timestamp>"): the page
+    script appends the time so that clicking the same link twice still fires."""
+    key = (value or "").rsplit(" ", 1)[0]
+    key = key[1:] if key.startswith("#") else key
+    return unquote(key[len(CITE_PREFIX):]) if key.startswith(CITE_PREFIX) else key
+
+
+def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_delay: float = 0.02,
+              warmup: Warmup | None = None) -> gr.Blocks:
+    """The chat page over an open ``Assistant``. Launch it with ``launch(demo, ...)``.
+
+    The models start loading in the background at once (``warmup``, if given, is used
+    instead and may already be running)."""
     updir = Path(upload_dir) if upload_dir is not None else default_upload_dir(asst.settings)
+    warm = warmup or Warmup(asst).start()
+    # Paths a message may carry, and the names shown instead: chat users never see the server's paths.
+    known = [(asst.settings.index_dir, "the index"), (asst.settings.cache_dir, "the index cache"),
+             (updir, "the upload folder")]
+
+    def err(exc: AssistantError | str) -> str:
+        return error_html(exc, known)
 
     def doc_text(doc_id: str) -> str | None:
         try:
@@ -158,7 +161,8 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
 
     def corpus_choices() -> tuple[list[tuple[str, str]], list[str]]:
         docs = asst.stats()["docs"]
-        doc_choices = [(f"{d['title'] or d['doc_id']} ({d['doc_id']})", d["doc_id"]) for d in docs]
+        doc_choices = [(f"{display_title(d['title'], d['doc_id'], doc_text(d['doc_id']))} ({d['doc_id']})",
+                        d["doc_id"]) for d in docs]
         pubs = sorted({d["publisher"] for d in docs if d["publisher"]}, key=str.casefold)
         return doc_choices, pubs
 
@@ -180,18 +184,46 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         return (stats_html(asst.stats()), gr.update(choices=doc_choices), gr.update(choices=pubs),
                 gr.update(samples=examples()))
 
+    def status_now() -> str:
+        return "" if warm.ready.is_set() else status_html(f"{LOADING} {warm.elapsed()} s", "loading")
+
+    def open_key(key: str) -> str:
+        """The viewer showing a citation (``citation_key``), or why it cannot."""
+        parsed = parse_citation_key(key or "")
+        if parsed is None:
+            return document_html(None)
+        doc_id, s, e, a_s, a_e = parsed
+        try:
+            return document_html(asst.document(doc_id), s, e, a_s, a_e)
+        except AssistantError as exc:
+            return err(exc)
+
     # -- handlers ----------------------------------------------------------------------------------
     def respond(message: str, chat: list[dict[str, Any]], turns: list[dict[str, Any]],
                 docs: list[str], pubs: list[str], date_from: str, date_to: str) -> Iterator[tuple[Any, ...]]:
+        # outputs: question box, chat, turns, sources of the last answer, viewer, status line
         question = message or ""
-        chat = [*(chat or []), {"role": "user", "content": question_html(question)},
-                {"role": "assistant", "content": '<div class="answer pending">…</div>'}]
-        yield "", chat, turns, gr.update()
+        chat = list(chat or [])
+        if not question.strip():
+            yield ("", chat, turns, gr.update(), gr.update(),
+                   status_html("Type a question first, e.g. one of the examples below.", "hint"))
+            return
+        chat += [{"role": "user", "content": question_html(question)},
+                 {"role": "assistant", "content": pending_html()}]
+        yield "", chat, turns, gr.update(), gr.update(), status_now()
+        while not warm.ready.wait(WARM_POLL_SECONDS):
+            chat[-1] = {"role": "assistant", "content": pending_html(f"{LOADING} {warm.elapsed()} s")}
+            yield "", chat, turns, gr.update(), gr.update(), status_now()
         try:
             ans = asst.ask(question, history=_history(turns or []), filters=_filters(docs, pubs, date_from, date_to))
         except AssistantError as exc:
-            chat[-1] = {"role": "assistant", "content": _error_html(exc)}
-            yield "", chat, turns, gr.update()
+            chat[-1] = {"role": "assistant", "content": err(exc)}
+            yield "", chat, turns, gr.update(), gr.update(), ""
+            return
+        except Exception:  # never a traceback in the chat: log it, say so, keep serving
+            log.exception("answering %r failed", question[:200])
+            chat[-1] = {"role": "assistant", "content": err(INTERNAL)}
+            yield "", chat, turns, gr.update(), gr.update(), ""
             return
         if not ans.abstained and not ans.conflicts:
             # Reveal the reply a few words at a time, then swap in the full rendering.
@@ -199,28 +231,36 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
             step = max(1, len(words) // 8)
             for i in range(step, len(words), step):
                 partial = dataclasses.replace(ans, text=" ".join(words[:i]), citations=[])
-                chat[-1] = {"role": "assistant", "content": answer_to_html(partial, with_sources=False)}
-                yield "", chat, turns, gr.update()
+                chat[-1] = {"role": "assistant",
+                            "content": answer_to_html(partial, with_sources=False, streaming=True)}
+                yield "", chat, turns, gr.update(), gr.update(), ""
                 time.sleep(stream_delay)
         chat[-1] = {"role": "assistant", "content": answer_to_html(ans, doc_text=doc_text)}
         turns = [*(turns or []), {"question": question, "answer": ans.to_dict()}]
-        choices = [(f"[{c.n}] {c.title or c.doc_id} · {c.publisher or '-'} · {show_date(c.date) or '-'}",
-                    citation_key(c)) for c in ans.citations]
-        yield "", chat, turns, gr.update(choices=choices, value=None)
+        # The Document tab follows the newest answer: its sources, the first one open. An
+        # abstention's passages do not answer the question, so none is opened.
+        choices = [(f"[{c.n}] {display_title(c.title, c.doc_id, doc_text(c.doc_id))} · {c.publisher or '-'}"
+                    f" · {show_date(c.date) or '-'}", citation_key(c)) for c in ans.citations]
+        if ans.citations and not ans.abstained:
+            first = citation_key(ans.citations[0])
+            pick, view = gr.update(choices=choices, value=first), open_key(first)
+        else:
+            pick = gr.update(choices=choices, value=None)
+            view = document_html(None, empty=(
+                "The last question was not answered from the corpus; click a passage under it to read "
+                "its article." if ans.abstained else "The last answer cites no article."))
+        yield "", chat, turns, pick, view, ""
 
     def open_source(key: str) -> tuple[str, Any]:
-        parsed = parse_citation_key(key or "")
-        if parsed is None:
-            return document_html(None), gr.update()
-        doc_id, s, e, a_s, a_e = parsed
-        try:
-            return document_html(asst.document(doc_id), s, e, a_s, a_e), gr.Tabs(selected="doc-tab")
-        except AssistantError as exc:
-            return _error_html(exc), gr.Tabs(selected="doc-tab")
+        return open_key(key), gr.Tabs(selected="doc-tab")
 
-    def open_link(value: str) -> tuple[str, Any]:
-        # The page script appends " <timestamp>" so that clicking the same link twice still fires.
-        return open_source((value or "").rsplit(" ", 1)[0])
+    def open_link(value: str, turns: list[dict[str, Any]]) -> tuple[str, Any, Any]:
+        key = _link_key(value)
+        view, tab = open_source(key)
+        # The picker lists the last answer's sources: it shows the one opened, or none when
+        # the link was in an earlier answer.
+        last = answer_from_dict(turns[-1]["answer"]).citations if turns else []
+        return view, tab, gr.update(value=key if key in {citation_key(c) for c in last} else None)
 
     def ingest_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         paths = [str(f) for f in (files or [])]
@@ -230,7 +270,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         try:
             staged = stage_uploads([(Path(p).name, p) for p in paths], updir)
         except AssistantError as exc:
-            return (_error_html(exc), *side_panel())
+            return (err(exc), *side_panel())
         rows += [{"file": name, "status": "rejected", "reason": why} for name, why in staged.rejected]
         summary = ""
         if staged.saved:
@@ -242,23 +282,27 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
             def tick(kind: str, res: Any) -> None:
                 if res is not None:
                     done[0] += 1
-                    progress(min(done[0], total) / total, desc=f"{res.status}: {res.doc_id or res.source}")
+                    progress(min(done[0], total) / total, desc=f"{res.status}: {res.doc_id or Path(res.source).name}")
 
             try:
                 report = asst.ingest(staged.paths, progress=tick, wait=False)
             except AssistantError as exc:
-                return (_error_html(exc), *side_panel())
+                return (err(exc), *side_panel())
+            except Exception:
+                log.exception("ingesting uploads failed")
+                return (err(INTERNAL), *side_panel())
             asst.refresh(force=True)
             for r in report.results:
                 rows.append({"file": names.get(str(Path(r.source).resolve()), names.get(r.source, Path(r.source).name)),
-                             "status": r.status, "doc_id": r.doc_id, "chunks": r.chunks, "reason": r.reason})
+                             "status": r.status, "doc_id": r.doc_id, "chunks": r.chunks,
+                             "reason": scrub_paths(r.reason, known)})
             summary = report.summary()
         return (ingest_results_html(rows, summary), *side_panel())
 
     def export(turns: list[dict[str, Any]]) -> Any:
         if not turns:
             return gr.File(value=None, visible=False)
-        md = conversation_to_markdown([(t["question"], t["answer"]) for t in turns], title=TITLE)
+        md = conversation_to_markdown([(t["question"], t["answer"]) for t in turns], title=TITLE, doc_text=doc_text)
         out = Path(tempfile.mkdtemp(prefix="conversation-")) / "conversation.md"
         out.write_text(md, encoding="utf-8")
         return gr.File(value=str(out), visible=True)
@@ -275,7 +319,10 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                                   fix='e.g. history=["When did X start?"], filters={"publisher": "Reuters"}')
             return asst.ask(question, history=hist, filters=flt).to_dict()
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(scrub_paths(str(exc), known)) from exc
+
+    def status_tick() -> tuple[str, Any]:
+        return status_now(), gr.Timer(active=not warm.ready.is_set())
 
     # -- layout ------------------------------------------------------------------------------------
     doc_choices, pubs = corpus_choices()
@@ -287,11 +334,13 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                             "sentence it is taken from. Click a source or a [n] marker to read the article.")
                 chatbot = gr.Chatbot(label="Chat", height=560, elem_id="chat", sanitize_html=True,
                                      latex_delimiters=[], render_markdown=True, line_breaks=False,
-                                     feedback_options=None, group_consecutive_messages=False)
+                                     feedback_options=None, group_consecutive_messages=False,
+                                     autoscroll=False)  # the page script keeps the newest question in view
                 with gr.Row():
                     msg = gr.Textbox(placeholder="Ask about the articles…", show_label=False, scale=5,
                                      elem_id="question", max_lines=4, submit_btn=False)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-btn")
+                status = gr.HTML(status_now(), elem_id="status", js_on_load=None)
                 example_ds = gr.Dataset(components=[msg], samples=examples(), label="Example questions",
                                         elem_id="examples", type="values")
                 with gr.Row():
@@ -311,9 +360,10 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                             f_from = gr.Textbox(label="Date from", placeholder="YYYY[-MM[-DD]]")
                             f_to = gr.Textbox(label="Date to", placeholder="YYYY[-MM[-DD]]")
                     with gr.Accordion("Add documents", open=True):
-                        files = gr.File(file_count="multiple", file_types=list(ALLOWED_SUFFIXES),
-                                        label=f"{' '.join(ALLOWED_SUFFIXES)} · up to "
-                                              f"{MAX_UPLOAD_BYTES // 1_000_000} MB each",
+                        # The limits as a line of their own: as the File's label they sat on its icon.
+                        gr.HTML(f"{' '.join(ALLOWED_SUFFIXES)} files, up to {MAX_UPLOAD_BYTES // 1_000_000} MB each",
+                                elem_id="upload-hint", js_on_load=None)
+                        files = gr.File(file_count="multiple", file_types=list(ALLOWED_SUFFIXES), show_label=False,
                                         elem_id="upload", height=120)
                         ingest_btn = gr.Button("Add to corpus", elem_id="ingest-btn")
                         ingest_out = gr.HTML("", elem_id="ingest-results", js_on_load=None)
@@ -322,22 +372,30 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                                               elem_id="source-pick")
                     viewer = gr.HTML(document_html(None), elem_id="doc-viewer", js_on_load=None)
         src_key = gr.Textbox(elem_id="src-key", show_label=False, container=False)
+        timer = gr.Timer(WARM_POLL_SECONDS, active=not warm.ready.is_set())
 
         chat_inputs = [msg, chatbot, turns, f_docs, f_pubs, f_from, f_to]
-        chat_outputs = [msg, chatbot, turns, source_pick]
+        chat_outputs = [msg, chatbot, turns, source_pick, viewer, status]
         for trigger in (msg.submit, send.click):
-            trigger(respond, chat_inputs, chat_outputs, api_visibility="undocumented",
+            trigger(respond, chat_inputs, chat_outputs, api_visibility="undocumented", show_progress="hidden",
                     concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         example_ds.click(lambda row: row[0] if row else "", example_ds, msg, api_visibility="undocumented")
-        clear.click(lambda: ([], [], gr.update(choices=[], value=None), document_html(None)), None,
-                    [chatbot, turns, source_pick, viewer], api_visibility="undocumented")
+        clear.click(lambda: ([], [], gr.update(choices=[], value=None), document_html(None), ""), None,
+                    [chatbot, turns, source_pick, viewer, status], api_visibility="undocumented")
         export_btn.click(export, turns, export_file, api_visibility="undocumented")
-        src_key.change(open_link, src_key, [viewer, tabs], api_visibility="undocumented").then(None, js=SCROLL_JS)
+        src_key.change(open_link, [src_key, turns], [viewer, tabs, source_pick],
+                       api_visibility="undocumented").then(None, js=SHOW_SOURCE_JS)
         source_pick.input(open_source, source_pick, [viewer, tabs],
-                          api_visibility="undocumented").then(None, js=SCROLL_JS)
+                          api_visibility="undocumented").then(None, js=SHOW_SOURCE_JS)
+        # The progress shows on the results alone (on every output it covered the stats and filters).
         ingest_btn.click(ingest_files, files, [ingest_out, summary, f_docs, f_pubs, example_ds], api_name="upload",
-                         concurrency_limit=1)
+                         concurrency_limit=1, show_progress_on=[ingest_out])
+        timer.tick(status_tick, None, [status, timer], api_visibility="undocumented", show_progress="hidden",
+                   concurrency_limit=None)
+        demo.load(status_now, None, status, api_visibility="undocumented", show_progress="hidden",
+                  concurrency_limit=None)
         gr.api(api_ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+    demo.warmup = warm  # type: ignore[attr-defined]  (tests and callers can wait on it)
     return demo
 
 
@@ -345,7 +403,7 @@ def launch(demo: gr.Blocks, *, host: str = "127.0.0.1", port: int = 7860, auth: 
            share: bool = False, block: bool = True) -> Any:
     """Start the server (``block=False`` returns at once, for tests)."""
     demo.queue(default_concurrency_limit=ASK_CONCURRENCY)
-    return demo.launch(server_name=host, server_port=port, auth=auth, share=share, css=CSS, js=JS,
+    return demo.launch(server_name=host, server_port=port, auth=auth, share=share, css=CSS, js=PAGE_JS,
                        max_file_size=MAX_UPLOAD_BYTES, prevent_thread_lock=not block, ssr_mode=False,
                        show_error=True, quiet=not block, footer_links=["api"], mcp_server=False)
 

@@ -116,6 +116,21 @@ class Assistant:
         self.refresh()
         return self.answerer.ask(question, history=history, filters=filters, k=k)
 
+    #: The throwaway question ``warm_up`` asks: any question runs the whole answering path.
+    WARM_UP_QUESTION = "What happened?"
+
+    def warm_up(self) -> None:
+        """Load what the first question would otherwise wait for (the embedding model, the
+        retrieval caches, the answerer's tables) by answering one throwaway question.
+        The chat calls it in the background when the server starts."""
+        from assistant.errors import AssistantError
+
+        self._lazy_embedder().embed_query(self.WARM_UP_QUESTION)
+        try:
+            self.answerer.ask(self.WARM_UP_QUESTION, k=1)
+        except AssistantError:
+            pass  # an empty or unreachable index: the first real question reports it
+
     def document(self, doc_id: str) -> Document:
         doc = self.local.doc(doc_id)
         if doc is None:

@@ -22,9 +22,13 @@ def delete_index(settings: Settings) -> None:
         return
     d = settings.index_dir
     if d.exists():
-        if any(d.iterdir()) and not (d / "chroma.sqlite3").exists() and not (d / "assistant").exists():
+        if not d.is_dir() or (any(d.iterdir()) and not (d / "chroma.sqlite3").exists()
+                              and not (d / "assistant").exists()):
             from assistant.errors import ConfigError
+            from assistant.index.store import fresh_index_dir, ingest_command
 
-            raise ConfigError(f"{d} does not look like an index (no chroma.sqlite3); not deleting it",
-                              fix="pass the right --index-dir")
+            what = "a file" if not d.is_dir() else "a directory of other files (no chroma.sqlite3)"
+            raise ConfigError(f"{d.absolute()} is {what}, not an index; not deleting it",
+                              fix="pass the index directory, or build a new index beside it: "
+                                  f"{ingest_command(settings, fresh_index_dir(d))}")
         shutil.rmtree(d)

@@ -17,15 +17,18 @@ retrieval and replaced by the next ingest.
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import time
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.config import Settings
+from assistant.config import ENV_INDEX_DIR, Settings, default_index_dir, default_seeds_dir
 from assistant.errors import IndexConfigMismatch, IndexCorrupt, IndexMissing, ServerUnavailable
 from assistant.models import Chunk, Document
 
@@ -151,17 +154,8 @@ class Store:
     @classmethod
     def open(cls, settings: Settings, *, create: bool = False, config: dict[str, Any] | None = None) -> Store:
         """Open the collections; with ``create`` make them (recording ``config``)."""
-        if not settings.chroma_url and not create:
-            if not settings.index_dir.exists():
-                raise IndexMissing(
-                    f"no index at {settings.index_dir}",
-                    fix=f"build it: `assistant ingest seeds/ --index-dir {settings.index_dir}`",
-                )
-            if not (settings.index_dir / "chroma.sqlite3").exists():
-                raise IndexCorrupt(
-                    f"{settings.index_dir} exists but holds no Chroma index (chroma.sqlite3 is missing)",
-                    fix=f"rebuild it: `assistant ingest --rebuild --index-dir {settings.index_dir}`",
-                )
+        if not settings.chroma_url:
+            check_index_dir(settings, create=create)
         if create and not settings.chroma_url:
             settings.index_dir.mkdir(parents=True, exist_ok=True)
         client = connect(settings)
@@ -195,7 +189,7 @@ class Store:
             if "does not exist" in str(exc) or "NotFound" in type(exc).__name__:
                 raise IndexMissing(
                     f"no collection {names[0]!r} in the index at {settings.where}",
-                    fix=f"build it: `assistant ingest seeds/{_where_flag(settings)}`",
+                    fix=f"build it: {ingest_command(settings)}",
                 ) from exc
             raise IndexCorrupt(
                 f"cannot open collection {names[0]!r} at {settings.where} ({type(exc).__name__}: {exc})",
@@ -377,4 +371,64 @@ def _chain(exc: BaseException) -> Iterable[BaseException]:
 
 
 def _where_flag(settings: Settings) -> str:
-    return f" --chroma-url {settings.chroma_url}" if settings.chroma_url else f" --index-dir {settings.index_dir}"
+    if settings.chroma_url:
+        return f" --chroma-url {shlex.quote(settings.chroma_url)}"
+    return f" --index-dir {shlex.quote(_shown(settings.index_dir))}"
+
+
+def _shown(path: Path) -> str:
+    """A path for a message: absolute, so it means the same wherever the reader runs the fix."""
+    return str(path.expanduser().absolute())
+
+
+def ingest_command(settings: Settings, index_dir: Path | None = None) -> str:
+    """The command that builds an index for ``settings`` (or in ``index_dir``) from the seed
+    articles when they are there (``ASSISTANT_SEEDS_DIR``, ./seeds or the checkout's),
+    else from a directory the reader names."""
+    seeds = default_seeds_dir()
+    src = shlex.quote(_shown(seeds)) if seeds.is_dir() else "DIR_WITH_YOUR_ARTICLES"
+    where = f" --index-dir {shlex.quote(_shown(index_dir))}" if index_dir is not None else _where_flag(settings)
+    return f"`assistant ingest {src}{where}`"
+
+
+def fresh_index_dir(path: Path) -> Path:
+    """A directory beside ``path`` that does not exist yet, for a new index."""
+    base = path.expanduser().absolute()
+    stem = base.stem if base.is_file() else base.name
+    for i in range(1, 100):
+        cand = base.parent / (f"{stem}-index" if i == 1 else f"{stem}-index-{i}")
+        if not cand.exists():
+            return cand
+    return base.parent / f"{stem}-index-{uuid.uuid4().hex[:8]}"
+
+
+def check_index_dir(settings: Settings, *, create: bool) -> None:
+    """Refuse an ``index_dir`` that is not an index, naming a fix that works when run.
+
+    Missing: build it (unless ``create``). A file, or a directory of other files: another
+    directory is needed (ingesting there would scatter an index among someone's files, and
+    ``--rebuild`` rightly refuses to delete them), so a new one beside it is named. An empty
+    directory: building into it is fine."""
+    d = settings.index_dir
+    shown = _shown(d)
+    default = "" if d != default_index_dir() or os.environ.get(ENV_INDEX_DIR) else (
+        " (the default index directory; pass --index-dir or set ASSISTANT_INDEX_DIR to use another)")
+    if not d.exists():
+        if not create:
+            raise IndexMissing(f"no index at {shown}{default}", fix=f"build it: {ingest_command(settings)}")
+        return
+    new = fresh_index_dir(d)
+    if not d.is_dir():
+        raise IndexCorrupt(f"{shown} is a file, not an index directory",
+                           fix=f"pass the index directory, or build a new index beside it: "
+                               f"{ingest_command(settings, new)}")
+    if (d / "chroma.sqlite3").exists():
+        return
+    if any(d.iterdir()) and not (d / "assistant").exists():
+        raise IndexCorrupt(f"{shown} holds other files and no index (no chroma.sqlite3), so it is not an index "
+                           "directory; nothing was written to it",
+                           fix=f"pass the index directory, or build a new index beside it: "
+                               f"{ingest_command(settings, new)}")
+    if not create:
+        raise IndexCorrupt(f"{shown} exists but holds no Chroma index (chroma.sqlite3 is missing)",
+                           fix=f"rebuild it: `assistant ingest --rebuild{_where_flag(settings)}`")

@@ -14,7 +14,6 @@ ahead of the embedder, so the embedder, the slowest stage, is kept busy.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import queue
 import threading
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from assistant.config import Settings
 from assistant.errors import AssistantError, IndexLocked
@@ -91,40 +91,43 @@ class _Work:
 ProgressFn = Callable[[str, FileResult | None], None]
 
 
+#: How often (seconds) a waiting ingest tries the lock again: a person waiting cannot tell
+#: 0.2 s from at once, and the retries cost nothing.
+LOCK_POLL_SECONDS = 0.2
+
+
 @contextlib.contextmanager
 def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str], None] | None = None,
                 timeout: float | None = None) -> Iterator[None]:
-    """One ingest per index at a time (an advisory ``flock``; freed if the process dies)."""
+    """One ingest per index at a time, on every platform: ``filelock`` (``flock`` on Unix,
+    ``msvcrt.locking`` on Windows), freed by the OS if the process dies. The holder's pid
+    is written beside the lock, to name it to whoever waits."""
     path = settings.cache_dir
     path.mkdir(parents=True, exist_ok=True)
-    lock_path = path / "ingest.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    lock = FileLock(str(path / "ingest.lock"))
+    pid_file = path / "ingest.lock.pid"
     try:
+        lock.acquire(timeout=0)
+    except Timeout:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
-            msg = f"another ingest (pid {holder}) is writing to {settings.where}"
-            if not wait:
-                raise IndexLocked(msg, fix="wait for it to finish, then run the command again") from None
-            if on_wait:
-                on_wait(msg + "; waiting for it to finish...")
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if deadline is not None and time.monotonic() > deadline:
-                        raise IndexLocked(msg, fix="wait for it to finish, then run the command again") from None
-                    time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str(os.getpid()).encode(), 0)
+            holder = pid_file.read_text(encoding="utf-8").strip() or "?"
+        except OSError:
+            holder = "?"
+        msg = f"another ingest (pid {holder}) is writing to {settings.where}"
+        if not wait:
+            raise IndexLocked(msg, fix="wait for it to finish, then run the command again") from None
+        if on_wait:
+            on_wait(msg + "; waiting for it to finish...")
+        try:
+            lock.acquire(timeout=-1 if timeout is None else timeout, poll_interval=LOCK_POLL_SECONDS)
+        except Timeout:
+            raise IndexLocked(msg, fix="wait for it to finish, then run the command again") from None
+    try:
+        with contextlib.suppress(OSError):  # the pid is only a courtesy to whoever waits
+            pid_file.write_text(str(os.getpid()), encoding="utf-8")
         yield
     finally:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        lock.release()
 
 
 def embed_inputs(doc: Document, chunks: list[Chunk]) -> list[str]:

@@ -45,29 +45,37 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="documents, chunks and per-document metadata")
     add_index_args(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the statistics as JSON")
     p.add_argument("--aliases", action="store_true", help="also list name spelling groups")
     p.add_argument("--origins", action="store_true",
                    help="also list where each metadata field came from (e.g. pdf:Title, text:dateline)")
 
-    p = sub.add_parser("search", help="retrieve passages for a query")
-    p.add_argument("query")
-    p.add_argument("-k", type=int, default=5)
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("search", help="retrieve passages for a query",
+                       description="List the passages that best match a query (no answer is composed).")
+    p.add_argument("query", help='words to search for, e.g. "Lukashenko migrants" (quote it in the shell)')
+    p.add_argument("-k", type=int, default=5, help="how many passages to list (default 5)")
+    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid",
+                   help="dense vectors, BM25 words, or both fused (default hybrid)")
+    p.add_argument("--json", action="store_true", help="print the passages as JSON instead of text")
     add_index_args(p)
     add_filter_args(p)
 
-    p = sub.add_parser("ask", help="answer a question with cited sentences")
-    p.add_argument("question")
-    p.add_argument("--json", action="store_true")
-    p.add_argument("-k", type=int, default=5, help="passages to consider")
+    p = sub.add_parser(
+        "ask", help="answer a question with cited sentences", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Answer a question from the indexed articles: a short answer, the reply with [n]\n"
+                    "markers, and each cited sentence with its article; or a plain statement that the\n"
+                    "corpus does not say.",
+        epilog='example:\n  assistant ask "How many attempts targeted Poland in 2025?" --index-dir index')
+    p.add_argument("question", help="the question, in quotes (one argument), e.g. \"When did the crisis begin?\"")
+    p.add_argument("--json", action="store_true",
+                   help="print the whole answer as JSON (text, answer, citations with offsets, confidence...)")
+    p.add_argument("-k", type=int, default=5, help="passages to consider (default 5)")
     add_index_args(p)
     add_filter_args(p)
     add_llm_args(p)
 
     p = sub.add_parser("show", help="print a document's cleaned text")
-    p.add_argument("doc_id")
+    p.add_argument("doc_id", help="the document's id, as `assistant stats` lists it")
     add_index_args(p)
 
     p = sub.add_parser("eval", help="score the assistant on a JSONL eval set")
@@ -237,9 +245,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
         return 0
+    from assistant.errors import AssistantError
     from assistant.interfaces.render import answer_to_text
 
-    print(answer_to_text(ans))
+    def doc_text(doc_id: str) -> str | None:  # titles untitled articles from their lead
+        try:
+            return asst.document(doc_id).text
+        except AssistantError:
+            return None
+
+    print(answer_to_text(ans, doc_text=doc_text))
     return 0
 
 

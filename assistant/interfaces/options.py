@@ -15,7 +15,8 @@ FILTER_FIELDS = ("doc_id", "publisher", "date_from", "date_to")
 
 def add_index_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("index location")
-    g.add_argument("--index-dir", help="embedded Chroma index directory (default: index/, env ASSISTANT_INDEX_DIR)")
+    g.add_argument("--index-dir", metavar="DIR",
+                   help="the index directory `assistant ingest` builds (default: ./index, env ASSISTANT_INDEX_DIR)")
     g.add_argument("--chroma-url", help="use a Chroma server instead, e.g. http://127.0.0.1:8000 "
                                         "(env ASSISTANT_CHROMA_URL)")
     g.add_argument("--collection", help="collection name prefix (default: news, env ASSISTANT_COLLECTION)")
@@ -31,10 +32,12 @@ def add_filter_args(p: argparse.ArgumentParser) -> None:
 
 def add_llm_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("optional LLM synthesis (off by default)")
-    g.add_argument("--llm", choices=["none", "openai-like", "ollama"], default="none")
+    g.add_argument("--llm", choices=["none", "openai-like", "ollama"], default="none",
+                   help="rewrite the extractive answer with an LLM, checked against the cited passages (default none)")
     g.add_argument("--llm-url", help="base URL of the LLM API, e.g. http://127.0.0.1:8080/v1")
     g.add_argument("--llm-model", help="model name on that server")
-    g.add_argument("--llm-timeout", type=float, default=30.0)
+    g.add_argument("--llm-timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="seconds to wait for the LLM before falling back to the extractive answer (default 30)")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:

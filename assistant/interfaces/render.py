@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote
 from assistant.models import Answer, Citation, Conflict, Passage
 from assistant.text.dates import show_date
 from assistant.text.folding import fold
+from assistant.text.sentences import split_sentences
 
 __all__ = [
     "answer_from_dict",
@@ -32,9 +33,11 @@ __all__ = [
     "answer_to_text",
     "citation_key",
     "conversation_to_markdown",
+    "display_title",
     "document_html",
     "example_questions",
     "ingest_results_html",
+    "lead_title",
     "parse_citation_key",
     "show_date",
     "stats_html",
@@ -95,8 +98,42 @@ def parse_citation_key(key: str) -> tuple[str, int, int, int, int] | None:
         return None
 
 
-def _source_line(c: Citation) -> str:
-    return " · ".join(x for x in (c.title or c.doc_id, c.publisher, show_date(c.date), c.doc_id) if x)
+#: Longest title taken from an untitled article's lead, in characters: about a news
+#: headline's length (the seed corpus's titles run 60 to 95 characters).
+LEAD_TITLE_CHARS = 90
+
+DocText = Callable[[str], "str | None"]
+
+
+def lead_title(text: str, limit: int = LEAD_TITLE_CHARS) -> str:
+    """A title for an untitled article: its first sentence, cut at a word to ``limit`` characters."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    spans = split_sentences(text[: limit * 4])
+    first = " ".join(text[spans[0][0]: spans[0][1]].split()) if spans else " ".join(text.split())
+    if len(first) <= limit:
+        return first
+    cut = first[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
+    return cut + "…"
+
+
+def display_title(title: str, doc_id: str, text: str | None = None) -> str:
+    """The stored title; else one from the lead of ``text``; else the document id."""
+    return (title or "").strip() or lead_title(text or "") or doc_id
+
+
+def _title_of(c: Any, doc_text: DocText | None) -> str:
+    if c.title:
+        return c.title
+    return display_title("", c.doc_id, doc_text(c.doc_id) if doc_text is not None else None)
+
+
+def _source_line(c: Citation, doc_text: DocText | None = None) -> str:
+    """title · publisher · date · doc_id (the id once, even when it stands in for the title)."""
+    title = _title_of(c, doc_text)
+    parts = (title, c.publisher, show_date(c.date), c.doc_id if title != c.doc_id else "")
+    return " · ".join(x for x in parts if x)
 
 
 def _headline(ans: Answer) -> str:
@@ -105,9 +142,10 @@ def _headline(ans: Answer) -> str:
 
 
 # -- plain text (CLI) ----------------------------------------------------------------------------------
-def answer_to_text(ans: Answer | Mapping[str, Any]) -> str:
+def answer_to_text(ans: Answer | Mapping[str, Any], *, doc_text: DocText | None = None) -> str:
     """The answer for a terminal: short answer, reply with ``[n]`` markers, then each
-    citation (title · publisher · date · doc_id, and the quoted sentence)."""
+    citation (title · publisher · date · doc_id, and the quoted sentence).
+    ``doc_text(doc_id)`` gives untitled articles a title from their lead."""
     ans = answer_from_dict(ans)
     out: list[str] = []
     if ans.notice:
@@ -129,7 +167,7 @@ def answer_to_text(ans: Answer | Mapping[str, Any]) -> str:
     if ans.citations and not ans.abstained:
         out.append("Sources:")
     for c in ans.citations:
-        out.append(f"[{c.n}] {_source_line(c)}")
+        out.append(f"[{c.n}] {_source_line(c, doc_text)}")
         out.append(f"    “{' '.join(c.quote.split())}”")
     return "\n".join(out)
 
@@ -171,41 +209,52 @@ def _passage(c: Citation, doc_text: str | None, context: int) -> str:
     return ("… " if lo > 0 else "") + body + (" …" if hi < len(doc_text) else "")
 
 
-def _link(c: Citation, label: str, cls: str) -> str:
+def _link(c: Citation, label: str, cls: str, title: str = "") -> str:
     # The key rides in the fragment: the chat's sanitiser drops data-* and event attributes.
     return (f'<a href="#{CITE_PREFIX}{quote(citation_key(c), safe="")}" class="src-link {cls}"'
-            f' title="{_e("show " + (c.title or c.doc_id))}">{label}</a>')
+            f' title="{_e("show " + (title or c.title or c.doc_id))}">{label}</a>')
 
 
-def _reply_with_links(text: str, cites: Mapping[int, Citation]) -> str:
+def _reply_with_links(text: str, cites: Mapping[int, Citation], titles: Mapping[int, str]) -> str:
     """Escape the reply, then turn the ``[n]`` markers that name a citation into links."""
     def sub(m: re.Match[str]) -> str:
         c = cites.get(int(m.group(1)))
-        return _link(c, f"[{c.n}]", "marker") if c is not None else m.group(0)
+        return _link(c, f"[{c.n}]", "marker", titles.get(c.n, "")) if c is not None else m.group(0)
 
     return _MARKER.sub(sub, _e_lines(text))
 
 
-def _source_card(c: Citation, doc_text: str | None, context: int) -> str:
+def _source_card(c: Citation, title: str, doc_text: str | None, context: int) -> str:
     meta = " · ".join(_e(x) for x in (c.publisher, show_date(c.date)) if x)
+    doc_id = f" · <code>{_e(c.doc_id)}</code>" if title != c.doc_id else ""
     return (
         f'<div class="source" data-n="{c.n}">'
-        f'<div class="source-head">{_link(c, f"[{c.n}]", "marker")} '
-        f'{_link(c, _e(c.title or c.doc_id), "title")}'
-        f'{" · " + meta if meta else ""} · <code>{_e(c.doc_id)}</code></div>'
+        f'<div class="source-head">{_link(c, f"[{c.n}]", "marker", title)} '
+        f'{_link(c, _e(title), "title", title)}'
+        f'{" · " + meta if meta else ""}{doc_id}</div>'
         f'<div class="passage">{_passage(c, doc_text, context)}</div>'
         "</div>"
     )
 
 
+#: A reply that cites this many sentences or fewer shows its source open under the verdict
+#: (one short card); more, or closest passages of an abstention, are folded behind a
+#: summary line, so the verdict stays in view in the 560 px chat box (issue #17).
+OPEN_SOURCES_UP_TO = 1
+
+
 def answer_to_html(ans: Answer | Mapping[str, Any], *,
-                   doc_text: Callable[[str], str | None] | None = None, context: int = 160,
-                   with_sources: bool = True) -> str:
+                   doc_text: DocText | None = None, context: int = 160,
+                   with_sources: bool = True, streaming: bool = False) -> str:
     """One chat reply as a single HTML block (no blank lines, no newlines).
 
-    ``doc_text(doc_id)`` may give a document's cleaned text so each source shows its
-    sentence in context; without it the source shows the quoted sentence alone.
-    Every corpus or question string is escaped; the only markup is ours.
+    The verdict leads (the reply, "Sources differ", or "The corpus does not say"); the
+    passages follow, folded in a ``<details>`` unless there is only one. ``doc_text(doc_id)``
+    may give a document's cleaned text so each source shows its sentence in context (and
+    an untitled article a title from its lead); without it the source shows the quoted
+    sentence alone. ``streaming`` marks a reply still being revealed (the page keeps it in
+    view until the full one replaces it). Every corpus or question string is escaped; the
+    only markup is ours.
     """
     ans = answer_from_dict(ans)
     cites = {c.n: c for c in ans.citations}
@@ -213,35 +262,39 @@ def answer_to_html(ans: Answer | Mapping[str, Any], *,
     def text_of(doc_id: str) -> str | None:
         return doc_text(doc_id) if doc_text is not None else None
 
+    titles = {c.n: _title_of(c, doc_text) for c in ans.citations}
     parts: list[str] = []
     cls = "answer abstained" if ans.abstained else "answer conflicting" if ans.conflicts else "answer"
-    parts.append(f'<div class="{cls}">')
-    if ans.notice:
-        parts.append(f'<div class="notice">{_e(ans.notice)}</div>')
-    if ans.rewritten:
-        parts.append(f'<div class="rewritten">Understood as: <q>{_e(ans.rewritten)}</q></div>')
+    parts.append(f'<div class="{cls}{" streaming" if streaming else ""}">')
     if ans.abstained:
-        parts.append(f'<div class="abstain-head">{_e(_headline(ans))}</div>')
-        if ans.citations:
-            parts.append('<div class="sources-head">Closest passages (they do not answer the question):</div>')
+        parts.append(f'<div class="abstain-head verdict">{_e(_headline(ans))}</div>')
     elif ans.conflicts:
-        parts.append('<div class="conflict-head">Sources differ:</div><div class="conflicts">')
+        parts.append('<div class="conflict-head verdict">Sources differ:</div><div class="conflicts">')
         for cf in ans.conflicts:
             c = cites.get(cf.citation)
             src = " · ".join(_e(x) for x in (cf.publisher or cf.doc_id, show_date(cf.date)) if x)
             body = _passage(c, text_of(c.doc_id), 60) if c is not None else ""
-            link = _link(c, f"[{c.n}]", "marker") if c is not None else ""
+            link = _link(c, f"[{c.n}]", "marker", titles[c.n]) if c is not None else ""
             parts.append(f'<div class="conflict"><div class="conflict-value">{_e(cf.value)} {link}</div>'
                          f'<div class="conflict-src">{src}</div><div class="passage">{body}</div></div>')
         parts.append("</div>")
     else:
-        parts.append(f'<div class="reply">{_reply_with_links(ans.text, cites)}</div>')
+        parts.append(f'<div class="reply verdict">{_reply_with_links(ans.text, cites, titles)}</div>')
+    if ans.rewritten:
+        parts.append(f'<div class="rewritten">Understood as: <q>{_e(ans.rewritten)}</q></div>')
+    if ans.notice:
+        parts.append(f'<div class="notice">{_e(ans.notice)}</div>')
     if with_sources and ans.citations:
-        if not ans.abstained:
-            parts.append('<div class="sources-head">Sources</div>')
-        parts.append('<div class="sources">')
-        parts.extend(_source_card(c, text_of(c.doc_id), context) for c in ans.citations)
-        parts.append("</div>")
+        n = len(ans.citations)
+        if ans.abstained:
+            head = f"Closest passages ({n}) — they do not answer the question"
+        else:
+            head = "Source" if n == 1 else f"Sources ({n})"
+        opened = " open" if not ans.abstained and n <= OPEN_SOURCES_UP_TO else ""
+        parts.append(f'<details class="sources-box"{opened}><summary class="sources-head">{head}</summary>'
+                     '<div class="sources">')
+        parts.extend(_source_card(c, titles[c.n], text_of(c.doc_id), context) for c in ans.citations)
+        parts.append("</div></details>")
     parts.append("</div>")
     return "".join(parts)
 
@@ -252,34 +305,57 @@ def question_html(question: str) -> str:
 
 
 def document_html(doc: Any, start: int = -1, end: int = -1, answer_start: int = -1,
-                  answer_end: int = -1) -> str:
+                  answer_end: int = -1, *, empty: str = "") -> str:
     """The full cleaned article, escaped, with the sentence ``start:end`` highlighted and
     carrying the anchor id ``cited-sentence`` for the viewer to scroll to.
 
     ``doc`` is anything with ``doc_id``, ``text``, ``title``, ``publisher``, ``date``
-    (``cache.Document``), or None for an empty viewer.
+    (``cache.Document``), or None for an empty viewer that says ``empty``. An untitled
+    article is headed by its lead. On a narrow screen, where the viewer sits below the
+    chat, a link leads back up to the chat.
     """
     if doc is None:
-        return '<div class="doc-view empty">Click a source or a [n] marker to see the article here.</div>'
-    title = getattr(doc, "title", "") or doc.doc_id
+        msg = empty or "Click a source or a [n] marker to see the article here."
+        return f'<div class="doc-view empty">{_e(msg)}</div>'
+    title = display_title(getattr(doc, "title", ""), doc.doc_id, doc.text)
     meta = " · ".join(_e(x) for x in (getattr(doc, "publisher", ""), show_date(getattr(doc, "date", "")),
                                       getattr(doc, "author", "")) if x)
     body = _marked(doc.text, 0, start, end, answer_start, answer_end, anchor=True)
-    return (f'<div class="doc-view"><div class="doc-title">{_e(title)}</div>'
+    return ('<a class="back-to-chat" href="#chat">↑ back to the chat</a>'
+            f'<div class="doc-view"><div class="doc-title">{_e(title)}</div>'
             f'<div class="doc-meta">{meta}{" · " if meta else ""}<code>{_e(doc.doc_id)}</code></div>'
             f'<div class="doc-text">{body}</div></div>')
 
 
 # -- Markdown export ---------------------------------------------------------------------------------
-def _md(s: str) -> str:
-    """Text made inert in Markdown: markup characters escaped, HTML escaped."""
-    s = html.escape(" ".join(str(s).split()), quote=False)
-    return re.sub(r"([\\`*_{}\[\]()#+!|>~])", r"\\\1", s)
+_MD_BLOCK_START = re.compile(r"^(?:[#>+=|-]|\d{1,9}[.)](?=\s|$))")
+
+
+def _md(s: str, *, block: bool = False) -> str:
+    """Text made inert in Markdown with only the escapes CommonMark needs, so the file
+    still reads as written: backslashes, code and emphasis marks (`` ` ``, ``*``, ``~``,
+    ``_`` at a word's edge), the start of a link (``](``, ``![``), HTML tags and entities,
+    a closing ``#`` run, and (``block``: the text starts a line) a list, quote or heading
+    marker. Parentheses, ``[1]`` markers and ``000_d3a1.txt`` stay as they are."""
+    s = " ".join(str(s).split())
+    s = re.sub(r"([\\`*~])", r"\\\1", s)
+    s = re.sub(r"(?<![^\W_])_|_(?![^\W_])", r"\\_", s)
+    s = s.replace("](", "\\](").replace("![", "!\\[")
+    s = re.sub(r"&(?=#?\w+;)", "&amp;", s)
+    s = re.sub(r"<(?=[A-Za-z/!?])", "&lt;", s)
+    s = re.sub(r"(?<=\s)#+$", lambda m: "\\#" * len(m.group()), s)
+    if block:
+        s = _MD_BLOCK_START.sub(lambda m: "\\" + m.group() if not m.group()[0].isdigit()
+                                else m.group()[:-1] + "\\" + m.group()[-1], s)
+    return s
 
 
 def conversation_to_markdown(turns: Iterable[tuple[str, Answer | Mapping[str, Any]]], *,
-                             title: str = "Conversation") -> str:
-    """A conversation (question, answer) as Markdown, each answer followed by its citations."""
+                             title: str = "Conversation", doc_text: DocText | None = None) -> str:
+    """A conversation (question, answer) as Markdown, each answer followed by its citations.
+
+    The verdict leads as in the chat: the short answer, every value when sources differ,
+    or the abstention. ``doc_text(doc_id)`` titles untitled articles from their lead."""
     out = [f"# {title}", ""]
     for i, (q, a) in enumerate(turns, start=1):
         ans = answer_from_dict(a)
@@ -288,12 +364,18 @@ def conversation_to_markdown(turns: Iterable[tuple[str, Answer | Mapping[str, An
             out += [f"*Understood as:* {_md(ans.rewritten)}", ""]
         if ans.abstained:
             out += [f"**{_md(_headline(ans))}**", ""]
+        elif ans.conflicts:
+            out += ["**Sources differ:**", ""]
+            for cf in ans.conflicts:
+                src = ", ".join(x for x in (cf.publisher or cf.doc_id, show_date(cf.date)) if x)
+                out.append(f"- {_md(cf.value)} ({_md(src)}) [{cf.citation}]")
+            out.append("")
         else:
-            out += [f"**Answer:** {_md(ans.answer)}", "", _md(ans.text), ""]
+            out += [f"**Answer:** {_md(ans.answer)}", "", _md(ans.text, block=True), ""]
         if ans.citations:
             out += ["Closest passages:" if ans.abstained else "Sources:", ""]
         for c in ans.citations:
-            out.append(f"{c.n}. {_md(_source_line(c))} (characters {c.start}–{c.end})")
+            out.append(f"{c.n}. {_md(_source_line(c, doc_text))} (characters {c.start}–{c.end})")
             out.append(f"   > {_md(c.quote)}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
@@ -301,23 +383,30 @@ def conversation_to_markdown(turns: Iterable[tuple[str, Answer | Mapping[str, An
 
 # -- side panel ------------------------------------------------------------------------------------
 def stats_html(stats: Mapping[str, Any]) -> str:
-    """Corpus summary: documents, chunks, time of the last ingest, where the index is."""
+    """Corpus summary for the chat: documents, chunks, time of the last ingest. Not where
+    the index is: a chat user has no business with the server's file system."""
     last = float(stats.get("last_ingest") or 0)
     when = dt.datetime.fromtimestamp(last).strftime("%Y-%m-%d %H:%M") if last else "never"
     return (f'<div class="corpus-stats"><b>{int(stats.get("documents", 0))}</b> documents · '
-            f'<b>{int(stats.get("chunks", 0))}</b> chunks · last ingest {_e(when)}'
-            f'<div class="where"><code>{_e(stats.get("where", ""))}</code></div></div>')
+            f'<b>{int(stats.get("chunks", 0))}</b> chunks · last ingest {_e(when)}</div>')
 
 
 def ingest_results_html(rows: Sequence[Mapping[str, Any]], summary: str = "") -> str:
-    """Per-file ingest results (file, status, document id, chunks, reason) as a table."""
-    head = "<tr><th>file</th><th>status</th><th>document</th><th>chunks</th><th>reason</th></tr>"
+    """Per-file ingest results as a table that fits its panel: the file (and the document
+    id it got, when that differs), status, chunks, and the reason or note."""
+    head = "<tr><th>file</th><th>status</th><th>chunks</th><th>note</th></tr>"
+
+    def file_cell(r: Mapping[str, Any]) -> str:
+        f, d = str(r.get("file", "")), str(r.get("doc_id", "") or "")
+        return _e(f) + (f'<div class="doc-id">→ <code>{_e(d)}</code></div>' if d and d != f else "")
+
     body = "".join(
-        f'<tr class="st-{_e(r.get("status", ""))}"><td>{_e(r.get("file", ""))}</td><td>{_e(r.get("status", ""))}</td>'
-        f'<td>{_e(r.get("doc_id", ""))}</td><td>{_e(r.get("chunks", ""))}</td><td>{_e(r.get("reason", ""))}</td></tr>'
+        f'<tr class="st-{_e(r.get("status", ""))}"><td class="file">{file_cell(r)}</td>'
+        f'<td>{_e(r.get("status", ""))}</td><td>{_e(r.get("chunks", ""))}</td>'
+        f'<td class="note">{_e(r.get("reason", ""))}</td></tr>'
         for r in rows)
     tail = f'<div class="ingest-summary">{_e(summary)}</div>' if summary else ""
-    return f'<div class="ingest-results"><table>{head}{body}</table>{tail}</div>'
+    return f'<div class="ingest-results"><div class="table-wrap"><table>{head}{body}</table></div>{tail}</div>'
 
 
 def _plural(word: str) -> str:

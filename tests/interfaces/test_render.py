@@ -12,18 +12,23 @@ import pytest
 from assistant.errors import IngestError
 from assistant.ingest.uploads import confined_path, safe_name, stage_uploads
 from assistant.interfaces.render import (
+    LEAD_TITLE_CHARS,
     answer_from_dict,
     answer_to_html,
     answer_to_text,
     citation_key,
     conversation_to_markdown,
+    display_title,
     document_html,
     example_questions,
     ingest_results_html,
+    lead_title,
     parse_citation_key,
     question_html,
     show_date,
+    stats_html,
 )
+from assistant.interfaces.web import HIDDEN_PATH, error_html, scrub_paths
 from assistant.models import Answer, Citation, Conflict
 
 DOC = ("Officials met on Monday. The agency counted 1,234 arrivals in March, it said. "
@@ -74,6 +79,43 @@ def test_answer_to_text_lists_answer_markers_and_citation_fields():
     line = next(ln for ln in out.splitlines() if ln.startswith("[1] "))
     assert line == "[1] Arrivals rise · Daily Record · 2025-04-02 · a.txt"
     assert f"“{SENT}”" in out
+
+
+def test_untitled_article_is_titled_from_its_lead_and_named_once():
+    """Issue #17, item 6: "003_e42f....txt · 003_e42f....txt"."""
+    lead = ("Belarusian President Alexander Lukashenko rejected claims that Minsk promotes illegal migration "
+            "into the European Union. The remarks came at a ceremony.")
+    c = cite(doc_id="003_e42f.txt", title="", publisher="", date="", quote=lead[:60], start=0, end=60,
+             answer_start=-1, answer_end=-1)
+    assert lead_title(lead) == "Belarusian President Alexander Lukashenko rejected claims that Minsk promotes illegal…"
+    assert len(lead_title(lead)) <= LEAD_TITLE_CHARS
+    assert lead_title("Short lead. More.") == "Short lead."
+    assert display_title("", "d.txt", "") == "d.txt" and display_title("T", "d.txt", lead) == "T"
+    out = answer_to_text(answer(citations=[c]), doc_text=lambda d: lead)
+    line = next(ln for ln in out.splitlines() if ln.startswith("[1] "))
+    assert line == f"[1] {lead_title(lead)} · 003_e42f.txt"
+    bare = next(ln for ln in answer_to_text(answer(citations=[c])).splitlines() if ln.startswith("[1] "))
+    assert bare == "[1] 003_e42f.txt"  # no text to take a title from: the id, once
+    h = answer_to_html(answer(citations=[c]), doc_text=lambda d: lead)
+    assert visible_text(h).count("003_e42f.txt") == 1 and lead_title(lead) in visible_text(h)
+    assert lead_title(lead) in visible_text(document_html(FakeDoc("003_e42f.txt", lead)))
+    md = conversation_to_markdown([("q", answer(citations=[c]))], doc_text=lambda d: lead)
+    assert md.count("003_e42f.txt") == 1
+
+
+def test_verdict_leads_and_passages_fold():
+    """Issue #17, item 3: the verdict first; an abstention's passages, or several sources, folded."""
+    cites = [cite(i, quote=SENT) for i in (1, 2, 3)]
+    ab = answer_to_html(answer(text="The corpus does not say: never mentions Atlantis.", answer="", abstained=True,
+                               citations=cites, rewritten="What did the mayor of Atlantis say?"))
+    assert ab.index("abstain-head") < ab.index("<details") < ab.index('class="sources"')
+    assert '<details class="sources-box">' in ab  # closed
+    assert "Closest passages (3)" in ab
+    one = answer_to_html(answer())
+    assert '<details class="sources-box" open>' in one  # one short source stays open
+    several = answer_to_html(answer(citations=cites))
+    assert '<details class="sources-box">' in several and "Sources (3)" in several
+    assert several.index('class="reply verdict"') < several.index("<details")
 
 
 def test_abstention_is_distinct_and_lists_closest_passages():
@@ -191,7 +233,58 @@ def test_conversation_markdown_has_questions_answers_and_citations():
     assert "1. Arrivals rise · Daily Record · 2025-04-02 · a.txt" in md
     assert "> The agency counted 1,234 arrivals in March, it said." in md
     assert "**The corpus does not say: nothing matches.**" in md
-    assert "<b>" not in md and "&lt;b&gt;Mars&lt;/b&gt;" in md
+    assert "<b>" not in md and "&lt;b>Mars&lt;/b>" in md  # a tag is never live in the file
+
+
+def test_markdown_export_keeps_text_as_written_and_shows_every_conflicting_value():
+    """Issue #17, item 9: a conflict exported as one figure, and ``\\(``/``\\_`` everywhere."""
+    a = answer(text="Sources differ: 1,234 (Daily Record, 2025-04-02) [1]; 1,300 (Other Post) [2].",
+               answer="1,234", citations=[cite(), cite(2, doc_id="b_2.txt", publisher="Other Post",
+                                                         title="Count (revised) for snake_case_town")],
+               conflicts=[Conflict("1,234", 1, "a.txt", "Daily Record", "2025-04-02"),
+                          Conflict("1,300", 2, "b_2.txt", "Other Post", "")])
+    b = answer(text="It was 5 *really* [1] — “see _this_ [link](http://x) and `code`”", answer="5")
+    md = conversation_to_markdown([("How many (roughly)?", a), ("And *then*?", b)])
+    assert "**Sources differ:**" in md and "**Answer:** 1,234" not in md
+    assert "- 1,234 (Daily Record, 2025-04-02) [1]" in md and "- 1,300 (Other Post) [2]" in md
+    assert "Count (revised) for snake_case_town" in md and "b_2.txt" in md  # no \( and no \_ inside words
+    assert "## 2. And \\*then\\*?" in md
+    assert "\\*really\\*" in md and "\\_this\\_" in md and "\\](http" in md and "\\`code\\`" in md
+    assert "\\(" not in md and "\\[" not in md
+
+
+def test_markdown_block_text_cannot_start_a_list_or_heading():
+    for text, want in (("# big", "\\# big"), ("2021. It began [1]", "2021\\. It began [1]"),
+                       ("- a", "\\- a"), ("> q", "\\> q")):
+        md = conversation_to_markdown([("q", answer(text=text, answer="x"))])
+        assert "\n" + want + "\n" in md, md
+
+
+def test_chat_side_panel_and_errors_never_show_server_paths(tmp_path):
+    """Issue #17, item 7: the index's path was shown to every chat user."""
+    idx = tmp_path / "srv" / "index"
+    h = stats_html({"documents": 5, "chunks": 17, "last_ingest": 0, "where": str(idx)})
+    assert str(idx) not in h and "5</b> documents" in h
+    from assistant.errors import IndexLocked
+
+    exc = IndexLocked(f"another ingest (pid 7) is writing to {idx}",
+                      fix=f"rebuild it: `assistant ingest --rebuild --index-dir {idx}`; logs in /var/log/x.log")
+    shown = error_html(exc, [(idx, "the index")])
+    assert str(tmp_path) not in shown and "/var/log" not in shown
+    assert "writing to the index" in shown and HIDDEN_PATH in shown
+    # URLs, fractions and "and/or" are not paths
+    kept = "see http://127.0.0.1:8000/api and/or 3/4 of it"
+    assert scrub_paths(kept) == kept
+    assert scrub_paths(r"at C:\Users\me\index now") == f"at {HIDDEN_PATH} now"
+
+
+def test_ingest_results_fit_their_panel():
+    """Issue #17, item 5: a fixed-layout table in a scrolling wrapper, the id only when it differs."""
+    h = ingest_results_html([{"file": "a-very-long-file-name-" * 4 + ".txt", "status": "added", "chunks": 1,
+                              "doc_id": "a-very-long-file-name-" * 4 + ".txt"},
+                             {"file": "x.jsonl", "status": "added", "chunks": 2, "doc_id": "line-7"}], "2 added")
+    assert '<div class="table-wrap"><table>' in h and h.count("<th>") == 4
+    assert h.count("→") == 1 and "line-7" in h
 
 
 def test_answer_round_trips_through_dict():
