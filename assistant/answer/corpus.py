@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.models import Document
 
@@ -60,6 +60,11 @@ class Corpus(Protocol):
         """Chunks that contain the search token ``token``."""
         ...
 
+    def dates(self) -> list[str]:
+        """The documents' dates (ISO, as precise as each states it), oldest first; undated
+        documents are left out."""
+        ...
+
     def prefix_df(self, prefix: str) -> int:
         """Chunks that contain a search token starting with ``prefix``."""
         ...
@@ -96,6 +101,7 @@ class IndexCorpus:
 
     def __init__(self, local: LocalIndex) -> None:
         self._local = local
+        self._dates: tuple[dict[str, Any], list[str]] | None = None
 
     @property
     def aliases(self) -> AliasTable:
@@ -112,6 +118,13 @@ class IndexCorpus:
 
     def doc(self, doc_id: str) -> Document | None:
         return self._local.doc(doc_id)
+
+    def dates(self) -> list[str]:
+        records = self._local.records()
+        if self._dates is None or self._dates[0] is not records:
+            # Cached per records table: it is replaced, never mutated, when the index changes.
+            self._dates = (records, sorted(d for r in records.values() if (d := r.get("date", "")) and d[:4].isdigit()))
+        return self._dates[1]
 
     def df(self, token: str) -> int:
         bm = self._local.bm25

@@ -40,6 +40,8 @@ class Case:
     answers: list[str]
     sources: list[str]
     history: list[str] = field(default_factory=list)
+    #: The date the question was asked on (ISO), if the set says; "this week" means then.
+    asked_on: str = ""
 
 
 def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
@@ -66,6 +68,14 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
                               fix='each case needs "id", "question", "type", "answers", "sources"')
         if d["type"] not in TYPES:
             raise ConfigError(f"{p}:{n} has unknown type {d['type']!r}", fix=f"use one of {', '.join(TYPES)}")
+        if d.get("asked_on"):
+            from assistant.text.periods import as_iso_date
+
+            try:
+                d["asked_on"] = as_iso_date(d["asked_on"])
+            except ConfigError as exc:
+                raise ConfigError(f"{p}:{n} has an asked_on that is not a date ({d['asked_on']!r})",
+                                  fix='write it as "asked_on": "YYYY-MM-DD"') from exc
         key = (str(d["id"]), str(d["question"]))
         if key in seen:
             if notes is not None:
@@ -79,7 +89,8 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
             d["id"] = new
         ids.add(str(d["id"]))
         cases.append(Case(str(d["id"]), str(d["question"]), d["type"], [str(a) for a in d["answers"]],
-                          [str(s) for s in d["sources"]], [str(h) for h in d.get("history", [])]))
+                          [str(s) for s in d["sources"]], [str(h) for h in d.get("history", [])],
+                          str(d.get("asked_on") or "")))
     return cases
 
 
@@ -158,15 +169,17 @@ def summarise(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 # -- running ----------------------------------------------------------------------------------
 def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[int], None] | None = None,
-             mode: str | None = None) -> dict[str, Any]:
-    """Ask every case; returns ``{"summary", "items"}`` (the report)."""
+             mode: str | None = None, use_asked_on: bool = True) -> dict[str, Any]:
+    """Ask every case; returns ``{"summary", "items"}`` (the report). ``use_asked_on``:
+    ask each case on its ``asked_on`` date (else on today's, the product default)."""
     items = []
     if mode:
         asst.retriever.mode = type(asst.retriever.mode)(mode)
     for i, case in enumerate(cases):
         t0 = time.perf_counter()
         try:
-            ans = asst.ask(case.question, history=case.history or None, k=k)
+            ans = asst.ask(case.question, history=case.history or None, k=k,
+                           asked_on=(case.asked_on or None) if use_asked_on else None)
             error = ""
         except AssistantError as exc:
             ans = Answer(text=str(exc), answer="", kind="error", abstained=True)
@@ -177,6 +190,7 @@ def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[i
             "id": case.id, "question": case.question, "type": case.type, "kind": ans.kind,
             "answer": ans.answer, "text": ans.text, "abstained": ans.abstained, "confidence": ans.confidence, **sc,
             "expected": case.answers, "sources": case.sources, "rewritten": ans.rewritten,
+            "asked_on": (case.asked_on or "") if use_asked_on else "",
             "citations": [{"n": c.n, "source": c.doc_id, "quote": c.quote, "start": c.start, "end": c.end}
                           for c in ans.citations],
             "retrieved": ans.retrieved, "latency_ms": round(latency, 2), "error": error,

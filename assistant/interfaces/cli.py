@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--json", action="store_true")
     p.add_argument("-k", type=int, default=5, help="passages to consider")
+    p.add_argument("--asked-on", metavar="YYYY-MM-DD",
+                   help='the date the question is asked (default: today); "this week" and "recently" mean then')
     add_index_args(p)
     add_filter_args(p)
     add_llm_args(p)
@@ -77,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval mode (default hybrid)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--failures", type=int, default=10, help="worst failures to print")
+    p.add_argument("--ignore-asked-on", action="store_true",
+                   help="ask every case today, ignoring the set's asked_on dates")
     add_index_args(p)
     add_llm_args(p)
 
@@ -209,7 +213,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     asst = _open(args, llm=llm_from(args))
-    ans = asst.ask(args.question, filters=filters_from(args), k=args.k)
+    ans = asst.ask(args.question, filters=filters_from(args), k=args.k, asked_on=args.asked_on)
     if args.json:
         print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -243,7 +247,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=len(cases), unit="q", desc="eval", file=sys.stderr, dynamic_ncols=True)
-    report = run_eval(asst, cases, k=args.k, progress=(lambda i: bar.update(1)) if bar else None, mode=args.mode)
+    report = run_eval(asst, cases, k=args.k, progress=(lambda i: bar.update(1)) if bar else None, mode=args.mode,
+                      use_asked_on=not args.ignore_asked_on)
     if bar:
         bar.close()
     report["summary"]["cases"] = str(args.cases)
