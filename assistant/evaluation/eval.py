@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError, ConfigError
+from assistant.evaluation.calibration import calibration
 from assistant.models import Answer
 from assistant.text.folding import fold_answer
 
@@ -197,7 +198,9 @@ def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[i
         })
         if progress:
             progress(i + 1)
-    return {"summary": summarise(items), "items": items}
+    summary = summarise(items)
+    summary["calibration"] = calibration(items)
+    return {"summary": summary, "items": items}
 
 
 def format_table(summary: dict[str, Any]) -> str:
