@@ -17,6 +17,7 @@ Scoring (pure functions below):
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from collections import defaultdict
@@ -28,7 +29,7 @@ from typing import Any
 from assistant.errors import AssistantError, ConfigError
 from assistant.evaluation.calibration import calibration
 from assistant.models import Answer
-from assistant.text.folding import fold_answer
+from assistant.text.folding import fold_answer, name_key
 
 TYPES = ("date", "figure", "speaker", "entity", "quote", "other", "unanswerable")
 
@@ -96,10 +97,27 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
 
 
 # -- scoring (pure) ----------------------------------------------------------------------------
+#: A gold name matches by transliteration key only when every key is at least this long:
+#: shorter keys collide (Bob/Bay), as in the alias table (``index.aliases.MIN_KEY_LEN``).
+MIN_NAME_KEY = 4
+
+
 def contains_answer(system: str, gold: str) -> bool:
-    """Folded ``gold`` occurs in folded ``system`` on word boundaries."""
+    """Folded ``gold`` occurs in folded ``system`` on word boundaries; a gold name also
+    matches another romanisation of it ("Łukašenka" in "Alaksandar Lukashenko")."""
     g, s = fold_answer(gold), fold_answer(system)
-    return bool(g) and f" {g} " in f" {s} "
+    if not g:
+        return False
+    if f" {g} " in f" {s} ":
+        return True
+    words = gold.split()
+    if not words or not all(w[:1].isupper() and w.isalpha() for w in words):
+        return False
+    want = [name_key(w) for w in words]
+    if any(len(k) < MIN_NAME_KEY for k in want):
+        return False
+    have = [name_key(w) for w in re.findall(r"[^\W\d_]+", system)]
+    return any(have[i: i + len(want)] == want for i in range(len(have) - len(want) + 1))
 
 
 def gold_forms(case: Case) -> list[str]:

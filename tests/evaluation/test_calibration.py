@@ -39,3 +39,4 @@ def test_report_figures_count_abstentions_as_unconfident():
     sep = separation(items[:3], [_item(0.1, True, True, "unanswerable"), _item(0.3, False, False, "unanswerable")])
     assert sep["auroc_answerable_right_vs_unanswerable"] == 1.0
     assert sep["abstains_on_unanswerable"] == 0.5 and sep["false_abstention_rate"] == pytest.approx(1 / 3, abs=1e-4)
+
