@@ -149,7 +149,9 @@ class Assistant:
             "last_ingest": last,
             "config": self.store.config,
             "docs": [
-                {k: r.get(k, "") for k in ("doc_id", "title", "publisher", "date", "author", "n_chunks", "source")}
+                {**{k: r.get(k, "") for k in ("doc_id", "title", "publisher", "date", "author", "n_chunks", "source",
+                                              "fmt")},
+                 "meta_origin": dict(r.get("meta_origin") or {})}
                 for r in sorted(records.values(), key=lambda r: r.get("doc_id", ""))
             ],
             "alias_groups": self.local.aliases.groups(),

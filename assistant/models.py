@@ -55,10 +55,14 @@ class Document:
     author: str = ""
     url: str = ""
     source: str = ""
-    fmt: str = "txt"  # txt | md | html | jsonl
+    fmt: str = "txt"  # a loader's format: txt | md | html | jsonl | pdf | docx | feed
     content_hash: str = ""
     raw_hash: str = ""
     removed: list[Removed] = field(default_factory=list)
+    #: Where each metadata field (title, date, author, publisher, url) came from: the
+    #: format's own metadata (``"pdf:Title"``, ``"docx:created"``, ``"feed:item link"``...) or
+    #: the text rules (``"text:dateline"``, ``"text:byline"``...). Fields left empty are absent.
+    meta_origin: dict[str, str] = field(default_factory=dict)
     #: Sentence spans and ingest-time annotations (rows; see ``mentions`` and ``quotes``).
     sentences: list[tuple[int, int]] = field(default_factory=list)
     annotations: dict[str, Any] = field(default_factory=dict)
@@ -101,6 +105,12 @@ class Document:
             cached = [row_to_quote(self.doc_id, d) for d in self.annotations.get("quotes", [])]
             self.annotations["_quotes"] = cached
         return cached
+
+
+def origin_kind(origin: str) -> str:
+    """``"text"`` for a field the text rules found (``"text:dateline"``), else ``"format"``
+    (the file format's own metadata: ``"pdf:Title"``, ``"feed:item link"``...)."""
+    return "text" if origin == "text" or origin.startswith("text:") else "format"
 
 
 def date_to_int(date: str) -> int:

@@ -160,6 +160,7 @@ class LocalIndex:
                 doc_id=doc_id, text=text, title=rec.get("title", ""), publisher=rec.get("publisher", ""),
                 date=rec.get("date", ""), author=rec.get("author", ""), url=rec.get("url", ""),
                 source=rec.get("source", ""), content_hash=rec.get("content_hash", ""),
+                fmt=rec.get("fmt", "") or "txt", meta_origin=dict(rec.get("meta_origin") or {}),
                 sentences=[tuple(s) for s in ann.get("sentences", [])], annotations=ann,
             )
             self._docs[doc_id] = view

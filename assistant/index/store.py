@@ -20,7 +20,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -50,6 +50,10 @@ class DocRecord:
     config_hash: str
     n_chunks: int
     ingested_at: float
+    #: The loader's format, and where each metadata field came from (``Document.meta_origin``);
+    #: empty for documents indexed before these were recorded.
+    fmt: str = ""
+    meta_origin: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_meta(cls, doc_id: str, meta: dict[str, Any]) -> DocRecord:
@@ -67,7 +71,21 @@ class DocRecord:
             config_hash=str(meta.get("config_hash", "")),
             n_chunks=int(meta.get("n_chunks", 0) or 0),
             ingested_at=float(meta.get("ingested_at", 0.0) or 0.0),
+            fmt=str(meta.get("fmt", "") or ""),
+            meta_origin=_origins(meta.get("meta_origin")),
         )
+
+
+def _origins(value: Any) -> dict[str, str]:
+    """``meta_origin`` as stored: a JSON object in Chroma (its metadata holds scalars only)."""
+    if isinstance(value, dict):
+        return {str(k): str(v) for k, v in value.items()}
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return _origins(json.loads(value))
+        except ValueError:
+            return {}
+    return {}
 
 
 def connect(settings: Settings):
@@ -273,7 +291,7 @@ class Store:
             "title": doc.title, "publisher": doc.publisher, "date": doc.date, "date_int": doc.date_int,
             "author": doc.author, "url": doc.url, "source": doc.source, "content_hash": doc.content_hash,
             "raw_hash": doc.raw_hash, "config_hash": cfg_hash, "n_chunks": len(chunks),
-            "ingested_at": time.time(),
+            "ingested_at": time.time(), "fmt": doc.fmt, "meta_origin": json.dumps(doc.meta_origin, sort_keys=True),
         }
         payload = json.dumps({"text": doc.text, "annotations": annotations}, ensure_ascii=False)
         self._call(self.docs.upsert, ids=[doc.doc_id], embeddings=[[1.0]], documents=[payload], metadatas=[meta])

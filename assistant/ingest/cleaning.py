@@ -409,36 +409,54 @@ def _assemble(lines: list[str], stripped: list[str], rule: list[str]) -> CleanRe
     return CleanResult(text=out, removed=removed)
 
 
-def content_hash(text: str, title: str, publisher: str, date: str, author: str, url: str) -> str:
-    """sha256 of the cleaned text and its metadata (changes when either changes)."""
-    payload = json.dumps([text, title, publisher, date, author, url], ensure_ascii=False)
+def content_hash(text: str, title: str, publisher: str, date: str, author: str, url: str,
+                 origins: dict[str, str] | None = None) -> str:
+    """sha256 of the cleaned text and its metadata (changes when either changes, or when a
+    field's value comes from somewhere else: ``origins``, see ``Document.meta_origin``)."""
+    fields: list = [text, title, publisher, date, author, url]
+    if origins:
+        fields.append(sorted(origins.items()))
+    payload = json.dumps(fields, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def clean_document(raw: Document) -> Document:
     """Clean a loaded document and fill its metadata.
 
-    Fields the loader found (JSONL fields, HTML meta tags, Markdown title) win
-    over ones extracted from the text.
+    Fields the loader found (JSONL fields, HTML meta tags, PDF document information, Word
+    core properties, feed items) win over ones extracted from the text; ``meta_origin``
+    says which each field came from.
     """
     res = clean_text(raw.text)
-    meta = extract_metadata(raw.text, res.text)
-    title = raw.title or meta["title"]
-    publisher = raw.publisher or meta["publisher"]
-    date = raw.date or meta["date"]
-    author = raw.author or meta["author"]
+    text_origins: dict[str, str] = {}
+    meta = extract_metadata(raw.text, res.text, text_origins)
+    values: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for key in ("title", "publisher", "date", "author", "url"):
+        loaded = getattr(raw, key)
+        if loaded:
+            values[key] = loaded
+            origins[key] = raw.meta_origin.get(key) or f"{raw.fmt}"
+        elif meta.get(key):
+            values[key] = meta[key]
+            origins[key] = text_origins.get(key, "text")
+        else:
+            values[key] = ""
     return Document(
         doc_id=raw.doc_id,
         text=res.text,
-        title=title,
-        publisher=publisher,
-        date=date,
-        author=author,
-        url=raw.url,
+        title=values["title"],
+        publisher=values["publisher"],
+        date=values["date"],
+        author=values["author"],
+        url=values["url"],
         source=raw.source,
-        content_hash=content_hash(res.text, title, publisher, date, author, raw.url),
+        fmt=raw.fmt,
+        content_hash=content_hash(res.text, values["title"], values["publisher"], values["date"],
+                                  values["author"], values["url"], origins),
         raw_hash=raw.raw_hash or hashlib.sha256(raw.text.encode("utf-8")).hexdigest(),
         removed=list(res.removed),
+        meta_origin=origins,
     )
 
 
@@ -454,6 +472,8 @@ def format_cleaning_report(doc: Document) -> str:
         f"  title:     {doc.title or '-'}",
         f"  publisher: {doc.publisher or '-'}    date: {doc.date or '-'}    author: {doc.author or '-'}",
     ]
+    if doc.meta_origin:
+        head.append("  from:      " + ", ".join(f"{k} {v}" for k, v in doc.meta_origin.items()))
     if not doc.removed:
         head.append(f"  kept {len(doc.text)} chars; nothing removed")
         return "\n".join(head)

@@ -313,15 +313,23 @@ def _paragraphs(text: str) -> list[str]:
     return [ln.strip() for ln in text.split("\n") if ln.strip()]
 
 
-def extract_metadata(raw_text: str, cleaned_text: str) -> dict[str, str]:
+def extract_metadata(raw_text: str, cleaned_text: str, origins: dict[str, str] | None = None) -> dict[str, str]:
     """Title, publisher, date and author found in an article's own text.
 
     ``raw_text`` is the loader's text (with page furniture, where author bio
     boxes live); ``cleaned_text`` is the article after cleaning (headline,
     byline and dateline are read from its top). Keys: ``title``, ``publisher``,
-    ``date``, ``author``; ``""`` when unknown.
+    ``date``, ``author``; ``""`` when unknown. ``origins``, when given, receives the
+    rule that found each field (``"text:headline"``, ``"text:dateline"``...).
     """
     out = {"title": "", "publisher": "", "date": "", "author": ""}
+    why: dict[str, str] = {}
+
+    def put(key: str, value: str, rule: str) -> None:
+        if value and not out[key]:
+            out[key] = value
+            why[key] = f"text:{rule}"
+
     lines = _paragraphs(cleaned_text)
     raw_lines = _paragraphs(raw_text)
     if not lines:
@@ -332,23 +340,23 @@ def extract_metadata(raw_text: str, cleaned_text: str) -> dict[str, str]:
     # A title needs text after it; a period-ending one must also stand as its own paragraph.
     first_alone = bool(re.match(r"^\s*[^\n]*\n[ \t]*\n", cleaned_text.lstrip("\n")))
     if len(lines) > 1 and _title_candidate(lines[0], lines[1], first_alone):
-        out["title"] = lines[0].rstrip(" ;,:")
+        put("title", lines[0].rstrip(" ;,:"), "headline")
         i = 1
     body_idx = -1
     for j in range(i, min(len(lines), i + 8)):
         ln = lines[j]
         names = byline_names(ln)
         if names:
-            out["author"] = out["author"] or names
+            put("author", names, "byline")
             continue
         if is_caption(ln):
             continue
         iso = _date_only(ln)
         if iso:
-            out["date"] = out["date"] or iso
+            put("date", iso, "date line")
             continue
         if j + 1 < len(lines) and is_name_line(ln) and is_role_line(lines[j + 1]):
-            out["author"] = out["author"] or ln
+            put("author", ln, "name and role lines")
             continue
         if is_role_line(ln):
             continue
@@ -357,7 +365,7 @@ def extract_metadata(raw_text: str, cleaned_text: str) -> dict[str, str]:
             break
     if body_idx >= 0:
         iso, outlet = parse_dateline(lines[body_idx])
-        out["date"] = out["date"] or iso
+        put("date", iso, "dateline")
         dateline_outlet = outlet
     else:
         dateline_outlet = ""
@@ -383,6 +391,11 @@ def extract_metadata(raw_text: str, cleaned_text: str) -> dict[str, str]:
         if m:
             reporting = ", ".join(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("names")) if n.strip())
             break
-    out["author"] = out["author"] or bio_name or role_name or reporting
-    out["publisher"] = bio_org or dateline_outlet
+    put("author", bio_name, "author bio")
+    put("author", role_name, "name and role lines")
+    put("author", reporting, "reporting line")
+    put("publisher", bio_org, "author bio")
+    put("publisher", dateline_outlet, "dateline")
+    if origins is not None:
+        origins.update(why)
     return out

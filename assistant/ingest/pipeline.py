@@ -218,7 +218,8 @@ class Ingestor:
                 "title": w.doc.title, "publisher": w.doc.publisher, "date": w.doc.date,
                 "date_int": w.doc.date_int, "author": w.doc.author, "url": w.doc.url, "source": w.doc.source,
                 "content_hash": w.doc.content_hash, "raw_hash": w.doc.raw_hash, "config_hash": self.cfg_hash,
-                "n_chunks": len(w.chunks), "ingested_at": time.time(),
+                "n_chunks": len(w.chunks), "ingested_at": time.time(), "fmt": w.doc.fmt,
+                "meta_origin": w.doc.meta_origin,
             })
             self.local.put_doc(rec, w.doc.text, w.annotations, [(c.chunk_id, c.index, c.start, c.end) for c in w.chunks])
             res = FileResult(w.doc.source, w.doc.doc_id, w.status, w.note, chunks=len(w.chunks))

@@ -18,9 +18,11 @@ from pathlib import Path
 
 from assistant.config import ENV_UPLOAD_DIR, Settings
 from assistant.errors import IngestError
+from assistant.ingest.loaders import supported_suffixes
 
-#: Formats the loaders read.
-ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".jsonl")
+#: Formats the loaders read (every suffix a loader is registered for: text, Markdown, HTML,
+#: JSONL, PDF, Word .docx, RSS/Atom feeds).
+ALLOWED_SUFFIXES = tuple(supported_suffixes())
 #: One uploaded file may not exceed this (bytes); the ingest limit for files on disk is larger.
 MAX_UPLOAD_BYTES = int(os.environ.get("ASSISTANT_MAX_UPLOAD_BYTES", 25_000_000))
 #: Files accepted in one upload.

@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("ingest", help="add or update documents in the index")
-    p.add_argument("paths", nargs="*", help="files or directories (.txt .md .html .jsonl); default: seeds/")
+    p.add_argument("paths", nargs="*", help="files or directories (.txt .md .html .jsonl .pdf .docx .rss .atom .xml); default: seeds/")
     add_index_args(p)
     p.add_argument("--prune", action="store_true", help="remove documents whose files are gone")
     p.add_argument("--rebuild", action="store_true", help="delete the index first and build it again")
@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     p.add_argument("--json", action="store_true")
     p.add_argument("--aliases", action="store_true", help="also list name spelling groups")
+    p.add_argument("--origins", action="store_true",
+                   help="also list where each metadata field came from (e.g. pdf:Title, text:dateline)")
 
     p = sub.add_parser("search", help="retrieve passages for a query")
     p.add_argument("query")
@@ -178,15 +180,37 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return 0
     last = dt.datetime.fromtimestamp(st["last_ingest"]).strftime("%Y-%m-%d %H:%M") if st["last_ingest"] else "-"
     print(f"index: {st['where']}\ndocuments: {st['documents']}  chunks: {st['chunks']}  last ingest: {last}")
-    rows = [("doc_id", "title", "publisher", "date", "author", "chunks")]
+    rows = [("doc_id", "title", "publisher", "date", "author", "chunks", "metadata from")]
     rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", d["date"] or "-", d["author"] or "-",
-              str(d["n_chunks"])) for d in st["docs"]]
-    print(_table(rows, widths=(28, 60, 20, 12, 20, 6)))
+              str(d["n_chunks"]), metadata_sources(d.get("fmt", ""), d.get("meta_origin") or {})) for d in st["docs"]]
+    print(_table(rows, widths=(28, 60, 20, 12, 20, 6, 60)))
+    if args.origins:
+        print("\nwhere each field came from:")
+        for d in st["docs"]:
+            origins = d.get("meta_origin") or {}
+            print(f"  {d['doc_id']}: " + (", ".join(f"{k} <- {origins[k]}" for k in _FIELDS if k in origins) or "-"))
     if args.aliases:
         print("\nname spelling groups:")
         for g in st["alias_groups"]:
             print("  " + " ~ ".join(g))
     return 0
+
+
+_FIELDS = ("title", "date", "author", "publisher", "url")
+
+
+def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
+    """Which fields came from the file format's metadata and which from the text:
+    ``"pdf: title author date; text: publisher"`` (``-`` for documents indexed before
+    origins were recorded)."""
+    from assistant.models import origin_kind
+
+    groups: dict[str, list[str]] = {}
+    for name in _FIELDS:
+        if name in origins:
+            kind = origin_kind(origins[name])
+            groups.setdefault((fmt or "format") if kind == "format" else "text", []).append(name)
+    return "; ".join(f"{k}: {' '.join(v)}" for k, v in groups.items()) or "-"
 
 
 def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:

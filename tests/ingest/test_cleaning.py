@@ -185,11 +185,23 @@ def test_clean_document_metadata_precedence_and_hashes():
     assert (doc.title, doc.publisher, doc.date) == (
         "Harbor council approves flood barrier after decade of delays", "Tidewatch", "--03-03")
     assert doc.raw_hash == "abc" and doc.source == "x.txt" and doc.removed
-    assert doc.content_hash == content_hash(doc.text, doc.title, doc.publisher, doc.date, doc.author, doc.url)
-    given = Document(doc_id="d1", text=raw.text, title="Loader title", date="2024-03-03", publisher="Loader Pub")
+    assert doc.meta_origin == {"title": "text:headline", "publisher": "text:dateline", "date": "text:dateline"}
+    assert doc.content_hash == content_hash(doc.text, doc.title, doc.publisher, doc.date, doc.author, doc.url,
+                                            doc.meta_origin)
+    given = Document(doc_id="d1", text=raw.text, title="Loader title", date="2024-03-03", publisher="Loader Pub",
+                     fmt="pdf", meta_origin={"title": "pdf:Title", "date": "pdf:CreationDate"})
     doc2 = clean_document(given)
     assert (doc2.title, doc2.date, doc2.publisher) == ("Loader title", "2024-03-03", "Loader Pub")
+    # Each field says where it came from: the format's metadata (named by the loader, or the
+    # format when the loader named none), else the text rule that found it.
+    assert doc2.meta_origin == {"title": "pdf:Title", "date": "pdf:CreationDate", "publisher": "pdf"}
+    assert doc2.fmt == "pdf"
     assert doc2.text == doc.text and doc2.content_hash != doc.content_hash
+    # The same values from elsewhere are a different record: the hash changes with the origins.
+    moved = clean_document(Document(doc_id="d1", text=raw.text, title=doc.title, date=doc.date,
+                                     publisher=doc.publisher, fmt="pdf"))
+    assert (moved.title, moved.date, moved.publisher) == (doc.title, doc.date, doc.publisher)
+    assert moved.content_hash != doc.content_hash
 
 
 def test_format_cleaning_report():

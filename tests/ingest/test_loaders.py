@@ -54,7 +54,7 @@ def test_hidden_entries_and_unknown_extensions_are_skipped_in_a_directory(tmp_pa
     (tmp_path / ".git" / "a.txt").write_text("hidden dir file")
     (tmp_path / ".draft.txt").write_text("hidden file")
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n")
-    (tmp_path / "notes.pdf").write_text("pdf")
+    (tmp_path / "notes.odt").write_text("odt")
     (tmp_path / "UPPER.TXT").write_text("Upper-case extension still counts.")
     (tmp_path / "a.txt").write_text("An article.")
     docs, fails = _load(tmp_path)
@@ -63,12 +63,13 @@ def test_hidden_entries_and_unknown_extensions_are_skipped_in_a_directory(tmp_pa
 
 
 def test_explicit_unknown_extension_is_a_failure(tmp_path):
-    p = tmp_path / "report.pdf"
-    p.write_bytes(b"%PDF-1.4")
+    p = tmp_path / "report.odt"
+    p.write_bytes(b"PK\x03\x04")
     docs, fails = _load(p)
     assert docs == []
     assert fails[0].source == str(p)
-    assert ".pdf" in fails[0].reason and ".txt" in fails[0].reason
+    assert ".odt" in fails[0].reason
+    assert all(s in fails[0].reason for s in (".txt", ".pdf", ".docx", ".rss", ".html"))
 
 
 def test_recursive_walk_and_duplicate_base_names_are_disambiguated(tmp_path):
@@ -340,3 +341,21 @@ def test_failures_do_not_stop_the_batch(tmp_path):
     (tmp_path / "c_bin.txt").write_bytes(b"\x00" * 100)
     items = list(iter_sources([tmp_path]))
     assert [type(x).__name__ for x in items] == ["LoadFailure", "Document", "LoadFailure"]
+
+
+# --- the registry -----------------------------------------------------------------------
+
+
+def test_every_format_is_one_registered_loader():
+    from assistant.ingest.loaders import REGISTRY, register
+    from assistant.ingest.uploads import ALLOWED_SUFFIXES
+
+    assert {s: loader.fmt for s, loader in REGISTRY.items()} == {
+        ".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+        ".jsonl": "jsonl", ".pdf": "pdf", ".docx": "docx", ".rss": "feed", ".atom": "feed", ".xml": "feed",
+    }
+    assert all(callable(getattr(loader, "load", None)) for loader in REGISTRY.values())
+    # The chat's upload accepts exactly what the loaders read.
+    assert set(ALLOWED_SUFFIXES) == set(REGISTRY)
+    with pytest.raises(ValueError, match="already read by"):
+        register(".pdf")(type("Again", (), {"fmt": "x"}))

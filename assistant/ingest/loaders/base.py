@@ -1,0 +1,155 @@
+"""What every loader shares: the ``Loader`` protocol and its registry, the failure record,
+the batch of doc ids handed out so far, and the metadata a format carries with the place
+each field came from.
+
+A format is one module in this package with a class decorated by ``register(suffix...)``;
+``iter_sources`` looks the class up by the file's suffix (no if/elif over formats).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from assistant.models import Document
+
+
+@dataclass
+class LoadFailure:
+    """A source that could not be loaded; ``reason`` says why and how to fix it."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class Source:
+    """One file to load: its path, its path relative to the directory it was found under,
+    its raw bytes, and the label failures carry (the path as the user gave it)."""
+
+    path: Path
+    rel: str
+    data: bytes
+    label: str
+
+
+class Batch:
+    """Doc ids already handed out in this batch, for deterministic disambiguation, and the
+    raw hash each was read with (feeds saved twice repeat their items)."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.hashes: dict[str, str] = {}
+        self.where: dict[str, str] = {}
+
+    def file_id(self, path: Path, rel: str) -> str:
+        """The file's base name; a later file with the same base name gets ``rel``, then ``rel#2``..."""
+        doc_id = path.name
+        if doc_id in self.ids:
+            doc_id = rel
+            n = 2
+            while doc_id in self.ids:
+                doc_id = f"{rel}#{n}"
+                n += 1
+        self.claim(doc_id, "", "")
+        return doc_id
+
+    def claim(self, doc_id: str, raw_hash: str, where: str) -> None:
+        self.ids.add(doc_id)
+        self.hashes[doc_id] = raw_hash
+        self.where[doc_id] = where
+
+
+class Loader(Protocol):
+    """Reads one file format. ``fmt`` is the ``Document.fmt`` its documents carry."""
+
+    fmt: str
+
+    def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
+        """Every document in ``src`` (most formats: one), or failures saying how to fix the file."""
+        ...
+
+
+#: File suffix (lower case, with the dot) -> the loader for it; filled when the package imports.
+REGISTRY: dict[str, Loader] = {}
+
+
+def register(*suffixes: str) -> Callable[[type], type]:
+    """Class decorator: one instance of the class loads files with these suffixes."""
+
+    def deco(cls: type) -> type:
+        inst = cls()
+        for suffix in suffixes:
+            if suffix in REGISTRY:
+                raise ValueError(f"suffix {suffix!r} already read by {type(REGISTRY[suffix]).__name__}")
+            REGISTRY[suffix] = inst
+        return cls
+
+    return deco
+
+
+def loader_for(path: Path) -> Loader | None:
+    return REGISTRY.get(path.suffix.lower())
+
+
+#: The metadata fields a loader may fill; the text rules fill the ones it leaves empty.
+FIELDS = ("title", "date", "author", "publisher", "url")
+
+
+@dataclass
+class Found:
+    """Metadata a format states about a document, each field with where it came from
+    (``"pdf:Title"``, ``"html:og:site_name"``...). The first value given for a field wins,
+    so a loader lists its sources best first."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, value: str | None, origin: str) -> None:
+        value = " ".join((value or "").split())
+        if value and not self.values.get(name):
+            self.values[name] = value
+            self.origins[name] = origin
+
+    def get(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def abs_source(path: Path) -> str:
+    """Absolute path (symlinks kept) for ``Document.source``: ``prune`` checks whether the
+    file still exists, which must not depend on the directory a later ingest runs from."""
+    return os.path.abspath(path)
+
+
+def document(doc_id: str, text: str, src: Source, fmt: str, found: Found, raw_hash: str) -> Document:
+    """A loaded document with the metadata its format stated."""
+    return Document(
+        doc_id=doc_id,
+        text=text,
+        source=abs_source(src.path),
+        fmt=fmt,
+        title=found.get("title"),
+        date=found.get("date"),
+        publisher=found.get("publisher"),
+        author=found.get("author"),
+        url=found.get("url"),
+        raw_hash=raw_hash,
+        meta_origin={k: v for k, v in found.origins.items() if k in FIELDS},
+    )
+
+
+def single_document(src: Source, batch: Batch, fmt: str, text: str, found: Found) -> Iterator[Document | LoadFailure]:
+    """The one document of a file-per-article format, or a failure when no text is left."""
+    if not text.strip():
+        yield LoadFailure(src.label, f"no readable text left after converting the {fmt.upper()} file; "
+                                     "check that the file holds an article")
+        return
+    yield document(batch.file_id(src.path, src.rel), text, src, fmt, found, sha256(src.data))

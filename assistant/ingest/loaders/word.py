@@ -1,0 +1,110 @@
+"""Word documents (.docx): drafts and wire copy.
+
+Text: the body's paragraphs and tables in document order (content controls included,
+page headers and footers left out as furniture), one paragraph per block. Tracked
+insertions are read and tracked deletions are not, so a draft reads as its current
+version. Text boxes, footnotes and comments are out of reach.
+
+Metadata: the core properties' title, author and created date, unless a value is a tool
+default (``placeholders``); a paragraph in the Title style gives the title otherwise.
+The old binary .doc format is not read: save it as .docx.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, register, single_document
+from assistant.ingest.loaders.placeholders import TOOL_DATES, plausible_author, plausible_title
+from assistant.models import Document
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+#: An OLE2 compound file: the old binary .doc, or a password-protected .docx (Office
+#: stores encrypted OOXML inside one).
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_TITLE_STYLES = ("title", "heading 1")
+
+
+def _paragraph_text(p: Any) -> str:
+    """Text of a ``w:p`` element: runs anywhere below it (hyperlinks, fields, insertions),
+    tabs and breaks as whitespace; deleted text is in ``w:delText`` and never read."""
+    out: list[str] = []
+    for el in p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"):
+        if el.tag == f"{_W}t":
+            out.append(el.text or "")
+        elif el.tag == f"{_W}tab":
+            out.append("\t")
+        else:
+            out.append("\n")
+    return re.sub(r"[ \t]+", " ", "".join(out)).strip()
+
+
+def _style(p: Any, styles: dict[str, str]) -> str:
+    ps = p.find(f"{_W}pPr/{_W}pStyle")
+    sid = ps.get(f"{_W}val") if ps is not None else ""
+    return styles.get(sid, sid or "").casefold()
+
+
+def _blocks(container: Any, styles: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """``(style, text)`` for each paragraph and table row, in document order."""
+    for child in container:
+        if child.tag == f"{_W}p":
+            yield _style(child, styles), _paragraph_text(child)
+        elif child.tag == f"{_W}tbl":
+            for row in child.iter(f"{_W}tr"):
+                cells = [" ".join(_paragraph_text(p) for p in tc.iter(f"{_W}p")) for tc in row.iter(f"{_W}tc")]
+                yield "table", " ".join(c for c in cells if c)
+        elif child.tag == f"{_W}sdt":
+            content = child.find(f"{_W}sdtContent")
+            if content is not None:
+                yield from _blocks(content, styles)
+
+
+def docx_text(data: bytes) -> tuple[str, Found]:
+    """Text and metadata of a .docx file's bytes; raises ``ValueError`` with the fix."""
+    import docx
+
+    if data.startswith(_OLE_MAGIC):
+        raise ValueError("not a .docx package: an old binary .doc or a password-protected document; "
+                         "open it in Word or LibreOffice and save it as .docx without a password")
+    try:
+        d = docx.Document(io.BytesIO(data))
+        styles = {s.style_id: (s.name or "") for s in d.styles}
+        blocks = list(_blocks(d.element.body, styles))
+        core = d.core_properties
+    except Exception as exc:
+        raise ValueError(f"not a readable Word .docx file ({type(exc).__name__}: {exc}); "
+                         "open it in Word or LibreOffice and save it again as .docx") from exc
+    found = Found()
+    if plausible_title(core.title or ""):
+        found.add("title", core.title, "docx:title")
+    for style, text in blocks:
+        if style in _TITLE_STYLES and text:
+            found.add("title", text, f"docx:{style} style")
+            break
+    if plausible_author(core.author or ""):
+        found.add("author", core.author, "docx:author")
+    created = core.created
+    if created is not None and created.strftime("%Y-%m-%dT%H:%M:%S") not in TOOL_DATES:
+        found.add("date", created.date().isoformat(), "docx:created")
+    text = "\n\n".join(t for _, t in blocks if t)
+    return text, found
+
+
+@register(".docx")
+class DocxLoader:
+    fmt = "docx"
+
+    def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
+        if not src.data.strip():
+            yield LoadFailure(src.label, "file is empty; remove it or save the document again")
+            return
+        try:
+            text, found = docx_text(src.data)
+        except ValueError as exc:
+            yield LoadFailure(src.label, str(exc))
+            return
+        yield from single_document(src, batch, self.fmt, text, found)
