@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -82,7 +82,7 @@ class Logistic:
         return sorted(zip(self.features, self.coef, strict=True), key=lambda fc: -abs(fc[1]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> Logistic:
     """The committed model ``name`` (``assistant/answer/models/<name>.json``)."""
     text = resources.files(MODELS_PACKAGE).joinpath(f"{name}.json").read_text(encoding="utf-8")
