@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,10 +112,12 @@ class Assistant:
         return self.local.sync(self.store)
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
-            filters: Mapping[str, Any] | None = None, k: int = 5) -> Answer:
-        """Answer ``question`` from the corpus, with citations, or abstain."""
+            filters: Mapping[str, Any] | None = None, k: int = 5,
+            asked_on: str | date | None = None) -> Answer:
+        """Answer ``question`` from the corpus, with citations, or abstain. ``asked_on``
+        (today by default) is the date "this week" or "recently" are read against."""
         self.refresh()
-        return self.answerer.ask(question, history=history, filters=filters, k=k)
+        return self.answerer.ask(question, history=history, filters=filters, k=k, asked_on=asked_on)
 
     #: The throwaway question ``warm_up`` asks: any question runs the whole answering path.
     WARM_UP_QUESTION = "What happened?"

@@ -124,6 +124,12 @@ class MemoryCorpus:
     def df(self, token: str) -> int:
         return self._df.get(token, 0)
 
+    def dates(self) -> list[str]:
+        return sorted(d.date for d in self.docs.values() if d.date[:4].isdigit())
+
+    def metadata_tokens(self) -> frozenset[str]:
+        return frozenset(t for d in self.docs.values() for t in tokenize(f"{d.publisher} {d.author}"))
+
     def prefix_df(self, prefix: str) -> int:
         return sum(1 for t in self._df if t.startswith(prefix))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from assistant.answer.compose import abstain, compose
@@ -31,6 +32,7 @@ from assistant.answer.policy import absent_names, absent_phrases, order_candidat
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
+from assistant.text.periods import as_iso_date, asked_period, covered
 
 #: Candidate passages examined per question. Set by hand on eval/seeds.jsonl.
 PASSAGES = 8
@@ -69,18 +71,32 @@ class Answerer:
         self.passages = passages
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
-            filters: Mapping[str, Any] | None = None, k: int = 5) -> Answer:
-        """Answer ``question`` (a follow-up of ``history``, oldest first), or abstain."""
-        return self.explain(question, history, filters, k).answer  # type: ignore[return-value]
+            filters: Mapping[str, Any] | None = None, k: int = 5,
+            asked_on: str | date | None = None) -> Answer:
+        """Answer ``question`` (a follow-up of ``history``, oldest first), or abstain.
+        ``asked_on``: the date the question is asked (today by default); "this week" or
+        "recently" are read against it."""
+        return self.explain(question, history, filters, k, asked_on).answer  # type: ignore[return-value]
 
     def explain(self, question: str, history: Sequence[Any] | None = None,
-                filters: Mapping[str, Any] | None = None, k: int = 5) -> Trace:
+                filters: Mapping[str, Any] | None = None, k: int = 5,
+                asked_on: str | date | None = None) -> Trace:
         """``ask``, keeping every intermediate step (for tools and debugging)."""
         corpus = self.corpus
+        asked = as_iso_date(asked_on)
         q, notice = sanitise(question)
-        standalone, context = rewrite(q, history or [], lambda prev, hist: self.ask(prev, history=hist),
+        standalone, context = rewrite(q, history or [],
+                                      lambda prev, hist: self.ask(prev, history=hist, asked_on=asked),
                                       corpus.aliases)
         qa = analyse(standalone)
+        qa.asked_on = asked
+        qa.period = asked_period(standalone, asked)
+        if qa.period is not None:
+            dates = corpus.dates()
+            if dates and not covered(qa.period, dates):
+                p = qa.period
+                notice = " ".join(x for x in (notice, f"Nothing in the corpus is dated {p.label} ({p.start} to "
+                                                      f"{p.end}); its newest article is dated {dates[-1]}.") if x)
         tr = Trace(question=q, standalone=standalone, dialogue=context, analysis=qa)
         search_text = standalone if not qa.quoted else f"{qa.quoted} {standalone}"
         if context.get("carry_focus"):

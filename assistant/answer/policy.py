@@ -46,6 +46,8 @@ def absent_names(corpus: Corpus, qa: QuestionAnalysis) -> list[str]:
         variants = [t for v in corpus.aliases.variants(w) for t in tokenize(v)]
         if corpus.df(toks[0]) or any(corpus.df(v) for v in variants):
             return False
+        if toks[0] in corpus.metadata_tokens():
+            return False  # a publisher or author: in the corpus, if not in any text
         # "African" when the corpus says "Africa": a derived form is not a new name.
         return not (len(toks[0]) >= DERIVED_MIN_LEN and corpus.prefix_df(toks[0][:DERIVED_PREFIX]))
 

@@ -17,6 +17,7 @@ from assistant.config import MAX_QUESTION_CHARS
 from assistant.errors import InvalidQuestion
 from assistant.models import QuestionKind
 from assistant.text.lexicon import QUESTION_SPEECH_FORMS, STOPWORDS
+from assistant.text.periods import Period
 from assistant.text.tokens import tokenize
 
 _QUOTED = re.compile(r"[\"“”„«](.{3,}?)[\"“”»]|(?:^|\s)['‘](.{8,}?)['’](?=\W|$)")
@@ -63,6 +64,10 @@ class QuestionAnalysis:
     #: For quote questions: who is asked about, and the topic words.
     subject: str = ""
     topic: list[str] = field(default_factory=list)
+    #: The date the question is asked on (ISO), and the period it asks about ("this week"),
+    #: read against that date.
+    asked_on: str = ""
+    period: Period | None = None
     #: The names the evidence must hold (``evidence.required_names``; set on first use,
     #: since it needs the corpus's entity labels).
     required: list[str] | None = None

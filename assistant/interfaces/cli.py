@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true",
                    help="print the whole answer as JSON (text, answer, citations with offsets, confidence...)")
     p.add_argument("-k", type=int, default=5, help="passages to consider (default 5)")
+    p.add_argument("--asked-on", metavar="YYYY-MM-DD",
+                   help='the date the question is asked (default: today); "this week" and "recently" mean then')
     add_index_args(p)
     add_filter_args(p)
     add_llm_args(p)
@@ -87,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="retrieval mode (default hybrid)")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--failures", type=int, default=10, help="worst failures to print")
+    p.add_argument("--unanswerable-report", metavar="REPORT.json",
+                   help="an eval report of unanswerable questions: also print how well confidence separates "
+                        "this set's right answers from them")
+    p.add_argument("--ignore-asked-on", action="store_true",
+                   help="ask every case today, ignoring the set's asked_on dates")
     add_index_args(p)
     add_llm_args(p)
 
@@ -241,7 +248,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     asst = _open(args, llm=llm_from(args))
-    ans = asst.ask(args.question, filters=filters_from(args), k=args.k)
+    ans = asst.ask(args.question, filters=filters_from(args), k=args.k, asked_on=args.asked_on)
     if args.json:
         print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -268,6 +275,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from assistant.evaluation.calibration import format_calibration, separation
     from assistant.evaluation.eval import format_failures, format_table, load_cases, run_eval
 
     notes: list[str] = []
@@ -282,7 +290,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from tqdm import tqdm
 
         bar = tqdm(total=len(cases), unit="q", desc="eval", file=sys.stderr, dynamic_ncols=True)
-    report = run_eval(asst, cases, k=args.k, progress=(lambda i: bar.update(1)) if bar else None, mode=args.mode)
+    report = run_eval(asst, cases, k=args.k, progress=(lambda i: bar.update(1)) if bar else None, mode=args.mode,
+                      use_asked_on=not args.ignore_asked_on)
     if bar:
         bar.close()
     report["summary"]["cases"] = str(args.cases)
@@ -290,7 +299,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.report:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         Path(args.report).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+    if args.unanswerable_report:
+        other = _read_report(args.unanswerable_report)
+        report["summary"]["separation"] = separation(report["items"], other["items"])
     print(format_table(report["summary"]))
+    print(format_calibration(report["summary"]["calibration"]))
+    if "separation" in report["summary"]:
+        print("against", args.unanswerable_report + ":", report["summary"]["separation"])
     print()
     print(format_failures(report["items"], args.failures))
     if args.report:
@@ -300,6 +315,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _read_report(path: str) -> dict[str, Any]:
+    from pathlib import Path
+
+    from assistant.errors import ConfigError
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data["items"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not an eval report ({type(exc).__name__})",
+                          fix="pass a file written by `assistant eval ... --report FILE`") from exc
+    return data
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

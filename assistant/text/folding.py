@@ -64,9 +64,18 @@ def fold_answer(text: str) -> str:
 _VOWELS = re.compile(r"[aeiouy]+")
 
 
+#: Letters beyond Latin Extended-B: another script (Cyrillic, Greek, ...) to romanise first.
+_NON_LATIN = re.compile(r"[^\W\d_\u0000-\u024F]")
+
+
 @lru_cache(maxsize=65536)
 def name_key(word: str) -> str:
-    """Transliteration-insensitive key of one name token (see module docstring)."""
+    """Transliteration-insensitive key of one name token (see module docstring). A name
+    in another script is romanised first (anyascii), so Лукашенко ~ Lukashenko."""
+    if _NON_LATIN.search(word):
+        from anyascii import anyascii
+
+        word = anyascii(word)
     w = strip_diacritics(word.translate(_TRANSLIT)).lower()
     w = re.sub(r"[^a-z]", "", w)
     if not w:

@@ -15,6 +15,18 @@ ABBREVIATIONS = frozenset(
     ["mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "cmdr", "adm", "maj", "st", "jr", "sr", "inc", "ltd", "co", "corp", "bros", "vs", "etc", "e.g", "i.e", "no", "nos", "vol", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mt", "ft", "u.s", "u.k", "u.n", "u.s.a", "e.u", "a.m", "p.m", "d.c", "approx", "est", "dept", "univ", "assn", "rev", "hon", "pres", "atty", "supt", "messrs", "mme", "mlle", "cf", "al"]
 )
 
+#: Plural titles ("Sens. Ann Lee and Bo Park").
+PLURAL_TITLES = frozenset(["sens", "reps", "govs", "gens", "drs", "profs", "messrs", "mmes", "cols", "lts", "sgts"])
+#: US state abbreviations in the AP style news uses after a city ("ORLANDO, Fla. (Reuters)",
+#: "in Boston, Mass., on Monday"); an abbreviation only after "City, ", since several are
+#: also words ("Wash.", "Miss.", "Mass.").
+STATE_ABBREVIATIONS = frozenset(
+    ["ala", "ariz", "ark", "calif", "colo", "conn", "del", "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la",
+     "md", "mass", "mich", "minn", "miss", "mo", "mont", "neb", "nev", "n.h", "n.j", "n.m", "n.y", "n.c", "n.d",
+     "okla", "ore", "pa", "r.i", "s.c", "s.d", "tenn", "tex", "vt", "va", "wash", "w.va", "wis", "wyo"])
+_CITY_COMMA = re.compile(r"[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*,\s+$")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]")
+
 _TERMINATOR = re.compile(r"(?:[.!?]+|…)[\"'”’»)\]]*(?=\s)")
 _OPENER = re.compile(r"\s+[\"'“‘«(\[]*[A-Z0-9\u00C0-\u024F\u0400-\u04FF]")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?]*$")
@@ -28,10 +40,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     word = m.group(1).rstrip(".").lower()
     if word in ("no", "nos"):  # "No. 5" but not "He said no."
         return bool(re.match(r"\s*\d", text[dot + 1: dot + 4]))
-    if word in ABBREVIATIONS:
+    if word in ABBREVIATIONS or word in PLURAL_TITLES:
         return True
-    # A lone capital initial: "J. Smith", "George W. Bush".
-    return len(word) == 1 and text[m.start(1)].isupper()
+    if word in STATE_ABBREVIATIONS and text[m.start(1)].isupper() and _CITY_COMMA.search(text, 0, m.start(1)):
+        return True
+    # Initials: "J. Smith", "George W. Bush", "George H.W. Bush".
+    return (len(word) == 1 and text[m.start(1)].isupper()) or bool(_INITIALS.fullmatch(m.group(1).rstrip(".")))
 
 
 def _paragraph_spans(text: str) -> list[tuple[int, int]]:

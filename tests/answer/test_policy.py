@@ -45,3 +45,10 @@ def test_candidates_that_keep_the_names_outrank_stronger_ones_that_drop_them():
     kept = Candidate("y", Sent(doc, 5, 9, 1, 1.0, 1), 5, 6, score=0.6)
     assert [c.value for c in order_candidates([strong, kept], binds_names=True)] == ["y", "x"]
     assert [c.value for c in order_candidates([strong, kept], binds_names=False)] == ["x", "y"]
+
+
+def test_a_publisher_the_text_never_names_is_not_absent_from_the_corpus():
+    doc = make_doc("p", "Ruritania issued 500 building permits in 2023, the housing ministry said.",
+                   publisher="Harbour Ledger", mentions=[entity("GPE", "Ruritania")])
+    ans = fake_answerer([doc]).ask("What did the Harbour Ledger report about permits?")
+    assert "never mentions" not in ans.text

@@ -81,3 +81,25 @@ def test_fusion_functions() -> None:
     fused = convex({"x": 0.8, "y": 0.3}, {"y": 10.0, "z": 5.0}, alpha=0.5)
     assert fused["y"] > fused["z"] and set(fused) == {"x", "y", "z"}
     assert convex({"x": 0.8}, {}, alpha=1.0)["x"] == 1.0
+
+
+@pytest.mark.parametrize("text", [
+    "Sens. Ann Lee and Reps. Bo Park voted no. Then they left.",
+    "Former President George H.W. Bush died. He was 94.",
+    "ORLANDO, Fla. (Reuters) - A gunman killed 49 people. Police said so.",
+    "It rained in Boston, Mass., on Monday. The game went on.",
+])
+def test_titles_initials_and_state_abbreviations_do_not_end_a_sentence(text) -> None:
+    spans = split_sentences(text)
+    assert len(spans) == 2, [text[s:e] for s, e in spans]
+
+
+def test_a_state_abbreviation_that_is_also_a_word_still_ends_a_sentence() -> None:
+    text = "He went to Mass. Then he ate."
+    assert [text[s:e] for s, e in split_sentences(text)] == ["He went to Mass.", "Then he ate."]
+
+
+def test_name_keys_match_across_scripts() -> None:
+    assert name_key("Лукашенко") == name_key("Lukashenko") == name_key("Łukašenka")
+    assert name_key("Зеленский") == name_key("Zelensky")
+    assert name_key("Александр") == name_key("Alaksandar")

@@ -1,0 +1,1 @@
+"""Fitted models (JSON), written by ``make train``; see ``assistant.answer.learned``."""
