@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.config import MAX_QUESTION_CHARS
@@ -133,60 +134,109 @@ def extract_descriptors(text: str) -> list[str]:
     return out
 
 
-def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
-    """The answer kind of the (last) question sentence, and details of the cue found."""
-    s = q.strip().lower()
-    s = re.sub(r"^(and|so|but|also|ok|okay|then)[,\s]+", "", s)
-    info: dict[str, str] = {}
-    if re.search(r"\bwho (?:wrote|reported|authored|filed|penned) (?:the|this|that) (?:article|story|piece|report)\b", s):
-        info["noun"] = "author"
-        return QuestionKind.ENTITY, info
+# -- classification: an ordered table of rules ------------------------------------------------
+#: A rule's test: (the question lower-cased without a leading "and"/"so", the question as
+#: typed) -> the details of the cue it found, or None when it does not apply.
+RuleTest = Callable[[str, str], "dict[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One classification rule: a question whose cue ``test`` finds is of ``kind``. Rules
+    are tried in ``RULES`` order and the first that applies wins, so a more specific cue
+    ("how long has X ruled") stands before a more general one ("how long")."""
+
+    name: str
+    kind: QuestionKind
+    test: RuleTest
+
+
+def when(*patterns: str, info: dict[str, str] | None = None) -> RuleTest:
+    """A test that applies when any of ``patterns`` matches the lower-cased question."""
+    compiled = [re.compile(p) for p in patterns]
+
+    def test(s: str, q: str) -> dict[str, str] | None:
+        return dict(info or {}) if any(c.search(s) for c in compiled) else None
+
+    return test
+
+
+def _role(s: str, q: str) -> dict[str, str] | None:
+    # "Who is Jane Doe?" asks for her title, not for a name.
     if re.search(r"\b(?:what|which) (?:is |was )?(?:\w+'s )?(?:position|role|job|post|title|office|rank)\b|'s (?:job|role|position|title|post)\b", s) \
             or _who_is_name(q):
-        # "Who is Jane Doe?" asks for her title, not for a name.
-        info["noun"] = "role"
-        return QuestionKind.ENTITY, info
-    if re.search(rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b", s) \
-            or re.search(rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{QUESTION_SPEECH_FORMS})\b", s) or re.search(r"\baccording to whom\b|\bwho (is|was) quoted\b", s) \
-            or re.search(r"\bwhose (words|remarks|comments|statement)\b", s):
-        return QuestionKind.SPEAKER, info
+        return {"noun": "role"}
+    return None
+
+
+def _statement(s: str, q: str) -> dict[str, str] | None:
     m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{QUESTION_SPEECH_FORMS})\b(.*)", s) \
         or re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
         or re.search(r"\bwhat (?:was|is|were) (.+?)'s (?:message|response|reaction|argument|claim|warning|position)\b(.*)", s)
-    if m:
-        info["subject"], info["rest"] = m.group(1), m.group(2)
-        return QuestionKind.QUOTE, info
-    if re.search(r"\b(how many|how much|what (?:percentage|percent|proportion|share|number|amount|figure|total|sum|"
-                 r"fraction|price|cost)|by how (?:much|many)|what was the (?:number|total|toll|count|death toll)|"
-                 r"how (?:large|big|high|long|far|old)|at what (?:rate|price|cost))\b", s):
-        return QuestionKind.FIGURE, info
-    if re.search(r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
-                 r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
-                 r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b", s):
-        if re.search(r"\b(what|which|in what|since what) year\b|\bsince when\b", s):
-            info["granularity"] = "year"
-        elif re.search(r"\b(what|which) month\b|\bmonth and year\b", s):
-            info["granularity"] = "month"
-        elif re.search(r"\b(what|which) (date|day)\b|\bon what date\b", s):
-            info["granularity"] = "day"
-        return QuestionKind.DATE, info
+    return {"subject": m.group(1), "rest": m.group(2)} if m else None
+
+
+def _date(s: str, q: str) -> dict[str, str] | None:
+    if not re.search(r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
+                     r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
+                     r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b", s):
+        return None
+    if re.search(r"\b(what|which|in what|since what) year\b|\bsince when\b", s):
+        return {"granularity": "year"}
+    if re.search(r"\b(what|which) month\b|\bmonth and year\b", s):
+        return {"granularity": "month"}
+    if re.search(r"\b(what|which) (date|day)\b|\bon what date\b", s):
+        return {"granularity": "day"}
+    return {}
+
+
+def _entity_noun(s: str, q: str) -> dict[str, str] | None:
     for m in re.finditer(r"\b(?:which|what|name the|whose)\s+((?:[\w\-']+\s+){0,3})", s + " "):
         for w in m.group(1).split():
             w = re.sub(r"'s$", "", w)
             for cand in (w, w.removesuffix("s"), w.removesuffix("es")):
                 if cand in NOUN_LABEL:
-                    info["noun"] = cand
-                    return QuestionKind.ENTITY, info
-    if re.search(r"\b(?:what|which) (?:kind|type|sort|brand|make) of\b", s):
-        info["noun"] = "kind"
-        return QuestionKind.ENTITY, info
-    if re.search(r"^\s*(?:who|whom|whose)\b|\bwho (?:is|was|are|were|heads|leads|runs|wrote|led)\b", s):
-        info["noun"] = "person"
-        return QuestionKind.ENTITY, info
-    if re.search(r"^\s*where\b|\bwhere (?:is|was|did|does|do|are|were|will)\b", s):
-        info["noun"] = "place"
-        return QuestionKind.ENTITY, info
-    return QuestionKind.OTHER, info
+                    return {"noun": cand}
+    return None
+
+
+#: The rules, tried in order. A new answer kind adds one rule here (its cue), placed
+#: before any more general rule its questions would also match.
+RULES: list[Rule] = [
+    Rule("author", QuestionKind.ENTITY, when(
+        r"\bwho (?:wrote|reported|authored|filed|penned) (?:the|this|that) (?:article|story|piece|report)\b",
+        info={"noun": "author"})),
+    Rule("role", QuestionKind.ENTITY, _role),
+    Rule("speaker", QuestionKind.SPEAKER, when(
+        rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
+        rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
+        r"\baccording to whom\b|\bwho (is|was) quoted\b",
+        r"\bwhose (words|remarks|comments|statement)\b")),
+    Rule("statement", QuestionKind.QUOTE, _statement),
+    Rule("figure", QuestionKind.FIGURE, when(
+        r"\b(how many|how much|what (?:percentage|percent|proportion|share|number|amount|figure|total|sum|"
+        r"fraction|price|cost)|by how (?:much|many)|what was the (?:number|total|toll|count|death toll)|"
+        r"how (?:large|big|high|long|far|old)|at what (?:rate|price|cost))\b")),
+    Rule("date", QuestionKind.DATE, _date),
+    Rule("entity noun", QuestionKind.ENTITY, _entity_noun),
+    Rule("kind of", QuestionKind.ENTITY, when(r"\b(?:what|which) (?:kind|type|sort|brand|make) of\b", info={"noun": "kind"})),
+    Rule("who", QuestionKind.ENTITY, when(
+        r"^\s*(?:who|whom|whose)\b|\bwho (?:is|was|are|were|heads|leads|runs|wrote|led)\b", info={"noun": "person"})),
+    Rule("where", QuestionKind.ENTITY, when(r"^\s*where\b|\bwhere (?:is|was|did|does|do|are|were|will)\b",
+                                            info={"noun": "place"})),
+]
+
+
+def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
+    """The answer kind of the (last) question sentence, and details of the cue found:
+    the first rule of ``RULES`` that applies, else ``OTHER``."""
+    s = q.strip().lower()
+    s = re.sub(r"^(and|so|but|also|ok|okay|then)[,\s]+", "", s)
+    for rule in RULES:
+        info = rule.test(s, q)
+        if info is not None:
+            return rule.kind, info
+    return QuestionKind.OTHER, {}
 
 
 _AUX = frozenset(["been", "being", "get", "got", "go", "went", "via", "per", "since", "across", "toward", "towards", "among", "amid", "last", "this", "so", "far"])
