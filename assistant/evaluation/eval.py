@@ -10,7 +10,7 @@ Scoring (pure functions below):
   word sequence (folding: case, diacritics, thousands separators, punctuation);
   for ``speaker`` cases the gold span is reduced to its head name first;
   for ``unanswerable`` cases, correct means the assistant abstained.
-- by ``form`` (``form_correct``): *summary*, at least two gold key phrases (all, if
+- by ``form`` (``form_correct``, on the whole reply): *summary*, at least two gold key phrases (all, if
   fewer) in the answer; *list* and *comparison*, every gold item (a comparison's gold
   is its winner); *yes-no*, the polarity (the answer's first word is the gold's first,
   "Yes" or "No") and a supporting phrase (any other gold); *timeline*, every gold
@@ -180,9 +180,16 @@ def first_clause(system: str) -> str:
     return system[: m.start()] if m else system
 
 
+def reply_text(ans: Answer) -> str:
+    """The reply as a reader sees it, without its ``[n]`` citation markers: the forms
+    beyond factoid (a summary, a list, a timeline) are judged on the whole reply."""
+    return re.sub(r"\s*\[\d+\]", "", ans.text)
+
+
 def form_correct(form: str, answers: Sequence[str], system: str) -> bool | None:
-    """Whether ``system`` (the short answer) is right for a case of ``form``; None when
-    the form is scored by the case's type (factoid, follow-up, no form)."""
+    """Whether ``system`` (the reply, ``reply_text``) is right for a case of ``form``;
+    None when the form is scored by the case's type (factoid, follow-up, no form) on the
+    short answer."""
     if form == "summary":
         return key_points_covered(system, answers) >= min(SUMMARY_KEY_POINTS, len(answers))
     if form == "comparison" and len(answers) == 1:
@@ -208,7 +215,7 @@ def score_case(case: Case, ans: Answer) -> dict[str, Any]:
         cite_ok = None
         supported = None
     else:
-        by_form = form_correct(case.form, case.answers, ans.answer)
+        by_form = form_correct(case.form, case.answers, reply_text(ans))
         correct = not ans.abstained and (by_form if by_form is not None
                                          else any(contains_answer(ans.answer, g) for g in gold_forms(case)))
         cite_ok = (not ans.abstained) and any(d in case.sources for d in cited)

@@ -58,5 +58,6 @@ def test_factoid_and_follow_up_keep_their_type_scoring():
     case = Case(id="f", question="And Latvia?", type="figure", answers=["5,200"], sources=["a"], form="follow-up")
     assert score_case(case, Answer(text="", answer="5,200 attempts", kind="figure", abstained=False))["correct"]
     why = Case(id="w", question="Why?", type="other", answers=["angered by sanctions"], sources=["a"], form="why-how")
-    assert score_case(why, Answer(text="", answer="He was angered by sanctions.", kind="why", abstained=False))["correct"]
+    assert score_case(why, Answer(text="He was angered by sanctions [1].", answer="", kind="why",
+                                 abstained=False))["correct"]
     assert not score_case(why, Answer(text="", answer="", kind="why", abstained=True))["correct"]
