@@ -186,6 +186,23 @@ def reply_text(ans: Answer) -> str:
     return re.sub(r"\s*\[\d+\]", "", ans.text)
 
 
+_QUOTE_SPAN = re.compile(r"“([^”]+?)…?”")
+_ITEM = re.compile(r"^- ([^“\n]+?) \[(\d+)\]", re.M)
+
+
+def quotes_supported(ans: Answer) -> bool:
+    """Everything a reply of several parts gives is verbatim in its citations: each
+    passage it quotes (“...”, a clipped one by its kept part; a headline's own quotation
+    marks count as its article's), and each listed item ("- item [n]") in citation n. A
+    reply with neither is not supported."""
+    cited = fold_answer(" ".join(f"{c.quote} {c.title}" for c in ans.citations))
+    by_n = {c.n: fold_answer(c.quote) for c in ans.citations}
+    spans = [m.group(1) for m in _QUOTE_SPAN.finditer(ans.text)]
+    items = [(m.group(1), int(m.group(2))) for m in _ITEM.finditer(ans.text)]
+    return bool(spans or items) and all(fold_answer(x) in cited for x in spans) \
+        and all(fold_answer(x) in by_n.get(n, "") for x, n in items)
+
+
 def form_correct(form: str, answers: Sequence[str], system: str) -> bool | None:
     """Whether ``system`` (the reply, ``reply_text``) is right for a case of ``form``;
     None when the form is scored by the case's type (factoid, follow-up, no form) on the
@@ -223,6 +240,9 @@ def score_case(case: Case, ans: Answer) -> dict[str, Any]:
         supported = (not ans.abstained) and bool(ans.answer) and (
             any(fold_answer(ans.answer) in fold_answer(c.quote) for c in ans.citations)
             or fold_answer(ans.answer) in fold_answer(" ".join(c.quote for c in ans.citations)))
+        if by_form is not None:
+            # A reply of several parts: everything it quotes stands in the cited sentences.
+            supported = (not ans.abstained) and quotes_supported(ans)
     rank = next((i for i, d in enumerate(ans.retrieved, start=1) if d in case.sources), None)
     return {"correct": bool(correct), "citation_correct": cite_ok, "supported": supported, "gold_rank": rank}
 

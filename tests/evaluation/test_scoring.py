@@ -61,3 +61,22 @@ def test_factoid_and_follow_up_keep_their_type_scoring():
     assert score_case(why, Answer(text="He was angered by sanctions [1].", answer="", kind="why",
                                  abstained=False))["correct"]
     assert not score_case(why, Answer(text="", answer="", kind="why", abstained=True))["correct"]
+
+
+def test_a_reply_of_several_parts_is_supported_when_all_it_quotes_and_lists_is_cited():
+    from assistant.evaluation.eval import quotes_supported
+    from assistant.models import Citation
+
+    c1 = Citation(n=1, doc_id="a", title="Bridge “closed”", publisher="", date="", quote="The bridge closed in May.",
+                  start=0, end=25)
+    c2 = Citation(n=2, doc_id="b", title="", publisher="", date="", quote="Ferries carried 1,240 people.",
+                  start=0, end=29)
+    ok = Answer(text='Key points of "Bridge “closed”":\n1. “The bridge closed in May.” [1]\n- 1,240 people [2]',
+                answer="", kind="summary", abstained=False, citations=[c1, c2])
+    assert quotes_supported(ok)
+    made_up = Answer(text="1. “The bridge reopened in June.” [1]", answer="", kind="summary", abstained=False,
+                     citations=[c1])
+    assert not quotes_supported(made_up)
+    wrong_source = Answer(text="- 1,240 people [1]", answer="", kind="list", abstained=False, citations=[c1, c2])
+    assert not quotes_supported(wrong_source)
+    assert not quotes_supported(Answer(text="Yes.", answer="", kind="yesno", abstained=False, citations=[c1]))
