@@ -27,6 +27,7 @@ from assistant.text.lexicon import STOPWORDS
 _LESS = re.compile(r"\b(?:less|fewer|smaller|lower|shorter|least|smallest|lowest|fewest|younger|earlier)\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:more|less|fewer|larger|bigger|higher|lower|greater|smaller|longer|shorter|most|"
                           r"least|largest|biggest|highest|lowest|smallest|fewest)\b", re.I)
+_WH = frozenset(["which", "what", "who", "whom", "whose", "where", "when", "how"])
 _PREPS = ("in", "at", "for", "from", "during", "by", "via", "to", "into", "on", "with")
 _AUX = frozenset(["is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "will", "would", "can",
                   "could", "saw", "see", "sees", "get", "got"])
@@ -65,6 +66,11 @@ def parse_sides(question: str) -> Sides | None:
     cut = next((i for i, w in enumerate(rw) if w.lower() in _AUX or _COMPARATIVE.fullmatch(w) or w.lower() == "than"),
                len(rw))
     right, rest_of_clause = " ".join(rw[:cut]), " ".join(rw[cut:])
+    names = extract_names(right)
+    if right[:1].isupper() and names and right.startswith(names[0]) and names[0] != right:
+        # "Did A or B issue more permits": the side is the name; the rest is the measure.
+        rest_of_clause = right[len(names[0]):] + " " + rest_of_clause
+        right = names[0]
     lw = left.split()
     if prep and prep in [w.lower() for w in lw]:
         i = max(i for i, w in enumerate(lw) if w.lower() == prep)
@@ -72,7 +78,7 @@ def parse_sides(question: str) -> Sides | None:
         left = " ".join(lw[i + 1:])
     else:
         # The left side starts after the last question word, auxiliary or comparative.
-        starts = [i + 1 for i, w in enumerate(lw) if w.lower() in _AUX or w.lower() in CUE_WORDS
+        starts = [i + 1 for i, w in enumerate(lw) if w.lower() in _AUX or w.lower() in _WH
                   or _COMPARATIVE.fullmatch(w)]
         start = max(starts, default=0)
         rest_of_clause = " ".join(lw[:start]) + " " + rest_of_clause

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from assistant.answer.evidence import Candidate, Evidence, name_in_paragraph, required_names
 from assistant.answer.kinds import register
@@ -21,6 +22,8 @@ from assistant.answer.policy import ABSTAIN_BELOW
 from assistant.answer.views import VIEW_PASSAGES, Speaker, statements
 from assistant.models import QuestionKind
 from assistant.text.folding import fold, fold_answer
+from assistant.text.lexicon import QUESTION_SPEECH_FORMS
+from assistant.text.tokens import tokenize
 
 #: An item stays in the list while its score is within this much of the best item's.
 #: Set by hand on eval/seeds.jsonl.
@@ -38,6 +41,8 @@ PEOPLE = frozenset({"PERSON"})
 _PEOPLE_WORDS = re.compile(r"\b(?:who|whom|people|persons|officials|experts|politicians|leaders|ministers|"
                            r"everyone|everybody|anyone|anybody)\b", re.I)
 
+_SPEECH = re.compile(rf"\b(?:{QUESTION_SPEECH_FORMS}|comment(?:ed|s|ing)?|react(?:ed|s)?|respond(?:ed|s)?|quoted)\b",
+                     re.I)
 #: What a list question says about the list rather than its topic.
 _LIST_CUES = re.compile(
     r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(?:list|name|enumerate|give me|tell me|what are|which are)\s+"
@@ -127,7 +132,10 @@ class ListKind(TypedKind):
 
     def _speakers(self, ev: Evidence) -> list[Candidate]:
         labels = PEOPLE if _PEOPLE_WORDS.search(ev.qa.text) else None
-        found: list[Speaker] = statements(ev.corpus, ev.qa, ev.passages, **({"labels": labels} if labels else {}))
+        # The topic is what they commented on: not the speech verb, not "officials".
+        said = {t for w in _SPEECH.findall(ev.qa.text) + _PEOPLE_WORDS.findall(ev.qa.text) for t in tokenize(w)}
+        topic = replace(ev.qa, focus=[t for t in ev.qa.focus if t not in said] or ev.qa.focus)
+        found: list[Speaker] = statements(ev.corpus, topic, ev.passages, **({"labels": labels} if labels else {}))
         found = found[:MAX_ITEMS]
         if not found:
             return []
