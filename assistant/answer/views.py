@@ -52,8 +52,10 @@ _ASPECTS = frozenset(tokenize("rule reign career life presidency tenure history 
 SAME_EVENT = 0.4
 #: Most events a timeline shows.
 MAX_EVENTS = 10
-#: Speaker labels of the quote index that count as someone commenting.
-SPEAKER_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE", "OTHER"})
+#: Speaker labels of the quote index that count as someone commenting: people and
+#: organisations ("the agency said"); a place or a phrase the quote index could not
+#: resolve to either is not someone.
+SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", ""})
 
 
@@ -104,6 +106,13 @@ class Event:
     date_end: int
     relevance: float
     also: list[tuple[str, int, int]] = field(default_factory=list)  # other articles saying the same
+    #: "" when the text gives the year; else where the year is from ("the article's year").
+    year_from: str = ""
+
+    @property
+    def label(self) -> str:
+        """The date as written, with the year it was read in when the text omits it."""
+        return f"{self.when} ({self.value[:4]}, {self.year_from})" if self.year_from else self.when
 
     @property
     def key(self) -> tuple[int, int, int]:
@@ -156,20 +165,22 @@ def statements(corpus: Corpus, qa: QuestionAnalysis, passages: Sequence[Passage]
     return speakers
 
 
-def _event_value(doc: Document, value: str, text: str, extra: Mapping[str, Any]) -> str:
-    """A date's value with a year, resolving a relative one against the article's year."""
+def _event_value(doc: Document, value: str, text: str, extra: Mapping[str, Any]) -> tuple[str, str]:
+    """A date's value with a year, and where the year is from ("" when written): a day
+    without a year or a relative date is read in the article's year."""
     if value and re.match(r"\d{4}", value) and not value.startswith("P"):
-        return value
+        return value, ""
     year = article_year(doc)
     if year is None:
-        return ""
+        return "", ""
+    said = "the article's date" if doc.year else "the year the article counts from"
     if value.startswith("--"):
-        return f"{year}{value[1:]}"
+        return f"{year}{value[1:]}", said
     if extra.get("relative"):
         ref = doc.date if doc.year else str(year)
         v = resolve_relative(text, ref)
-        return v if re.match(r"\d{4}", v) and not v.startswith("P") else ""
-    return ""
+        return (v, f"counted from {said}") if re.match(r"\d{4}", v) and not v.startswith("P") else ("", "")
+    return "", ""
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -193,7 +204,7 @@ def events(corpus: Corpus, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[
         for m in doc.mentions:
             if m.kind != "DATE" or not (st.start <= m.start and m.end <= st.end) or m.extra.get("dateline"):
                 continue
-            value = _event_value(doc, m.value, m.text, m.extra)
+            value, year_from = _event_value(doc, m.value, m.text, m.extra)
             if not value:
                 continue
             frame = {t for w in m.frame for t in stems(w)}
@@ -202,7 +213,7 @@ def events(corpus: Corpus, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[
             if relevance < EVENT_MIN or st.names_ok < 1.0:
                 continue
             ev = Event(m.text, value, doc.doc_id, doc.title, doc.publisher, doc.date, st.start, st.end, st.text,
-                       m.start, m.end, round(relevance, 4))
+                       m.start, m.end, round(relevance, 4), year_from=year_from)
             same = next((x for x in found if x.value == value and (
                 (x.doc_id == ev.doc_id and x.start == ev.start)
                 or _jaccard(stems(x.sentence), stems(ev.sentence)) >= SAME_EVENT)), None)

@@ -44,5 +44,5 @@ class TimelineKind(TypedKind):
             doc = ev.corpus.doc(e.doc_id)
             if doc is None:
                 continue
-            lines.append(f"- {e.when}: {quoted(doc, e.start, e.end)} [{n}]")
+            lines.append(f"- {e.label}: {quoted(doc, e.start, e.end)} [{n}]")
         return "\n".join(lines)
