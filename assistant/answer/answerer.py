@@ -139,7 +139,7 @@ class Answerer:
         scope.rescale(ev, reference)
         relative.apply(ev)  # "this year" means each article's own year
         tr.sentences = ev.sents
-        cands = order_candidates(kind.candidates(ev), kind.binds_names)
+        cands = order_candidates(relative.latest_first(ev, kind.candidates(ev)), kind.binds_names)
         tr.candidates = cands
         if not cands:
             why = (getattr(kind, "why_none", None) or (lambda _: ""))(ev) \

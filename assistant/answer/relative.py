@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.answer.evidence import MISSING_YEAR_PENALTY, Candidate, Evidence, Sent, paragraph_of
 from assistant.models import Document
@@ -28,6 +28,7 @@ _REL = re.compile(r"\b(this|last|previous|next) (year|month)\b|\bin ("
 _CURRENT_YEAR = re.compile(r"\b(?:since the (?:start|beginning) of|so far in|so far this year,? \(?|year to date,? )"
                            r"\s*(\d{4})\b|\bin (\d{4}) so far\b", re.I)
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
 
 
 @dataclass(frozen=True)
@@ -78,18 +79,23 @@ def target(rel: Relative, doc: Document) -> tuple[str, ...]:
     return (str(year),)
 
 
-def _window(st: Sent) -> str:
-    """The sentence's paragraph and the one before it (where a period is often stated),
-    and the headline."""
+def sentence_year(st: Sent) -> str:
+    """The year a sentence is about: the first it writes ("Since the start of 2025, ...
+    more than all of 2024" is about 2025), else the first written before it in its
+    paragraph (news states the period once, then gives figures); "" when neither."""
     doc = st.doc
-    ps, pe = paragraph_of(doc, st.start)
-    prev = paragraph_of(doc, max(0, ps - 2))[0] if ps > 1 else ps
-    return doc.text[prev:pe] + "\n" + doc.title
+    m = _YEAR.search(doc.text, st.start, st.end)
+    if m:
+        return m.group(1)
+    ps, _ = paragraph_of(doc, st.start)
+    m = _YEAR.search(doc.text, ps, st.start)
+    return m.group(1) if m else ""
 
 
 def apply(ev: Evidence) -> None:
     """Mark the evidence sentences that are not about the period the question's relative
-    date means in their own article (as a missing asked year is marked)."""
+    date means in their own article (as a missing asked year is marked): "this year" in
+    an article of 2024 is 2024; a sentence about 2023 there is about another period."""
     if ev.qa.years:
         return  # an explicit year already binds the evidence
     rel = relative_in(ev.qa.text)
@@ -97,14 +103,37 @@ def apply(ev: Evidence) -> None:
         return
     for st in ev.sents:
         want = target(rel, st.doc)
-        if not want or not st.years_ok:
-            continue
-        window = _window(st)
-        if rel.label in window.lower() or any(re.search(rf"\b{y}\b", window) for y in want):
+        year = sentence_year(st)
+        if not want or not st.years_ok or not year or year in want or rel.label in st.text.lower():
             continue
         st.years_ok = False
         st.score -= MISSING_YEAR_PENALTY
     ev.sents.sort(key=lambda x: -x.score)
+
+
+def latest_first(ev: Evidence, cands: list[Candidate]) -> list[Candidate]:
+    """Where candidates read the question's "this year" in articles of different years,
+    the latest is what the asker means: the others (and an undated article's figure
+    stated for another year) are about another period, as a missing asked year is."""
+    rel = None if ev.qa.years else relative_in(ev.qa.text)
+    if rel is None:
+        return cands
+    readings = {id(c): target(rel, c.sent.doc) for c in cands if c.sent.years_ok}
+    known = [int(t[0]) for t in readings.values() if t]
+    if not known:
+        return cands
+    latest = str(max(known))
+    for c in cands:
+        if id(c) not in readings:
+            continue
+        reading = readings[id(c)]
+        year = sentence_year(c.sent)
+        older = bool(reading) and reading[0] != latest
+        other = not reading and bool(year) and year != latest and rel.label not in c.sent.text.lower()
+        if older or other:
+            c.sent = replace(c.sent, years_ok=False)
+            c.score -= MISSING_YEAR_PENALTY
+    return cands
 
 
 def period_of(c: Candidate) -> frozenset[str]:
