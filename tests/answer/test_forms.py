@@ -316,3 +316,8 @@ def test_he_is_the_person_of_the_previous_turn_not_their_title():
     follow = a.ask("What did she say about the budget?", history=[("Who is Mara Quell?", first)])
     assert "Mara Quell" in follow.rewritten and "engineer" not in follow.rewritten
     assert not follow.abstained and "budget" in follow.answer
+
+
+def test_a_comparison_without_figures_is_answered_from_the_sentences():
+    ans = ask([BRIDGE], "Which is older, the bridge or the ferry service?")
+    assert ans.kind == "comparison" and not ans.abstained and ans.text.startswith("“")

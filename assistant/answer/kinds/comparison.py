@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer.evidence import Candidate, Evidence, paragraph_of
-from assistant.answer.kinds import register
+from assistant.answer.kinds import kind_for, register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.figure import unit_score
 from assistant.answer.kinds.listing import figure_kind, keep_items, topic_text
@@ -23,10 +23,13 @@ from assistant.answer.relative import period_of
 from assistant.models import QuestionKind
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
+from assistant.text.tokens import tokenize
 
 _LESS = re.compile(r"\b(?:less|fewer|smaller|lower|shorter|least|smallest|lowest|fewest|younger|earlier)\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:more|less|fewer|larger|bigger|higher|lower|greater|smaller|longer|shorter|most|"
                           r"least|largest|biggest|highest|lowest|smallest|fewest)\b", re.I)
+#: Words of a quantity side that do not say what is counted.
+_GENERIC = frozenset(tokenize("number total count amount figure share"))
 _WH = frozenset(["which", "what", "who", "whom", "whose", "where", "when", "how"])
 _PREPS = ("in", "at", "for", "from", "during", "by", "via", "to", "into", "on", "with")
 _AUX = frozenset(["is", "are", "was", "were", "do", "does", "did", "has", "have", "had", "will", "would", "can",
@@ -158,8 +161,12 @@ class ComparisonKind(TypedKind):
         found = []
         for side in (sides.left, sides.right):
             sev, cands = ask_typed(ev, _side_question(side, sides.measure), QuestionKind.FIGURE)
+            # A side that is a quantity ("the number of suspects arrested") must be what the
+            # figure counts: one of its words among the words the figure is bound to.
+            own = set() if side[:1].isupper() else {t for t in tokenize(side) if t not in _GENERIC}
             ok = [c for c in cands if not why_not(ev.corpus, sev.qa, c, True)
-                  and (unit_score(sev.qa, c.mention) or 0.0) >= 0.0]
+                  and (unit_score(sev.qa, c.mention) or 0.0) >= 0.0
+                  and (not own or own & {t for w in (c.mention.frame if c.mention else []) for t in tokenize(w)})]
             if not ok:
                 return f"the closest passages give no figure for {side}"
             found.append(ok[0])
@@ -168,7 +175,13 @@ class ComparisonKind(TypedKind):
     def candidates(self, ev: Evidence) -> list[Candidate]:
         got = self._sides(ev)
         if isinstance(got, str):
-            return [] if got or parse_sides(ev.qa.text) else self._values(ev)
+            if got:
+                # No figure for a side: not a comparison of numbers ("which came first, A or
+                # B?"); the sentences that speak of both answer it, as any question.
+                # (Held to the question's names and years here, since sides are not.)
+                return [c for c in kind_for(QuestionKind.OTHER).candidates(ev)
+                        if c.sent.names_ok >= 1.0 and c.sent.years_ok]
+            return [] if parse_sides(ev.qa.text) else self._values(ev)
         sides, a, b = got
         if incomparable(a, b) or (a.sent.doc.doc_id == b.sent.doc.doc_id and a.start == b.start):
             return []
@@ -209,6 +222,8 @@ class ComparisonKind(TypedKind):
 
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
         items = getattr(cand, "items", [])
+        if not items:
+            return kind_for(QuestionKind.OTHER).reply(ev, cand, markers, cite_ns)
         if len(items) == 3 and isinstance(items[2], str):
             (wn, wc), (ln, lc), how = items
             n1, n2 = (list(cite_ns) + list(cite_ns))[:2]
