@@ -321,3 +321,14 @@ def test_he_is_the_person_of_the_previous_turn_not_their_title():
 def test_a_comparison_without_figures_is_answered_from_the_sentences():
     ans = ask([BRIDGE], "Which is older, the bridge or the ferry service?")
     assert ans.kind == "comparison" and not ans.abstained and ans.text.startswith("“")
+
+
+def test_how_figures_differ_across_articles_gives_each_sources_figure_and_period():
+    a = make_doc("a", "In 2024, 1,240 ferries were repaired.", date="2024-11-02", publisher="Gazette",
+                 mentions=[date("2024", "2024"), figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
+    b = make_doc("b", "A union count says 1,100 ferries were repaired in 2024.", date="2024-12-01", publisher="Post",
+                 mentions=[date("2024", "2024"), figure("1,100", "1100", "ferry", frame=["ferries", "repaired"])])
+    ans = ask([a, b], "How do the figures for ferries repaired differ across the articles?")
+    assert ans.kind == "comparison" and ans.text.startswith("The sources give:")
+    assert "1,240 [" in ans.text and "1,100 [" in ans.text and "for 2024" in ans.text
+    assert {c.doc_id for c in ans.citations} == {"a", "b"}

@@ -21,6 +21,7 @@ from assistant.answer.policy import why_not
 from assistant.answer.question import CUE_WORDS, extract_names
 from assistant.answer.relative import period_of
 from assistant.models import QuestionKind
+from assistant.text.dates import show_date
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
 from assistant.text.tokens import tokenize
@@ -28,6 +29,12 @@ from assistant.text.tokens import tokenize
 _LESS = re.compile(r"\b(?:less|fewer|smaller|lower|shorter|least|smallest|lowest|fewest|younger|earlier)\b", re.I)
 _COMPARATIVE = re.compile(r"\b(?:more|less|fewer|larger|bigger|higher|lower|greater|smaller|longer|shorter|most|"
                           r"least|largest|biggest|highest|lowest|smallest|fewest)\b", re.I)
+#: "How do the figures differ across articles": each article's best figure counts while
+#: within this much of the best of all (wider than a list's: one per source). Set by hand.
+VALUES_MARGIN = 0.5
+#: What a "how do the figures differ" question says about comparing, not about what.
+_VALUES_CUES = re.compile(r"^\s*(?:how|in what way|where)\s+(?:do|does|did)\s+|\b(?:differ|vary|compare|disagree)\b.*$"
+                          r"|^\s*(?:compare|what is the difference between)\s+", re.I)
 #: Words of a quantity side that do not say what is counted.
 _GENERIC = frozenset(tokenize("number total count amount figure share"))
 _WH = frozenset(["which", "what", "who", "whom", "whose", "where", "when", "how"])
@@ -200,8 +207,12 @@ class ComparisonKind(TypedKind):
 
     def _values(self, ev: Evidence) -> list[Candidate]:
         """No sides ("how do the figures differ across articles"): each source's figure."""
-        _, cands = ask_typed(ev, f"How many {topic_text(ev.qa.text)}?", QuestionKind.FIGURE, drop_names=True)
-        kept = keep_items(ev, cands, same=lambda c: c.key or fold_answer(c.value))
+        what = _VALUES_CUES.sub(" ", topic_text(ev.qa.text)).strip() or topic_text(ev.qa.text)
+        _, cands = ask_typed(ev, f"How many {what}?", QuestionKind.FIGURE)
+        valid = keep_items(ev, cands, same=lambda c: f"{c.sent.doc.doc_id}:{c.key or fold_answer(c.value)}",
+                           margin=VALUES_MARGIN)
+        # Each source's figure: its best one.
+        kept = [c for i, c in enumerate(valid) if all(o.sent.doc.doc_id != c.sent.doc.doc_id for o in valid[:i])]
         if not kept:
             return []
         parts = [(c.sent.doc, c.sent.start, c.sent.end) for c in kept]
@@ -232,7 +243,12 @@ class ComparisonKind(TypedKind):
             return f"{_bare(wc)} ({wn}: “{wc.value}”) [{n1}] — {how} than {_bare(lc)} ({ln}: “{lc.value}”) [{n2}]."
         lines = ["The sources give:"]
         for (src, c), n in zip(items, cite_ns, strict=False):
-            lines.append(f"- {c.value} [{n}] ({src})")
+            # Each with its source and the period it is for: figures for different periods
+            # differ without disagreeing.
+            period = sorted(period_of(c))
+            about = ", ".join(x for x in (src, show_date(c.sent.doc.date),
+                                          f"for {' and '.join(period)}" if period else "") if x)
+            lines.append(f"- {c.value} [{n}] ({about})")
         return "\n".join(lines)
 
 

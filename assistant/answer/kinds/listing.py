@@ -76,7 +76,8 @@ def figure_kind(c: Candidate) -> str:
     return "count"
 
 
-def keep_items(ev: Evidence, cands: Sequence[Candidate], same=lambda c: fold_answer(c.value)) -> list[Candidate]:
+def keep_items(ev: Evidence, cands: Sequence[Candidate], same=lambda c: fold_answer(c.value),
+               margin: float = LIST_MARGIN) -> list[Candidate]:
     """The candidates close to the best one, and the rest of the enumerations they stand
     in (a sentence naming several items of the same kind), valid (the question's names
     around them, its years), of the best one's kind, one per value."""
@@ -85,7 +86,7 @@ def keep_items(ev: Evidence, cands: Sequence[Candidate], same=lambda c: fold_ans
     if not valid:
         return []
     best = valid[0]
-    floor = max(ABSTAIN_BELOW, best.score - LIST_MARGIN)
+    floor = max(ABSTAIN_BELOW, best.score - margin)
     out: list[Candidate] = []
     seen: set[str] = set()
     for c in valid:
