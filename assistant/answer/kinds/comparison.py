@@ -32,6 +32,8 @@ _COMPARATIVE = re.compile(r"\b(?:more|less|fewer|larger|bigger|higher|lower|grea
 #: "How do the figures differ across articles": each article's best figure counts while
 #: within this much of the best of all (wider than a list's: one per source). Set by hand.
 VALUES_MARGIN = 0.5
+_ACROSS = re.compile(r"\b(?:across|between|among|in different|from different)\s+(?:the\s+)?(?:articles|sources|reports|"
+                     r"outlets|stories|papers|publications)\b", re.I)
 #: What a "how do the figures differ" question says about comparing, not about what.
 _VALUES_CUES = re.compile(r"^\s*(?:how|in what way|where)\s+(?:do|does|did)\s+|\b(?:differ|vary|compare|disagree)\b.*$"
                           r"|^\s*(?:compare|what is the difference between)\s+", re.I)
@@ -209,10 +211,14 @@ class ComparisonKind(TypedKind):
         """No sides ("how do the figures differ across articles"): each source's figure."""
         what = _VALUES_CUES.sub(" ", topic_text(ev.qa.text)).strip() or topic_text(ev.qa.text)
         _, cands = ask_typed(ev, f"How many {what}?", QuestionKind.FIGURE)
-        valid = keep_items(ev, cands, same=lambda c: f"{c.sent.doc.doc_id}:{c.key or fold_answer(c.value)}",
-                           margin=VALUES_MARGIN)
-        # Each source's figure: its best one.
-        kept = [c for i, c in enumerate(valid) if all(o.sent.doc.doc_id != c.sent.doc.doc_id for o in valid[:i])]
+        if _ACROSS.search(ev.qa.text):
+            # Each source's figure: its best one.
+            valid = keep_items(ev, cands, same=lambda c: f"{c.sent.doc.doc_id}:{c.key or fold_answer(c.value)}",
+                               margin=VALUES_MARGIN)
+            kept = [c for i, c in enumerate(valid)
+                    if all(o.sent.doc.doc_id != c.sent.doc.doc_id for o in valid[:i])]
+        else:
+            kept = keep_items(ev, cands, same=lambda c: c.key or fold_answer(c.value))
         if not kept:
             return []
         parts = [(c.sent.doc, c.sent.start, c.sent.end) for c in kept]
