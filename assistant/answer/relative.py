@@ -137,16 +137,10 @@ def latest_first(ev: Evidence, cands: list[Candidate]) -> list[Candidate]:
 
 
 def period_of(c: Candidate) -> frozenset[str]:
-    """The years a typed answer is stated for: those written in its sentence, else the
-    nearest before it in its paragraph (news states a period once, then gives figures);
-    empty when the text gives none."""
-    doc, st = c.sent.doc, c.sent
-    years = _YEAR.findall(doc.text[st.start: st.end])
-    if not years:
-        ps, _ = paragraph_of(doc, st.start)
-        before = _YEAR.findall(doc.text[ps: st.start])
-        years = before[:1]
-    return frozenset(years)
+    """The year a typed answer is stated for (``sentence_year`` of its sentence); empty
+    when the text gives none."""
+    year = sentence_year(c.sent)
+    return frozenset({year}) if year else frozenset()
 
 
 def same_period(conflicts: Sequence[Candidate]) -> list[Candidate]:

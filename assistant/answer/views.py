@@ -214,12 +214,17 @@ def events(corpus: Corpus, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[
                 continue
             ev = Event(m.text, value, doc.doc_id, doc.title, doc.publisher, doc.date, st.start, st.end, st.text,
                        m.start, m.end, round(relevance, 4), year_from=year_from)
-            same = next((x for x in found if x.value == value and (
-                (x.doc_id == ev.doc_id and x.start == ev.start)
-                or _jaccard(stems(x.sentence), stems(ev.sentence)) >= SAME_EVENT)), None)
+            # One event per sentence: the date most bound to the topic (the first on a tie).
+            mine = next((x for x in found if x.doc_id == ev.doc_id and x.start == ev.start), None)
+            if mine is not None:
+                if ev.relevance > mine.relevance:
+                    found[found.index(mine)] = ev
+                continue
+            same = next((x for x in found if x.value == value
+                         and _jaccard(stems(x.sentence), stems(ev.sentence)) >= SAME_EVENT), None)
             if same is None:
                 found.append(ev)
-            elif same.doc_id != ev.doc_id or same.start != ev.start:
+            else:
                 same.also.append((ev.doc_id, ev.start, ev.end))
     found.sort(key=lambda e: -e.relevance)
     found = found[:MAX_EVENTS]
