@@ -86,11 +86,12 @@ class Answerer:
         tr = self._explain(question, history, filters, k, asked_on)
         if filters:
             # A filtered answer must pass the checks the unfiltered question does (scope).
-            tr.answer = scope.hold_to_unfiltered(self.corpus, tr, self._explain(question, history, None, k, asked_on))
+            unfiltered = self._explain(question, history, None, k, asked_on, synthesise=False)
+            tr.answer = scope.hold_to_unfiltered(self.corpus, tr, unfiltered)
         return tr
 
-    def _explain(self, question: str, history: Sequence[Any] | None,
-                 filters: Mapping[str, Any] | None, k: int, asked_on: str | date | None) -> Trace:
+    def _explain(self, question: str, history: Sequence[Any] | None, filters: Mapping[str, Any] | None,
+                 k: int, asked_on: str | date | None, synthesise: bool = True) -> Trace:
         corpus = self.corpus
         asked = as_iso_date(asked_on)
         q, notice = sanitise(question)
@@ -155,9 +156,9 @@ class Answerer:
         finish = getattr(kind, "finish", None)
         if finish is not None:
             ans = finish(ev, cand, ans)
-        if self.llm is not None:
-            from assistant.answer.llm import synthesise
+        if self.llm is not None and synthesise:
+            from assistant.answer.llm import synthesise as llm_synthesise
 
-            ans = synthesise(self.llm, ans, passages)
+            ans = llm_synthesise(self.llm, ans, passages)
         tr.answer = ans
         return tr
