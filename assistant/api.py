@@ -4,6 +4,8 @@
     asst = Assistant.open(index_dir="index")        # or chroma_url="http://host:port"
     answer = asst.ask("How many crossings were thwarted in 2025?")
     print(answer.text)
+    asst.timeline("the migration crisis")           # dated events, oldest first (views.Event)
+    asst.who_said_what("the Minsk conference")      # speakers and their statements (views.Speaker)
     for c in answer.citations:
         print(c.n, c.doc_id, c.quote)
 
@@ -19,6 +21,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assistant.answer import views
 from assistant.answer.answerer import Answerer
 from assistant.answer.corpus import IndexCorpus
 from assistant.config import Settings
@@ -30,6 +33,8 @@ from assistant.models import Answer, Document
 from assistant.retrieval.retriever import Retriever
 
 if TYPE_CHECKING:
+    from assistant.answer.views import Event, Speaker
+
     # Ingest-time code loads only when something is ingested: asking never imports it.
     from assistant.ingest.pipeline import IngestReport, ProgressFn
 
@@ -133,6 +138,18 @@ class Assistant:
             self.answerer.ask(self.WARM_UP_QUESTION, k=1)
         except AssistantError:
             pass  # an empty or unreachable index: the first real question reports it
+
+    def who_said_what(self, topic: str, filters: Mapping[str, Any] | None = None) -> list[Speaker]:
+        """Everyone the articles quote on ``topic``, each with their statements (most
+        relevant first), every statement with the exact sentence that carries it."""
+        self.refresh()
+        return views.who_said_what(self.retriever, self.answerer.corpus, topic, filters)
+
+    def timeline(self, topic: str, filters: Mapping[str, Any] | None = None) -> list[Event]:
+        """Dated events about ``topic`` across the articles, oldest first, each with the
+        exact sentence it comes from."""
+        self.refresh()
+        return views.timeline(self.retriever, self.answerer.corpus, topic, filters)
 
     def document(self, doc_id: str) -> Document:
         doc = self.local.doc(doc_id)

@@ -19,6 +19,15 @@ class QuestionKind(str, Enum):
     ENTITY = "entity"
     QUOTE = "quote"
     OTHER = "other"
+    # The forms beyond a factoid (issue 15): why/how, a summary, yes/no, a comparison,
+    # a list across articles, "how long has X ...", a timeline.
+    REASON = "reason"
+    SUMMARY = "summary"
+    YESNO = "yesno"
+    COMPARISON = "comparison"
+    LIST = "list"
+    DURATION = "duration"
+    TIMELINE = "timeline"
 
 
 class RetrievalMode(str, Enum):

@@ -21,7 +21,15 @@ from typing import Any
 
 from assistant.answer.answerer import Answerer
 from assistant.index.aliases import AliasTable
-from assistant.models import Document, Mention, Passage, QuoteRecord, mention_to_row, quote_to_row
+from assistant.models import (
+    Document,
+    Mention,
+    Passage,
+    QuoteRecord,
+    date_to_int,
+    mention_to_row,
+    quote_to_row,
+)
 from assistant.text.sentences import split_sentences
 from assistant.text.tokens import tokenize
 
@@ -127,6 +135,10 @@ class MemoryCorpus:
     def dates(self) -> list[str]:
         return sorted(d.date for d in self.docs.values() if d.date[:4].isdigit())
 
+    def records(self) -> dict[str, dict[str, Any]]:
+        return {i: {"doc_id": i, "publisher": d.publisher, "date": d.date, "date_int": d.date_int}
+                for i, d in self.docs.items()}
+
     def metadata_tokens(self) -> frozenset[str]:
         return frozenset(t for d in self.docs.values() for t in tokenize(f"{d.publisher} {d.author}"))
 
@@ -150,6 +162,15 @@ class FakeRetriever:
         for d in self.corpus.docs.values():
             if filters and filters.get("doc_id") and d.doc_id not in filters["doc_id"]:
                 continue
+            if filters and filters.get("publisher") and d.publisher.lower() not in \
+                    {p.lower() for p in ([filters["publisher"]] if isinstance(filters["publisher"], str)
+                                         else filters["publisher"])}:
+                continue
+            if filters and (filters.get("date_from") or filters.get("date_to")):
+                lo = date_to_int(str(filters.get("date_from") or "0001"))
+                hi = date_to_int(str(filters.get("date_to") or "9999")) or 99991231
+                if not d.date_int or not lo <= d.date_int <= max(hi, hi // 10000 * 10000 + 1231):
+                    continue
             toks = set(tokenize(d.title + "\n" + d.text))
             s = sum(math.log(1 + n / self.corpus.df(t)) for t in q & toks)
             if s > 0:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from assistant.answer import relative, scope
 from assistant.answer.compose import abstain, compose
 from assistant.answer.corpus import Corpus
 from assistant.answer.dialogue import rewrite
@@ -82,6 +83,15 @@ class Answerer:
                 filters: Mapping[str, Any] | None = None, k: int = 5,
                 asked_on: str | date | None = None) -> Trace:
         """``ask``, keeping every intermediate step (for tools and debugging)."""
+        tr = self._explain(question, history, filters, k, asked_on)
+        if filters:
+            # A filtered answer must pass the checks the unfiltered question does (scope).
+            unfiltered = self._explain(question, history, None, k, asked_on, synthesise=False)
+            tr.answer = scope.hold_to_unfiltered(self.corpus, tr, unfiltered)
+        return tr
+
+    def _explain(self, question: str, history: Sequence[Any] | None, filters: Mapping[str, Any] | None,
+                 k: int, asked_on: str | date | None, synthesise: bool = True) -> Trace:
         corpus = self.corpus
         asked = as_iso_date(asked_on)
         q, notice = sanitise(question)
@@ -105,13 +115,20 @@ class Answerer:
             qa.focus += [t for t in prev.focus if t not in qa.focus]
             search_text = f"{standalone} {context['carried_from']}"
         missing = absent_names(corpus, qa)
-        passages = self.retriever.retrieve(search_text, k=max(k, self.passages), filters=filters)
+        kind = kind_for(qa.kind)
+        want = max(k, self.passages, getattr(kind, "passages", 0))
+        passages = self.retriever.retrieve(search_text, k=want, filters=filters)
         tr.passages = passages
+        # -- filters never mislead (scope): the reply says so; scores keep the unfiltered scale
+        notice = " ".join(x for x in (scope.notice(corpus, filters), notice) if x)
+        reference = scope.reference(self.retriever, search_text, want, filters) if passages else None
+        # --
         base = dict(question=q, rewritten=standalone if standalone != q else "", notice=notice,
                     retrieved=list(dict.fromkeys(p.doc_id for p in passages)), kind=qa.kind.value)
         shown = passages[:SHOWN_WHEN_ABSTAINING]
         if not passages:
-            tr.answer = abstain(corpus, [], "nothing in the corpus matches the question", **base)
+            why = "nothing in the corpus matches the question" + (" under the filter" if filters else "")
+            tr.answer = abstain(corpus, [], why, **base)
             return tr
         missing += absent_phrases(corpus, qa, passages)
         tr.absent = missing
@@ -120,12 +137,14 @@ class Answerer:
             return tr
         ev = Evidence(qa=qa, corpus=corpus, passages=passages, sents=candidate_sentences(corpus, qa, passages),
                       dialogue=context)
+        scope.rescale(ev, reference)
+        relative.apply(ev)  # "this year" means each article's own year
         tr.sentences = ev.sents
-        kind = kind_for(qa.kind)
-        cands = order_candidates(kind.candidates(ev), kind.binds_names)
+        cands = order_candidates(relative.latest_first(ev, kind.candidates(ev)), kind.binds_names)
         tr.candidates = cands
         if not cands:
-            why = f"no {qa.kind.value} of the kind asked for appears in the closest passages"
+            why = (getattr(kind, "why_none", None) or (lambda _: ""))(ev) \
+                or f"no {qa.kind.value} of the kind asked for appears in the closest passages"
             tr.answer = abstain(corpus, shown, why, **base)
             return tr
         cand, alts = cands[0], cands[1:]
@@ -133,10 +152,13 @@ class Answerer:
         if why:
             tr.answer = abstain(corpus, shown, why, **base)
             return tr
-        ans = compose(ev, kind, cand, kind.conflicts(ev, cand, alts), **base)
-        if self.llm is not None:
-            from assistant.answer.llm import synthesise
+        ans = compose(ev, kind, cand, relative.same_period(kind.conflicts(ev, cand, alts)), **base)
+        finish = getattr(kind, "finish", None)
+        if finish is not None:
+            ans = finish(ev, cand, ans)
+        if self.llm is not None and synthesise:
+            from assistant.answer.llm import synthesise as llm_synthesise
 
-            ans = synthesise(self.llm, ans, passages)
+            ans = llm_synthesise(self.llm, ans, passages)
         tr.answer = ans
         return tr

@@ -138,6 +138,10 @@ class IndexCorpus:
     def dates(self) -> list[str]:
         return self._summary()[0]
 
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Each document's metadata (publisher, date, ``date_int``, ...) by id."""
+        return self._local.records()
+
     def metadata_tokens(self) -> frozenset[str]:
         return self._summary()[1]
 

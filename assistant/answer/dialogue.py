@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.question import analyse, extract_names
+from assistant.answer.question import ENTITY_NOUNS, analyse, extract_names
 from assistant.models import Answer, QuestionKind
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ AskFn = Callable[[str, list[str]], Answer]
 _ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|and what about|what of|and how about|same for|"
                        r"and for|and in|and via|what about in)\s+(.+?)\s*\??\s*$", re.I)
 _PERSON_PRON = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
+#: Nouns of offices and roles ("minister", "secretary", "spokesman").
+_ROLE_NOUNS = frozenset(ENTITY_NOUNS["PERSON"].split()) - {"person", "man", "woman"}
 _THING_PRON = re.compile(r"\b(it|its)\b", re.I)
 _GROUP_PRON = re.compile(r"\b(they|them|their)\b", re.I)
 
@@ -73,6 +75,13 @@ def _subject_np(question: str) -> str:
     return ""
 
 
+def _is_role(text: str) -> bool:
+    """A title or office ("state secretary of the Security Council"), not a name: it
+    contains a role noun or starts lower-case."""
+    words = re.findall(r"[^\W\d_]+", text)
+    return not words or not words[0][:1].isupper() or any(w.lower() in _ROLE_NOUNS for w in words)
+
+
 def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
             aliases: AliasTable | None = None) -> tuple[str, dict[str, Any]]:
     """(standalone question, context) for ``question`` given earlier turns. ``ask``
@@ -108,11 +117,15 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
 
     out = q
     person = ""
+    pa = analyse(prev_q)
     if prev_a is not None and _answer_field(prev_a, "kind") in (QuestionKind.SPEAKER.value, QuestionKind.ENTITY.value) \
-            and not _answer_field(prev_a, "abstained"):
-        person = str(_answer_field(prev_a, "answer") or "")
+            and not _answer_field(prev_a, "abstained") and pa.unit != "role":
+        # The previous answer is the person "he" means, unless it is not a person: "Who is
+        # X?" is answered with X's title, and "he" is X, not the title.
+        answer = str(_answer_field(prev_a, "answer") or "")
+        if not _is_role(answer) and (aliases is None or aliases.label(answer) in ("PERSON", "")):
+            person = answer
     if not person:
-        pa = analyse(prev_q)
         if pa.subject:
             person = pa.subject.strip()
             # Keep the original capitalisation from the question text.

@@ -297,6 +297,12 @@ def check_reply(reply: str, ans: Answer, blocks: Sequence[Block]) -> Verdict:
         return Verdict(False, f"it cites {shown}, which does not exist (passages given: {span})")
     if ans.abstained:
         return Verdict(False, "it answers although the corpus does not support an answer")
+    if ans.kind == "yesno":
+        # A yes/no reply keeps the polarity the cited sentence gave ("Yes" stays "Yes").
+        want = ans.answer.split(":", 1)[0].strip()
+        got = re.match(r"\W*(yes|no)\b", fold(reply))
+        if want in ("Yes", "No") and (got is None or got.group(1) != want.lower()):
+            return Verdict(False, f"it does not answer “{want}”, as the cited sentence does")
     support = " ".join(f"{given[n].text} {given[n].header}" for n in cited)
     have: set[str] = set().union(*(f for _, f in numbers_in(support, words=True)))
     bare = _MARKER.sub(" ", reply)
@@ -327,11 +333,15 @@ def check_reply(reply: str, ans: Answer, blocks: Sequence[Block]) -> Verdict:
 
 def _expected_values(ans: Answer) -> list[str]:
     """Short answers the reply must keep: every conflicting value, or the one answer
-    when it is a date, figure, speaker or entity (a quote or sentence may be paraphrased)."""
+    when it is a date, figure, speaker, entity or duration, every item of a list, a
+    comparison's winning figure (a quote or sentence may be paraphrased)."""
     if ans.conflicts:
         return [c.value for c in ans.conflicts]
-    if ans.kind in ("date", "figure", "speaker", "entity") and ans.answer:
+    if ans.kind in ("date", "figure", "speaker", "entity", "duration") and ans.answer:
         return [ans.answer]
+    if ans.kind in ("list", "comparison") and ans.answer:
+        # every item of a list; the winner of a comparison and its figure
+        return [x.split(": ", 1)[-1] for x in ans.answer.split("; ")]
     return []
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.config import MAX_QUESTION_CHARS
@@ -26,6 +27,20 @@ _QUOTED = re.compile(r"[\"“”„«](.{3,}?)[\"“”»]|(?:^|\s)['‘](.{8,}?
 CUE_WORDS = frozenset(
     ["when", "what", "which", "who", "whom", "whose", "where", "why", "how", "many", "much", "date", "day", "year", "month", "time", "number", "percent", "percentage", "share", "figure", "total", "amount", "according", "did", "does", "do", "is", "was", "were", "are", "has", "have", "had", "quoted", "quote", "said", "say", "tell", "told"]
 )
+
+#: Words that open a question in the forms beyond a factoid ("Summarise ...", "List
+#: ...", "Timeline of ..."): a capitalised first word among them is not a name.
+FORM_OPENERS = frozenset(["summarise", "summarize", "summary", "list", "timeline", "chronology", "compare", "give",
+                          "tell", "show", "enumerate", "outline", "recap", "overview", "key", "main", "brief", "tl;dr",
+                          "tldr", "explain"])
+#: Words that only say which form of reply is wanted: not evidence for those forms.
+_FORM_CUE_WORDS = (
+    "summarise summarize summarised summarized summary summaries gist overview recap rundown highlights key main "
+    "central points point takeaways tldr nutshell brief timeline chronology chronological sequence events milestones "
+    "list enumerate everyone everybody every all each compare compared comparison versus vs difference differ "
+    "differs larger bigger higher greater more less fewer smaller lower largest biggest highest most least article "
+    "story piece report give tell show me about happened long since ago")
+FORM_CUES = frozenset(_FORM_CUE_WORDS.split())
 
 ENTITY_NOUNS = {
     "PERSON": "person official minister president leader man woman spokesman spokeswoman spokesperson "
@@ -71,6 +86,9 @@ class QuestionAnalysis:
     #: The names the evidence must hold (``evidence.required_names``; set on first use,
     #: since it needs the corpus's entity labels).
     required: list[str] | None = None
+    #: Details of the classification cue (``classify``), for the kinds that read more of
+    #: the question than the fields above (a comparison's sides, what a list collects).
+    cue: dict[str, str] = field(default_factory=dict)
 
 
 def _last_question(text: str) -> str:
@@ -109,7 +127,8 @@ def extract_names(text: str) -> list[str]:
         words = name.split()
         if m.start() == 0 or text[: m.start()].rstrip().endswith(("?", ".", "!", ":", "\"", "“")):
             # First word of a sentence: drop it if it is a common word ("When", "And", "The").
-            while words and (words[0].lower() in STOPWORDS or words[0].lower() in CUE_WORDS):
+            while words and (words[0].lower() in STOPWORDS or words[0].lower() in CUE_WORDS
+                             or words[0].lower() in FORM_OPENERS):
                 words = words[1:]
         words = [w for w in words if w.lower() not in CUE_WORDS]
         if words and not all(w.lower() in STOPWORDS for w in words):
@@ -117,11 +136,18 @@ def extract_names(text: str) -> list[str]:
     return out
 
 
-def _who_is_name(q: str) -> bool:
-    m = re.fullmatch(r"\s*[Ww]ho (?:is|was) ([A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*){0,3})\s*\??\s*",
-                     re.sub(r"^(?:and|so|but|also)[,\s]+", "", q.strip(), flags=re.I))
+def _who_is_name(q: str) -> str:
+    """The name in "Who is Jane Doe?" ("" when the question is not of that form)."""
+    q = re.sub(r"^(?:and|so|but|also)[,\s]+", "", q.strip(), flags=re.I)
+    m = re.fullmatch(r"\s*[Ww]ho (?:is|was) ([A-Z][\w'’.\-]*(?: [A-Z][\w'’.\-]*){0,3})\s*\??\s*", q)
+    if not m and q == q.lower():
+        # Typed all in lower case ("who is jane doe"): two to four words, none a common
+        # word or a title, read as a name.
+        m = re.fullmatch(r"\s*who (?:is|was) ([a-z][\w'’.\-]*(?: [a-z][\w'’.\-]*){1,3})\s*\??\s*", q)
+        if m and any(w in STOPWORDS or w in NOUN_LABEL or w in CUE_WORDS for w in m.group(1).split()):
+            m = None
     # "Who is the Interior Minister?" asks for a person; "Who is Jane Doe?" for her title.
-    return bool(m) and m.group(1).split()[-1].lower() not in NOUN_LABEL
+    return m.group(1) if m and m.group(1).split()[-1].lower() not in NOUN_LABEL else ""
 
 
 def extract_descriptors(text: str) -> list[str]:
@@ -133,60 +159,205 @@ def extract_descriptors(text: str) -> list[str]:
     return out
 
 
-def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
-    """The answer kind of the (last) question sentence, and details of the cue found."""
-    s = q.strip().lower()
-    s = re.sub(r"^(and|so|but|also|ok|okay|then)[,\s]+", "", s)
-    info: dict[str, str] = {}
-    if re.search(r"\bwho (?:wrote|reported|authored|filed|penned) (?:the|this|that) (?:article|story|piece|report)\b", s):
-        info["noun"] = "author"
-        return QuestionKind.ENTITY, info
+# -- classification: an ordered table of rules ------------------------------------------------
+#: A rule's test: (the question lower-cased without a leading "and"/"so", the question as
+#: typed) -> the details of the cue it found, or None when it does not apply.
+RuleTest = Callable[[str, str], "dict[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One classification rule: a question whose cue ``test`` finds is of ``kind``. Rules
+    are tried in ``RULES`` order and the first that applies wins, so a more specific cue
+    ("how long has X ruled") stands before a more general one ("how long")."""
+
+    name: str
+    kind: QuestionKind
+    test: RuleTest
+
+
+def unquoted(s: str) -> str:
+    """The question without its quotations: "Who said 'all the people ...'?" is not a list."""
+    return _QUOTED.sub(" “…” ", s)
+
+
+def when(*patterns: str, info: dict[str, str] | None = None, outside_quotes: bool = False) -> RuleTest:
+    """A test that applies when any of ``patterns`` matches the lower-cased question
+    (``outside_quotes``: its words outside quotations)."""
+    compiled = [re.compile(p) for p in patterns]
+
+    def test(s: str, q: str) -> dict[str, str] | None:
+        text = unquoted(s) if outside_quotes else s
+        return dict(info or {}) if any(c.search(text) for c in compiled) else None
+
+    return test
+
+
+def _role(s: str, q: str) -> dict[str, str] | None:
+    # "Who is Jane Doe?" asks for her title, not for a name.
+    name = _who_is_name(q)
     if re.search(r"\b(?:what|which) (?:is |was )?(?:\w+'s )?(?:position|role|job|post|title|office|rank)\b|'s (?:job|role|position|title|post)\b", s) \
-            or _who_is_name(q):
-        # "Who is Jane Doe?" asks for her title, not for a name.
-        info["noun"] = "role"
-        return QuestionKind.ENTITY, info
-    if re.search(rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b", s) \
-            or re.search(rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{QUESTION_SPEECH_FORMS})\b", s) or re.search(r"\baccording to whom\b|\bwho (is|was) quoted\b", s) \
-            or re.search(r"\bwhose (words|remarks|comments|statement)\b", s):
-        return QuestionKind.SPEAKER, info
+            or name:
+        # A name typed in lower case is kept, capitalised, since nothing else finds it.
+        return {"noun": "role", **({"name": name.title()} if name and name == name.lower() else {})}
+    return None
+
+
+def _statement(s: str, q: str) -> dict[str, str] | None:
     m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{QUESTION_SPEECH_FORMS})\b(.*)", s) \
         or re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
         or re.search(r"\bwhat (?:was|is|were) (.+?)'s (?:message|response|reaction|argument|claim|warning|position)\b(.*)", s)
-    if m:
-        info["subject"], info["rest"] = m.group(1), m.group(2)
-        return QuestionKind.QUOTE, info
-    if re.search(r"\b(how many|how much|what (?:percentage|percent|proportion|share|number|amount|figure|total|sum|"
-                 r"fraction|price|cost)|by how (?:much|many)|what was the (?:number|total|toll|count|death toll)|"
-                 r"how (?:large|big|high|long|far|old)|at what (?:rate|price|cost))\b", s):
-        return QuestionKind.FIGURE, info
-    if re.search(r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
-                 r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
-                 r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b", s):
-        if re.search(r"\b(what|which|in what|since what) year\b|\bsince when\b", s):
-            info["granularity"] = "year"
-        elif re.search(r"\b(what|which) month\b|\bmonth and year\b", s):
-            info["granularity"] = "month"
-        elif re.search(r"\b(what|which) (date|day)\b|\bon what date\b", s):
-            info["granularity"] = "day"
-        return QuestionKind.DATE, info
+    return {"subject": m.group(1), "rest": m.group(2)} if m else None
+
+
+def _date(s: str, q: str) -> dict[str, str] | None:
+    if not re.search(r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
+                     r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
+                     r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b", s):
+        return None
+    if re.search(r"\b(what|which|in what|since what) year\b|\bsince when\b", s):
+        return {"granularity": "year"}
+    if re.search(r"\b(what|which) month\b|\bmonth and year\b", s):
+        return {"granularity": "month"}
+    if re.search(r"\b(what|which) (date|day)\b|\bon what date\b", s):
+        return {"granularity": "day"}
+    return {}
+
+
+def _entity_noun(s: str, q: str, plurals: bool = False) -> dict[str, str] | None:
     for m in re.finditer(r"\b(?:which|what|name the|whose)\s+((?:[\w\-']+\s+){0,3})", s + " "):
         for w in m.group(1).split():
             w = re.sub(r"'s$", "", w)
-            for cand in (w, w.removesuffix("s"), w.removesuffix("es")):
+            forms = (w, w.removesuffix("s"), w.removesuffix("es"))
+            if plurals:  # "which countries", "which women": the list rule's plural nouns
+                forms += (re.sub(r"ies$", "y", w), re.sub(r"men$", "man", w))
+            for cand in forms:
                 if cand in NOUN_LABEL:
-                    info["noun"] = cand
-                    return QuestionKind.ENTITY, info
-    if re.search(r"\b(?:what|which) (?:kind|type|sort|brand|make) of\b", s):
-        info["noun"] = "kind"
-        return QuestionKind.ENTITY, info
-    if re.search(r"^\s*(?:who|whom|whose)\b|\bwho (?:is|was|are|were|heads|leads|runs|wrote|led)\b", s):
-        info["noun"] = "person"
-        return QuestionKind.ENTITY, info
-    if re.search(r"^\s*where\b|\bwhere (?:is|was|did|does|do|are|were|will)\b", s):
-        info["noun"] = "place"
-        return QuestionKind.ENTITY, info
-    return QuestionKind.OTHER, info
+                    return {"noun": cand}
+    return None
+
+
+_COMPARATIVE = (r"\b(?:more|less|fewer|larger|bigger|higher|lower|greater|smaller|longer|shorter|older|younger|"
+                r"earlier|later|most|least|largest|biggest|highest|lowest|smallest|worse|better|stronger|weaker)\b")
+_AUXILIARY = (r"(?:is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|shall|may|might|must|"
+              r"isn't|aren't|wasn't|weren't|don't|doesn't|didn't|hasn't|haven't|hadn't|won't|wouldn't|can't|couldn't)")
+#: Plural forms of the nouns that name an entity's kind ("which countries ..."): a list.
+_PLURAL_NOUNS = "|".join(sorted({n[:-1] + "ies" if n.endswith("y") and n[-2:-1] not in "aeiou" else
+                                 n[:-3] + "men" if n.endswith("man") else
+                                 n + "es" if n.endswith(("s", "sh", "ch", "x")) else n + "s"
+                                 for n in NOUN_LABEL} | {"people"}))
+
+
+def _comparison(s: str, q: str) -> dict[str, str] | None:
+    s = unquoted(s).replace("’", "'")
+    # "Which had more X, A or B?", "A or B: which ...?", "Did A or B have more X?": a
+    # comparative and two alternatives, in a question that asks to choose.
+    ask = _last_question(s)
+    if re.search(_COMPARATIVE, ask) and re.search(r"\bor\b", ask) \
+            and not re.search(r"\b(?:more or less|or not|or (?:more|less|fewer|so|higher|lower|above|below|older|"
+                              r"younger|longer|later|earlier))\b", ask) \
+            and re.search(r"^\s*(?:which|who|whom|whose|what|did|does|do|is|was|were|are|has|have|had)\b|[,:;]\s*(?:which|who|"
+                          r"what)\b", ask):
+        return {"form": "winner"}
+    if re.search(r"\bcompared?\b|\bcomparison\b|\bversus\b|\bvs\.?\s|\bdifference between\b"
+                 r"|\bhow (?:do|does|did) .{3,80}? (?:differ|compare)\b|\bdiffer(?:s|ed)? (?:from|between|across|among)\b", s):
+        return {"form": "values"}
+    return None
+
+
+#: A word between "which" and a plural noun that keeps the noun the answer's kind
+#: ("which two Baltic countries"), not "which *year did* women ..." or "what *share of* people".
+_MODIFIER = r"(?!(?:of|did|do|does|is|are|was|were|has|have|had|will|would|can|could)\b)[\w-]+"
+
+
+def _listing(s: str, q: str) -> dict[str, str] | None:
+    s = unquoted(s).replace("’", "'")
+    if not re.search(r"^\s*(?:(?:can|could|would) you\s+|please\s+)?(?:list|enumerate|itemi[sz]e)\b"
+                     r"|\bname (?:all|every|each|everyone|everybody)\b|\bwho said what\b"
+                     r"|\b(?:(?:everyone|everybody|anyone|anybody) (?:who|that)|every(?: single)? (?:person|one|official|source|expert|figure|number|"
+                     r"estimate|country|place|time))\b"
+                     r"|\ball (?:of )?(?:the )?(?:people|persons|officials|sources|experts|speakers|figures|numbers|"
+                     r"estimates|tolls|counts|countries|places|names|organi[sz]ations|groups|parties|articles|reports|"
+                     r"stories|outlets)\b"
+                     r"|\bwho (?:are|were) (?:all )?the (?:[\w-]+ ){0,2}(?:people|officials|speakers|experts|sources|"
+                     r"leaders|ministers|politicians)\b"
+                     rf"|^\s*(?:(?:in|from|to|by|with|of) )?(?:which|what) (?:{_MODIFIER} ){{0,2}}?(?:{_PLURAL_NOUNS})\b", s):
+        return None
+    if re.search(r"\b(?:figures?|numbers?|estimates?|tolls?|counts?|totals?|amounts?|sums?|how many|how much)\b", s):
+        return {"items": "figures"}
+    noun = _entity_noun(s, q, plurals=True)
+    if noun and noun["noun"] not in ENTITY_NOUNS["PERSON"].split():
+        return {"items": "entities", **noun}
+    if re.search(rf"\bwho\b|\b(?:{QUESTION_SPEECH_FORMS})\b|\bcomment(?:ed|s)?\b|\bspoke\b|\bspeakers?\b", s):
+        return {"items": "speakers"}
+    if re.search(r"^\s*where\b|\bwhere (?:do|does|did|is|are|was|were)\b", s):
+        return {"items": "entities", "noun": "place"}
+    return {"items": "entities", **(noun or {})}
+
+
+#: The rules, tried in order. A new answer kind adds one rule here (its cue), placed
+#: before any more general rule its questions would also match.
+RULES: list[Rule] = [
+    Rule("timeline", QuestionKind.TIMELINE, when(
+        r"\btime ?line\b|\bchronolog(?:y|ical)\b|\bsequence of events\b|\bin (?:date|chronological|time) order\b"
+        r"|\bkey (?:dates|events)\b|\bmilestones\b|\bhow (?:has|have|did) .{3,60}? (?:evolved?|unfold(?:ed)?|develop(?:ed)?)\b", outside_quotes=True)),
+    Rule("summary", QuestionKind.SUMMARY, when(
+        r"\bsummar(?:y|ies|ise|ize|ised|ized|ising|izing)\b|\b(?:key|main|central|major) (?:points?|facts?|takeaways?|"
+        r"findings?|ideas?|messages?)\b|\bgist\b|\btl;? ?dr\b|\brecap\b|\boverview\b|\bin (?:a )?nutshell\b|\brundown\b"
+        r"|\bhighlights\b|\bbrief me\b"
+        r"|^\s*what(?:'s|’s| is| was) (?:the|this|that|their|an?) (?:[\w'’.-]+ ){0,10}?(?:article|story|piece|report|"
+        r"op-ed|column|editorial|interview|post)\b.*\babout\s*\??\s*$"
+        r"|^\s*what (?:does|did) (?:the|this|that) (?:[\w'’.-]+ ){0,4}?(?:article|story|piece|report) (?:say|tell|cover)\s*\??\s*$", outside_quotes=True)),
+    Rule("comparison", QuestionKind.COMPARISON, _comparison),
+    Rule("list", QuestionKind.LIST, _listing),
+    Rule("yes-no", QuestionKind.YESNO, when(
+        rf"^\s*{_AUXILIARY}\b(?!\s+(?:you|u|anyone|somebody|someone)\s+(?:know|tell|say|remember|explain|list|name|"
+        r"give|summari[sz]e|show|find)\b)", outside_quotes=True)),
+    Rule("author", QuestionKind.ENTITY, when(
+        r"\bwho (?:wrote|reported|authored|filed|penned) (?:the|this|that) (?:article|story|piece|report)\b",
+        info={"noun": "author"})),
+    Rule("role", QuestionKind.ENTITY, _role),
+    Rule("speaker", QuestionKind.SPEAKER, when(
+        rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
+        rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
+        r"\baccording to whom\b|\bwho (is|was) quoted\b",
+        r"\bwhose (words|remarks|comments|statement)\b")),
+    Rule("statement", QuestionKind.QUOTE, _statement),
+    Rule("reason", QuestionKind.REASON, when(
+        r"^\s*why\b|\bwhy (?:did|does|do|is|was|were|are|has|have|had|would|will|can|could|should|won'?t|wouldn'?t|"
+        r"didn'?t|doesn'?t|isn'?t|aren'?t|wasn'?t|hasn'?t|haven'?t|not)\b|\bfor what reasons?\b"
+        r"|\bwhat (?:is|was|were|are) the (?:main |stated |official |real )?(?:reasons?|causes?|motives?|motivations?|"
+        r"rationale|purpose|explanation)\b|\bwhat (?:caused|causes|led to|leads to|prompted|prompts|triggered|drove|"
+        r"drives|explains|motivated|is behind|was behind)\b|\bhow come\b|\bthe reason (?:why|for|that)\b"
+        r"|^\s*how (?:did|does|do|has|have|had|was|were|is|are|can|could|will|would)\b", outside_quotes=True)),
+    Rule("duration", QuestionKind.DURATION, when(
+        r"\bhow long (?:has|have|had)\b|\bfor how long\b|\bhow many years (?:has|have|had)\b|\bsince how long\b"
+        r"|\bhow long (?:is|was|are|were) .{1,60}? been\b|\bhow long (?:did|does|do|will|would) .{1,60}? (?:last|rule|"
+        r"serve|reign|run|govern|lead|hold|stay|remain|continue|go on)\b", outside_quotes=True)),
+    Rule("figure", QuestionKind.FIGURE, when(
+        r"\b(how many|how much|what (?:percentage|percent|proportion|share|number|amount|figure|total|sum|"
+        r"fraction|price|cost)|by how (?:much|many)|what was the (?:number|total|toll|count|death toll)|"
+        r"how (?:large|big|high|long|far|old)|at what (?:rate|price|cost))\b")),
+    Rule("date", QuestionKind.DATE, _date),
+    Rule("entity noun", QuestionKind.ENTITY, lambda s, q: _entity_noun(s, q)),
+    Rule("kind of", QuestionKind.ENTITY, when(r"\b(?:what|which) (?:kind|type|sort|brand|make) of\b", info={"noun": "kind"})),
+    Rule("who", QuestionKind.ENTITY, when(
+        r"^\s*(?:who|whom|whose)\b|\bwho (?:is|was|are|were|heads|leads|runs|wrote|led)\b", info={"noun": "person"})),
+    Rule("where", QuestionKind.ENTITY, when(r"^\s*where\b|\bwhere (?:is|was|did|does|do|are|were|will)\b",
+                                            info={"noun": "place"})),
+]
+
+
+def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
+    """The answer kind of the (last) question sentence, and details of the cue found:
+    the first rule of ``RULES`` that applies, else ``OTHER``."""
+    s = q.strip().lower()
+    s = re.sub(r"^(and|so|but|also|ok|okay|then)[,\s]+", "", s)
+    for rule in RULES:
+        info = rule.test(s, q)
+        if info is not None:
+            return rule.kind, info
+    return QuestionKind.OTHER, {}
 
 
 _AUX = frozenset(["been", "being", "get", "got", "go", "went", "via", "per", "since", "across", "toward", "towards", "among", "amid", "last", "this", "so", "far"])
@@ -229,10 +400,16 @@ _SOURCE_PHRASE = re.compile(
     r"(?:^|,)\s*(?:per|according to|as reported by|citing|via)\s+[^,?]+(?=,|\?|$)", re.I)
 
 
-def analyse(question: str) -> QuestionAnalysis:
-    """Analyse a (standalone) question."""
+#: The kinds of the forms beyond a factoid, which drop ``FORM_CUES`` from their focus.
+FORM_KINDS = frozenset({QuestionKind.REASON, QuestionKind.SUMMARY, QuestionKind.YESNO, QuestionKind.COMPARISON,
+                        QuestionKind.LIST, QuestionKind.DURATION, QuestionKind.TIMELINE})
+
+
+def analyse(question: str, as_kind: tuple[QuestionKind, dict[str, str]] | None = None) -> QuestionAnalysis:
+    """Analyse a (standalone) question; ``as_kind`` (kind, cue details) skips classifying
+    it (a comparison asks a figure question of each side)."""
     ask = _last_question(question)
-    kind, info = classify(ask)
+    kind, info = as_kind if as_kind is not None else classify(ask)
     quoted = extract_quoted(question)
     names = extract_names(question.replace(quoted, " ") if quoted else question)
     years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", question)
@@ -242,6 +419,12 @@ def analyse(question: str) -> QuestionAnalysis:
     qa = QuestionAnalysis(text=question, kind=kind, focus=focus, names=names, years=years,
                           numbers=numbers, quoted=quoted)
     qa.descriptors = extract_descriptors(ask)
+    qa.cue = info
+    if info.get("name") and not qa.names:
+        qa.names = [info["name"]]
+    if kind in FORM_KINDS:
+        form_stems = {t for w in FORM_CUES for t in tokenize(w, keep_stopwords=True)}
+        qa.focus = [t for t in qa.focus if t not in form_stems]
     if kind == QuestionKind.ENTITY:
         noun = info.get("noun", "")
         lab = NOUN_LABEL.get(noun)

@@ -1,7 +1,8 @@
 """Scripted evaluation: ask every case through ``Assistant.ask`` and score it.
 
 Case format (JSONL): ``{"id", "question", "type", "answers", "sources"}`` plus an
-optional ``history`` (earlier questions, oldest first) for follow-ups.
+optional ``history`` (earlier questions, oldest first) for follow-ups and an optional
+``form`` (how the question is asked: ``FORMS``), which chooses how it is scored.
 
 Scoring (pure functions below):
 
@@ -9,6 +10,12 @@ Scoring (pure functions below):
   word sequence (folding: case, diacritics, thousands separators, punctuation);
   for ``speaker`` cases the gold span is reduced to its head name first;
   for ``unanswerable`` cases, correct means the assistant abstained.
+- by ``form`` (``form_correct``, on the whole reply): *summary*, at least two gold key phrases (all, if
+  fewer) in the answer; *list* and *comparison*, every gold item (a comparison's gold
+  is its winner); *yes-no*, the polarity (the answer's first word is the gold's first,
+  "Yes" or "No") and a supporting phrase (any other gold); *timeline*, every gold
+  item, in the gold's order; *why-how* and *duration*, any gold phrase; *factoid* and
+  *follow-up* are scored by their type.
 - *citation correct*: some citation's document is a gold source.
 - *supported*: the short answer appears in a cited sentence.
 - retrieval recall@1/3/5 and MRR over the ranked retrieved documents.
@@ -32,6 +39,12 @@ from assistant.models import Answer
 from assistant.text.folding import fold_answer, name_key
 
 TYPES = ("date", "figure", "speaker", "entity", "quote", "other", "unanswerable")
+#: How a question is asked (the optional ``form`` of a case), as in the natural benchmark.
+FORMS = ("factoid", "why-how", "summary", "yes-no", "comparison", "list", "duration", "timeline", "follow-up",
+         "unanswerable")
+#: A summary covers the article when it holds this many of the gold key phrases (the
+#: natural benchmark's rule: "at least 2 key points").
+SUMMARY_KEY_POINTS = 2
 
 
 @dataclass
@@ -44,6 +57,8 @@ class Case:
     history: list[str] = field(default_factory=list)
     #: The date the question was asked on (ISO), if the set says; "this week" means then.
     asked_on: str = ""
+    #: How the question is asked (``FORMS``); "" for a set without forms.
+    form: str = ""
 
 
 def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
@@ -70,6 +85,8 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
                               fix='each case needs "id", "question", "type", "answers", "sources"')
         if d["type"] not in TYPES:
             raise ConfigError(f"{p}:{n} has unknown type {d['type']!r}", fix=f"use one of {', '.join(TYPES)}")
+        if d.get("form") and d["form"] not in FORMS:
+            raise ConfigError(f"{p}:{n} has unknown form {d['form']!r}", fix=f"use one of {', '.join(FORMS)}")
         if d.get("asked_on"):
             from assistant.text.periods import as_iso_date
 
@@ -92,7 +109,7 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
         ids.add(str(d["id"]))
         cases.append(Case(str(d["id"]), str(d["question"]), d["type"], [str(a) for a in d["answers"]],
                           [str(s) for s in d["sources"]], [str(h) for h in d.get("history", [])],
-                          str(d.get("asked_on") or "")))
+                          str(d.get("asked_on") or ""), str(d.get("form") or "")))
     return cases
 
 
@@ -128,6 +145,85 @@ def gold_forms(case: Case) -> list[str]:
     return [speaker_head(a) or a for a in case.answers]
 
 
+def _position(system: str, gold: str) -> int:
+    """Where folded ``gold`` first stands in folded ``system`` (-1 if nowhere)."""
+    g, s = fold_answer(gold), fold_answer(system)
+    i = f" {s} ".find(f" {g} ") if g else -1
+    return i
+
+
+def key_points_covered(system: str, golds: Sequence[str]) -> int:
+    """How many gold key phrases the reply holds."""
+    return sum(contains_answer(system, g) for g in golds)
+
+
+def polarity(system: str) -> str:
+    """"Yes" or "No" when the reply starts with it, else ""."""
+    m = re.match(r"\W*(yes|no)\b", fold_answer(system))
+    return m.group(1).capitalize() if m else ""
+
+
+def in_order(system: str, golds: Sequence[str]) -> bool:
+    """Every gold item stands in the reply, each first named after the one before it."""
+    pos = [_position(system, g) for g in golds]
+    return all(p >= 0 for p in pos) and pos == sorted(pos)
+
+
+#: Where a reply's first clause ends: punctuation that closes a phrase, or a word that
+#: brings in the other side of a comparison.
+_CLAUSE_END = re.compile(r"[;:.!?()\[\]—–]|,\s|\s(?:than|vs\.?|versus|against|while|whereas|compared)\s", re.I)
+
+
+def first_clause(system: str) -> str:
+    """The reply up to its first clause break ("Poland (28,668) ..." -> "Poland ")."""
+    m = _CLAUSE_END.search(system)
+    return system[: m.start()] if m else system
+
+
+def reply_text(ans: Answer) -> str:
+    """The reply as a reader sees it, without its ``[n]`` citation markers: the forms
+    beyond factoid (a summary, a list, a timeline) are judged on the whole reply."""
+    return re.sub(r"\s*\[\d+\]", "", ans.text)
+
+
+_QUOTE_SPAN = re.compile(r"“([^”]+?)…?”")
+_ITEM = re.compile(r"^- ([^“\n]+?) \[(\d+)\]", re.M)
+
+
+def quotes_supported(ans: Answer) -> bool:
+    """Everything a reply of several parts gives is verbatim in its citations: each
+    passage it quotes (“...”, a clipped one by its kept part; a headline's own quotation
+    marks count as its article's), and each listed item ("- item [n]") in citation n. A
+    reply with neither is not supported."""
+    cited = fold_answer(" ".join(f"{c.quote} {c.title}" for c in ans.citations))
+    by_n = {c.n: fold_answer(c.quote) for c in ans.citations}
+    spans = [m.group(1) for m in _QUOTE_SPAN.finditer(ans.text)]
+    items = [(m.group(1), int(m.group(2))) for m in _ITEM.finditer(ans.text)]
+    return bool(spans or items) and all(fold_answer(x) in cited for x in spans) \
+        and all(fold_answer(x) in by_n.get(n, "") for x, n in items)
+
+
+def form_correct(form: str, answers: Sequence[str], system: str) -> bool | None:
+    """Whether ``system`` (the reply, ``reply_text``) is right for a case of ``form``;
+    None when the form is scored by the case's type (factoid, follow-up, no form) on the
+    short answer."""
+    if form == "summary":
+        return key_points_covered(system, answers) >= min(SUMMARY_KEY_POINTS, len(answers))
+    if form == "comparison" and len(answers) == 1:
+        return contains_answer(first_clause(system), answers[0])
+    if form in ("list", "comparison"):
+        return bool(answers) and all(contains_answer(system, g) for g in answers)
+    if form == "yes-no":
+        want, support = (answers[0], answers[1:]) if answers else ("", [])
+        return polarity(system) == want.capitalize() and (not support or any(contains_answer(system, g)
+                                                                            for g in support))
+    if form == "timeline":
+        return bool(answers) and in_order(system, answers)
+    if form in ("why-how", "duration"):
+        return any(contains_answer(system, g) for g in answers)
+    return None
+
+
 def score_case(case: Case, ans: Answer) -> dict[str, Any]:
     """Correct / citation / supported flags and the gold rank for one case."""
     cited = [c.doc_id for c in ans.citations]
@@ -136,12 +232,17 @@ def score_case(case: Case, ans: Answer) -> dict[str, Any]:
         cite_ok = None
         supported = None
     else:
-        correct = not ans.abstained and any(contains_answer(ans.answer, g) for g in gold_forms(case))
+        by_form = form_correct(case.form, case.answers, reply_text(ans))
+        correct = not ans.abstained and (by_form if by_form is not None
+                                         else any(contains_answer(ans.answer, g) for g in gold_forms(case)))
         cite_ok = (not ans.abstained) and any(d in case.sources for d in cited)
         # A statement over consecutive sentences is cited sentence by sentence.
         supported = (not ans.abstained) and bool(ans.answer) and (
             any(fold_answer(ans.answer) in fold_answer(c.quote) for c in ans.citations)
             or fold_answer(ans.answer) in fold_answer(" ".join(c.quote for c in ans.citations)))
+        if by_form is not None:
+            # A reply of several parts: everything it quotes stands in the cited sentences.
+            supported = (not ans.abstained) and quotes_supported(ans)
     rank = next((i for i, d in enumerate(ans.retrieved, start=1) if d in case.sources), None)
     return {"correct": bool(correct), "citation_correct": cite_ok, "supported": supported, "gold_rank": rank}
 
@@ -183,6 +284,11 @@ def summarise(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     for r in items:
         by_type[r["type"]].append(r)
     out["by_type"] = {t: block(rows) for t, rows in sorted(by_type.items())}
+    by_form: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in items:
+        if r.get("form"):
+            by_form[r["form"]].append(r)
+    out["by_form"] = {f: block(by_form[f]) for f in FORMS if f in by_form}
     return out
 
 
@@ -206,7 +312,7 @@ def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[i
         latency = (time.perf_counter() - t0) * 1000
         sc = score_case(case, ans)
         items.append({
-            "id": case.id, "question": case.question, "type": case.type, "kind": ans.kind,
+            "id": case.id, "question": case.question, "type": case.type, "form": case.form, "kind": ans.kind,
             "answer": ans.answer, "text": ans.text, "abstained": ans.abstained, "confidence": ans.confidence, **sc,
             "expected": case.answers, "sources": case.sources, "rewritten": ans.rewritten,
             "asked_on": (case.asked_on or "") if use_asked_on else "",
@@ -233,13 +339,20 @@ def format_table(summary: dict[str, Any]) -> str:
             return f"{v:.3f}"
         return str(v)
 
-    rows = [heads]
-    for t, b in summary["by_type"].items():
-        rows.append((t, *(fmt(b[c]) for c in cols)))
-    rows.append(("ALL", *(fmt(summary[c]) for c in cols)))
-    w = [max(len(r[i]) for r in rows) for i in range(len(heads))]
-    lines = ["  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
-    lines.insert(1, "  ".join("-" * x for x in w))
+    def table(first: str, groups: dict[str, Any], total: bool) -> list[str]:
+        rows = [(first, *heads[1:])]
+        for t, b in groups.items():
+            rows.append((t, *(fmt(b[c]) for c in cols)))
+        if total:
+            rows.append(("ALL", *(fmt(summary[c]) for c in cols)))
+        w = [max(len(r[i]) for r in rows) for i in range(len(heads))]
+        out = ["  ".join(c.rjust(w[i]) if i else c.ljust(w[i]) for i, c in enumerate(r)) for r in rows]
+        out.insert(1, "  ".join("-" * x for x in w))
+        return out
+
+    lines = table("type", summary["by_type"], True)
+    if summary.get("by_form"):
+        lines += ["", *table("form", summary["by_form"], False)]
     lines.append("")
     lines.append(
         f"answerable accuracy {fmt(summary['answerable_accuracy'])}  correct+cited "
@@ -259,6 +372,6 @@ def format_failures(items: Sequence[dict[str, Any]], n: int = 10) -> str:
     for r in bad[:n]:
         got = "(abstained)" if r["abstained"] else repr(r["answer"][:80])
         want = "(abstain)" if r["type"] == "unanswerable" else " | ".join(r["expected"])[:80]
-        out.append(f"- {r['id']} [{r['type']}] {r['question'][:90]}\n    expected {want}; got {got}; "
+        out.append(f"- {r['id']} [{r.get('form') or r['type']}] {r['question'][:90]}\n    expected {want}; got {got}; "
                    f"gold rank {r['gold_rank']}")
     return "\n".join(out)

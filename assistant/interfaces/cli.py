@@ -72,9 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="passages to consider (default 5)")
     p.add_argument("--asked-on", metavar="YYYY-MM-DD",
                    help='the date the question is asked (default: today); "this week" and "recently" mean then')
+    p.add_argument("--history", action="append", default=[], metavar="EARLIER_QUESTION",
+                   help="an earlier question of the conversation, oldest first (repeatable): the question is "
+                        'read as its follow-up ("And Lithuania?", "What did he say?")')
     add_index_args(p)
     add_filter_args(p)
     add_llm_args(p)
+
+    p = sub.add_parser("chat", help="ask questions one after another; follow-ups read the earlier ones")
+    p.add_argument("-k", type=int, default=5, help="passages to consider")
+    p.add_argument("--asked-on", metavar="YYYY-MM-DD", help="the date the questions are asked (default: today)")
+    add_index_args(p)
+    add_filter_args(p)
+    add_llm_args(p)
+
+    for name, what in (("timeline", "dated events about a topic across the articles, oldest first"),
+                       ("who-said", "everyone the articles quote on a topic, with what they said")):
+        p = sub.add_parser(name, help=what)
+        p.add_argument("topic")
+        p.add_argument("--json", action="store_true")
+        add_index_args(p)
+        add_filter_args(p)
 
     p = sub.add_parser("show", help="print a document's cleaned text")
     p.add_argument("doc_id", help="the document's id, as `assistant stats` lists it")
@@ -248,7 +266,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     asst = _open(args, llm=llm_from(args))
-    ans = asst.ask(args.question, filters=filters_from(args), k=args.k, asked_on=args.asked_on)
+    ans = asst.ask(args.question, history=args.history or None, filters=filters_from(args), k=args.k,
+                   asked_on=args.asked_on)
     if args.json:
         print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
         return 0
@@ -262,6 +281,62 @@ def cmd_ask(args: argparse.Namespace) -> int:
             return None
 
     print(answer_to_text(ans, doc_text=doc_text))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A conversation in the terminal: one question a line; each is read as a follow-up of
+    the ones before. An empty line or end of input ends it."""
+    from assistant.errors import InvalidQuestion
+    from assistant.interfaces.render import answer_to_text
+
+    asst = _open(args, llm=llm_from(args))
+    history: list[tuple[str, Any]] = []
+    interactive = sys.stdin.isatty()
+    if interactive:
+        print("Ask about the articles; follow-ups may say he, it, and ... (an empty line ends).")
+    while True:
+        if interactive:
+            print("> ", end="", flush=True)
+        line = sys.stdin.readline()
+        if not line or not line.strip():
+            return 0
+        question = line.strip()
+        try:
+            ans = asst.ask(question, history=history or None, filters=filters_from(args), k=args.k,
+                           asked_on=args.asked_on)
+        except InvalidQuestion as exc:
+            print(f"error: {exc.message}\n  fix: {exc.fix}")
+            continue
+        print(answer_to_text(ans) + "\n")
+        history.append((question, ans))
+
+
+def cmd_views(args: argparse.Namespace) -> int:
+    asst = _open(args)
+    filters = filters_from(args)
+    if args.command == "timeline":
+        events = asst.timeline(args.topic, filters=filters)
+        if args.json:
+            print(json.dumps([e.to_dict() for e in events], indent=2, ensure_ascii=False))
+            return 0
+        if not events:
+            print(f"no dated events about {args.topic!r} in the articles")
+        for e in events:
+            src = " · ".join(x for x in (e.publisher or e.title or e.doc_id, e.date) if x)
+            print(f"{e.label}  ({src}; {e.doc_id} chars {e.start}-{e.end})\n    “{' '.join(e.sentence.split())}”")
+        return 0
+    speakers = asst.who_said_what(args.topic, filters=filters)
+    if args.json:
+        print(json.dumps([s.to_dict() for s in speakers], indent=2, ensure_ascii=False))
+        return 0
+    if not speakers:
+        print(f"nobody is quoted on {args.topic!r} in the articles")
+    for sp in speakers:
+        print(sp.name)
+        for said in sp.statements:
+            src = " · ".join(x for x in (said.publisher or said.title or said.doc_id, said.date) if x)
+            print(f"    “{' '.join(said.sentence.split())}”  ({src}; {said.doc_id} chars {said.start}-{said.end})")
     return 0
 
 
@@ -360,8 +435,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "show": cmd_show,
-    "eval": cmd_eval, "serve": cmd_serve, "bench": cmd_bench,
+    "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
+    "timeline": cmd_views, "who-said": cmd_views, "show": cmd_show, "eval": cmd_eval, "serve": cmd_serve,
+    "bench": cmd_bench,
 }
 
 

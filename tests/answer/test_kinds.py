@@ -139,3 +139,20 @@ def test_every_question_kind_has_an_answer_kind():
 def test_a_question_kind_cannot_be_served_twice():
     with pytest.raises(ValueError, match="already served"):
         register(QuestionKind.DATE)(type("Twice", (), {}))
+
+
+def test_classification_is_an_ordered_table_of_rules():
+    from assistant.answer.question import RULES, Rule, classify, when
+
+    assert all(isinstance(r, Rule) for r in RULES) and len({r.name for r in RULES}) == len(RULES)
+    # the first rule that applies wins: "how long has X ruled" is not a length
+    assert classify("How many bridges were repaired?")[0] == QuestionKind.FIGURE
+    assert classify("When did the council close the bridge?") == (QuestionKind.DATE, {})
+    assert classify("In what year did the line open?") == (QuestionKind.DATE, {"granularity": "year"})
+    # a rule is a cue and a kind: adding one is one entry in the table
+    RULES.insert(0, Rule("test cue", QuestionKind.OTHER, when(r"\bxyzzy\b", info={"cue": "xyzzy"})))
+    try:
+        assert classify("How many xyzzy were there?") == (QuestionKind.OTHER, {"cue": "xyzzy"})
+    finally:
+        RULES.pop(0)
+    assert classify("How many xyzzy were there?")[0] == QuestionKind.FIGURE

@@ -426,3 +426,15 @@ def test_cli_reports_a_missing_llm_url(capsys, tmp_path):
     assert rc == 2
     assert "error: --llm openai-like needs the server's URL" in err
     assert "fix: add --llm-url, e.g. --llm-url http://127.0.0.1:8080/v1" in err
+
+
+def test_check_reply_keeps_a_yes_no_polarity_and_every_list_item():
+    yes = _answer(kind="yesno", answer=f"Yes: {SENT}", text=f"Yes: “{SENT}” [1]")
+    blocks = build_blocks(yes, _passages())
+    assert check_reply("Yes, at least 40,549 crossings were thwarted [1].", yes, blocks).ok
+    flipped = check_reply("No, only 40,549 crossings were thwarted [1].", yes, blocks)
+    assert not flipped.ok and "Yes" in flipped.reason
+    items = _answer(kind="list", answer="40,549; 10.970", text="2 found:\n- 40,549 [1]\n- 10.970 [3]")
+    blocks = build_blocks(items, _passages())
+    assert check_reply("The sources give 40,549 [1] and 10,970 [3].", items, blocks).ok
+    assert not check_reply("The sources give 40,549 [1].", items, blocks).ok

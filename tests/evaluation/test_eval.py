@@ -96,3 +96,27 @@ def test_cli_eval_writes_report_and_enforces_floor(seed_index, tmp_path) -> None
     assert len(data["items"]) == len(pick) and "by_type" in data["summary"]
     bad = subprocess.run([*cmd, "--min-accuracy", "1.01"], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 1
+
+
+def test_forms_are_read_and_checked(tmp_path) -> None:
+    from assistant.errors import ConfigError
+
+    good = tmp_path / "forms.jsonl"
+    good.write_text(json.dumps({"id": "a", "question": "Why?", "type": "other", "form": "why-how",
+                                "answers": ["x"], "sources": ["s"]}) + "\n")
+    assert load_cases(good)[0].form == "why-how"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "a", "question": "Why?", "type": "other", "form": "essay",
+                               "answers": ["x"], "sources": ["s"]}) + "\n")
+    with pytest.raises(ConfigError) as exc:
+        load_cases(bad)
+    assert "form" in str(exc.value) and "why-how" in exc.value.fix
+
+
+def test_seed_set_has_forty_cases_in_the_new_forms() -> None:
+    cases = load_cases(CASES)
+    new = [c for c in cases if c.form]
+    assert len(new) >= 40
+    assert {"factoid", "why-how", "summary", "yes-no", "comparison", "list", "duration", "timeline",
+            "follow-up"} <= {c.form for c in new}
+    assert all(c.history for c in new if c.form == "follow-up")

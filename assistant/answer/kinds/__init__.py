@@ -35,7 +35,20 @@ def kind_for(qk: QuestionKind) -> AnswerKind:
     return REGISTRY.get(qk) or REGISTRY[QuestionKind.OTHER]
 
 
-# Importing the modules registers their kinds.
-from assistant.answer.kinds import date, entity, figure, quote, sentence  # noqa: E402, F401
+# Importing the modules registers their kinds (the last seven: the forms beyond a factoid).
+from assistant.answer.kinds import (  # noqa: E402, F401
+    comparison,
+    date,
+    duration,
+    entity,
+    figure,
+    listing,
+    quote,
+    reason,
+    sentence,
+    summary,
+    timeline,
+    yesno,
+)
 
 __all__ = ["REGISTRY", "AnswerKind", "kind_for", "register"]

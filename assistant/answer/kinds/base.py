@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.answer.evidence import Candidate, Evidence
+from assistant.models import Answer
 from assistant.text.dates import show_date
 
 #: Characters of the evidence sentence quoted after a short answer.
@@ -42,15 +43,30 @@ class AnswerKind(Protocol):
         numbers are ``cite_ns`` (the main sentence first, then ``cand.extra_cites``)."""
         ...
 
+    # Optional (``TypedKind`` has defaults; the answerer reads them with ``getattr``):
+    #: ``passages``: how many passages the kind wants examined (a list or a timeline
+    #: gathers across articles); 0 for the answerer's default.
+    #: ``why_none(ev) -> str``: why there is no candidate, when the kind can say more than
+    #: "nothing of the kind asked for" (a comparison across periods).
+    #: ``finish(ev, cand, answer) -> Answer``: the composed answer, adjusted (a yes/no
+    #: question the evidence neither states nor negates is not answered).
+
 
 class TypedKind:
     """Defaults: names and years are binding, no conflicts, and the reply is the short
     answer with its markers and the sentence it comes from."""
 
     binds_names = True
+    passages = 0
 
     def candidates(self, ev: Evidence) -> list[Candidate]:
         raise NotImplementedError
+
+    def why_none(self, ev: Evidence) -> str:
+        return ""
+
+    def finish(self, ev: Evidence, cand: Candidate, answer: Answer) -> Answer:
+        return answer
 
     def conflicts(self, ev: Evidence, best: Candidate, alts: Sequence[Candidate]) -> list[Candidate]:
         return []

@@ -1,0 +1,164 @@
+"""Lists across articles: "everyone who commented on X" (the quote index, ``views``),
+"every figure given for Y" (figures bound to Y), "which countries ..." (names of the
+asked kind bound to the question's words). Each item once (spelling-insensitive),
+each cited.
+
+Items are the typed candidates the factoid kinds would give (``parts.ask_typed``),
+kept while they stay close to the best one: a list is the factoid answer and its
+near equals, not everything of the type in the passages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from assistant.answer.evidence import Candidate, Evidence, name_in_paragraph, required_names
+from assistant.answer.kinds import register
+from assistant.answer.kinds.base import TypedKind, clip
+from assistant.answer.kinds.parts import ask_typed, multi
+from assistant.answer.policy import ABSTAIN_BELOW
+from assistant.answer.views import VIEW_PASSAGES, Speaker, statements
+from assistant.models import QuestionKind
+from assistant.text.folding import fold, fold_answer
+from assistant.text.lexicon import QUESTION_SPEECH_FORMS
+from assistant.text.tokens import tokenize
+
+#: An item stays in the list while its score is within this much of the best item's.
+#: Set by hand on eval/seeds.jsonl.
+LIST_MARGIN = 0.3
+#: Most items a list shows.
+MAX_ITEMS = 12
+#: An item in the same sentence as a listed one (an enumeration: "ambassadors from A, B
+#: and C") is kept down to this share of the abstention threshold. Set by hand.
+ENUMERATION_FLOOR = 0.5
+_PERCENT = ("percent", "%", "percentage point", "percentage points")
+#: Characters of a statement's sentence shown after a speaker's name.
+STATEMENT_CLIP = 200
+#: Speaker labels when the question asks for people ("officials", "who").
+PEOPLE = frozenset({"PERSON"})
+_PEOPLE_WORDS = re.compile(r"\b(?:who|whom|people|persons|officials|experts|politicians|leaders|ministers|"
+                           r"everyone|everybody|anyone|anybody)\b", re.I)
+
+_SPEECH = re.compile(rf"\b(?:{QUESTION_SPEECH_FORMS}|comment(?:ed|s|ing)?|react(?:ed|s)?|respond(?:ed|s)?|quoted)\b",
+                     re.I)
+#: What a list question says about the list rather than its topic.
+_LIST_CUES = re.compile(
+    r"^\s*(?:please\s+)?(?:can you\s+|could you\s+)?(?:list|name|enumerate|give me|tell me|what are|which are)\s+"
+    r"|\b(?:all|every|each)\s+(?:single\s+)?(?:of\s+)?(?:the\s+)?"
+    r"|\b(?:figures?|numbers?|estimates?|counts?|totals?|amounts?)\s+(?:that (?:were|are) )?"
+    r"(?:given|reported|cited|mentioned|stated|quoted)?\s*(?:for|of|on|about|in)?\s*"
+    r"|,?\s*according to (?:all )?(?:the )?(?:articles|reports|sources|stories)\b", re.I)
+
+
+def topic_text(question: str) -> str:
+    """The question without its list cues: "List every figure given for crossings" ->
+    "crossings"; "death tolls" -> "deaths"; "where do migrants come from" -> "where do
+    migrants from" (coming from is what "where" asks, not a word to find)."""
+    t = _LIST_CUES.sub(" ", question.strip().rstrip("?"))
+    t = re.sub(r"\b(\w+?)s? tolls?\b", lambda m: m.group(1) + "s", t)
+    t = re.sub(r"\b(?:come|comes|came|coming|originate|originates|originated|hail|hails)\s+(?=from\b)", "", t,
+               flags=re.I)
+    return " ".join(t.split())
+
+
+def figure_kind(c: Candidate) -> str:
+    """What a figure measures, for telling apart values that cannot be listed or compared
+    together: a share, a sum of money (by currency), or a count."""
+    m = c.mention
+    if m is None:
+        return "count"
+    if fold(m.unit) in _PERCENT or "%" in m.text:
+        return "share"
+    if m.extra.get("currency"):
+        return f"money ({m.extra.get('currency')})"
+    return "count"
+
+
+def keep_items(ev: Evidence, cands: Sequence[Candidate], same=lambda c: fold_answer(c.value),
+               margin: float = LIST_MARGIN) -> list[Candidate]:
+    """The candidates close to the best one, and the rest of the enumerations they stand
+    in (a sentence naming several items of the same kind), valid (the question's names
+    around them, its years), of the best one's kind, one per value."""
+    valid = [c for c in cands if c.sent.years_ok and all(name_in_paragraph(n, c.sent)
+                                                        for n in required_names(ev.corpus, ev.qa))]
+    if not valid:
+        return []
+    best = valid[0]
+    floor = max(ABSTAIN_BELOW, best.score - margin)
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    for c in valid:
+        k = same(c)
+        if k in seen or figure_kind(c) != figure_kind(best):
+            continue
+        enumerated = any(o.sent.doc.doc_id == c.sent.doc.doc_id and o.sent.start == c.sent.start for o in out)
+        if c.score < floor and not (enumerated and c.score >= ABSTAIN_BELOW * ENUMERATION_FLOOR):
+            continue
+        seen.add(k)
+        out.append(c)
+    return out[:MAX_ITEMS]
+
+
+@register(QuestionKind.LIST)
+class ListKind(TypedKind):
+    passages = VIEW_PASSAGES
+    #: Each item is bound to the question's names on its own.
+    binds_names = False
+
+    def candidates(self, ev: Evidence) -> list[Candidate]:
+        items = ev.qa.cue.get("items", "entities")
+        if items == "speakers":
+            return self._speakers(ev)
+        if items == "figures":
+            # The question's names bind the list around each item (``_keep``), not inside the
+            # figure question, which wants a place in the figure's own sentence.
+            _, cands = ask_typed(ev, f"How many {topic_text(ev.qa.text)}?", QuestionKind.FIGURE, drop_names=True)
+            kept = keep_items(ev, cands, same=lambda c: c.key or fold_answer(c.value))
+        else:
+            info = {"noun": ev.qa.cue["noun"]} if ev.qa.cue.get("noun") else {}
+            sev, cands = ask_typed(ev, topic_text(ev.qa.text), QuestionKind.ENTITY, info)
+            labels = set(sev.qa.labels)
+            cands = [c for c in cands if c.mention is not None and c.mention.kind in labels]
+            kept = keep_items(ev, cands, same=lambda c: fold(c.value))
+        if not kept:
+            return []
+        parts = [(c.sent.doc, c.sent.start, c.sent.end) for c in kept]
+        value = "; ".join(c.value for c in kept)
+        best = kept[0]
+        cand = multi(value, parts, best.score, span=(best.start, best.end), items=[c.value for c in kept])
+        cand.sent = best.sent
+        return [cand]
+
+    def _speakers(self, ev: Evidence) -> list[Candidate]:
+        labels = PEOPLE if _PEOPLE_WORDS.search(ev.qa.text) else None
+        # The topic is what they commented on: not the speech verb, not "officials".
+        said = {t for w in _SPEECH.findall(ev.qa.text) + _PEOPLE_WORDS.findall(ev.qa.text) for t in tokenize(w)}
+        topic = replace(ev.qa, focus=[t for t in ev.qa.focus if t not in said] or ev.qa.focus)
+        found: list[Speaker] = statements(ev.corpus, topic, ev.passages, **({"labels": labels} if labels else {}))
+        found = found[:MAX_ITEMS]
+        if not found:
+            return []
+        docs = {s.doc_id: ev.corpus.doc(s.doc_id) for sp in found for s in sp.statements[:1]}
+        parts = [(docs[sp.statements[0].doc_id], sp.statements[0].start, sp.statements[0].end) for sp in found
+                 if docs.get(sp.statements[0].doc_id) is not None]
+        score = found[0].statements[0].relevance
+        return [multi("; ".join(sp.name for sp in found), parts, score, items=found)]
+
+    def why_none(self, ev: Evidence) -> str:
+        what = {"speakers": "statement", "figures": "figure"}.get(ev.qa.cue.get("items", ""), "item")
+        return f"no {what} about it appears in the closest passages"
+
+    def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
+        items = getattr(cand, "items", [])
+        if items and isinstance(items[0], Speaker):
+            lines = [f"{len(items)} quoted on it:"]
+            for sp, n in zip(items, cite_ns, strict=False):
+                said = sp.statements[0]
+                lines.append(f"- {sp.name}: “{clip(said.sentence, STATEMENT_CLIP)}” [{n}]")
+            return "\n".join(lines)
+        lines = [f"{len(items)} found:"]
+        for item, n in zip(items, cite_ns, strict=False):
+            lines.append(f"- {item} [{n}]")
+        return "\n".join(lines)

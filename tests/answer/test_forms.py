@@ -1,0 +1,334 @@
+"""The forms beyond a factoid, each on made-up articles (``fakes``): why/how, summary,
+yes/no, comparison, list, duration, timeline; relative dates; filters; follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import Q, date, entity, fake_answerer, figure, make_doc
+
+from assistant.answer.question import analyse
+from assistant.models import QuestionKind
+
+BRIDGE = make_doc(
+    "bridge",
+    "Harlow council shuts river bridge\n"
+    "The Harlow city council closed the old river bridge on March 3, 2024, after engineers found cracks in its piers. "
+    "Repairs are expected to take two years.\n"
+    "Mayor Ana Ruiz said the closure was unavoidable because the piers could collapse under heavy lorries. "
+    "Ferries now carry 1,240 commuters a day across the river, up from 300 before the closure.\n"
+    "The council has not decided whether to build a new bridge. The old bridge opened in 1998 and was "
+    "last repaired in 2011.",
+    title="Harlow council shuts river bridge", date="2024-03-05", publisher="Harlow Gazette",
+    mentions=[entity("ORG", "Harlow city council"), entity("PERSON", "Ana Ruiz"), entity("GPE", "Harlow"),
+              date("March 3, 2024", "2024-03-03", frame=["close", "bridge", "council"]),
+              date("two years", frame=["take", "repair"]),
+              figure("1,240", "1240", "commuter", frame=["commuters", "carry", "ferries"]),
+              figure("300", "300", "commuter", frame=["commuters", "closure"]),
+              date("1998", "1998", frame=["open", "bridge"]), date("2011", "2011", frame=["repair", "bridge"])],
+    quotes=[Q("Ana Ruiz", "the closure was unavoidable because the piers could collapse under heavy lorries",
+              speaker_text="Mayor Ana Ruiz", kind="indirect")])
+UNION = make_doc(
+    "union",
+    "Ferry union warns of strike\n"
+    "Union leader Piet Vos said the bridge closure had doubled the ferry crews' hours. "
+    "“We cannot run this service on goodwill,” Vos said.",
+    title="Ferry union warns of strike", date="2024-03-07", publisher="Harbour Post",
+    mentions=[entity("PERSON", "Piet Vos")],
+    quotes=[Q("Piet Vos", "the bridge closure had doubled the ferry crews' hours", speaker_text="Piet Vos",
+              kind="indirect"),
+            Q("Piet Vos", "We cannot run this service on goodwill,", speaker_text="Vos")])
+
+
+def ask(docs, question, **kw):
+    return fake_answerer(docs).ask(question, **kw)
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("Why did the council close the bridge?", QuestionKind.REASON),
+    ("How did the council pay for the repairs?", QuestionKind.REASON),
+    ("Summarise the article about the bridge", QuestionKind.SUMMARY),
+    ("What is the Gazette story on the bridge about?", QuestionKind.SUMMARY),
+    ("Did the council close the bridge?", QuestionKind.YESNO),
+    ("Which carried more commuters, ferries or buses?", QuestionKind.COMPARISON),
+    ("Did Ruritania or Borduria issue more permits?", QuestionKind.COMPARISON),
+    ("List everyone who commented on the closure", QuestionKind.LIST),
+    ("Which countries sent ambassadors?", QuestionKind.LIST),
+    ("How long has Ana Ruiz been mayor?", QuestionKind.DURATION),
+    ("Timeline of the bridge", QuestionKind.TIMELINE),
+    # the factoid rules keep their questions
+    ("How long is the bridge?", QuestionKind.FIGURE),
+    ("How did the mayor describe the closure?", QuestionKind.QUOTE),
+    ("Who said “we cannot run this service”?", QuestionKind.SPEAKER),
+])
+def test_each_form_has_its_rule(q, kind):
+    assert analyse(q).kind == kind
+
+
+def test_a_quotation_never_decides_the_form():
+    # "all the people" and "more ... or" inside a quoted fragment are the fragment's words
+    assert analyse("Who said “all the people want more bridges or ferries”?").kind == QuestionKind.SPEAKER
+
+
+# -- why / how -----------------------------------------------------------------------------
+def test_why_gives_the_sentence_with_the_reason():
+    ans = ask([BRIDGE, UNION], "Why did the council close the bridge?")
+    assert ans.kind == "reason" and not ans.abstained
+    assert "engineers found cracks" in ans.text and ans.citations[0].doc_id == "bridge"
+
+
+def test_why_about_an_event_the_articles_do_not_report_abstains():
+    ans = ask([BRIDGE, UNION], "Why did the council sell the ferries?")
+    assert ans.abstained
+
+
+# -- summary --------------------------------------------------------------------------------
+def test_summary_gives_central_sentences_of_the_described_article_each_cited():
+    ans = ask([BRIDGE, UNION], "Summarise the Harlow Gazette article about the bridge closure")
+    assert ans.kind == "summary" and not ans.abstained
+    assert {c.doc_id for c in ans.citations} == {"bridge"}
+    assert 2 <= len(ans.citations) <= 4
+    # the lead comes first and the headline is not a key point
+    assert ans.citations[0].quote.startswith("The Harlow city council closed")
+    assert all(c.quote != BRIDGE.title for c in ans.citations)
+    starts = [c.start for c in ans.citations]
+    assert starts == sorted(starts)  # in the article's order
+    for i, c in enumerate(ans.citations, start=1):
+        assert f"[{i}]" in ans.text and BRIDGE.text[c.start:c.end] == c.quote
+
+
+def test_a_caption_is_not_a_key_point():
+    from assistant.answer.kinds.summary import usable
+
+    doc = make_doc("c", "The mayor opens the new ferry terminal in Harlow on Monday. (Jan Novak / Harlow Gazette)\n"
+                        "The terminal cost 12 million euros and will serve 4,000 passengers a day.")
+    caption, credit, body = doc.sentences[:3]
+    assert not usable(doc, *caption) and not usable(doc, *credit) and usable(doc, *body)
+
+
+# -- yes / no -------------------------------------------------------------------------------
+def test_yes_only_when_a_cited_sentence_states_it():
+    ans = ask([BRIDGE, UNION], "Did the council close the old river bridge?")
+    assert ans.answer.startswith("Yes") and ans.text.startswith("Yes:") and "[1]" in ans.text
+
+
+def test_no_when_a_cited_sentence_negates_it():
+    ans = ask([BRIDGE, UNION], "Has the council decided to build a new bridge?")
+    assert ans.answer.startswith("No") and "has not decided" in ans.text
+
+
+def test_neither_stated_nor_negated_is_no_answer():
+    ans = ask([BRIDGE, UNION], "Did the council sell the old bridge to a museum?")
+    assert ans.abstained and ans.text.startswith("The articles don't say directly; they say:")
+    assert not ans.answer.startswith(("Yes", "No"))
+
+
+def test_polarity_reads_negations_in_the_question_and_quantifiers():
+    from assistant.answer.kinds.yesno import polarity
+
+    focus = {"deni", "weapon", "migrat"}
+    assert polarity("Has he denied weaponizing migration?", "He has denied weaponizing migration.", focus) == "Yes"
+    assert polarity("Did the plan work?", "The plan did not work.", {"plan", "work"}) == "No"
+    assert polarity("Are most permits related to trade?", "Only a small part of the permits are related to trade.",
+                    {"permit", "relat", "trade"}) == "No"
+
+
+# -- comparison -----------------------------------------------------------------------------
+PERMITS = make_doc(
+    "permits", "Ruritania issued 500 permits in 2024, while Borduria issued 300 permits.",
+    mentions=[entity("GPE", "Ruritania"), entity("GPE", "Borduria"), date("2024", "2024", frame=["issue"]),
+              figure("500", "500", "permit", frame=["permits", "issued", "Ruritania", "2024"]),
+              figure("300", "300", "permit", frame=["permits", "issued", "Borduria"])])
+
+
+def test_comparison_names_the_winner_first_and_cites_both_sides():
+    ans = ask([PERMITS], "Which issued more permits in 2024, Ruritania or Borduria?")
+    assert ans.kind == "comparison" and ans.text.startswith("Ruritania:")
+    assert "500" in ans.text and "300" in ans.text and "more than Borduria" in ans.text
+    fewer = ask([PERMITS], "Which issued fewer permits in 2024, Ruritania or Borduria?")
+    assert fewer.text.startswith("Borduria:")
+
+
+def test_comparison_across_periods_is_refused_with_the_reason():
+    a = make_doc("a", "Ruritania issued 500 permits in 2024.",
+                 mentions=[entity("GPE", "Ruritania"), date("2024", "2024"),
+                           figure("500", "500", "permit", frame=["permits", "issued", "Ruritania"])])
+    b = make_doc("b", "Borduria issued 900 permits in 2023.",
+                 mentions=[entity("GPE", "Borduria"), date("2023", "2023"),
+                           figure("900", "900", "permit", frame=["permits", "issued", "Borduria"])])
+    ans = ask([a, b], "Which issued more permits, Ruritania or Borduria?")
+    assert ans.abstained and "different periods" in ans.text and "2023" in ans.text and "2024" in ans.text
+
+
+def test_parse_sides():
+    from assistant.answer.kinds.comparison import parse_sides
+
+    s = parse_sides("Which country had more crossing attempts in 2025, Latvia or Lithuania?")
+    assert (s.left, s.right) == ("Latvia", "Lithuania") and "attempts in 2025" in s.measure
+    s = parse_sides("Did Ruritania or Borduria issue more permits?")
+    assert (s.left, s.right) == ("Ruritania", "Borduria")
+    s = parse_sides("Which was larger, the number of rings broken up or the number of suspects arrested?")
+    assert (s.left, s.right) == ("number of rings broken up", "number of suspects arrested")
+    assert parse_sides("When did the bridge open?") is None
+
+
+# -- list -----------------------------------------------------------------------------------
+def test_list_of_everyone_who_commented_each_once_and_cited():
+    ans = ask([BRIDGE, UNION], "List everyone who commented on the bridge closure")
+    assert ans.kind == "list" and not ans.abstained
+    assert "Ana Ruiz" in ans.text and "Piet Vos" in ans.text
+    assert ans.text.count("\n- Piet Vos") == 1  # quoted twice, listed once
+    assert {c.doc_id for c in ans.citations} == {"bridge", "union"}
+
+
+def test_list_of_figures_keeps_figures_of_one_kind():
+    doc = make_doc("f", "Ferries carried 1,240 commuters on Monday and 1,100 commuters on Tuesday. "
+                        "Fares rose 12 percent.",
+                   mentions=[figure("1,240", "1240", "commuter", frame=["commuters", "carried", "ferries"]),
+                             figure("1,100", "1100", "commuter", frame=["commuters", "carried", "ferries"]),
+                             figure("12 percent", "12", "percent", frame=["fares", "rose"])])
+    ans = ask([doc], "List every figure given for commuters carried by ferries")
+    assert "1,240" in ans.text and "1,100" in ans.text and "12 percent" not in ans.text
+
+
+# -- duration -------------------------------------------------------------------------------
+def test_duration_counts_years_to_the_articles_date():
+    doc = make_doc("m", "Ana Ruiz has led the city since 2015 and is seeking a third term.", date="2024-03-05",
+                   mentions=[entity("PERSON", "Ana Ruiz"), date("2015", "2015", qualifier="since",
+                                                                 frame=["led", "city", "Ruiz"])])
+    ans = ask([doc], "How long has Ana Ruiz led the city?")
+    assert ans.kind == "duration" and ans.answer == "since 2015"
+    assert "9 years as of the article's date (2024-03-05)" in ans.text
+
+
+def test_duration_never_counts_to_a_guessed_date():
+    doc = make_doc("m", "Ana Ruiz has led the city since 2015 and is seeking a third term.",
+                   mentions=[entity("PERSON", "Ana Ruiz"), date("2015", "2015", qualifier="since",
+                                                                 frame=["led", "city", "Ruiz"])])
+    ans = ask([doc], "How long has Ana Ruiz been in power?", asked_on="2026-01-10")
+    assert ans.answer == "since 2015" and "the article gives no date to count the years to" in ans.text
+    assert "2026-01-10" in ans.text and "11 years" in ans.text
+
+
+# -- timeline -------------------------------------------------------------------------------
+def test_timeline_lists_dated_events_in_date_order_each_cited():
+    ans = ask([BRIDGE, UNION], "Timeline of the old river bridge")
+    assert ans.kind == "timeline" and not ans.abstained
+    i1998, i2011, i2024 = (ans.text.index(x) for x in ("1998", "2011", "March 3, 2024"))
+    assert i1998 < i2011 < i2024
+    assert "two years" not in ans.text.split("\n", 1)[0]  # a duration is not a date on the line
+    assert all(c.doc_id == "bridge" for c in ans.citations)
+
+
+def test_views_return_structured_data():
+    from fakes import FakeRetriever, MemoryCorpus
+
+    from assistant.answer.views import timeline, who_said_what
+
+    corpus = MemoryCorpus([BRIDGE, UNION])
+    retriever = FakeRetriever(corpus)
+    speakers = who_said_what(retriever, corpus, "the bridge closure")
+    assert {s.name for s in speakers} == {"Ana Ruiz", "Piet Vos"}
+    vos = next(s for s in speakers if s.name == "Piet Vos")
+    assert len(vos.statements) == 2 and all(UNION.text[x.start:x.end] == x.sentence for x in vos.statements)
+    events = timeline(retriever, corpus, "the old river bridge")
+    assert [e.value for e in events] == sorted(e.value for e in events)
+    assert events[0].to_dict()["when"] == "1998"
+
+
+# -- relative dates -------------------------------------------------------------------------
+def test_this_year_is_each_articles_year_and_other_years_are_no_conflict():
+    a = make_doc("a", "In 2024, 1,240 ferries were repaired.", date="2024-11-02", publisher="Gazette",
+                 mentions=[date("2024", "2024"), figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
+    b = make_doc("b", "In 2023, 900 ferries were repaired.", date="2023-12-01", publisher="Post",
+                 mentions=[date("2023", "2023"), figure("900", "900", "ferry", frame=["ferries", "repaired"])])
+    c = make_doc("c", "In 2023, 800 ferries were repaired, a union said.", date="2024-02-01", publisher="Union",
+                 mentions=[date("2023", "2023"), figure("800", "800", "ferry", frame=["ferries", "repaired"])])
+    ans = ask([a, b, c], "How many ferries were repaired this year?")
+    # a's "this year" is 2024, b's 2023: different periods, no conflict; the latest is meant
+    assert not ans.abstained and not ans.text.startswith("Sources differ") and ans.answer == "1,240"
+    # c's figure is for the year before its article's year: never the answer
+    assert "800" not in ans.text
+    # "last year" in the article of 2024 is 2023: c's figure, not b's "this year" of 2023
+    last = ask([a, c], "How many ferries were repaired last year?")
+    assert last.answer == "800"
+
+
+def test_the_year_of_an_undated_article_is_the_one_it_counts_since():
+    from assistant.answer.relative import article_year
+
+    doc = make_doc("u", "Since the start of 2025, the agency has counted 4,000 ferry trips.", date="--10-28")
+    assert article_year(doc) == 2025
+    assert article_year(make_doc("v", "In 2021 the bridge was closed.")) is None
+
+
+# -- filters --------------------------------------------------------------------------------
+RULER = make_doc("r", "Mayor Ana Ruiz has led the city since 2015.", publisher="City Times",
+                 mentions=[entity("PERSON", "Ana Ruiz"), date("2015", "2015", qualifier="since",
+                                                              frame=["led", "city", "Ruiz"])])
+PORT = make_doc("p", "Since the start of 2024, the city port has handled 40 ships, Ana Ruiz said.",
+                publisher="Port News",
+                mentions=[entity("PERSON", "Ana Ruiz"), date("the start of 2024", "2024", qualifier="since",
+                                                             frame=["handle", "port", "ship"])])
+
+
+def test_every_reply_under_a_filter_says_so():
+    ans = ask([BRIDGE, UNION], "Why did the council close the bridge?", filters={"publisher": "Harlow Gazette"})
+    assert ans.notice.startswith("Filtered: only publisher Harlow Gazette")
+    nothing = ask([BRIDGE, UNION], "Why did the council close the bridge?", filters={"publisher": "Nobody"})
+    assert nothing.abstained and "Filtered" in nothing.notice
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_left_out():
+    undated = make_doc("x", "The council closed the bridge after engineers found cracks.")
+    ans = ask([BRIDGE, UNION, undated], "Why did the council close the bridge?", filters={"date_from": "2024-01-01"})
+    assert "left out 1 article that gives no year" in ans.notice
+
+
+def test_a_filtered_answer_the_unfiltered_system_would_reject_is_withheld():
+    unfiltered = ask([RULER, PORT], "Since when has Ana Ruiz led the city?")
+    assert unfiltered.answer == "2015"
+    filtered = ask([RULER, PORT], "Since when has Ana Ruiz led the city?", filters={"publisher": "Port News"})
+    assert filtered.abstained and "outside the filter" in filtered.text and "2015" in filtered.text
+
+
+def test_no_answer_under_a_filter_where_the_unfiltered_system_abstains():
+    docs = [BRIDGE, UNION, RULER, PORT]
+    for q in ("Why did the council sell the ferries?", "Did the council sell the old bridge to a museum?",
+              "How many trams were repaired?", "Since when has Piet Vos led the union?"):
+        if not ask(docs, q).abstained:
+            continue
+        for f in ({"publisher": "Harlow Gazette"}, {"publisher": "Harbour Post"}, {"publisher": "Port News"},
+                  {"doc_id": ["union"]}):
+            assert ask(docs, q, filters=f).abstained, (q, f)
+
+
+# -- follow-ups -----------------------------------------------------------------------------
+def test_he_is_the_person_of_the_previous_turn_not_their_title():
+    doc = make_doc("t", "Mara Quell, the chief engineer of the port authority, said the repairs would start soon. "
+                        "Quell said the budget for the repairs was tight.",
+                   mentions=[entity("PERSON", "Mara Quell")],
+                   quotes=[Q("Mara Quell", "the repairs would start soon", speaker_text="Mara Quell", kind="indirect"),
+                           Q("Mara Quell", "the budget for the repairs was tight", speaker_text="Quell",
+                             kind="indirect")])
+    a = fake_answerer([doc])
+    first = a.ask("Who is Mara Quell?")
+    assert first.answer == "the chief engineer of the port authority"
+    follow = a.ask("What did she say about the budget?", history=[("Who is Mara Quell?", first)])
+    assert "Mara Quell" in follow.rewritten and "engineer" not in follow.rewritten
+    assert not follow.abstained and "budget" in follow.answer
+
+
+def test_a_comparison_without_figures_is_answered_from_the_sentences():
+    ans = ask([BRIDGE], "Which is older, the bridge or the ferry service?")
+    assert ans.kind == "comparison" and not ans.abstained and ans.text.startswith("“")
+
+
+def test_how_figures_differ_across_articles_gives_each_sources_figure_and_period():
+    a = make_doc("a", "In 2024, 1,240 ferries were repaired.", date="2024-11-02", publisher="Gazette",
+                 mentions=[date("2024", "2024"), figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
+    b = make_doc("b", "A union count says 1,100 ferries were repaired in 2024.", date="2024-12-01", publisher="Post",
+                 mentions=[date("2024", "2024"), figure("1,100", "1100", "ferry", frame=["ferries", "repaired"])])
+    ans = ask([a, b], "How do the figures for ferries repaired differ across the articles?")
+    assert ans.kind == "comparison" and ans.text.startswith("The sources give:")
+    assert "1,240 [" in ans.text and "1,100 [" in ans.text and "for 2024" in ans.text
+    assert {c.doc_id for c in ans.citations} == {"a", "b"}
