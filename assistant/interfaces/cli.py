@@ -123,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_llm_args(p)
 
+    p = sub.add_parser("train", help="fit learned answer selection on the benchmark sets (needs [dev] extras)")
+    p.add_argument("--shared", default="../shared", help="the folder holding benchmarks/ (default ../shared)")
+    p.add_argument("--cache", default=".cache/train", help="where indexes and dumps are kept between runs")
+    p.add_argument("--sets", default="realtimeqa,noanswer,polnear,seeds", help="comma-separated sets to use")
+    p.add_argument("--models", default=None, help="write the models here (default: the package's models file)")
+    p.add_argument("--report", default="eval/reports/training.json", help="write the validation report here")
+
     p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
     p.add_argument("--sizes", default=None, help="corpus sizes in chunks (default 1000,10000,100000; --quick: 300)")
     p.add_argument("--quick", action="store_true", help="small sizes, few repeats (under 3 minutes)")
@@ -428,6 +435,37 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return subprocess.call([sys.executable, "-m", "app", *argv])
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from assistant.errors import ConfigError
+
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise ConfigError("training needs scikit-learn, a development dependency",
+                          fix='install it: `pip install -e ".[dev]"` (make install does)') from None
+    from assistant.evaluation.training import run
+    from assistant.evaluation.training.data import SETS
+    from assistant.evaluation.training.report import format_report
+
+    shared = Path(args.shared)
+    if not (shared / "benchmarks").is_dir():
+        raise ConfigError(f"no benchmarks folder in {shared.resolve()}",
+                          fix="pass --shared with the folder that holds benchmarks/ (the project's ../shared)")
+    sets = [s.strip() for s in args.sets.split(",") if s.strip()]
+    unknown = [s for s in sets if s not in SETS]
+    if unknown:
+        raise ConfigError(f"unknown set(s) {unknown}", fix=f"choose from {', '.join(SETS)}")
+    project = Path(__file__).resolve().parents[2]
+    models = Path(args.models) if args.models else project / "assistant" / "answer" / "models" / "selection.json"
+    rep = run(shared, project, Path(args.cache), models, Path(args.report), sets,
+              log=lambda m: print(m, file=sys.stderr, flush=True))
+    print(format_report(rep))
+    print(f"models written to {models}; report to {args.report}")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.evaluation.bench import main_bench
 
@@ -437,7 +475,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 COMMANDS = {
     "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
     "timeline": cmd_views, "who-said": cmd_views, "show": cmd_show, "eval": cmd_eval, "serve": cmd_serve,
-    "bench": cmd_bench,
+    "bench": cmd_bench, "train": cmd_train,
 }
 
 
