@@ -26,9 +26,9 @@ def reply(sel: Selection, rule: Answer, corpus: Corpus, shown: list[Passage]) ->
                 retrieved=retrieved)
     if sel.abstain or sel.doc is None:
         why = _rule_reason(rule) or f"the evidence found is too weak (confidence {sel.confidence:.2f})"
-        return replace(abstain(corpus, shown, why, **base), confidence=sel.confidence)
+        return replace(abstain(corpus, shown, why, **base), confidence=sel.confidence, calibrated=True)
     if sel.use_typed:
-        return replace(rule, confidence=sel.confidence, retrieved=retrieved)
+        return replace(rule, confidence=sel.confidence, retrieved=retrieved, calibrated=True)
     doc, s, e = sel.doc, sel.start, sel.end
     typed = rule.citations[0] if rule.citations and not rule.abstained else None
     span = (typed.answer_start, typed.answer_end) if typed is not None and typed.doc_id == doc.doc_id else None
@@ -36,4 +36,4 @@ def reply(sel: Selection, rule: Answer, corpus: Corpus, shown: list[Passage]) ->
     sentence = doc.text[s:e]
     return Answer(text=f"“{' '.join(sentence.split())}” [1]", answer=sentence, kind=rule.kind, abstained=False,
                   citations=[cite], confidence=sel.confidence, question=rule.question, rewritten=rule.rewritten,
-                  notice=rule.notice, retrieved=retrieved)
+                  notice=rule.notice, retrieved=retrieved, calibrated=True)
