@@ -432,7 +432,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
             argv += [f"--{flag.replace('_', '-')}", str(v)]
     if args.share:
         argv.append("--share")
-    return subprocess.call([sys.executable, "-m", "app", *argv])
+    cmd = [sys.executable, "-m", "app", *argv]
+    if os.name == "posix":
+        # Become the app (same process), so a signal to `assistant serve` reaches the server
+        # itself and no orphan keeps the port.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(sys.executable, cmd)
+    return subprocess.call(cmd)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
