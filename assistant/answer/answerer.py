@@ -107,8 +107,9 @@ class Answerer:
         tr = self._rules(question, history, filters, k, asked_on)
         tr.rule_answer = tr.answer
         qa, models = tr.analysis, self.models
-        if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched \
-                and not (tr.absent and tr.answer is not None and tr.answer.abstained):
+        # Learned selection decides even where the rules abstained: their reasons are among
+        # its features (a name the rules call absent is often spelt another way).
+        if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.answer = reply(tr.selection, tr.answer, self.corpus, tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if self.llm is not None and synthesise and tr.answer is not None and not tr.answer.abstained:

@@ -303,7 +303,7 @@ REPLY_FEATURES = (
     "names_doc", "has_names", "doc_cov", "d_noinfo", "d_week", "dense", "fused_gap", "r_inv",
     "q_quoted", "q_noun_known", "doc_nsent", "doc_long", "p_conf_long", "p_abst", "p_conf",
     "typed_in_top", "typed_same_doc", "r_never", "r_names", "r_years", "r_weak", "r_nokind",
-    *(f"k_{k}" for k in KINDS),
+    "years_missing", "names_missing", *(f"k_{k}" for k in KINDS),
 )
 
 
@@ -339,6 +339,10 @@ def reply_features(qa: QuestionAnalysis, rule: Answer, top: dict[str, float], se
         "typed_in_top": float(typed_in(rule, doc_id, start, end)),
         "typed_same_doc": float(c is not None and c.doc_id == doc_id),
         **reason_flags(reason), **{f"k_{k}": float(qa.kind.value == k) for k in KINDS},
+        # A near miss: the question names a year, or a name, that the chosen sentence's
+        # paragraph does not (another year's figure, another country's).
+        "years_missing": top_doc["has_years"] * (1.0 - top["s_years"]),
+        "names_missing": top_doc["has_names"] * (1.0 - top["p_names"]),
     }
 
 

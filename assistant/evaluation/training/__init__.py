@@ -11,6 +11,7 @@ plus the report. Needs scikit-learn (``pip install -e .[dev]``).
 from __future__ import annotations
 
 import json
+import pickle
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -86,14 +87,19 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
         bench = SETS[name]
         idx = _index(bench, shared, project, cache, log)
         dump = _dump(bench, idx, shared, project, cache, log)
+        cached = cache / f"items-{name}.pkl"
+        if cached.exists() and cached.stat().st_mtime >= dump.stat().st_mtime:
+            with cached.open("rb") as f:
+                items.extend(pickle.load(f))
+            continue
         asst = Assistant.open(index_dir=idx)
         corpus = IndexCorpus(asst.local)
         t0 = time.perf_counter()
-        for rec in read_dump(dump):
-            it = prepare(rec, corpus)
-            if it is not None:
-                items.append(it)
+        mine = [it for rec in read_dump(dump) if (it := prepare(rec, corpus)) is not None]
         log(f"{name}: features in {time.perf_counter() - t0:.0f} s")
+        with cached.open("wb") as f:
+            pickle.dump(mine, f)
+        items.extend(mine)
     models, figures = train(items, log)
     rep = make_report(items, models, figures)
     models = type(models)(**{**models.__dict__, "meta": {**models.meta, "validation": rep["summary"],
