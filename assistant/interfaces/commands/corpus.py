@@ -59,10 +59,12 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 print(format_cleaning_report(clean_document(raw)))
     return 0 if report.ok else 1
 
+
 def _default_seeds():
     from assistant.config import default_seeds_dir
 
     return default_seeds_dir()
+
 
 def cmd_stats(args: argparse.Namespace) -> int:
     import datetime as dt
@@ -92,6 +94,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 _FIELDS = ("title", "date", "author", "publisher", "url")
 
+
 def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
     """Which fields came from the file format's metadata and which from the text:
     ``"pdf: title author date; text: publisher"`` (``-`` for documents indexed before
@@ -105,6 +108,7 @@ def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
             groups.setdefault((fmt or "format") if kind == "format" else "text", []).append(name)
     return "; ".join(f"{k}: {' '.join(v)}" for k, v in groups.items()) or "-"
 
+
 def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
     def cut(s: str, w: int) -> str:
         return s if len(s) <= w else s[: w - 1] + "…"
@@ -113,6 +117,7 @@ def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
     lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws, strict=False)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in ws))
     return "\n".join(lines)
+
 
 def cmd_search(args: argparse.Namespace) -> int:
     asst = open_assistant(args)
@@ -127,6 +132,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         sc = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
         print(f"[{p.rank}] {src}\n    {p.doc_id} chars {p.start}-{p.end}  ({sc})\n    » {p.sentence}\n")
     return 0
+
 
 def cmd_show(args: argparse.Namespace) -> int:
     asst = open_assistant(args)

@@ -55,6 +55,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return 1
     return 0
 
+
 def _read_report(path: str) -> dict[str, Any]:
     from pathlib import Path
 
@@ -67,6 +68,7 @@ def _read_report(path: str) -> dict[str, Any]:
         raise ConfigError(f"{path} is not an eval report ({type(exc).__name__})",
                           fix="pass a file written by `assistant eval ... --report FILE`") from exc
     return data
+
 
 def cmd_train(args: argparse.Namespace) -> int:
     from pathlib import Path
@@ -98,11 +100,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"models written to {models}; report to {args.report}")
     return 0
 
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from assistant.evaluation.bench import main_bench
 
     return main_bench(args)
-
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

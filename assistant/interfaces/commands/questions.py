@@ -29,6 +29,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print(answer_to_text(ans, doc_text=doc_text))
     return 0
 
+
 def cmd_chat(args: argparse.Namespace) -> int:
     """A conversation in the terminal: one question a line; each is read as a follow-up of
     the ones before. An empty line or end of input ends it."""
@@ -55,6 +56,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             continue
         print(answer_to_text(ans) + "\n")
         history.append((question, ans))
+
 
 def cmd_views(args: argparse.Namespace) -> int:
     asst = open_assistant(args)
