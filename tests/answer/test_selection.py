@@ -27,7 +27,7 @@ def models(**kw) -> SelectionModels:
         doc_stage1=lin(r_inv=1.0), doc_stage2=lin(z0=1.0, d_week=4.0, d_future=-4.0),
         sentence=lin(s_first=2.0, s_cov=3.0, doc_p=2.0), reply_sentence=lin(sent_p=4.0, s_cov=2.0),
         reply_typed=lin(p_conf=2.0), calibration=Isotonic((0.0, 1.0), (0.0, 1.0)),
-        abstain_below=0.5, abstain_below_nodate=0.5, gate_margin=0.0, k=20, top_docs=3,
+        abstain_below=0.5, abstain_below_nodate=0.5, abstain_below_long=0.5, gate_margin=0.0, k=20, top_docs=3,
         kinds=("date", "figure", "entity", "speaker", "other"))
     base.update(kw)
     return SelectionModels(**base)
@@ -91,7 +91,7 @@ def test_the_date_picks_the_document_and_the_reply_is_its_sentence():
 
 
 def test_low_confidence_abstains_with_the_reason():
-    a = fake_answerer([OLD, NEW], models=models(abstain_below=0.999, abstain_below_nodate=0.999))
+    a = fake_answerer([OLD, NEW], models=models(abstain_below=0.999, abstain_below_nodate=0.999, abstain_below_long=0.999))
     ans = a.ask("What did voters in Harlow decide in the referendum?", asked_on="2024-06-13")
     assert ans.abstained and "too weak (confidence" in ans.text
 
@@ -107,3 +107,19 @@ def test_no_models_means_rules_alone():
     a = Answerer(FakeRetriever(corpus), corpus, models=None)
     tr = a.explain("What did voters in Harlow decide in the referendum?")
     assert tr.selection is None and tr.answer is tr.rule_answer
+
+
+def test_the_committed_models_read_only_features_that_exist():
+    from assistant.answer.learned import load
+    from assistant.answer.selection.features import DATE_FEATURES, DOC_FEATURES, REPLY_FEATURES, SENT_MODEL_FEATURES
+
+    m = load()
+    assert m is not None, "run `make train` to fit assistant/answer/models/selection.json"
+    assert set(m.doc_stage1.features) <= set(DOC_FEATURES)
+    assert set(m.doc_stage2.features) <= {"z0", *DATE_FEATURES}
+    assert set(m.sentence.features) <= set(SENT_MODEL_FEATURES)
+    assert set(m.reply_sentence.features) | set(m.reply_typed.features) <= set(REPLY_FEATURES)
+    assert 0.0 <= m.abstain_below_nodate <= 1.0 and 0.0 <= m.abstain_below <= 1.0
+    xs = m.calibration.xs
+    assert list(xs) == sorted(xs) and list(m.calibration.ys) == sorted(m.calibration.ys)  # a monotone map
+    assert m.meta["validation"]["realtimeqa/on"]["n"] > 0  # the report travels with the models

@@ -103,6 +103,5 @@ def select(models: SelectionModels, corpus: Corpus, qa: QuestionAnalysis, rule: 
     out.p_typed = 0.0 if rule.abstained else sigmoid(models.reply_typed(feats))
     out.use_typed = not rule.abstained and out.p_typed >= out.p_sentence - models.gate_margin
     out.confidence = round(models.calibration(out.p_typed if out.use_typed else out.p_sentence), 4)
-    below = models.abstain_below if out.dated else models.abstain_below_nodate
-    out.abstain = out.confidence < below
+    out.abstain = out.confidence < models.threshold(out.dated, bool(row["doc_long"]))
     return out

@@ -26,7 +26,7 @@ def report(items: list[Any], models: SelectionModels, figures: dict[str, Any]) -
     summary: dict[str, Any] = {}
     for (name, cond), idx in sorted(groups.items()):
         rows = [replies[n] for n in idx]
-        below = [conf[n] < (models.abstain_below if replies[n].dated else models.abstain_below_nodate) for n in idx]
+        below = [conf[n] < models.threshold(replies[n].dated, bool(figures["long"][n])) for n in idx]
         answerable = [r.item.answerable for r in rows]
         right = [bool(ok[n]) and not b for n, b in zip(idx, below, strict=True)]
         fig: dict[str, Any] = {"n": len(idx)}
@@ -69,7 +69,8 @@ def report(items: list[Any], models: SelectionModels, figures: dict[str, Any]) -
         "questions": {k: dict(v) for k, v in _counts(items).items()},
     }
     return {"summary": summary, "splits": splits, "learned": learned,
-            "thresholds": {"abstain_below": models.abstain_below, "abstain_below_nodate": models.abstain_below_nodate},
+            "thresholds": {"abstain_below": models.abstain_below, "abstain_below_nodate": models.abstain_below_nodate,
+                           "abstain_below_long": models.abstain_below_long},
             "kinds": list(models.kinds)}
 
 

@@ -248,6 +248,7 @@ def train(items: list[Item], log: Callable[[str], None] = print) -> tuple[Select
     iso = fit_isotonic(chosen[tr], ok[tr])
     conf = np.asarray([iso(p) for p in chosen])
     dated = np.asarray([r.dated for r in replies])
+    long = np.asarray([r.feats["doc_long"] == 1.0 for r in replies])
     has_answer = np.asarray([r.item.answerable for r in replies])
 
     set_of = np.asarray([r.item.rec["set"] for r in replies])
@@ -267,7 +268,8 @@ def train(items: list[Item], log: Callable[[str], None] = print) -> tuple[Select
     models = SelectionModels(
         doc_stage1=stage1, doc_stage2=stage2, sentence=sentence, reply_sentence=reply_sentence,
         reply_typed=reply_typed, calibration=iso, abstain_below=round(threshold(dated), 4),
-        abstain_below_nodate=round(threshold(~dated), 4), gate_margin=GATE_MARGIN, k=DUMP_K, top_docs=TOP_DOCS,
+        abstain_below_nodate=round(threshold(~dated & ~long), 4), abstain_below_long=round(threshold(~dated & long), 4), gate_margin=GATE_MARGIN, k=DUMP_K, top_docs=TOP_DOCS,
         kinds=kinds, meta={"training_questions_by_kind": dict(counts)})
-    figures = {"replies": replies, "confidence": conf, "use_typed": use_t, "right": ok, "train_mask": tr}
+    figures = {"replies": replies, "confidence": conf, "use_typed": use_t, "right": ok, "train_mask": tr,
+               "long": long}
     return models, figures

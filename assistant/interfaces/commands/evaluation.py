@@ -92,7 +92,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     unknown = [s for s in sets if s not in SETS]
     if unknown:
         raise ConfigError(f"unknown set(s) {unknown}", fix=f"choose from {', '.join(SETS)}")
-    project = Path(__file__).resolve().parents[2]
+    from assistant.config import project_root
+
+    project = project_root()
     models = Path(args.models) if args.models else project / "assistant" / "answer" / "models" / "selection.json"
     rep = run(shared, project, Path(args.cache), models, Path(args.report), sets,
               log=lambda m: print(m, file=sys.stderr, flush=True))
