@@ -10,7 +10,7 @@ PORT   ?= 7860
 SHARED ?= ../shared
 REPORTS := eval/reports
 
-.PHONY: install run index test test-fast lint eval bench bench-quick bench-external browser clean
+.PHONY: install run index test test-fast lint eval bench bench-quick bench-external browser screenshot train clean
 
 install: $(STAMP)
 
@@ -67,6 +67,15 @@ bench-external: install
 	$(BIN)/assistant ingest $(SHARED)/benchmarks/polnear/corpus --index-dir .cache/polnear --no-progress
 	$(BIN)/assistant eval $(SHARED)/benchmarks/polnear/questions.jsonl --index-dir .cache/polnear \
 	  --report $(REPORTS)/polnear.json
+
+# Learned answer selection: rebuilds assistant/answer/models/selection.json and
+# eval/reports/training.json from $(SHARED)/benchmarks (indexes and dumps cached in .cache/train).
+train: install
+	$(BIN)/assistant train --shared $(SHARED) --cache .cache/train --report $(REPORTS)/training.json
+
+# Refresh the README screenshot (docs/screenshot.png) from a real browser session.
+screenshot: install browser
+	ASSISTANT_REFRESH_SCREENSHOT=1 $(BIN)/python -m pytest -q tests/interfaces/test_browser.py -k highlight
 
 clean:
 	rm -rf $(VENV) $(INDEX) .cache .pytest_cache

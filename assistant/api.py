@@ -55,7 +55,7 @@ class Assistant:
         self.llm = llm
         self._last_refresh = time.monotonic()
         self.retriever = Retriever(store, local, self._lazy_embedder)
-        self.answerer = Answerer(self.retriever, IndexCorpus(local), llm=llm)
+        self.answerer = Answerer(self.retriever, IndexCorpus(local), llm=llm, models=settings.learned_selection)
 
     # -- construction -----------------------------------------------------------------------
     @classmethod

@@ -21,6 +21,7 @@ ENV_AUTH = "ASSISTANT_AUTH"
 ENV_EMBED_PRECISION = "ASSISTANT_EMBED_PRECISION"
 ENV_EMBED_BACKEND = "ASSISTANT_EMBED_BACKEND"
 ENV_UPLOAD_DIR = "ASSISTANT_UPLOAD_DIR"
+ENV_LEARNED = "ASSISTANT_LEARNED_SELECTION"
 
 #: Questions longer than this (characters) are truncated, with a notice in the reply.
 MAX_QUESTION_CHARS = 2000
@@ -76,6 +77,9 @@ class Settings:
     embed_batch_size: int = 32
     embed_precision: str = field(default_factory=lambda: _env(ENV_EMBED_PRECISION, "auto"))
     embed_backend: str = field(default_factory=lambda: _env(ENV_EMBED_BACKEND, "auto"))
+    #: Learned selection of document, sentence and reply (``make train``); off: the rule
+    #: pipeline alone, as before it existed (for comparison).
+    learned_selection: bool = field(default_factory=lambda: _env(ENV_LEARNED, "on").lower() not in ("0", "off", "no"))
     hnsw_ef_search: int = 256
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32

@@ -254,6 +254,9 @@ class Answer:
     conflicts: list[Conflict] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)  # closest evidence
     retrieved: list[str] = field(default_factory=list)  # doc_ids, best first
+    #: ``confidence`` is a calibrated probability that the answer is right (learned
+    #: selection); False: a rule score for forms the models do not cover.
+    calibrated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -187,6 +187,7 @@ class FakeRetriever:
         return out
 
 
-def fake_answerer(docs: Iterable[Document], **kw: Any) -> Answerer:
+def fake_answerer(docs: Iterable[Document], models: Any = None, **kw: Any) -> Answerer:
+    """An answerer over ``docs``: the rule pipeline alone unless ``models`` are given."""
     corpus = MemoryCorpus(docs)
-    return Answerer(FakeRetriever(corpus), corpus, **kw)
+    return Answerer(FakeRetriever(corpus), corpus, models=models, **kw)

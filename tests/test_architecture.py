@@ -15,7 +15,7 @@ PKG = ROOT / "assistant"
 #: Stages from the bottom up; a module may import its own stage and the ones below.
 #: ``nlp`` and ``index`` are siblings over ``ingest``'s helpers: index must not need spaCy.
 LAYERS = {
-    "base": 0,  # errors, config, models
+    "base": 0,  # errors, config, models, registry
     "text": 1,
     "ingest": 2, "nlp": 2,
     "index": 3,
@@ -25,7 +25,7 @@ LAYERS = {
     "evaluation": 7,
     "interfaces": 8,
 }
-BASE = {"errors", "config", "models", "__init__", "__main__"}
+BASE = {"errors", "config", "models", "registry", "__init__", "__main__"}
 QUESTION_TIME = ("retrieval", "answer")
 INGEST_TIME = ("ingest", "nlp")
 

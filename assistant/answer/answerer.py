@@ -29,8 +29,10 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.dialogue import rewrite
 from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sentences
 from assistant.answer.kinds import kind_for
+from assistant.answer.learned import SelectionModels, load
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
+from assistant.answer.selection import Selection, reply, select
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
 from assistant.text.periods import as_iso_date, asked_period, covered
@@ -53,6 +55,11 @@ class Trace:
     passages: list[Passage] = field(default_factory=list)
     sentences: list[Sent] = field(default_factory=list)
     candidates: list[Candidate] = field(default_factory=list)
+    #: Everything retrieved (the rule pipeline reads the first ``passages``), and what
+    #: learned selection decided over it; the rule pipeline's own answer before it.
+    fetched: list[Passage] = field(default_factory=list)
+    selection: Selection | None = None
+    rule_answer: Answer | None = None
     answer: Answer | None = None
 
 
@@ -65,11 +72,16 @@ class Answerer:
     """
 
     def __init__(self, retriever: PassageRetriever, corpus: Corpus, llm: Any = None,
-                 passages: int = PASSAGES) -> None:
+                 passages: int = PASSAGES, models: SelectionModels | bool | None = True,
+                 fetch: int | None = None) -> None:
         self.retriever = retriever
         self.corpus = corpus
         self.llm = llm
         self.passages = passages
+        #: Learned selection's models (True: the committed ones; None/False: rules alone).
+        self.models = load() if models is True else (models or None)
+        #: Passages retrieved for learned selection (its models' depth; training sets it to dump).
+        self.fetch = fetch if fetch is not None else (self.models.k if self.models is not None else 0)
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             filters: Mapping[str, Any] | None = None, k: int = 5,
@@ -92,6 +104,24 @@ class Answerer:
 
     def _explain(self, question: str, history: Sequence[Any] | None, filters: Mapping[str, Any] | None,
                  k: int, asked_on: str | date | None, synthesise: bool = True) -> Trace:
+        tr = self._rules(question, history, filters, k, asked_on)
+        tr.rule_answer = tr.answer
+        qa, models = tr.analysis, self.models
+        # Learned selection decides even where the rules abstained: their reasons are among
+        # its features (a name the rules call absent is often spelt another way).
+        if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
+            tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
+            tr.answer = reply(tr.selection, tr.answer, self.corpus, tr.fetched[:SHOWN_WHEN_ABSTAINING])
+        if self.llm is not None and synthesise and tr.answer is not None and not tr.answer.abstained:
+            from assistant.answer.llm import synthesise as llm_synthesise
+
+            tr.answer = llm_synthesise(self.llm, tr.answer, tr.passages)
+        return tr
+
+    def _rules(self, question: str, history: Sequence[Any] | None, filters: Mapping[str, Any] | None,
+               k: int, asked_on: str | date | None) -> Trace:
+        """The rule pipeline: typed candidates from the ingest-time annotations, or a
+        reasoned abstention. Retrieves enough passages for learned selection too."""
         corpus = self.corpus
         asked = as_iso_date(asked_on)
         q, notice = sanitise(question)
@@ -117,8 +147,11 @@ class Answerer:
         missing = absent_names(corpus, qa)
         kind = kind_for(qa.kind)
         want = max(k, self.passages, getattr(kind, "passages", 0))
-        passages = self.retriever.retrieve(search_text, k=want, filters=filters)
-        tr.passages = passages
+        models = self.models
+        selected = models is None or qa.kind.value in models.kinds
+        fetch = max(want, self.fetch) if selected else want
+        tr.fetched = self.retriever.retrieve(search_text, k=fetch, filters=filters)
+        passages = tr.passages = tr.fetched[:want]
         # -- filters never mislead (scope): the reply says so; scores keep the unfiltered scale
         notice = " ".join(x for x in (scope.notice(corpus, filters), notice) if x)
         reference = scope.reference(self.retriever, search_text, want, filters) if passages else None
@@ -156,9 +189,5 @@ class Answerer:
         finish = getattr(kind, "finish", None)
         if finish is not None:
             ans = finish(ev, cand, ans)
-        if self.llm is not None and synthesise:
-            from assistant.answer.llm import synthesise as llm_synthesise
-
-            ans = llm_synthesise(self.llm, ans, passages)
         tr.answer = ans
         return tr

@@ -1,8 +1,8 @@
-"""Learned scorers as data: a logistic regression over named features and an isotonic
-map from its score to a calibrated probability. Both are fitted by ``make train``
-(``assistant.evaluation.train``) and committed as small JSON files under
-``assistant/answer/models/``; answering only evaluates them (numpy dot products), so
-no machine-learning library loads at question time.
+"""Learned scorers as data: linear models over named features, an isotonic map to a
+calibrated probability, and the thresholds chosen on validation. ``make train``
+(``assistant.evaluation.training``) fits them and writes one JSON file under
+``assistant/answer/models/``; answering only evaluates them (sums of products), so no
+machine-learning library loads at question time.
 """
 
 from __future__ import annotations
@@ -18,12 +18,42 @@ from typing import Any
 
 #: Where the fitted models live inside the package.
 MODELS_PACKAGE = "assistant.answer.models"
+#: The selection models' file (``<name>.json``).
+SELECTION = "selection"
+
+
+def sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+
+@dataclass(frozen=True)
+class Linear:
+    """``bias + sum(weight_f * x_f)`` over named raw features (a logistic regression's
+    log-odds, its feature scaling folded into the weights)."""
+
+    features: tuple[str, ...]
+    weights: tuple[float, ...]
+    bias: float
+    #: The standardised coefficients (what the model learned, largest effect first).
+    standardised: Mapping[str, float] = field(default_factory=dict)
+
+    def __call__(self, x: Mapping[str, float]) -> float:
+        return self.bias + sum(w * float(x.get(f, 0.0)) for f, w in zip(self.features, self.weights, strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"features": list(self.features), "weights": list(self.weights), "bias": self.bias,
+                "standardised": dict(self.standardised)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Linear:
+        return cls(tuple(d["features"]), tuple(float(w) for w in d["weights"]), float(d["bias"]),
+                   dict(d.get("standardised", {})))
 
 
 @dataclass(frozen=True)
 class Isotonic:
-    """A non-decreasing step map from a score to a probability (pool adjacent violators;
-    Zadrozny & Elkan 2002): ``xs`` are the upper edges of the steps, ``ys`` their values."""
+    """A non-decreasing map from a probability to a calibrated one (pool adjacent violators;
+    Zadrozny & Elkan 2002), piecewise linear between its knots and flat beyond them."""
 
     xs: tuple[float, ...]
     ys: tuple[float, ...]
@@ -31,62 +61,81 @@ class Isotonic:
     def __call__(self, x: float) -> float:
         if not self.xs:
             return x
-        i = bisect.bisect_left(self.xs, x)
-        return self.ys[min(i, len(self.ys) - 1)]
+        if x <= self.xs[0]:
+            return self.ys[0]
+        if x >= self.xs[-1]:
+            return self.ys[-1]
+        i = bisect.bisect_right(self.xs, x)
+        x0, x1, y0, y1 = self.xs[i - 1], self.xs[i], self.ys[i - 1], self.ys[i]
+        return y1 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 @dataclass(frozen=True)
-class Logistic:
-    """``sigmoid(intercept + sum(coef_i * (x_i - mean_i) / scale_i))`` over named features,
-    then the isotonic calibration if there is one."""
+class SelectionModels:
+    """Everything learned selection reads (see ``assistant.answer.selection``)."""
 
-    name: str
-    features: tuple[str, ...]
-    coef: tuple[float, ...]
-    intercept: float
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    calibration: Isotonic | None = None
-    #: What the model was fitted on and how it scored on validation (for reports).
+    doc_stage1: Linear
+    doc_stage2: Linear
+    sentence: Linear
+    reply_sentence: Linear
+    reply_typed: Linear
+    calibration: Isotonic
+    #: Abstain below this calibrated confidence: with a usable asked-on date; without one, for
+    #: a reply from a brief (a few sentences) and from a long article. Each keeps false
+    #: abstentions at 5% on the training questions of its kind; confidence runs lower on briefs
+    #: read without a date than on articles, so one threshold would not serve both.
+    abstain_below: float
+    abstain_below_nodate: float
+    abstain_below_long: float
+    #: The typed answer is given when P(typed right) >= P(sentence right) - gate_margin.
+    gate_margin: float
+    #: Passages retrieved, and documents whose sentences compete for the reply.
+    k: int
+    top_docs: int
+    #: Question kinds the models were fitted for; other kinds keep the rule pipeline's reply.
+    kinds: tuple[str, ...]
     meta: Mapping[str, Any] = field(default_factory=dict)
 
-    def raw(self, x: Mapping[str, float]) -> float:
-        z = self.intercept
-        for f, c, m, s in zip(self.features, self.coef, self.mean, self.scale, strict=True):
-            z += c * (float(x.get(f, 0.0)) - m) / (s or 1.0)
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-    def __call__(self, x: Mapping[str, float]) -> float:
-        p = self.raw(x)
-        return self.calibration(p) if self.calibration is not None else p
+    def threshold(self, dated: bool, long: bool) -> float:
+        """The abstention threshold for a reply (see the three ``abstain_below*``)."""
+        if dated:
+            return self.abstain_below
+        return self.abstain_below_long if long else self.abstain_below_nodate
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "features": list(self.features), "coef": list(self.coef),
-                             "intercept": self.intercept, "mean": list(self.mean), "scale": list(self.scale),
-                             "meta": dict(self.meta)}
-        if self.calibration is not None:
-            d["calibration"] = {"xs": list(self.calibration.xs), "ys": list(self.calibration.ys)}
-        return d
+        return {
+            "doc_stage1": self.doc_stage1.to_dict(), "doc_stage2": self.doc_stage2.to_dict(),
+            "sentence": self.sentence.to_dict(), "reply_sentence": self.reply_sentence.to_dict(),
+            "reply_typed": self.reply_typed.to_dict(),
+            "calibration": {"xs": list(self.calibration.xs), "ys": list(self.calibration.ys)},
+            "abstain_below": self.abstain_below, "abstain_below_nodate": self.abstain_below_nodate,
+            "abstain_below_long": self.abstain_below_long,
+            "gate_margin": self.gate_margin, "k": self.k, "top_docs": self.top_docs, "kinds": list(self.kinds),
+            "meta": dict(self.meta),
+        }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Logistic:
-        cal = d.get("calibration")
-        return cls(name=d["name"], features=tuple(d["features"]), coef=tuple(map(float, d["coef"])),
-                   intercept=float(d["intercept"]), mean=tuple(map(float, d["mean"])),
-                   scale=tuple(map(float, d["scale"])),
-                   calibration=Isotonic(tuple(cal["xs"]), tuple(cal["ys"])) if cal else None,
-                   meta=d.get("meta", {}))
-
-    def weights(self) -> list[tuple[str, float]]:
-        """Standardised coefficients, largest effect first (what the model learned)."""
-        return sorted(zip(self.features, self.coef, strict=True), key=lambda fc: -abs(fc[1]))
+    def from_dict(cls, d: Mapping[str, Any]) -> SelectionModels:
+        cal = d["calibration"]
+        return cls(
+            doc_stage1=Linear.from_dict(d["doc_stage1"]), doc_stage2=Linear.from_dict(d["doc_stage2"]),
+            sentence=Linear.from_dict(d["sentence"]), reply_sentence=Linear.from_dict(d["reply_sentence"]),
+            reply_typed=Linear.from_dict(d["reply_typed"]),
+            calibration=Isotonic(tuple(cal["xs"]), tuple(cal["ys"])),
+            abstain_below=float(d["abstain_below"]), abstain_below_nodate=float(d["abstain_below_nodate"]),
+            abstain_below_long=float(d.get("abstain_below_long", d["abstain_below_nodate"])),
+            gate_margin=float(d["gate_margin"]), k=int(d["k"]), top_docs=int(d["top_docs"]),
+            kinds=tuple(d["kinds"]), meta=d.get("meta", {}))
 
 
 @cache
-def load(name: str) -> Logistic:
-    """The committed model ``name`` (``assistant/answer/models/<name>.json``)."""
-    text = resources.files(MODELS_PACKAGE).joinpath(f"{name}.json").read_text(encoding="utf-8")
-    return Logistic.from_dict(json.loads(text))
+def load(name: str = SELECTION) -> SelectionModels | None:
+    """The committed models ``name`` (``assistant/answer/models/<name>.json``); None when
+    they have not been trained (the rule pipeline then answers alone)."""
+    f = resources.files(MODELS_PACKAGE).joinpath(f"{name}.json")
+    if not f.is_file():
+        return None
+    return SelectionModels.from_dict(json.loads(f.read_text(encoding="utf-8")))
 
 
 def vector(x: Mapping[str, float], features: Sequence[str]) -> list[float]:

@@ -9,19 +9,17 @@ message plus the fix, with exit code 2; there are no tracebacks unless
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
 
+from assistant.interfaces.commands.corpus import cmd_ingest, cmd_search, cmd_show, cmd_stats
+from assistant.interfaces.commands.evaluation import cmd_bench, cmd_eval, cmd_serve, cmd_train
+from assistant.interfaces.commands.questions import cmd_ask, cmd_chat, cmd_views
 from assistant.interfaces.options import (
     add_filter_args,
     add_index_args,
     add_llm_args,
-    filters_from,
-    llm_from,
-    settings_from,
 )
 
 
@@ -123,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_llm_args(p)
 
+    p = sub.add_parser("train", help="fit learned answer selection on the benchmark sets (needs [dev] extras)")
+    p.add_argument("--shared", default="../shared", help="the folder holding benchmarks/ (default ../shared)")
+    p.add_argument("--cache", default=".cache/train", help="where indexes and dumps are kept between runs")
+    p.add_argument("--sets", default="realtimeqa,noanswer,polnear,seeds", help="comma-separated sets to use")
+    p.add_argument("--models", default=None, help="write the models here (default: the package's models file)")
+    p.add_argument("--report", default="eval/reports/training.json", help="write the validation report here")
+
     p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
     p.add_argument("--sizes", default=None, help="corpus sizes in chunks (default 1000,10000,100000; --quick: 300)")
     p.add_argument("--quick", action="store_true", help="small sizes, few repeats (under 3 minutes)")
@@ -134,310 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _open(args: argparse.Namespace, **kw: Any):
-    from assistant.api import Assistant
-
-    return Assistant.open(settings=settings_from(args), **kw)
-
-
-# -- commands --------------------------------------------------------------------------------------
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from assistant.api import Assistant
-
-    settings = settings_from(args)
-    paths = args.paths or [str(_default_seeds())]
-    if args.rebuild:
-        from assistant.index.maintenance import delete_index
-
-        delete_index(settings)
-    asst = Assistant.open(settings=settings, create=True)
-    bar = None
-    if not args.no_progress and not args.json and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(unit="doc", desc="ingest", file=sys.stderr, dynamic_ncols=True)
-
-    def progress(kind: str, res: Any) -> None:
-        if bar is not None and res is not None:
-            bar.update(1)
-            bar.set_postfix_str(f"{res.status}: {res.doc_id or res.source}"[:60])
-
-    report = asst.ingest(paths, prune=args.prune, progress=progress, wait=not args.no_wait,
-                         on_wait=lambda m: print(m, file=sys.stderr))
-    if bar is not None:
-        bar.close()
-    if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps({"summary": report.summary(), "results": [asdict(r) for r in report.results],
-                          "seconds": report.seconds}, indent=2))
-    else:
-        for r in report.failures:
-            print(f"failed: {r.source}: {r.reason}", file=sys.stderr)
-        for r in report.results:
-            if r.reason and r not in report.failures:
-                print(f"note: {r.doc_id or r.source}: {r.reason}", file=sys.stderr)
-        print(report.summary())
-    if args.show_cleaning:
-        from assistant.ingest.cleaning import format_cleaning_report
-        from assistant.ingest.loaders import LoadFailure, iter_sources
-
-        for raw in iter_sources(paths):
-            if not isinstance(raw, LoadFailure):
-                from assistant.ingest.cleaning import clean_document
-
-                print(format_cleaning_report(clean_document(raw)))
-    return 0 if report.ok else 1
-
-
-def _default_seeds():
-    from assistant.config import default_seeds_dir
-
-    return default_seeds_dir()
-
-
-def cmd_stats(args: argparse.Namespace) -> int:
-    import datetime as dt
-
-    asst = _open(args)
-    st = asst.stats()
-    if args.json:
-        print(json.dumps(st, indent=2, ensure_ascii=False))
-        return 0
-    last = dt.datetime.fromtimestamp(st["last_ingest"]).strftime("%Y-%m-%d %H:%M") if st["last_ingest"] else "-"
-    print(f"index: {st['where']}\ndocuments: {st['documents']}  chunks: {st['chunks']}  last ingest: {last}")
-    rows = [("doc_id", "title", "publisher", "date", "author", "chunks", "metadata from")]
-    rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", d["date"] or "-", d["author"] or "-",
-              str(d["n_chunks"]), metadata_sources(d.get("fmt", ""), d.get("meta_origin") or {})) for d in st["docs"]]
-    print(_table(rows, widths=(28, 60, 20, 12, 20, 6, 60)))
-    if args.origins:
-        print("\nwhere each field came from:")
-        for d in st["docs"]:
-            origins = d.get("meta_origin") or {}
-            print(f"  {d['doc_id']}: " + (", ".join(f"{k} <- {origins[k]}" for k in _FIELDS if k in origins) or "-"))
-    if args.aliases:
-        print("\nname spelling groups:")
-        for g in st["alias_groups"]:
-            print("  " + " ~ ".join(g))
-    return 0
-
-
-_FIELDS = ("title", "date", "author", "publisher", "url")
-
-
-def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
-    """Which fields came from the file format's metadata and which from the text:
-    ``"pdf: title author date; text: publisher"`` (``-`` for documents indexed before
-    origins were recorded)."""
-    from assistant.models import origin_kind
-
-    groups: dict[str, list[str]] = {}
-    for name in _FIELDS:
-        if name in origins:
-            kind = origin_kind(origins[name])
-            groups.setdefault((fmt or "format") if kind == "format" else "text", []).append(name)
-    return "; ".join(f"{k}: {' '.join(v)}" for k, v in groups.items()) or "-"
-
-
-def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
-    def cut(s: str, w: int) -> str:
-        return s if len(s) <= w else s[: w - 1] + "…"
-
-    ws = [min(w, max(len(r[i]) for r in rows)) for i, w in enumerate(widths)]
-    lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws, strict=False)).rstrip() for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in ws))
-    return "\n".join(lines)
-
-
-def cmd_search(args: argparse.Namespace) -> int:
-    asst = _open(args)
-    passages = asst.retriever.retrieve(args.query, k=args.k, filters=filters_from(args), mode=args.mode)
-    if args.json:
-        print(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
-        return 0
-    if not passages:
-        print("no passages found")
-    for p in passages:
-        src = " · ".join(x for x in (p.title or p.doc_id, p.publisher, p.date) if x)
-        sc = " ".join(f"{k}={v:.3f}" for k, v in p.scores.items())
-        print(f"[{p.rank}] {src}\n    {p.doc_id} chars {p.start}-{p.end}  ({sc})\n    » {p.sentence}\n")
-    return 0
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    asst = _open(args, llm=llm_from(args))
-    ans = asst.ask(args.question, history=args.history or None, filters=filters_from(args), k=args.k,
-                   asked_on=args.asked_on)
-    if args.json:
-        print(json.dumps(ans.to_dict(), indent=2, ensure_ascii=False))
-        return 0
-    from assistant.errors import AssistantError
-    from assistant.interfaces.render import answer_to_text
-
-    def doc_text(doc_id: str) -> str | None:  # titles untitled articles from their lead
-        try:
-            return asst.document(doc_id).text
-        except AssistantError:
-            return None
-
-    print(answer_to_text(ans, doc_text=doc_text))
-    return 0
-
-
-def cmd_chat(args: argparse.Namespace) -> int:
-    """A conversation in the terminal: one question a line; each is read as a follow-up of
-    the ones before. An empty line or end of input ends it."""
-    from assistant.errors import InvalidQuestion
-    from assistant.interfaces.render import answer_to_text
-
-    asst = _open(args, llm=llm_from(args))
-    history: list[tuple[str, Any]] = []
-    interactive = sys.stdin.isatty()
-    if interactive:
-        print("Ask about the articles; follow-ups may say he, it, and ... (an empty line ends).")
-    while True:
-        if interactive:
-            print("> ", end="", flush=True)
-        line = sys.stdin.readline()
-        if not line or not line.strip():
-            return 0
-        question = line.strip()
-        try:
-            ans = asst.ask(question, history=history or None, filters=filters_from(args), k=args.k,
-                           asked_on=args.asked_on)
-        except InvalidQuestion as exc:
-            print(f"error: {exc.message}\n  fix: {exc.fix}")
-            continue
-        print(answer_to_text(ans) + "\n")
-        history.append((question, ans))
-
-
-def cmd_views(args: argparse.Namespace) -> int:
-    asst = _open(args)
-    filters = filters_from(args)
-    if args.command == "timeline":
-        events = asst.timeline(args.topic, filters=filters)
-        if args.json:
-            print(json.dumps([e.to_dict() for e in events], indent=2, ensure_ascii=False))
-            return 0
-        if not events:
-            print(f"no dated events about {args.topic!r} in the articles")
-        for e in events:
-            src = " · ".join(x for x in (e.publisher or e.title or e.doc_id, e.date) if x)
-            print(f"{e.label}  ({src}; {e.doc_id} chars {e.start}-{e.end})\n    “{' '.join(e.sentence.split())}”")
-        return 0
-    speakers = asst.who_said_what(args.topic, filters=filters)
-    if args.json:
-        print(json.dumps([s.to_dict() for s in speakers], indent=2, ensure_ascii=False))
-        return 0
-    if not speakers:
-        print(f"nobody is quoted on {args.topic!r} in the articles")
-    for sp in speakers:
-        print(sp.name)
-        for said in sp.statements:
-            src = " · ".join(x for x in (said.publisher or said.title or said.doc_id, said.date) if x)
-            print(f"    “{' '.join(said.sentence.split())}”  ({src}; {said.doc_id} chars {said.start}-{said.end})")
-    return 0
-
-
-def cmd_show(args: argparse.Namespace) -> int:
-    asst = _open(args)
-    d = asst.document(args.doc_id)
-    print(f"# {d.title or d.doc_id}\n{d.publisher} {d.date} {d.author}\n\n{d.text}")
-    return 0
-
-
-def cmd_eval(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from assistant.evaluation.calibration import format_calibration, separation
-    from assistant.evaluation.eval import format_failures, format_table, load_cases, run_eval
-
-    notes: list[str] = []
-    cases = load_cases(args.cases, notes)
-    if notes:
-        print(f"{len(notes)} repeated cases in {args.cases}; first: {notes[0]}", file=sys.stderr)
-    if args.limit:
-        cases = cases[: args.limit]
-    asst = _open(args, llm=llm_from(args))
-    bar = None
-    if not args.no_progress and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(cases), unit="q", desc="eval", file=sys.stderr, dynamic_ncols=True)
-    report = run_eval(asst, cases, k=args.k, progress=(lambda i: bar.update(1)) if bar else None, mode=args.mode,
-                      use_asked_on=not args.ignore_asked_on)
-    if bar:
-        bar.close()
-    report["summary"]["cases"] = str(args.cases)
-    report["summary"]["index"] = asst.settings.where
-    if args.report:
-        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.report).write_text(json.dumps(report, indent=1, ensure_ascii=False))
-    if args.unanswerable_report:
-        other = _read_report(args.unanswerable_report)
-        report["summary"]["separation"] = separation(report["items"], other["items"])
-    print(format_table(report["summary"]))
-    print(format_calibration(report["summary"]["calibration"]))
-    if "separation" in report["summary"]:
-        print("against", args.unanswerable_report + ":", report["summary"]["separation"])
-    print()
-    print(format_failures(report["items"], args.failures))
-    if args.report:
-        print(f"\nreport written to {args.report}")
-    if args.min_accuracy is not None and (report["summary"]["accuracy"] or 0) < args.min_accuracy:
-        print(f"accuracy {report['summary']['accuracy']:.3f} is below --min-accuracy {args.min_accuracy}",
-              file=sys.stderr)
-        return 1
-    return 0
-
-
-def _read_report(path: str) -> dict[str, Any]:
-    from pathlib import Path
-
-    from assistant.errors import ConfigError
-
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        data["items"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path} is not an eval report ({type(exc).__name__})",
-                          fix="pass a file written by `assistant eval ... --report FILE`") from exc
-    return data
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Run the chat (``app.py``) in a process of its own: this package never imports
-    Gradio, the app imports the package."""
-    import importlib.util
-    import subprocess
-
-    if importlib.util.find_spec("app") is None:
-        from assistant.errors import ConfigError
-
-        raise ConfigError("the chat app (app.py) is not installed beside this package",
-                          fix="run from the project checkout, or reinstall with `make install`")
-    argv = []
-    for flag in ("host", "port", "auth", "index_dir", "chroma_url", "collection", "llm", "llm_url", "llm_model",
-                 "llm_timeout"):
-        v = getattr(args, flag, None)
-        if v not in (None, "none"):
-            argv += [f"--{flag.replace('_', '-')}", str(v)]
-    if args.share:
-        argv.append("--share")
-    return subprocess.call([sys.executable, "-m", "app", *argv])
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from assistant.evaluation.bench import main_bench
-
-    return main_bench(args)
-
-
+#: Each command, by name (each imports its heavy libraries when it runs).
 COMMANDS = {
     "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
     "timeline": cmd_views, "who-said": cmd_views, "show": cmd_show, "eval": cmd_eval, "serve": cmd_serve,
-    "bench": cmd_bench,
+    "bench": cmd_bench, "train": cmd_train,
 }
 
 

@@ -62,3 +62,10 @@ def llm_from(args: argparse.Namespace) -> Any:
     from assistant.answer.llm import make_llm
 
     return make_llm(args.llm, url=args.llm_url, model=args.llm_model, timeout=args.llm_timeout)
+
+
+def open_assistant(args: argparse.Namespace, **kw: Any):
+    """Open the index the options name (``Assistant.open``)."""
+    from assistant.api import Assistant
+
+    return Assistant.open(settings=settings_from(args), **kw)

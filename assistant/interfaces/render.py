@@ -32,6 +32,7 @@ __all__ = [
     "answer_to_html",
     "answer_to_text",
     "citation_key",
+    "confidence_words",
     "conversation_to_markdown",
     "display_title",
     "document_html",
@@ -142,6 +143,21 @@ def _headline(ans: Answer) -> str:
 
 
 # -- plain text (CLI) ----------------------------------------------------------------------------------
+#: How a calibrated confidence reads: (lowest probability, words), best first. Display bands,
+#: not learned: "very likely" where 9 in 10 such answers were right on validation, and so on.
+CONFIDENCE_WORDS = ((0.9, "very likely right"), (0.7, "likely right"), (0.5, "uncertain"),
+                    (0.0, "doubtful: check the sources"))
+
+
+def confidence_words(ans: Answer) -> str:
+    """The answer's confidence in words ("likely right, 78%"), or "" when it is not a
+    calibrated probability."""
+    if not ans.calibrated or ans.abstained:
+        return ""
+    words = next(w for lo, w in CONFIDENCE_WORDS if ans.confidence >= lo)
+    return f"{words} ({ans.confidence:.0%})"
+
+
 def answer_to_text(ans: Answer | Mapping[str, Any], *, doc_text: DocText | None = None) -> str:
     """The answer for a terminal: short answer, reply with ``[n]`` markers, then each
     citation (title · publisher · date · doc_id, and the quoted sentence).
@@ -159,6 +175,8 @@ def answer_to_text(ans: Answer | Mapping[str, Any], *, doc_text: DocText | None 
     else:
         out.append(f"Answer: {ans.answer}")
         out.append(ans.text)
+        if confidence_words(ans):
+            out.append(f"Confidence: {confidence_words(ans)}")
     if ans.conflicts:
         out.append("Sources differ:")
         for cf in ans.conflicts:
@@ -280,6 +298,8 @@ def answer_to_html(ans: Answer | Mapping[str, Any], *,
         parts.append("</div>")
     else:
         parts.append(f'<div class="reply verdict">{_reply_with_links(ans.text, cites, titles)}</div>')
+        if confidence_words(ans):
+            parts.append(f'<div class="confidence">Confidence: {_e(confidence_words(ans))}</div>')
     if ans.rewritten:
         parts.append(f'<div class="rewritten">Understood as: <q>{_e(ans.rewritten)}</q></div>')
     if ans.notice:

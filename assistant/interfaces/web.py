@@ -37,7 +37,7 @@ details.sources-box { margin-top: .5em; }
 .passage { margin-top: .15em; }
 a.src-link { cursor: pointer; text-decoration: none; }
 a.src-link.marker { font-weight: 600; }
-.notice, .rewritten { font-size: .9em; color: #57606a; }
+.notice, .rewritten, .confidence { font-size: .9em; color: #57606a; }
 .error-msg { border-left: 4px solid #b35900; padding: .3em .6em; background: #fff4e5; }
 #status:not(:has(.status)) { display: none; }
 #status .status { font-size: .9em; color: #57606a; padding: .2em .1em; }

@@ -357,5 +357,5 @@ def test_every_format_is_one_registered_loader():
     assert all(callable(getattr(loader, "load", None)) for loader in REGISTRY.values())
     # The chat's upload accepts exactly what the loaders read.
     assert set(ALLOWED_SUFFIXES) == set(REGISTRY)
-    with pytest.raises(ValueError, match="already read by"):
+    with pytest.raises(ValueError, match="already served by"):
         register(".pdf")(type("Again", (), {"fmt": "x"}))

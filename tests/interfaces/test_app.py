@@ -214,3 +214,8 @@ def test_assistant_serve_builds_missing_index_and_answers(tmp_path):
     finally:
         stop(proc)
         log.close()
+    # Stopping `assistant serve` stops the server: no orphan keeps the port.
+    import socket
+
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0

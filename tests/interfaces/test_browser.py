@@ -3,11 +3,14 @@
 Types a question, waits for the streamed reply, checks the answer, the [1] marker and
 the highlighted sentence; opens the cited article by clicking the marker; uploads a
 file whose text contains markup and script, asks about it, and checks the markup is
-shown as text and nothing ran. Saves ``docs/screenshot.png``.
+shown as text and nothing ran. Saves a screenshot: to ``docs/screenshot.png`` when
+``ASSISTANT_REFRESH_SCREENSHOT=1`` (refreshing the README picture), else to a temporary
+folder, so a test run never changes a tracked file.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -17,7 +20,7 @@ from conftest import ROOT, free_port, wait_for_port
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium")
-SCREENSHOT = ROOT / "docs" / "screenshot.png"
+README_SCREENSHOT = ROOT / "docs" / "screenshot.png"
 EVIL = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
         "${window.__pwned = 3}")
 UPLOAD = ("Harbour board reports record ferry season\n\nPORTVILLE, March 3, 2025 (Coastal Wire) - "
@@ -76,7 +79,7 @@ def ask(pg, question: str):
     return final.last.locator("xpath=ancestor-or-self::div[contains(@class,'answer') or contains(@class,'error-msg')][1]")
 
 
-def test_question_answer_marker_and_highlight_visible(page):
+def test_question_answer_marker_and_highlight_visible(page, tmp_path: Path):
     reply = ask(page, "How many crossings were thwarted in 2025?")
     from playwright.sync_api import expect
 
@@ -95,9 +98,10 @@ def test_question_answer_marker_and_highlight_visible(page):
         "() => { const m = document.querySelector('#doc-viewer #cited-sentence'); if (!m) return false;"
         " const b = m.closest('.doc-view').getBoundingClientRect(); const r = m.getBoundingClientRect();"
         " return r.top >= b.top && r.bottom <= b.bottom + 40; }", timeout=15_000)
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOT), type="png")
-    assert 0 < SCREENSHOT.stat().st_size < 300_000
+
+    shot = README_SCREENSHOT if os.environ.get("ASSISTANT_REFRESH_SCREENSHOT") else tmp_path / "screenshot.png"
+    page.screenshot(path=str(shot), type="png")
+    assert 0 < shot.stat().st_size < 300_000
 
 
 def test_abstention_is_shown_distinctly(page):

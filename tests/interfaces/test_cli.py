@@ -133,3 +133,11 @@ def test_index_dir_that_is_a_file_gets_a_fix_that_works(user):
     ok = user("stats", "--index-dir", new)
     assert ok.returncode == 0 and "documents: 1" in ok.stdout
     assert f.read_text() == "not an index\n"
+
+
+def test_train_without_the_benchmarks_says_where_they_go(tmp_path, capsys):
+    from assistant.interfaces.cli import main
+
+    code = main(["train", "--shared", str(tmp_path / "nowhere"), "--cache", str(tmp_path / "cache")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no benchmarks folder" in err and "--shared" in err

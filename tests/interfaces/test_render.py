@@ -356,3 +356,14 @@ def test_stage_uploads_confines_names_limits_size_and_count(tmp_path: Path):
     with pytest.raises(IngestError, match="limit is 2"):
         stage_uploads([("a.txt", good)] * 3, up, max_files=2)
     assert confined_path(up, "../../x.txt") == up.resolve() / "x.txt"
+
+
+def test_confidence_reads_in_words_only_when_calibrated():
+    from assistant.interfaces.render import confidence_words
+
+    a = Answer(text="x [1]", answer="x", kind="other", abstained=False, confidence=0.78, calibrated=True)
+    assert confidence_words(a) == "likely right (78%)"
+    assert "Confidence: likely right (78%)" in answer_to_text(a)
+    assert "Confidence: likely right (78%)" in visible_text(answer_to_html(a))
+    rule = Answer(text="x [1]", answer="x", kind="summary", abstained=False, confidence=0.78)
+    assert confidence_words(rule) == "" and "Confidence" not in answer_to_text(rule)

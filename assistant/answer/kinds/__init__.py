@@ -7,27 +7,13 @@ this package is imported (each module registers itself on import).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from assistant.answer.kinds.base import AnswerKind
 from assistant.models import QuestionKind
+from assistant.registry import Registry
 
 #: The answer kind that serves each question kind.
-REGISTRY: dict[QuestionKind, AnswerKind] = {}
-
-
-def register(*question_kinds: QuestionKind) -> Callable[[type], type]:
-    """Class decorator: one instance of the class serves these question kinds."""
-
-    def deco(cls: type) -> type:
-        inst = cls()
-        for qk in question_kinds:
-            if qk in REGISTRY:
-                raise ValueError(f"question kind {qk.value!r} already served by {type(REGISTRY[qk]).__name__}")
-            REGISTRY[qk] = inst
-        return cls
-
-    return deco
+REGISTRY: Registry[AnswerKind] = Registry("question kind")
+register = REGISTRY.register
 
 
 def kind_for(qk: QuestionKind) -> AnswerKind:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.models import Document
+from assistant.registry import Registry
 
 
 @dataclass
@@ -75,21 +76,8 @@ class Loader(Protocol):
 
 
 #: File suffix (lower case, with the dot) -> the loader for it; filled when the package imports.
-REGISTRY: dict[str, Loader] = {}
-
-
-def register(*suffixes: str) -> Callable[[type], type]:
-    """Class decorator: one instance of the class loads files with these suffixes."""
-
-    def deco(cls: type) -> type:
-        inst = cls()
-        for suffix in suffixes:
-            if suffix in REGISTRY:
-                raise ValueError(f"suffix {suffix!r} already read by {type(REGISTRY[suffix]).__name__}")
-            REGISTRY[suffix] = inst
-        return cls
-
-    return deco
+REGISTRY: Registry[Loader] = Registry("file suffix")
+register = REGISTRY.register
 
 
 def loader_for(path: Path) -> Loader | None:
@@ -153,3 +141,18 @@ def single_document(src: Source, batch: Batch, fmt: str, text: str, found: Found
                                      "check that the file holds an article")
         return
     yield document(batch.file_id(src.path, src.rel), text, src, fmt, found, sha256(src.data))
+
+
+def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[bytes], tuple[str, Found]],
+                       errors: tuple[type[Exception], ...], empty_fix: str) -> Iterator[Document | LoadFailure]:
+    """The one document of a binary file-per-article format (PDF, Word): ``convert`` gives
+    its text and metadata; an empty file or a conversion error is a failure with its fix."""
+    if not src.data.strip():
+        yield LoadFailure(src.label, f"file is empty; {empty_fix}")
+        return
+    try:
+        text, found = convert(src.data)
+    except errors as exc:
+        yield LoadFailure(src.label, str(exc))
+        return
+    yield from single_document(src, batch, fmt, text, found)

@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, register, single_document
+from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, converted_document, register
 from assistant.ingest.loaders.pdf_layout import Word, drop_running_heads, page_paragraphs, render
 from assistant.ingest.loaders.placeholders import plausible_author, plausible_title
 from assistant.models import Document
@@ -133,12 +133,4 @@ class PdfLoader:
     fmt = "pdf"
 
     def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
-        if not src.data.strip():
-            yield LoadFailure(src.label, "file is empty; remove it or export the PDF again")
-            return
-        try:
-            text, found = pdf_text(src.data)
-        except PdfError as exc:
-            yield LoadFailure(src.label, str(exc))
-            return
-        yield from single_document(src, batch, self.fmt, text, found)
+        return converted_document(src, batch, self.fmt, pdf_text, (PdfError,), "remove it or export the PDF again")

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, register, single_document
+from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, converted_document, register
 from assistant.ingest.loaders.placeholders import TOOL_DATES, plausible_author, plausible_title
 from assistant.models import Document
 
@@ -99,12 +99,5 @@ class DocxLoader:
     fmt = "docx"
 
     def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
-        if not src.data.strip():
-            yield LoadFailure(src.label, "file is empty; remove it or save the document again")
-            return
-        try:
-            text, found = docx_text(src.data)
-        except ValueError as exc:
-            yield LoadFailure(src.label, str(exc))
-            return
-        yield from single_document(src, batch, self.fmt, text, found)
+        return converted_document(src, batch, self.fmt, docx_text, (ValueError,),
+                                  "remove it or save the document again")
