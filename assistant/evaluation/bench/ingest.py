@@ -1,0 +1,136 @@
+"""Ingest figures: end-to-end rate, and the floors of its stages measured alone."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.evaluation.bench.measure import clear_query_cache, ratio, timed
+
+#: Embedding modes compared by ``--compare-precision``: (name, precision, backend).
+COMPARED_MODES = (("torch-fp32", "fp32", "torch"), ("onnx-fp32", "fp32", "onnx"),
+                  ("torch-bf16", "bf16", "torch"), ("torch-int8", "int8", "torch"))
+
+
+class BusyEmbedder:
+    """Forwards to an embedder and adds up the seconds spent embedding documents,
+    so the benchmark can tell how much of an ingest the embedder was busy (the
+    rest it waited for the producer: parsing, spaCy, or for the store)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.busy_s = 0.0
+        self.n_texts = 0
+
+    def embed_documents(self, texts: list[str]) -> np.ndarray:
+        dt, out = timed(lambda: self.inner.embed_documents(texts))
+        self.busy_s += dt
+        self.n_texts += len(texts)
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.inner.embed_query(text)
+
+    def clear_cache(self) -> None:
+        clear_query_cache(self.inner)
+
+
+
+
+def embed_floor(embedder: Any, texts: list[str], parts: int = 3) -> float:
+    """Median chunks/s of the embedder alone over ``parts`` slices of ``texts``."""
+    rates = []
+    step = max(1, len(texts) // parts)
+    for i in range(0, len(texts), step):
+        part = texts[i: i + step]
+        if len(part) < step // 2:
+            break
+        dt, _ = timed(lambda p=part: embedder.embed_documents(p))
+        rates.append(len(part) / dt)
+    return statistics.median(rates) if rates else 0.0
+
+
+def prepare_rate(jsonl: Path, max_docs: int, chunk_tokens: int, overlap: int) -> dict[str, float]:
+    """Chunks/s of the ingest producer's stages alone (clean, chunk, spaCy, annotate), one thread."""
+    from assistant.ingest.chunking import chunk_text, get_tokenizer
+    from assistant.ingest.cleaning import clean_document
+    from assistant.ingest.loaders import LoadFailure, iter_sources
+    from assistant.nlp.annotate import annotate, nlp_slice
+    from assistant.nlp.model import load_nlp, parse
+    from assistant.text.sentences import split_sentences
+
+    load_nlp()
+    tok = get_tokenizer()
+    t_prep = t_parse = t_ann = 0.0
+    n_chunks = n_tokens = 0
+    for i, raw in enumerate(iter_sources([jsonl])):
+        if i >= max_docs:
+            break
+        if isinstance(raw, LoadFailure):
+            continue
+        t0 = time.perf_counter()
+        doc = clean_document(raw)
+        sents = split_sentences(doc.text)
+        chunks = chunk_text(doc.doc_id, doc.text, budget=chunk_tokens, overlap=overlap, sentences=sents,
+                            tokenizer=tok)
+        t1 = time.perf_counter()
+        sdoc = parse(nlp_slice(doc.text))
+        t2 = time.perf_counter()
+        annotate(doc.doc_id, doc.text, doc.date, sdoc, sents)
+        t3 = time.perf_counter()
+        t_prep, t_parse, t_ann = t_prep + t1 - t0, t_parse + t2 - t1, t_ann + t3 - t2
+        n_chunks += len(chunks)
+        n_tokens += len(sdoc)
+    total = t_prep + t_parse + t_ann
+    return {
+        "prepare_chunks_per_s": round(n_chunks / total, 1) if total else 0.0,
+        "spacy_tokens_per_s": round(n_tokens / t_parse, 0) if t_parse else 0.0,
+        "prepare_share_spacy": round(t_parse / total, 3) if total else 0.0,
+        "prepare_share_extract": round(t_ann / total, 3) if total else 0.0,
+        "prepare_share_clean_chunk": round(t_prep / total, 3) if total else 0.0,
+    }
+
+
+
+
+def compare_precisions(pool: Sequence[str], n_texts: int, rounds: int = 2) -> dict[str, Any]:
+    """chunks/s, single-query ms and cosine to fp32 of each embedding mode, on the same texts.
+
+    Rounds are interleaved (fp32, bf16, int8, fp32, ...) so a load change on a shared
+    machine hits every mode alike; the best round of each mode is kept.
+    """
+    from assistant.errors import ConfigError
+    from assistant.index.embedding import load_engine
+
+    rng = random.Random(3)
+    # Chunk-sized inputs: about 8 pool sentences (~200 tokens) each.
+    texts = [" ".join(rng.sample(list(pool), min(8, len(pool)))) for _ in range(n_texts)]
+    queries = [" ".join(rng.choice(pool).split()[:12]) for _ in range(24)]
+    engines = {}
+    for name, precision, backend in COMPARED_MODES:
+        try:
+            engines[name] = load_engine(backend, precision)
+        except ConfigError:  # ONNX Runtime missing or refused: nothing to compare
+            continue
+    ref = engines["torch-fp32"].encode(texts[:32], 32)
+    out: dict[str, Any] = {p: {"chunks_per_s": 0.0, "query_ms": float("inf")} for p in engines}
+    for _ in range(rounds):
+        for p, m in engines.items():
+            dt, _ = timed(lambda m=m: m.encode(texts, 32))
+            out[p]["chunks_per_s"] = round(max(out[p]["chunks_per_s"], len(texts) / dt), 2)
+            dq, _ = timed(lambda m=m: [m.encode([q], 1) for q in queries])
+            out[p]["query_ms"] = round(min(out[p]["query_ms"], dq / len(queries) * 1000), 2)
+    for p, m in engines.items():
+        cos = (m.encode(texts[:32], 32) * ref).sum(axis=1)
+        out[p].update(cos_min=round(float(cos.min()), 6), cos_mean=round(float(cos.mean()), 6),
+                      speedup=ratio(out[p]["chunks_per_s"], out["torch-fp32"]["chunks_per_s"]))
+    return out
+
+
