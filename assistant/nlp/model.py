@@ -37,7 +37,7 @@ def load_nlp() -> Language:
         return nlp
 
 
-def _segments(text: str, max_chars: int = 20_000) -> list[str]:
+def segments(text: str, max_chars: int = 20_000) -> list[str]:
     """Cut text at paragraph breaks into pieces that concatenate back to ``text``."""
     pieces: list[str] = []
     pos = 0
@@ -63,7 +63,7 @@ def parse(text: str, nlp: Language | None = None) -> Doc:
     from spacy.tokens import Doc
 
     nlp = nlp or load_nlp()
-    docs = list(nlp.pipe(_segments(text)))
+    docs = list(nlp.pipe(segments(text)))
     doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
     if doc.text != text:  # pragma: no cover - guards the offset contract
         raise AssertionError("spaCy changed the text; offsets would not map back")
@@ -75,7 +75,7 @@ def parse_many(texts: list[str], nlp: Language | None = None, batch_size: int = 
     from spacy.tokens import Doc
 
     nlp = nlp or load_nlp()
-    plan = [_segments(t) for t in texts]
+    plan = [segments(t) for t in texts]
     flat = [s for segs in plan for s in segs]
     parsed = iter(nlp.pipe(flat, batch_size=batch_size))
     out = []

@@ -95,8 +95,9 @@ def _app_first_answer(index_dir: Path, question: str, env: dict[str, str], timeo
 
 
 def cold_start(index_dir: Path, question: str, precision: str, repeats: int,
-               backend: str = "auto") -> dict[str, Any]:
-    """Process start to first answer (CLI ``ask`` and the app) vs the heavy-import floor."""
+               backend: str = "auto", app: bool = True) -> dict[str, Any]:
+    """Process start to first answer (CLI ``ask`` and, with ``app``, the chat) vs the
+    heavy-import floor."""
     env = {**os.environ, "ASSISTANT_EMBED_PRECISION": precision, "ASSISTANT_EMBED_BACKEND": backend}
     floor, floor_onnx, cli, app = [], [], [], []
     for _ in range(repeats):
@@ -105,7 +106,7 @@ def cold_start(index_dir: Path, question: str, precision: str, repeats: int,
         fo = _run_timed([sys.executable, "-c", IMPORT_FLOOR_ONNX_CMD], env)
         floor_onnx += [fo] if fo else []
         c = _run_timed([sys.executable, "-m", "assistant", "ask", question, "--index-dir", str(index_dir)], env)
-        a = _app_first_answer(index_dir, question, env)
+        a = _app_first_answer(index_dir, question, env) if app else None
         floor += [f] if f else []
         cli += [c] if c else []
         app += [a] if a else []
@@ -116,6 +117,54 @@ def cold_start(index_dir: Path, question: str, precision: str, repeats: int,
     return {"cold_start_s": med(cli), "import_floor_s": med(floor), "import_floor_onnx_s": med(floor_onnx),
             "app_cold_start_s": med(app),
             "children_peak_rss_mb": rss_mb(resource.RUSAGE_CHILDREN)}
+
+
+#: Run in a new process by ``open_and_answer``: open the index, answer once, report the times.
+_OPEN_ANSWER = """
+import json, sys, time
+t0 = time.perf_counter()
+from assistant.api import Assistant
+t1 = time.perf_counter()
+asst = Assistant.open(index_dir=sys.argv[1])
+t2 = time.perf_counter()
+asst.ask(sys.argv[2])
+t3 = time.perf_counter()
+asst.ask(sys.argv[3])
+t4 = time.perf_counter()
+# VmHWM, not ru_maxrss: after fork + exec, Linux's ru_maxrss still counts the parent's peak.
+hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+print(json.dumps({"import_s": t1 - t0, "open_s": t2 - t1, "first_ask_s": t3 - t2, "second_ask_s": t4 - t3,
+                  "rss_mb": hwm[0] / 1024 if hwm else 0.0}))
+"""
+
+
+def open_and_answer(index_dir: Path, questions: tuple[str, str], repeats: int,
+                    env: dict[str, str] | None = None) -> dict[str, Any]:
+    """In a new process: ``Assistant.open`` plus one ``ask`` (what a user waits for before
+    the first answer, after the imports), a second ``ask``, and the process's peak RSS.
+    Medians over ``repeats`` processes."""
+    env = {**os.environ, **(env or {})}
+    runs: list[dict[str, float]] = []
+    walls: list[float] = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _OPEN_ANSWER, str(index_dir), *questions], env=env,
+                              capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0:
+            sys.stderr.write(f"bench: open-and-answer failed: {proc.stderr[-600:]}\n")
+            continue
+        walls.append(time.perf_counter() - t0)
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    if not runs:
+        return {}
+
+    def med(key: str) -> float:
+        return round(statistics.median(r[key] for r in runs), 3)
+
+    return {"open_s": med("open_s"), "open_answer_s": round(statistics.median(
+                r["open_s"] + r["first_ask_s"] for r in runs), 3),
+            "first_ask_s": med("first_ask_s"), "second_ask_s": med("second_ask_s"),
+            "open_answer_process_s": round(statistics.median(walls), 3), "open_answer_rss_mb": med("rss_mb")}
 
 
 def help_time(repeats: int = 3) -> float:

@@ -44,6 +44,63 @@ class BusyEmbedder:
 
 
 
+def embed_rates(embedder: Any, texts: list[str], threads: Sequence[int]) -> dict[int, float]:
+    """Chunks/s of the embedder alone at each thread count (the most threads on all of
+    ``texts``, fewer threads on a share of them: the rate, not the total, is compared).
+    An embedder without ``set_batch_threads`` is measured at its own count only."""
+    set_threads = getattr(embedder, "set_batch_threads", None)
+    top = max(threads)
+    out: dict[int, float] = {}
+    try:
+        for n in sorted(threads, reverse=True):
+            if set_threads is None and n != top:
+                continue
+            if set_threads is not None:
+                set_threads(n)
+            sample = texts if n == top else texts[: max(16, len(texts) * n // top)]
+            embedder.embed_documents(sample[:4])  # the first call of a thread count makes its session
+            out[n] = round(embed_floor(embedder, sample), 2)
+    finally:
+        if set_threads is not None:
+            set_threads(None)
+    return out
+
+
+def work_floor(cores: int, embed: dict[int, float], annotate_chunks_per_s: float) -> dict[str, Any]:
+    """The most an ingest can do when both CPU-bound stages share ``cores``:
+    cores / (embedding core-seconds per chunk + annotation core-seconds per chunk).
+
+    Embedding core-seconds are those of its most efficient thread count measured
+    (threads / rate), annotation's those of one process on one core."""
+    embed_core_s = min((n / r for n, r in embed.items() if r), default=0.0)
+    annotate_core_s = 1.0 / annotate_chunks_per_s if annotate_chunks_per_s else 0.0
+    total = embed_core_s + annotate_core_s
+    return {
+        "embed_core_s_per_chunk": round(embed_core_s, 5),
+        "annotate_core_s_per_chunk": round(annotate_core_s, 5),
+        "ingest_work_floor_chunks_per_s": round(cores / total, 2) if total else None,
+    }
+
+
+def spacy_component_shares(texts: Sequence[str], batch_size: int = 256) -> dict[str, float]:
+    """Share of spaCy's time each step takes (tokenizer, then every pipe), on ``texts``
+    cut as ingest cuts them; what each extractor reads is listed in ``nlp.model``."""
+    from assistant.nlp.model import load_nlp, segments
+
+    nlp = load_nlp()
+    segs = [s for t in texts for s in segments(t)]
+    spent: dict[str, float] = {}
+    t0 = time.perf_counter()
+    docs = [nlp.make_doc(s) for s in segs]
+    spent["tokenizer"] = time.perf_counter() - t0
+    for name, proc in nlp.pipeline:
+        t0 = time.perf_counter()
+        docs = list(proc.pipe(docs, batch_size=batch_size)) if hasattr(proc, "pipe") else [proc(d) for d in docs]
+        spent[name] = time.perf_counter() - t0
+    total = sum(spent.values()) or 1.0
+    return {k: round(v / total, 3) for k, v in spent.items()}
+
+
 def embed_floor(embedder: Any, texts: list[str], parts: int = 3) -> float:
     """Median chunks/s of the embedder alone over ``parts`` slices of ``texts``."""
     rates = []
@@ -57,8 +114,11 @@ def embed_floor(embedder: Any, texts: list[str], parts: int = 3) -> float:
     return statistics.median(rates) if rates else 0.0
 
 
-def prepare_rate(jsonl: Path, max_docs: int, chunk_tokens: int, overlap: int) -> dict[str, float]:
-    """Chunks/s of the ingest producer's stages alone (clean, chunk, spaCy, annotate), one thread."""
+def prepare_rate(jsonl: Path, max_docs: int, chunk_tokens: int, overlap: int,
+                 texts_out: list[str] | None = None) -> dict[str, float]:
+    """Chunks/s of the ingest producer's stages alone (clean, chunk, spaCy, annotate), one
+    thread: the annotation-only rate (``annotate_only_chunks_per_s``). The texts spaCy
+    read are appended to ``texts_out``."""
     from assistant.ingest.chunking import chunk_text, get_tokenizer
     from assistant.ingest.cleaning import clean_document
     from assistant.ingest.loaders import LoadFailure, iter_sources
@@ -81,15 +141,19 @@ def prepare_rate(jsonl: Path, max_docs: int, chunk_tokens: int, overlap: int) ->
         chunks = chunk_text(doc.doc_id, doc.text, budget=chunk_tokens, overlap=overlap, sentences=sents,
                             tokenizer=tok)
         t1 = time.perf_counter()
-        sdoc = parse(nlp_slice(doc.text))
+        nlp_text = nlp_slice(doc.text)
+        sdoc = parse(nlp_text)
         t2 = time.perf_counter()
         annotate(doc.doc_id, doc.text, doc.date, sdoc, sents)
         t3 = time.perf_counter()
         t_prep, t_parse, t_ann = t_prep + t1 - t0, t_parse + t2 - t1, t_ann + t3 - t2
         n_chunks += len(chunks)
         n_tokens += len(sdoc)
+        if texts_out is not None:
+            texts_out.append(nlp_text)
     total = t_prep + t_parse + t_ann
     return {
+        "annotate_only_chunks_per_s": round(n_chunks / total, 2) if total else 0.0,
         "prepare_chunks_per_s": round(n_chunks / total, 1) if total else 0.0,
         "spacy_tokens_per_s": round(n_tokens / t_parse, 0) if t_parse else 0.0,
         "prepare_share_spacy": round(t_parse / total, 3) if total else 0.0,

@@ -48,3 +48,37 @@ def clear_query_cache(embedder: Any) -> None:
         clear()
 
 
+
+
+def _status_kb(field: str) -> float | None:
+    try:
+        with open("/proc/self/status", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def vm_rss_mb() -> float:
+    """Resident memory of this process now (Linux; the peak elsewhere)."""
+    kb = _status_kb("VmRSS")
+    return round(kb / 1024, 1) if kb is not None else rss_mb()
+
+
+def reset_peak_rss() -> bool:
+    """Restart the kernel's peak-RSS count (``VmHWM``) from the current RSS, so the peak of
+    one step can be read (Linux ``/proc/self/clear_refs``); False where that is not possible."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="utf-8") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory since the last ``reset_peak_rss`` (or since start)."""
+    kb = _status_kb("VmHWM")
+    return round(kb / 1024, 1) if kb is not None else rss_mb()

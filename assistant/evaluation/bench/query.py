@@ -12,7 +12,8 @@ import numpy as np
 from assistant.evaluation.bench.measure import clear_query_cache, percentile, recall_at, timed
 
 
-def _all_vectors(store: Any) -> tuple[list[str], np.ndarray]:
+def all_vectors(store: Any) -> tuple[list[str], np.ndarray]:
+    """Every chunk id and its L2-normalised vector, read back from Chroma."""
     ids: list[str] = []
     vecs: list[np.ndarray] = []
     offset, page = 0, 5000
@@ -37,10 +38,12 @@ def recall_within(exact_kth_sim: float, approx_sims: Sequence[float], k: int, ep
     return sum(1 for s in approx_sims[:k] if s >= exact_kth_sim - eps) / k if k else 1.0
 
 
-def hnsw_recall(store: Any, queries: np.ndarray, k: int = 10) -> dict[str, float]:
+def hnsw_recall(store: Any, queries: np.ndarray, k: int = 10,
+                vectors: tuple[list[str], np.ndarray] | None = None) -> dict[str, float]:
     """Mean recall@k of Chroma's HNSW against exact cosine search (by ids, and by
-    distance threshold), and both latencies."""
-    ids, m = _all_vectors(store)
+    distance threshold), and both latencies. ``vectors`` (ids, normalised rows) saves
+    reading them back from Chroma when the caller wrote them."""
+    ids, m = vectors if vectors is not None else all_vectors(store)
     recalls, within, t_exact, t_ann = [], [], [], []
     for q in queries:
         q = q / max(float(np.linalg.norm(q)), 1e-12)

@@ -9,10 +9,14 @@ Every figure is reported with the floor the hardware allows, measured in the
 same run (the machine may be shared, so absolute timings are noisy; the ratios
 are what to compare):
 
-- ingest chunks/s end to end vs the embedder alone on the same chunks;
+- ingest chunks/s end to end vs the work floor: cores / (embedding core-seconds per chunk +
+  annotation core-seconds per chunk), each stage measured alone (and vs the embedder alone);
 - ``retrieve`` and ``ask`` latency vs one query embedding + one raw Chroma query;
 - HNSW recall@10 vs exact (numpy) search over the same vectors;
 - cold start (process start to first answer) vs importing the heavy libraries.
+
+``--synthetic-vectors`` measures the query path at sizes no one would ingest for a
+benchmark (100k, 1M chunks): see ``scale``.
 """
 
 from __future__ import annotations
@@ -33,13 +37,23 @@ import numpy as np
 
 from assistant.evaluation.bench.coldstart import cold_start, help_time
 from assistant.evaluation.bench.corpus import build_corpus, sentence_pool
-from assistant.evaluation.bench.ingest import BusyEmbedder, compare_precisions, embed_floor, prepare_rate
+from assistant.evaluation.bench.ingest import (
+    BusyEmbedder,
+    compare_precisions,
+    embed_rates,
+    prepare_rate,
+    spacy_component_shares,
+    work_floor,
+)
 from assistant.evaluation.bench.measure import du, ratio, rss_mb
 from assistant.evaluation.bench.query import hnsw_recall, query_bench
 from assistant.evaluation.bench.report import format_table
 
 QUICK_SIZES = (300,)
 DEFAULT_SIZES = "1000,10000,100000"
+#: Chunks of the real base index that ``--synthetic-vectors`` copies (about 2 minutes of
+#: ingest; more real chunks make the copies less alike).
+BASE_CHUNKS = 2000
 
 
 # -- one size --------------------------------------------------------------------------------------
@@ -47,6 +61,7 @@ def bench_size(n_chunks: int, pool: list[str], embedder: Any, work: Path, *, qui
                log: Callable[[str], None]) -> dict[str, Any]:
     from assistant.api import Assistant
     from assistant.config import Settings
+    from assistant.index.embedding import default_threads
     from assistant.ingest.pipeline import embed_inputs  # noqa: F401  (documents what the floor embeds)
 
     settings = Settings(index_dir=work / f"index-{n_chunks}")
@@ -56,8 +71,11 @@ def bench_size(n_chunks: int, pool: list[str], embedder: Any, work: Path, *, qui
                                      chunk_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap_tokens)
     out: dict[str, Any] = {"target_chunks": n_chunks}
 
-    log(f"[{n_chunks}] producer stages alone")
-    out.update(prepare_rate(corpus, 10 if quick else 40, settings.chunk_tokens, settings.chunk_overlap_tokens))
+    log(f"[{n_chunks}] annotation alone (clean, chunk, spaCy, extract; one process)")
+    nlp_texts: list[str] = []
+    out.update(prepare_rate(corpus, 10 if quick else 80, settings.chunk_tokens, settings.chunk_overlap_tokens,
+                            texts_out=nlp_texts))
+    out["spacy_component_share"] = spacy_component_shares(nlp_texts[:10] if quick else nlp_texts[:40])
 
     log(f"[{n_chunks}] ingest")
     busy = BusyEmbedder(embedder)
@@ -69,12 +87,19 @@ def bench_size(n_chunks: int, pool: list[str], embedder: Any, work: Path, *, qui
     out["ingest_s"] = round(report.seconds, 2)
     out["ingest_chunks_per_s"] = round(report.total_chunks / report.seconds, 2)
 
-    log(f"[{n_chunks}] embedder floor")
+    log(f"[{n_chunks}] embedder alone")
     rows = asst.store.chunks.get(include=["documents", "metadatas"], limit=300 if quick else 1024)
     texts = [f"{m.get('title')}\n{d}" if m.get("title") else d
              for d, m in zip(rows["documents"], rows["metadatas"], strict=False)]
-    out["ingest_floor_chunks_per_s"] = round(embed_floor(embedder, texts), 2)
+    cores = default_threads()
+    rates = embed_rates(embedder, texts, sorted({1, cores}))
+    out["embed_only_chunks_per_s"] = rates.get(cores)
+    out["embed_only_1thread_chunks_per_s"] = rates.get(1)
+    out["ingest_floor_chunks_per_s"] = rates.get(cores)
     out["ingest_ratio"] = ratio(out["ingest_chunks_per_s"], out["ingest_floor_chunks_per_s"])
+    out["cores"] = cores
+    out.update(work_floor(cores, rates, out["annotate_only_chunks_per_s"]))
+    out["ingest_work_ratio"] = ratio(out["ingest_chunks_per_s"], out["ingest_work_floor_chunks_per_s"])
 
     log(f"[{n_chunks}] re-ingest (unchanged)")
     re_report = asst.ingest([corpus])
@@ -109,7 +134,7 @@ def bench_size(n_chunks: int, pool: list[str], embedder: Any, work: Path, *, qui
 def main_bench(args: argparse.Namespace) -> int:
     """Entry point of ``assistant bench`` (see the module docstring)."""
     from assistant.config import default_seeds_dir
-    from assistant.index.embedding import MiniLMEmbedder
+    from assistant.index.embedding import MiniLMEmbedder, cpu_flags
 
     t_start = time.perf_counter()
     quick = bool(getattr(args, "quick", False))
@@ -134,6 +159,7 @@ def main_bench(args: argparse.Namespace) -> int:
         "query_backend": embedder.query_backend,
         "backend_note": embedder.backend_note, "threads": embedder.threads,
         "cpu_count": os.cpu_count(), "load_avg_start": list(os.getloadavg()), "sentence_pool": len(pool),
+        "cpu_flags": sorted(cpu_flags() & {"avx2", "avx512f", "avx512_bf16", "amx_bf16"}),
         "help_s": help_time(1 if quick else 3), "sizes": {},
     }
     work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
@@ -141,8 +167,16 @@ def main_bench(args: argparse.Namespace) -> int:
         if getattr(args, "compare_precision", False):
             log("comparing embedding precisions")
             results["precisions"] = compare_precisions(pool, 16 if quick else 128, rounds=1 if quick else 2)
-        for n in sizes:
-            results["sizes"][str(n)] = bench_size(n, pool, embedder, work, quick=quick, log=log)
+        if getattr(args, "synthetic_vectors", False):
+            from assistant.evaluation.bench.scale import bench_scale
+
+            base_index = getattr(args, "base_index", None)
+            results["sizes"].update(bench_scale(
+                sizes, pool, embedder, work, base_chunks=int(getattr(args, "base_chunks", None) or BASE_CHUNKS),
+                base_index=Path(base_index) if base_index else None, quick=quick, log=log))
+        else:
+            for n in sizes:
+                results["sizes"][str(n)] = bench_size(n, pool, embedder, work, quick=quick, log=log)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results["load_avg_end"] = list(os.getloadavg())
