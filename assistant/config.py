@@ -21,6 +21,9 @@ ENV_AUTH = "ASSISTANT_AUTH"
 ENV_EMBED_PRECISION = "ASSISTANT_EMBED_PRECISION"
 ENV_EMBED_BACKEND = "ASSISTANT_EMBED_BACKEND"
 ENV_UPLOAD_DIR = "ASSISTANT_UPLOAD_DIR"
+#: spaCy worker processes an ingest starts (default: one per core; 0 annotates in the
+#: ingesting process).
+ENV_INGEST_WORKERS = "ASSISTANT_INGEST_WORKERS"
 
 #: Questions longer than this (characters) are truncated, with a notice in the reply.
 MAX_QUESTION_CHARS = 2000

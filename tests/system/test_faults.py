@@ -144,6 +144,30 @@ def _wait(driver) -> int:
     return json.loads(driver.stdout.readline())["status"]
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the ingest's annotation workers), from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _gone(pids: list[int], timeout: float = 30.0) -> list[int]:
+    """The pids of ``pids`` still running after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if Path(f"/proc/{p}").exists()
+                 and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        time.sleep(0.1)
+    return alive
+
+
 def _inventory(index: Path, embedder) -> dict:
     """What a user would see plus the raw store contents, for comparing indexes."""
     a = Assistant.open(index_dir=index, embedder=embedder)
@@ -184,6 +208,7 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
 
     rng = random.Random(int(os.environ.get("ASSISTANT_KILL_SEED", "20240611")))
     outcomes = []
+    pool_runs = 0
     for trial in range(KILL_TRIALS):
         d = tmp_path / f"trial{trial}"
         shutil.copytree(seed_index_fake, d)
@@ -195,6 +220,7 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
         pid = _start(driver, d, paths)
         _wait_commits(d.parent / f"{d.name}.commits", after, pid)
         time.sleep(delay)
+        workers = _children(pid)  # spaCy worker processes, if the run started them
         try:
             os.kill(pid, signal.SIGKILL)
             killed = True
@@ -202,6 +228,9 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
             killed = False
         status = _wait(driver)
         killed = killed and os.WIFSIGNALED(status)
+        # 0. No annotation worker outlives the killed ingest.
+        assert not _gone(workers), (trial, "annotation workers outlived the killed ingest")
+        pool_runs += bool(workers)
         # 1. The interrupted index opens and answers.
         a = Assistant.open(index_dir=d, embedder=hashing_embedder)
         ans = a.ask(GOOD_Q)
@@ -221,6 +250,8 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
     # Most kills must land mid-ingest, or the test proves nothing.
     assert sum(k for _, _, k, _, _ in outcomes) >= 0.7 * KILL_TRIALS
     assert len({c for *_, c in outcomes}) > 1  # kills landed at different stages
+    # The run is big enough for annotation workers (pipeline.POOL_MIN_DOCS): kills hit them.
+    assert pool_runs >= KILL_TRIALS // 2, pool_runs
 
 
 # -- Chroma server goes away and comes back ---------------------------------------------------

@@ -116,41 +116,42 @@ def embed_floor(embedder: Any, texts: list[str], parts: int = 3) -> float:
 
 def prepare_rate(jsonl: Path, max_docs: int, chunk_tokens: int, overlap: int,
                  texts_out: list[str] | None = None) -> dict[str, float]:
-    """Chunks/s of the ingest producer's stages alone (clean, chunk, spaCy, annotate), one
-    thread: the annotation-only rate (``annotate_only_chunks_per_s``). The texts spaCy
-    read are appended to ``texts_out``."""
-    from assistant.ingest.chunking import chunk_text, get_tokenizer
-    from assistant.ingest.cleaning import clean_document
-    from assistant.ingest.loaders import LoadFailure, iter_sources
+    """Chunks/s of the ingest producer's stages alone, in one thread, as ingest runs them
+    (``ingest.stages``: clean and chunk; spaCy over ``TASK_DOCS`` documents at a time, as a
+    worker gets them; the extractors): the annotation-only rate. The texts spaCy read
+    are appended to ``texts_out``."""
+    from assistant.ingest.chunking import get_tokenizer
+    from assistant.ingest.loaders import LoadFailure
+    from assistant.ingest.pipeline import TASK_DOCS
+    from assistant.ingest.stages import NLP_BATCH, chunk, clean, load
     from assistant.nlp.annotate import annotate, nlp_slice
-    from assistant.nlp.model import load_nlp, parse
-    from assistant.text.sentences import split_sentences
+    from assistant.nlp.model import load_nlp, parse_many
 
     load_nlp()
     tok = get_tokenizer()
     t_prep = t_parse = t_ann = 0.0
     n_chunks = n_tokens = 0
-    for i, raw in enumerate(iter_sources([jsonl])):
-        if i >= max_docs:
+    raws = []
+    for raw in load([jsonl]):
+        if len(raws) >= max_docs:
             break
-        if isinstance(raw, LoadFailure):
-            continue
+        if not isinstance(raw, LoadFailure):
+            raws.append(raw)
+    for i in range(0, len(raws), TASK_DOCS):
         t0 = time.perf_counter()
-        doc = clean_document(raw)
-        sents = split_sentences(doc.text)
-        chunks = chunk_text(doc.doc_id, doc.text, budget=chunk_tokens, overlap=overlap, sentences=sents,
-                            tokenizer=tok)
+        cut = [chunk(clean(r), chunk_tokens, overlap, tok) for r in raws[i: i + TASK_DOCS]]
         t1 = time.perf_counter()
-        nlp_text = nlp_slice(doc.text)
-        sdoc = parse(nlp_text)
+        nlp_texts = [nlp_slice(c.doc.text) for c in cut]
+        sdocs = parse_many(nlp_texts, batch_size=NLP_BATCH)
         t2 = time.perf_counter()
-        annotate(doc.doc_id, doc.text, doc.date, sdoc, sents)
+        for c, sdoc in zip(cut, sdocs, strict=True):
+            annotate(c.doc.doc_id, c.doc.text, c.doc.date, sdoc, c.sentences)
         t3 = time.perf_counter()
         t_prep, t_parse, t_ann = t_prep + t1 - t0, t_parse + t2 - t1, t_ann + t3 - t2
-        n_chunks += len(chunks)
-        n_tokens += len(sdoc)
+        n_chunks += sum(len(c.chunks) for c in cut)
+        n_tokens += sum(len(d) for d in sdocs)
         if texts_out is not None:
-            texts_out.append(nlp_text)
+            texts_out.extend(nlp_texts)
     total = t_prep + t_parse + t_ann
     return {
         "annotate_only_chunks_per_s": round(n_chunks / total, 2) if total else 0.0,
@@ -160,8 +161,6 @@ def prepare_rate(jsonl: Path, max_docs: int, chunk_tokens: int, overlap: int,
         "prepare_share_extract": round(t_ann / total, 3) if total else 0.0,
         "prepare_share_clean_chunk": round(t_prep / total, 3) if total else 0.0,
     }
-
-
 
 
 def compare_precisions(pool: Sequence[str], n_texts: int, rounds: int = 2) -> dict[str, Any]:
