@@ -100,15 +100,23 @@ def test_aliases_load_their_saved_redirects(tmp_path):
     assert AliasTable.load(tmp_path / "aliases.json").variants("lukasenka") == built.variants("lukasenka")
 
 
-def test_answering_imports_no_build_time_library(seeds):
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["bf16", "fp32"], ids=["avx512-bf16-kind", "avx2-kind"])
+def test_answering_imports_no_build_time_library(seed_index, precision):
+    """A new process answering with the real model, as ``auto`` resolves on each CPU kind
+    (bf16 batches need PyTorch, fp32 ones ONNX Runtime): the question path loads neither
+    PyTorch nor spaCy nor the BM25 builder, the bulk of a cold start."""
+    import os
+
     code = (
         "import sys\n"
         "from assistant.api import Assistant\n"
-        f"a = Assistant.open(index_dir={str(seeds)!r})\n"
+        f"a = Assistant.open(index_dir={str(seed_index)!r})\n"
         "ans = a.ask('How many irregular crossings were thwarted?')\n"
         "assert not ans.abstained, ans.text\n"
         "print(' '.join(m for m in ('bm25s', 'scipy', 'torch', 'spacy', 'sentence_transformers') if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "ASSISTANT_EMBED_PRECISION": precision}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""
