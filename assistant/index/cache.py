@@ -208,20 +208,25 @@ class LocalIndex:
     def put_doc(self, record: DocRecord, text: str, annotations: dict[str, Any],
                 chunks: Sequence[tuple[str, int, int, int]]) -> None:
         """Store one committed document and its chunks (chunk_id, index, start, end)."""
+        self.put_docs([(record, text, annotations, chunks)])
+
+    def put_docs(self, items: Sequence[tuple[DocRecord, str, dict[str, Any], Sequence[tuple[str, int, int, int]]]]) -> None:
+        """``put_doc`` for several documents, in one transaction."""
         from dataclasses import asdict
 
         with self._lock, self._db:
-            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
-            self._db.execute(
-                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
-                (record.doc_id, record.content_hash, json.dumps(asdict(record)), text,
-                 json.dumps(annotations, ensure_ascii=False)),
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
-                [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
-            )
-            self._docs.pop(record.doc_id, None)
+            for record, text, annotations, chunks in items:
+                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                    (record.doc_id, record.content_hash, json.dumps(asdict(record)), text,
+                     json.dumps(annotations, ensure_ascii=False)),
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
+                    [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
+                )
+                self._docs.pop(record.doc_id, None)
             self._records = None
             self._summary, self._summary_stale = None, True
 

@@ -354,12 +354,14 @@ class Ingestor:
         finally:
             if set_threads is not None:
                 set_threads(None)
-        pos = 0
+        items, pos = [], 0
         for w, ann in batch:
             n = len(w.item.chunks)
-            self.writer.write(w.item.doc, w.item.chunks, vectors[pos: pos + n], ann)
+            items.append((w.item.doc, w.item.chunks, vectors[pos: pos + n], ann))
             pos += n
-            res = FileResult(w.item.doc.source, w.item.doc.doc_id, w.status, w.note, chunks=n)
+        self.writer.write_batch(items)
+        for w, _ in batch:
+            res = FileResult(w.item.doc.source, w.item.doc.doc_id, w.status, w.note, chunks=len(w.item.chunks))
             report.results.append(res)
             if progress:
                 progress("doc", res)

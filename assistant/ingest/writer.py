@@ -34,16 +34,23 @@ class IndexWriter:
 
     def write(self, doc: Document, chunks: Sequence[Chunk], vectors: np.ndarray, annotations: dict[str, Any]) -> None:
         """Replace ``doc`` in the index (chunks first, its record last)."""
+        self.write_batch([(doc, chunks, vectors, annotations)])
+
+    def write_batch(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray, dict[str, Any]]]) -> None:
+        """Replace several documents: in Chroma every chunk, then every record (each
+        record after its chunks), then in the local cache in one transaction."""
         self.mark_changing()
-        self.store.write_document(doc, chunks, vectors, annotations, self.cfg_hash)
-        rec = DocRecord.from_meta(doc.doc_id, {
-            "title": doc.title, "publisher": doc.publisher, "date": doc.date,
-            "date_int": doc.date_int, "author": doc.author, "url": doc.url, "source": doc.source,
-            "content_hash": doc.content_hash, "raw_hash": doc.raw_hash, "config_hash": self.cfg_hash,
-            "n_chunks": len(chunks), "ingested_at": time.time(), "fmt": doc.fmt,
-            "meta_origin": doc.meta_origin,
-        })
-        self.local.put_doc(rec, doc.text, annotations, [(c.chunk_id, c.index, c.start, c.end) for c in chunks])
+        self.store.write_documents(items, self.cfg_hash)
+        now = time.time()
+        self.local.put_docs([
+            (DocRecord.from_meta(doc.doc_id, {
+                "title": doc.title, "publisher": doc.publisher, "date": doc.date,
+                "date_int": doc.date_int, "author": doc.author, "url": doc.url, "source": doc.source,
+                "content_hash": doc.content_hash, "raw_hash": doc.raw_hash, "config_hash": self.cfg_hash,
+                "n_chunks": len(chunks), "ingested_at": now, "fmt": doc.fmt, "meta_origin": doc.meta_origin,
+            }), doc.text, annotations, [(c.chunk_id, c.index, c.start, c.end) for c in chunks])
+            for doc, chunks, _, annotations in items
+        ])
 
     def touch(self, doc_id: str, raw_hash: str, source: str) -> None:
         """A new raw hash or source for a document whose cleaned content is unchanged."""
