@@ -368,9 +368,10 @@ class Ingestor:
 
     # -- entry point ---------------------------------------------------------------------
     def run(self, paths: Iterable[str | Path], *, prune: bool = False, progress: ProgressFn | None = None,
-            embed_batch_chunks: int = COMMIT_CHUNKS, annotate_workers: int | None = None) -> IngestReport:
-        """Ingest ``paths``. ``annotate_workers``: spaCy processes (0: annotate in this
-        process; None: ``annotation_workers``, one per core)."""
+            embed_batch_chunks: int | None = None, annotate_workers: int | None = None) -> IngestReport:
+        """Ingest ``paths``. ``embed_batch_chunks``: chunks per embedding batch and commit
+        (None: ``COMMIT_CHUNKS``); ``annotate_workers``: spaCy processes (0: annotate in
+        this process; None: ``annotation_workers``, one per core)."""
         from assistant.index.embedding import default_threads
 
         t0 = time.perf_counter()
@@ -379,6 +380,7 @@ class Ingestor:
         existing = self.store.doc_records()
         seen: set[str] = set()
         cores = default_threads()
+        embed_batch_chunks = embed_batch_chunks or COMMIT_CHUNKS
         workers = annotation_workers(cores) if annotate_workers is None else annotate_workers
         q: queue.Queue = queue.Queue(maxsize=max(2, workers * TASKS_AHEAD))
         annotator = _Annotator(q, workers, cores)

@@ -141,3 +141,35 @@ def test_worker_count_and_embedder_threads(monkeypatch):
     # the embedder gets the cores the workers leave, never fewer than one
     assert embed_threads(2, 0) == 2 and embed_threads(2, 1) == 1 and embed_threads(2, 2) == 1
     assert embed_threads(8, 3) == 5
+
+
+def test_the_embedder_is_given_the_cores_the_workers_leave(tmp_path, monkeypatch):
+    """Each batch is embedded on the threads ``embed_threads`` gives for the workers busy
+    then, through the wrappers ingest puts around an embedder."""
+    from assistant.api import Assistant
+    from assistant.index.embedding import HashingEmbedder
+    from assistant.ingest import pipeline
+
+    class Recording(HashingEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: list[int | None] = []
+
+        def set_batch_threads(self, threads: int | None) -> None:
+            self.threads.append(threads)
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for i, src in enumerate(sorted(SEEDS.glob("*.txt")) * 2):
+        (corpus / f"{i:02d}_{src.name}").write_text(src.read_text(encoding="utf-8") + f"\nCopy {i}.\n",
+                                                    encoding="utf-8")
+    monkeypatch.setattr(pipeline, "COMMIT_CHUNKS", 4)
+    emb = Recording()
+    a = Assistant.open(index_dir=tmp_path / "index", embedder=emb, create=True)
+    monkeypatch.setenv("ASSISTANT_INGEST_WORKERS", "2")
+    report = a.ingest([corpus])
+    a.close()
+    assert report.count("added") == 10
+    given = [t for t in emb.threads if t is not None]
+    assert given and set(given) <= {1, 2}  # set before batches while the workers ran
+    assert emb.threads[-1] is None  # and handed back after each batch

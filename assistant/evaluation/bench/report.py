@@ -11,6 +11,8 @@ ROWS = (
     # (label, value key, floor key, ratio key, unit)
     ("ingest vs work floor", "ingest_chunks_per_s", "ingest_work_floor_chunks_per_s", "ingest_work_ratio",
      "chunks/s"),
+    ("ingest vs strict work floor", "ingest_chunks_per_s", "ingest_work_floor_strict_chunks_per_s",
+     "ingest_work_ratio_strict", "chunks/s"),
     ("ingest vs embedder alone", "ingest_chunks_per_s", "ingest_floor_chunks_per_s", "ingest_ratio", "chunks/s"),
     ("  embedder alone, all cores", "embed_only_chunks_per_s", None, None, "chunks/s"),
     ("  embedder alone, 1 thread", "embed_only_1thread_chunks_per_s", None, None, "chunks/s"),

@@ -100,6 +100,7 @@ def bench_size(n_chunks: int, pool: list[str], embedder: Any, work: Path, *, qui
     out["cores"] = cores
     out.update(work_floor(cores, rates, out["annotate_only_chunks_per_s"]))
     out["ingest_work_ratio"] = ratio(out["ingest_chunks_per_s"], out["ingest_work_floor_chunks_per_s"])
+    out["ingest_work_ratio_strict"] = ratio(out["ingest_chunks_per_s"], out["ingest_work_floor_strict_chunks_per_s"])
 
     log(f"[{n_chunks}] re-ingest (unchanged)")
     re_report = asst.ingest([corpus])
