@@ -129,14 +129,19 @@ def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str
 #: the embedder's thread count follows the workers' load closely. Measured with
 #: ``tools/tune_ingest.py`` (eval/reports/ingest-tuning.json).
 COMMIT_CHUNKS = 128
+#: Texts per embedding call when the embedder does not say its batch size; the thread
+#: count is set again before each call.
+EMBED_STEP = 32
 #: A run with fewer documents to annotate than this annotates them in this process:
 #: starting a worker costs a spaCy load (about 2 s of CPU), more than a few documents take.
 POOL_MIN_DOCS = 8
 #: Documents per task sent to a worker: parsed together by one ``nlp.pipe``.
 TASK_DOCS = 4
-#: Tasks queued ahead per worker. Bounded so that memory stays flat and, when annotation
-#: is ahead of the embedder, the workers go idle and the embedder gets their cores.
-TASKS_AHEAD = 2
+#: Worker tasks (annotated or in progress) queued ahead of the embedder: about 64
+#: documents, two commits of news articles. Enough that the workers stay busy while a
+#: commit is embedded; bounded so that memory stays flat and, when annotation is ahead,
+#: the workers go idle and the embedder takes their cores (``_embed``).
+QUEUE_TASKS = 16
 
 
 def annotation_workers(cores: int) -> int:
@@ -343,17 +348,36 @@ class Ingestor:
                 out.append((w, None, f"{type(exc).__name__}: {exc}"))
         return out
 
-    def _commit(self, batch: list[tuple[_Work, dict[str, Any]]], report: IngestReport,
-                progress: ProgressFn | None, threads: int | None) -> None:
-        texts = [t for w, _ in batch for t in embed_inputs(w.item.doc, w.item.chunks)]
+    def _embed(self, texts: list[str], threads: Callable[[], int | None]) -> np.ndarray:
+        """Vectors for ``texts``, one model batch at a time, each on the threads that
+        ``threads()`` gives just before it: the cores the annotation workers leave free
+        change within a commit (they go idle when the queue ahead of the embedder is full).
+        Texts are sorted by length first and cut into the model's own batches, so the
+        batches, and hence the vectors, are those of a single ``embed_documents`` call."""
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
         set_threads = getattr(self.embedder, "set_batch_threads", None)
-        if set_threads is not None:
-            set_threads(threads)
+        if set_threads is None:
+            return self.embedder.embed_documents(texts)
+        step = int(getattr(self.embedder, "batch_size", 0) or EMBED_STEP)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: np.ndarray | None = None
         try:
-            vectors = self.embedder.embed_documents(texts) if texts else np.zeros((0, self.embedder.dim))
+            for i in range(0, len(order), step):
+                rows = order[i: i + step]
+                set_threads(threads())
+                vecs = self.embedder.embed_documents([texts[j] for j in rows])
+                if out is None:
+                    out = np.empty((len(texts), vecs.shape[1]), dtype=vecs.dtype)
+                out[rows] = vecs
         finally:
-            if set_threads is not None:
-                set_threads(None)
+            set_threads(None)
+        return out  # type: ignore[return-value]
+
+    def _commit(self, batch: list[tuple[_Work, dict[str, Any]]], report: IngestReport,
+                progress: ProgressFn | None, threads: Callable[[], int | None]) -> None:
+        texts = [t for w, _ in batch for t in embed_inputs(w.item.doc, w.item.chunks)]
+        vectors = self._embed(texts, threads)
         items, pos = [], 0
         for w, ann in batch:
             n = len(w.item.chunks)
@@ -382,7 +406,7 @@ class Ingestor:
         cores = default_threads()
         embed_batch_chunks = embed_batch_chunks or COMMIT_CHUNKS
         workers = annotation_workers(cores) if annotate_workers is None else annotate_workers
-        q: queue.Queue = queue.Queue(maxsize=max(2, workers * TASKS_AHEAD))
+        q: queue.Queue = queue.Queue(maxsize=QUEUE_TASKS if workers else 64)
         annotator = _Annotator(q, workers, cores)
         stop = threading.Event()
         producer = threading.Thread(
@@ -393,6 +417,10 @@ class Ingestor:
         batch: list[tuple[_Work, dict[str, Any]]] = []
         n_batch = 0
         ok = False
+
+        def threads() -> int | None:
+            return embed_threads(cores, annotator.busy()) if annotator.pool is not None else None
+
         try:
             while True:
                 item = q.get()
@@ -413,11 +441,10 @@ class Ingestor:
                     batch.append((w, ann))
                     n_batch += len(w.item.chunks)
                 if n_batch >= embed_batch_chunks:
-                    threads = embed_threads(cores, annotator.busy()) if annotator.pool is not None else None
                     self._commit(batch, report, progress, threads)
                     batch, n_batch = [], 0
             if batch:
-                self._commit(batch, report, progress, None)  # the workers are done: every core
+                self._commit(batch, report, progress, lambda: None)  # the workers are done: every core
             ok = True
         finally:
             stop.set()
