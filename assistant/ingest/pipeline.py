@@ -125,17 +125,24 @@ def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str
 
 
 #: Chunks embedded and written together: enough that sorting them by length keeps the
-#: model's padding low and that each Chroma call carries many rows; small enough that
-#: the embedder's thread count follows the workers' load closely. Measured with
-#: ``tools/tune_ingest.py`` (eval/reports/ingest-tuning.json).
-COMMIT_CHUNKS = 128
+#: model's padding low and that each Chroma call carries many rows (the thread count is
+#: set per model batch inside a commit, so its size does not slow that down). Measured
+#: with ``tools/tune_ingest.py`` on 80 polnear articles (eval/reports/ingest-tuning.json):
+#: 64 -> 22.5, 128 -> 24.5, 256 -> 26.7 chunks/s (best of 2 rounds, load average ~2).
+#: A killed ingest redoes at most this much.
+COMMIT_CHUNKS = 256
 #: Texts per embedding call when the embedder does not say its batch size; the thread
 #: count is set again before each call.
 EMBED_STEP = 32
 #: A run with fewer documents to annotate than this annotates them in this process:
-#: starting a worker costs a spaCy load (about 2 s of CPU), more than a few documents take.
-POOL_MIN_DOCS = 8
-#: Documents per task sent to a worker: parsed together by one ``nlp.pipe``.
+#: starting the workers costs a spaCy load each (1.3 s of CPU, 2.8 s to the first result
+#: on a loaded machine). In eval/reports/ingest-tuning.json runs of 4-32 polnear articles
+#: were done sooner in one process (32: 18.3 s against 21.7 s with 2 workers).
+POOL_MIN_DOCS = 32
+#: Documents per task sent to a worker, parsed together by one ``nlp.pipe``: 4 news
+#: articles are ~5-8 spaCy texts, and batches of 4-64 texts parse at the same speed,
+#: 25-30% faster than one at a time (eval/reports/ingest-tuning.json: 4928 tokens/s
+#: alone, 6425-6600 in batches). Small tasks keep the workers' load even.
 TASK_DOCS = 4
 #: Worker tasks (annotated or in progress) queued ahead of the embedder: about 64
 #: documents, two commits of news articles. Enough that the workers stay busy while a

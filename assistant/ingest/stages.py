@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from assistant.ingest.loaders import LoadFailure
 
 #: ``nlp.pipe`` batch size inside one annotation process: texts (paragraph runs of at
-#: most a few thousand characters, see ``nlp.model.segments``) parsed together. Chosen with
-#: ``tools/tune_ingest.py`` (eval/reports/ingest-tuning.json); annotations do not depend on it.
+#: most a few thousand characters, see ``nlp.model.segments``) parsed together. Measured
+#: with ``tools/tune_ingest.py`` on 40 polnear articles (eval/reports/ingest-tuning.json):
+#: 1 -> 4928, 4 -> 6486, 16 -> 6425, 64 -> 6600, 256 -> 5969 tokens/s; annotations do not
+#: depend on it (tests/ingest/test_workers.py). ``nlp.pipe``'s own ``n_process`` is not
+#: used: the workers are the processes.
 NLP_BATCH = 16
 
 

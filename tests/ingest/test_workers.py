@@ -75,8 +75,11 @@ def test_ingest_with_crashed_workers_still_writes_every_document(tmp_path, hashi
     """Workers that die at once: the ingest annotates in its own process instead, and the
     index is the one an ingest without workers builds."""
     from assistant.api import Assistant
-    from assistant.ingest import workers
+    from assistant.ingest import pipeline, workers
     from assistant.ingest.pipeline import Ingestor, ingest_lock
+
+    monkeypatch.setattr(pipeline, "POOL_MIN_DOCS", 1)  # workers for a run this small
+    started: list[int] = []
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -89,6 +92,7 @@ def test_ingest_with_crashed_workers_still_writes_every_document(tmp_path, hashi
             super().__init__(*a, **kw)
             for pid in self.pids():
                 os.kill(pid, signal.SIGKILL)
+            started.append(len(self.pids()))
 
     def build(name: str, n_workers: int) -> dict:
         a = Assistant.open(index_dir=tmp_path / name, embedder=hashing_embedder, create=True)
@@ -103,6 +107,7 @@ def test_ingest_with_crashed_workers_still_writes_every_document(tmp_path, hashi
     reference = build("inline", 0)
     monkeypatch.setattr(workers, "AnnotationPool", Crashing)
     assert build("crashed", 2) == reference
+    assert started == [2]  # the workers were started, and killed
 
 
 def test_no_worker_outlives_a_killed_ingest(tmp_path):
@@ -164,6 +169,7 @@ def test_the_embedder_is_given_the_cores_the_workers_leave(tmp_path, monkeypatch
         (corpus / f"{i:02d}_{src.name}").write_text(src.read_text(encoding="utf-8") + f"\nCopy {i}.\n",
                                                     encoding="utf-8")
     monkeypatch.setattr(pipeline, "COMMIT_CHUNKS", 4)
+    monkeypatch.setattr(pipeline, "POOL_MIN_DOCS", 1)  # workers for a run this small
     emb = Recording()
     a = Assistant.open(index_dir=tmp_path / "index", embedder=emb, create=True)
     monkeypatch.setenv("ASSISTANT_INGEST_WORKERS", "2")
