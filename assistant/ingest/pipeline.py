@@ -122,8 +122,6 @@ def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str
         lock.release()
 
 
-
-
 #: Chunks embedded and written together: enough that sorting them by length keeps the
 #: model's padding low and that each Chroma call carries many rows (the thread count is
 #: set per model batch inside a commit, so its size does not slow that down). Measured
@@ -199,10 +197,9 @@ class _Annotator:
     """The producer's side of annotation: in this process for small runs, else in worker
     processes, in tasks of ``TASK_DOCS`` documents. Emits items in source order."""
 
-    def __init__(self, out: queue.Queue, workers: int, cores: int) -> None:
+    def __init__(self, out: queue.Queue, workers: int) -> None:
         self.out = out
         self.workers = workers
-        self.cores = cores
         self.pool: Any = None
         self.decided = workers == 0  # inline from the start when there are no workers
         self.held: list[Any] = []  # items kept until the run proves big enough for workers
@@ -414,7 +411,7 @@ class Ingestor:
         embed_batch_chunks = embed_batch_chunks or COMMIT_CHUNKS
         workers = annotation_workers(cores) if annotate_workers is None else annotate_workers
         q: queue.Queue = queue.Queue(maxsize=QUEUE_TASKS if workers else 64)
-        annotator = _Annotator(q, workers, cores)
+        annotator = _Annotator(q, workers)
         stop = threading.Event()
         producer = threading.Thread(
             target=self._prepare, args=(load(paths), existing, seen, annotator, stop), daemon=True,
