@@ -206,6 +206,13 @@ class _Deferred:
     def embed_query(self, text: str) -> Any:
         return self._load().embed_query(text)
 
+    def set_batch_threads(self, threads: int | None) -> None:
+        """Forwarded (the ingest gives the embedder the cores its workers leave); called
+        only before a batch is embedded, so the model is needed by then anyway."""
+        set_threads = getattr(self._load(), "set_batch_threads", None)
+        if set_threads is not None:
+            set_threads(threads)
+
 
 def _embedder_for(config: dict[str, Any]) -> Embedder:
     """The embedder an index was built with, so queries use the same vector space."""

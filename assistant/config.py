@@ -22,6 +22,9 @@ ENV_EMBED_PRECISION = "ASSISTANT_EMBED_PRECISION"
 ENV_EMBED_BACKEND = "ASSISTANT_EMBED_BACKEND"
 ENV_UPLOAD_DIR = "ASSISTANT_UPLOAD_DIR"
 ENV_LEARNED = "ASSISTANT_LEARNED_SELECTION"
+#: spaCy worker processes an ingest starts (default: one per core; 0 annotates in the
+#: ingesting process).
+ENV_INGEST_WORKERS = "ASSISTANT_INGEST_WORKERS"
 
 #: Questions longer than this (characters) are truncated, with a notice in the reply.
 MAX_QUESTION_CHARS = 2000
@@ -74,6 +77,9 @@ class Settings:
     collection: str = field(default_factory=lambda: _env(ENV_COLLECTION, "news"))
     chunk_tokens: int = 200
     chunk_overlap_tokens: int = 30
+    #: Texts per model batch. eval/reports/ingest-tuning.json (torch bf16 on AMX): 16 is
+    #: ~5% faster than 32 on 1 or 2 threads, 64+ slower; kept at 32 because bf16 vectors
+    #: depend slightly on how texts are batched, and 5% does not pay for re-embedding.
     embed_batch_size: int = 32
     embed_precision: str = field(default_factory=lambda: _env(ENV_EMBED_PRECISION, "auto"))
     embed_backend: str = field(default_factory=lambda: _env(ENV_EMBED_BACKEND, "auto"))

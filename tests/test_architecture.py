@@ -32,7 +32,7 @@ INGEST_TIME = ("ingest", "nlp")
 
 #: The ingest pipeline writes what the producers make into the index: it sits above the
 #: index (and is never imported by question-time code, checked below).
-WRITERS = {"assistant.ingest.pipeline": 3.5}
+WRITERS = {"assistant.ingest.pipeline": 3.5, "assistant.ingest.writer": 3.5}
 
 
 def layer(module: str) -> float:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from assistant.models import Document
-from assistant.text.tokens import tokenize
 
 if TYPE_CHECKING:
     from assistant.index.aliases import AliasTable
@@ -107,7 +106,6 @@ class IndexCorpus:
 
     def __init__(self, local: LocalIndex) -> None:
         self._local = local
-        self._cached: tuple[dict[str, Any], list[str], frozenset[str]] | None = None
 
     @property
     def aliases(self) -> AliasTable:
@@ -125,25 +123,15 @@ class IndexCorpus:
     def doc(self, doc_id: str) -> Document | None:
         return self._local.doc(doc_id)
 
-    def _summary(self) -> tuple[list[str], frozenset[str]]:
-        records = self._local.records()
-        if self._cached is None or self._cached[0] is not records:
-            # Cached per records table: it is replaced, never mutated, when the index changes.
-            dates = sorted(d for r in records.values() if (d := r.get("date", "")) and d[:4].isdigit())
-            meta = frozenset(t for r in records.values()
-                             for t in tokenize(f"{r.get('publisher', '')} {r.get('author', '')}"))
-            self._cached = (records, dates, meta)
-        return self._cached[1], self._cached[2]
-
     def dates(self) -> list[str]:
-        return self._summary()[0]
+        return self._local.summary()[0]
 
     def records(self) -> dict[str, dict[str, Any]]:
         """Each document's metadata (publisher, date, ``date_int``, ...) by id."""
         return self._local.records()
 
     def metadata_tokens(self) -> frozenset[str]:
-        return self._summary()[1]
+        return self._local.summary()[1]
 
     def df(self, token: str) -> int:
         bm = self._local.bm25

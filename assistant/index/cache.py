@@ -13,8 +13,7 @@ import shutil
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,19 +37,85 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
 
-@dataclass
-class ChunkTable:
-    """All committed chunks as parallel arrays, in BM25 row order."""
+class DocIds(Sequence[str]):
+    """The document id of each chunk row, as a sequence (stored as one small integer per
+    row into the list of document ids)."""
 
-    ids: list[str]
-    doc_ids: list[str]
-    starts: np.ndarray
-    ends: np.ndarray
-    row_of: dict[str, int]
+    def __init__(self, index: np.ndarray, names: list[str]) -> None:
+        self.index = index
+        self.names = names
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self.names[j] for j in self.index[i]]
+        return self.names[int(self.index[i])]
+
+    def __iter__(self) -> Iterator[str]:
+        names = self.names
+        return (names[j] for j in self.index.tolist())
+
+
+class ChunkTable:
+    """All committed chunks in BM25 row order: ids, documents and offsets.
+
+    Saved beside BM25 when it is built, and memory-mapped when an index opens, so opening
+    costs no pass over the chunks; the id -> row map is built on first use."""
+
+    _FILES = ("chunk_doc.npy", "chunk_start.npy", "chunk_end.npy", "chunk_docs.json")
+
+    def __init__(self, ids: list[str], doc_index: np.ndarray, doc_names: list[str], starts: np.ndarray,
+                 ends: np.ndarray) -> None:
+        self.ids = ids
+        self.starts = starts
+        self.ends = ends
+        self.doc_ids = DocIds(doc_index, doc_names)
+        self._row_of: dict[str, int] | None = None
 
     @classmethod
     def empty(cls) -> ChunkTable:
-        return cls([], [], np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+        return cls([], np.zeros(0, np.int32), [], np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+    @classmethod
+    def build(cls, ids: list[str], doc_ids: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> ChunkTable:
+        names: list[str] = []
+        number: dict[str, int] = {}
+        index = np.fromiter((number.setdefault(d, len(number)) for d in doc_ids), dtype=np.int32, count=len(doc_ids))
+        names = list(number)
+        return cls(list(ids), index, names, np.asarray(starts, np.int64), np.asarray(ends, np.int64))
+
+    @property
+    def row_of(self) -> dict[str, int]:
+        """chunk id -> row."""
+        if self._row_of is None:
+            self._row_of = {cid: n for n, cid in enumerate(self.ids)}
+        return self._row_of
+
+    def rows_of_docs(self, doc_ids: set[str]) -> np.ndarray:
+        """A boolean mask of the rows whose document is in ``doc_ids``."""
+        wanted = [n for n, d in enumerate(self.doc_ids.names) if d in doc_ids]
+        return np.isin(self.doc_ids.index, np.asarray(wanted, np.int32))
+
+    def save(self, path: Path) -> None:
+        np.save(path / "chunk_doc.npy", self.doc_ids.index)
+        np.save(path / "chunk_start.npy", self.starts)
+        np.save(path / "chunk_end.npy", self.ends)
+        (path / "chunk_docs.json").write_text(json.dumps(self.doc_ids.names))
+
+    @classmethod
+    def load(cls, path: Path, ids: list[str]) -> ChunkTable:
+        """The table saved under ``path`` for BM25's ``ids``; FileNotFoundError for a cache
+        written before the table was saved (it is rebuilt)."""
+        for name in cls._FILES:
+            if not (path / name).exists():
+                raise FileNotFoundError(path / name)
+        index = np.load(path / "chunk_doc.npy", mmap_mode="r")
+        if len(index) != len(ids):
+            raise ValueError(f"{len(index)} chunk rows for {len(ids)} BM25 ids")
+        return cls(ids, index, json.loads((path / "chunk_docs.json").read_text()),
+                   np.load(path / "chunk_start.npy", mmap_mode="r"), np.load(path / "chunk_end.npy", mmap_mode="r"))
 
 
 class LocalIndex:
@@ -70,8 +135,38 @@ class LocalIndex:
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self.bm25: BM25Index | None = None
         self.chunks = ChunkTable.empty()
-        self.aliases = AliasTable()
+        self._aliases: AliasTable | None = AliasTable()
         self._records: dict[str, dict[str, Any]] | None = None
+        self._summary: tuple[list[str], frozenset[str]] | None = None
+        #: Documents changed since the saved summary was written (``rebuild`` rewrites it).
+        self._summary_stale = False
+
+    @property
+    def aliases(self) -> AliasTable:
+        """The name alias table, read from disk on first use after ``load``."""
+        if self._aliases is None:
+            with self._lock:
+                if self._aliases is None:
+                    try:
+                        self._aliases = AliasTable.load(self.path / "aliases.json")
+                    except (OSError, ValueError):  # unreadable: derived data, so rebuild it
+                        self.rebuild()
+        return self._aliases  # type: ignore[return-value]
+
+    def summary(self) -> tuple[list[str], frozenset[str]]:
+        """(the documents' dates, oldest first, undated ones left out; the search tokens
+        of every publisher and author). Saved by ``rebuild``, so opening a big index
+        does not read every document record to answer its first question."""
+        with self._lock:
+            if self._summary is None and not self._summary_stale:
+                try:
+                    data = json.loads((self.path / "summary.json").read_text(encoding="utf-8"))
+                    self._summary = (list(data["dates"]), frozenset(data["metadata_tokens"]))
+                except (OSError, ValueError, KeyError):
+                    pass
+            if self._summary is None:
+                self._summary = _summarise(self.records())
+            return self._summary
 
     _DB_NAME = "annotations.sqlite"
 
@@ -89,7 +184,7 @@ class LocalIndex:
         return db
 
     def _discard_files(self) -> None:
-        for name in (self._DB_NAME, f"{self._DB_NAME}-wal", f"{self._DB_NAME}-shm", "aliases.json"):
+        for name in (self._DB_NAME, f"{self._DB_NAME}-wal", f"{self._DB_NAME}-shm", "aliases.json", "summary.json"):
             (self.path / name).unlink(missing_ok=True)
         shutil.rmtree(self.path / "bm25", ignore_errors=True)
 
@@ -113,21 +208,27 @@ class LocalIndex:
     def put_doc(self, record: DocRecord, text: str, annotations: dict[str, Any],
                 chunks: Sequence[tuple[str, int, int, int]]) -> None:
         """Store one committed document and its chunks (chunk_id, index, start, end)."""
+        self.put_docs([(record, text, annotations, chunks)])
+
+    def put_docs(self, items: Sequence[tuple[DocRecord, str, dict[str, Any], Sequence[tuple[str, int, int, int]]]]) -> None:
+        """``put_doc`` for several documents, in one transaction."""
         from dataclasses import asdict
 
         with self._lock, self._db:
-            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
-            self._db.execute(
-                "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
-                (record.doc_id, record.content_hash, json.dumps(asdict(record)), text,
-                 json.dumps(annotations, ensure_ascii=False)),
-            )
-            self._db.executemany(
-                "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
-                [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
-            )
-            self._docs.pop(record.doc_id, None)
+            for record, text, annotations, chunks in items:
+                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                    (record.doc_id, record.content_hash, json.dumps(asdict(record)), text,
+                     json.dumps(annotations, ensure_ascii=False)),
+                )
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
+                    [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
+                )
+                self._docs.pop(record.doc_id, None)
             self._records = None
+            self._summary, self._summary_stale = None, True
 
     def delete_doc(self, doc_id: str) -> None:
         with self._lock, self._db:
@@ -135,6 +236,7 @@ class LocalIndex:
             self._db.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
             self._docs.pop(doc_id, None)
             self._records = None
+            self._summary, self._summary_stale = None, True
 
     def records(self) -> dict[str, dict[str, Any]]:
         """doc_id -> stored record (title, publisher, date, ...), cached in memory."""
@@ -197,9 +299,11 @@ class LocalIndex:
                 # The title is indexed with every chunk: it names what the chunk is about.
                 toks.append(tokenize(f"{title}\n{cur_text[s:e]}"))
             bm25 = BM25Index.build(ids, toks)
+            chunks = ChunkTable.build(ids, doc_ids, starts, ends)
             tmp = self.path / "bm25.tmp"
             shutil.rmtree(tmp, ignore_errors=True)
             bm25.save(tmp)
+            chunks.save(tmp)
             final = self.path / "bm25"
             shutil.rmtree(final, ignore_errors=True)
             tmp.rename(final)
@@ -208,36 +312,31 @@ class LocalIndex:
                 ents.extend((m[3], m[0]) for m in ann.get("mentions", []) if m[0] not in ("DATE", "FIGURE"))
             aliases = AliasTable.build(ents)
             aliases.save(self.path / "aliases.json")
-            self._install(bm25, aliases)
+            summary = _summarise(recs)
+            tmp_summary = self.path / "summary.json.tmp"
+            tmp_summary.write_text(json.dumps({"dates": summary[0], "metadata_tokens": sorted(summary[1])},
+                                              ensure_ascii=False), encoding="utf-8")
+            tmp_summary.replace(self.path / "summary.json")
+            self.bm25, self.chunks, self._aliases = bm25, chunks, aliases
+            self._summary, self._summary_stale = summary, False
 
     def load(self) -> bool:
-        """Load BM25 and aliases from disk; False if they are missing or unreadable."""
+        """Open BM25 and the chunk table saved by ``rebuild`` (memory-mapped: nothing is read
+        in full); False if they are missing, unreadable, or hold another number of chunks
+        than the annotation store (then ``sync`` rebuilds them). The alias table and the
+        summary are read on first use."""
         try:
-            bm25 = BM25Index.load(self.path / "bm25")
-            aliases = AliasTable.load(self.path / "aliases.json")
+            bm25 = BM25Index.load(self.path / "bm25", mmap=True)
+            chunks = ChunkTable.load(self.path / "bm25", bm25.ids)
         except Exception:
             return False
-        self._install(bm25, aliases)
+        n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        if n_rows != len(bm25.ids) or not (self.path / "aliases.json").exists():
+            return False
+        self.bm25, self.chunks = bm25, chunks
+        self._aliases = None
+        self._summary = None
         return True
-
-    def _install(self, bm25: BM25Index, aliases: AliasTable) -> None:
-        rows = dict(
-            (cid, (did, s, e))
-            for cid, did, s, e in self._db.execute("SELECT chunk_id, doc_id, start, end FROM chunks")
-        )
-        ids = [i for i in bm25.ids if i in rows]
-        if len(ids) != len(bm25.ids):  # stale BM25: rows vanished since it was built
-            self.rebuild()
-            return
-        self.chunks = ChunkTable(
-            ids=list(bm25.ids),
-            doc_ids=[rows[i][0] for i in bm25.ids],
-            starts=np.array([rows[i][1] for i in bm25.ids], dtype=np.int64),
-            ends=np.array([rows[i][2] for i in bm25.ids], dtype=np.int64),
-            row_of={cid: n for n, cid in enumerate(bm25.ids)},
-        )
-        self.bm25 = bm25
-        self.aliases = aliases
 
     # -- synchronisation with Chroma ----------------------------------------------------
     def sync(self, store: Store, *, force: bool = False) -> int:
@@ -272,3 +371,9 @@ class LocalIndex:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _summarise(records: dict[str, dict[str, Any]]) -> tuple[list[str], frozenset[str]]:
+    dates = sorted(d for r in records.values() if (d := r.get("date", "")) and d[:4].isdigit())
+    meta = frozenset(t for r in records.values() for t in tokenize(f"{r.get('publisher', '')} {r.get('author', '')}"))
+    return dates, meta

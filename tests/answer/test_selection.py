@@ -111,7 +111,12 @@ def test_no_models_means_rules_alone():
 
 def test_the_committed_models_read_only_features_that_exist():
     from assistant.answer.learned import load
-    from assistant.answer.selection.features import DATE_FEATURES, DOC_FEATURES, REPLY_FEATURES, SENT_MODEL_FEATURES
+    from assistant.answer.selection.features import (
+        DATE_FEATURES,
+        DOC_FEATURES,
+        REPLY_FEATURES,
+        SENT_MODEL_FEATURES,
+    )
 
     m = load()
     assert m is not None, "run `make train` to fit assistant/answer/models/selection.json"

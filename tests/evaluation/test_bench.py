@@ -13,7 +13,12 @@ from conftest import ROOT
 from assistant.evaluation.bench import build_corpus, percentile, planted_fact, recall_at, sentence_pool
 
 REQUIRED = ("ingest_chunks_per_s", "ingest_floor_chunks_per_s", "query_p50_ms", "query_floor_p50_ms",
-            "ask_p50_ms", "cold_start_s", "recall_at_5", "hnsw_recall_at_10")
+            "ask_p50_ms", "cold_start_s", "recall_at_5", "hnsw_recall_at_10", "ingest_work_floor_chunks_per_s",
+            "embed_only_chunks_per_s", "annotate_only_chunks_per_s", "ingest_work_ratio")
+#: What ``--synthetic-vectors`` reports at each size.
+REQUIRED_SCALE = ("query_p50_ms", "query_p95_ms", "query_floor_p50_ms", "hnsw_recall_at_10", "bm25_build_s",
+                  "bm25_build_peak_mb", "rss_mb_per_1k_chunks", "disk_mb_per_1k_chunks", "ask_p50_ms", "open_s",
+                  "open_answer_s", "cold_start_s", "synthetic_copy_cosine")
 
 
 def test_recall_at_counts_overlap_of_top_k():
@@ -61,7 +66,31 @@ def test_bench_quick_smoke(tmp_path):
     assert size["chunks"] >= 60
     assert 0.0 <= size["recall_at_5"] <= 1.0 and 0.0 <= size["hnsw_recall_at_10"] <= 1.0
     assert size["ingest_chunks_per_s"] > 0 and size["query_floor_p50_ms"] > 0
+    # the work floor counts both stages, so it is below either stage alone on every core
+    assert size["ingest_work_floor_chunks_per_s"] < min(size["embed_only_chunks_per_s"],
+                                                        size["annotate_only_chunks_per_s"] * size["cores"])
+    # the strict floor counts the embedder at its most efficient thread count: never lower
+    assert size["ingest_work_floor_strict_chunks_per_s"] >= size["ingest_work_floor_chunks_per_s"] - 0.01
+    assert set(size["spacy_component_share"]) >= {"tok2vec", "parser", "ner"}
     assert "ingest" in proc.stdout  # the table was printed
+
+
+@pytest.mark.slow
+def test_bench_synthetic_vectors_smoke(tmp_path):
+    """The scale mode end to end on a tiny base: copies written, every figure reported."""
+    out = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "assistant", "bench", "--quick", "--synthetic-vectors", "--sizes", "500",
+         "--base-chunks", "60", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (size,) = json.loads(out.read_text())["sizes"].values()
+    missing = [k for k in REQUIRED_SCALE if k not in size]
+    assert not missing, missing
+    assert size["chunks"] >= 500 and size["synthetic_copies"] >= 5
+    assert 0.0 < size["synthetic_copy_cosine"] < 1.0 and 0.0 <= size["hnsw_recall_at_10"] <= 1.0
+    assert size["open_answer_s"] >= size["open_s"] > 0
 
 
 def test_auto_precision_uses_bf16_only_with_native_support():

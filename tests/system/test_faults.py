@@ -44,6 +44,8 @@ from assistant.index.embedding import HashingEmbedder
 from assistant.nlp.model import load_nlp, parse
 import assistant.api, assistant.ingest.pipeline, assistant.ingest.loaders, assistant.ingest.cleaning, assistant.nlp.mentions, assistant.nlp.quotes
 import chromadb  # the module only: no client (and no Rust runtime) exists before the fork
+import assistant.ingest.pipeline as pipeline
+pipeline.POOL_MIN_DOCS = 1  # annotation workers for these small runs too (a request's "workers": 0 turns them off)
 parse("Warm up the pipeline on March 3, said the minister.", load_nlp())
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
@@ -64,7 +66,8 @@ for line in sys.stdin:
             a = Assistant.open(index_dir=req["index"], embedder=HashingEmbedder(), create=True)
             with ingest_lock(a.settings):
                 r = Ingestor(a.store, a.local, a.embedder, a.settings).run(
-                    req["paths"], embed_batch_chunks=req["batch"], progress=progress)
+                    req["paths"], embed_batch_chunks=req["batch"], progress=progress,
+                    annotate_workers=req.get("workers"))
             code = 0 if r.ok and not r.failures else 3
         except BaseException as exc:
             print(f"child failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
@@ -118,8 +121,9 @@ def driver():
     proc.wait(timeout=60)
 
 
-def _start(driver, index: Path, paths: list[Path], batch: int = 4) -> int:
-    req = {"index": str(index), "paths": [str(p) for p in paths], "batch": batch,
+def _start(driver, index: Path, paths: list[Path], batch: int = 4, workers: int | None = None) -> int:
+    """Start an ingest in a forked child; ``workers``: annotation processes (None: the default)."""
+    req = {"index": str(index), "paths": [str(p) for p in paths], "batch": batch, "workers": workers,
            "log": str(index.parent / f"{index.name}.commits")}
     driver.stdin.write(json.dumps(req) + "\n")
     driver.stdin.flush()
@@ -142,6 +146,30 @@ def _wait_commits(log: Path, n: int, pid: int, timeout: float = 300.0) -> None:
 
 def _wait(driver) -> int:
     return json.loads(driver.stdout.readline())["status"]
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (the ingest's annotation workers), from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _gone(pids: list[int], timeout: float = 30.0) -> list[int]:
+    """The pids of ``pids`` still running after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if Path(f"/proc/{p}").exists()
+                 and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        time.sleep(0.1)
+    return alive
 
 
 def _inventory(index: Path, embedder) -> dict:
@@ -184,6 +212,7 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
 
     rng = random.Random(int(os.environ.get("ASSISTANT_KILL_SEED", "20240611")))
     outcomes = []
+    pool_runs = 0
     for trial in range(KILL_TRIALS):
         d = tmp_path / f"trial{trial}"
         shutil.copytree(seed_index_fake, d)
@@ -192,9 +221,12 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
         # points past the end of the run.
         after = rng.randint(0, len(commits))
         delay = rng.uniform(0, gap) if after else rng.uniform(0, lo)
-        pid = _start(driver, d, paths)
+        # Even trials annotate in worker processes, odd ones in the ingesting process.
+        with_workers = trial % 2 == 0
+        pid = _start(driver, d, paths, workers=None if with_workers else 0)
         _wait_commits(d.parent / f"{d.name}.commits", after, pid)
         time.sleep(delay)
+        workers = _children(pid)  # spaCy worker processes, if the run started them
         try:
             os.kill(pid, signal.SIGKILL)
             killed = True
@@ -202,6 +234,10 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
             killed = False
         status = _wait(driver)
         killed = killed and os.WIFSIGNALED(status)
+        # 0. No annotation worker outlives the killed ingest.
+        assert not _gone(workers), (trial, "annotation workers outlived the killed ingest")
+        assert with_workers or not workers, (trial, "workers started with workers=0")
+        pool_runs += bool(workers)
         # 1. The interrupted index opens and answers.
         a = Assistant.open(index_dir=d, embedder=hashing_embedder)
         ans = a.ask(GOOD_Q)
@@ -221,6 +257,8 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
     # Most kills must land mid-ingest, or the test proves nothing.
     assert sum(k for _, _, k, _, _ in outcomes) >= 0.7 * KILL_TRIALS
     assert len({c for *_, c in outcomes}) > 1  # kills landed at different stages
+    # Kills hit ingests with annotation workers running (workers start with the run).
+    assert pool_runs >= (KILL_TRIALS + 1) // 2 - 1, pool_runs
 
 
 # -- Chroma server goes away and comes back ---------------------------------------------------

@@ -1,0 +1,243 @@
+"""spaCy annotation in worker processes, so it shares no interpreter lock (GIL) with the
+embedder, which runs in the ingesting process.
+
+Each worker is a plain ``python -m assistant.ingest.workers`` child talking over its
+stdin/stdout (length-prefixed pickles of ``stages.annotate_documents`` calls). Not
+``multiprocessing``: its ``spawn`` re-runs the caller's main script in every worker
+(a script that ingests without an ``if __name__ == "__main__"`` guard would ingest
+again), and ``fork`` would hand the ingest lock and Chroma's open files to the child.
+A new interpreter inherits no open file, and its stdin reaches end-of-file the moment
+the ingesting process dies, SIGKILL included, so a killed ingest leaves no worker behind.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from assistant.models import Document
+
+_LEN = struct.Struct("<Q")
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended in the middle of a task (crashed or was killed)."""
+
+
+def _send(stream: BinaryIO, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LEN.pack(len(data)))
+    stream.write(data)
+    stream.flush()
+
+
+def _recv(stream: BinaryIO) -> Any:
+    head = stream.read(_LEN.size)
+    if len(head) < _LEN.size:
+        raise EOFError
+    size = _LEN.unpack(head)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+def serve() -> None:
+    """The worker's loop: load spaCy, then answer tasks until stdin closes."""
+    # The protocol owns the real stdout; anything a library prints goes to stderr.
+    out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    inp = sys.stdin.buffer
+    # spaCy's thinc imports PyTorch when it is installed (1-3 s and ~300 MB per worker)
+    # though the pipeline never uses it: a None entry makes that import fail, and thinc
+    # runs on numpy as it does without PyTorch (annotations identical: tests/ingest).
+    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
+    from assistant.ingest.stages import annotate_documents
+    from assistant.nlp.model import load_nlp
+
+    load_nlp()
+    try:
+        _send(out, ("ready", True, None))
+        while True:
+            try:
+                task_id, items, batch_size = _recv(inp)
+            except EOFError:  # the ingest finished or died
+                return
+            try:
+                reply = (task_id, True, annotate_documents(items, batch_size))
+            except Exception as exc:  # reported to the ingest, which redoes the task itself
+                reply = (task_id, False, f"{type(exc).__name__}: {exc}")
+            _send(out, reply)
+    except BrokenPipeError:  # the ingest died while this worker was busy
+        return
+
+
+class _Worker:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.ingest.workers"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, env=env)
+
+    def run(self, task_id: int, items: list[Any], batch_size: int) -> list[dict[str, Any]]:
+        try:
+            _send(self.proc.stdin, (task_id, items, batch_size))  # type: ignore[arg-type]
+            got_id, ok, value = _recv(self.proc.stdout)  # type: ignore[arg-type]
+        except (EOFError, OSError) as exc:
+            raise WorkerDied(f"annotation worker {self.proc.pid} ended ({self.proc.poll()})") from exc
+        if got_id != task_id:
+            raise WorkerDied(f"annotation worker {self.proc.pid} answered task {got_id}, not {task_id}")
+        if not ok:
+            raise RuntimeError(value)
+        return value
+
+    def ready(self) -> None:
+        try:
+            _recv(self.proc.stdout)  # type: ignore[arg-type]
+        except (EOFError, OSError) as exc:
+            raise WorkerDied(f"annotation worker {self.proc.pid} did not start ({self.proc.poll()})") from exc
+
+    def stop(self, kill: bool) -> None:
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+        except OSError:
+            pass
+        if kill:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class AnnotationPool:
+    """``workers`` processes running ``stages.annotate_documents``; ``submit`` returns a
+    future, answered in any order (the caller keeps its own order)."""
+
+    def __init__(self, workers: int, batch_size: int) -> None:
+        self.workers = workers
+        self.batch_size = batch_size
+        self._tasks: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._unfinished = 0
+        self._next_id = 0
+        self._alive = workers
+        env = dict(os.environ)
+        # One thread of numeric code per worker: the workers themselves fill the cores.
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
+            env[var] = "1"
+        # The child imports this package from where the parent did, whatever its sys.path.
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        self._workers = [_Worker(env) for _ in range(workers)]
+        self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name=f"annotate-{i}")
+                         for i, w in enumerate(self._workers)]
+        for t in self._threads:
+            t.start()
+
+    def _serve(self, worker: _Worker) -> None:
+        try:
+            worker.ready()
+        except WorkerDied as exc:
+            self._retire(exc)
+            return
+        while True:
+            task = self._tasks.get()
+            if task is None:
+                return
+            fut, items = task
+            if not fut.set_running_or_notify_cancel():
+                self._finished()
+                continue
+            try:
+                fut.set_result(worker.run(self._take_id(), items, self.batch_size))
+            except WorkerDied as exc:
+                fut.set_exception(exc)
+                self._finished()
+                self._retire(exc)
+                return
+            except Exception as exc:
+                fut.set_exception(exc)
+            self._finished()
+
+    def _take_id(self) -> int:
+        with self._lock:
+            self._next_id += 1
+            return self._next_id
+
+    def _finished(self) -> None:
+        with self._lock:
+            self._unfinished -= 1
+
+    def _retire(self, exc: BaseException) -> None:
+        """A worker is gone. The last one fails whatever is still queued (the ingest then
+        annotates those documents itself)."""
+        with self._lock:
+            self._alive -= 1
+            last = self._alive == 0
+        if not last:
+            return
+        while True:
+            try:
+                task = self._tasks.get_nowait()
+            except queue.Empty:
+                return
+            if task is not None:
+                task[0].set_exception(WorkerDied(f"no annotation worker left ({exc})"))
+                self._finished()
+
+    @property
+    def broken(self) -> bool:
+        with self._lock:
+            return self._alive == 0
+
+    def submit(self, items: Sequence[tuple[Document, list[tuple[int, int]]]]) -> Future:
+        if self.broken:
+            raise WorkerDied("no annotation worker left")
+        fut: Future = Future()
+        with self._lock:
+            self._unfinished += 1
+        self._tasks.put((fut, list(items)))
+        return fut
+
+    def pids(self) -> list[int]:
+        """The worker processes' ids."""
+        return [w.proc.pid for w in self._workers]
+
+    def busy(self) -> int:
+        """Workers at work now (at most ``workers``): tasks submitted and not finished."""
+        with self._lock:
+            return min(self._alive, self._unfinished)
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the workers: after their queued tasks, or at once with ``cancel``."""
+        if cancel:
+            while True:
+                try:
+                    task = self._tasks.get_nowait()
+                except queue.Empty:
+                    break
+                if task is not None:
+                    task[0].cancel()
+        for _ in self._threads:
+            self._tasks.put(None)
+        if cancel:
+            for w in self._workers:
+                w.stop(kill=True)
+        for t in self._threads:
+            t.join()
+        for w in self._workers:
+            w.stop(kill=False)
+
+
+if __name__ == "__main__":
+    serve()
