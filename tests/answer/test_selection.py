@@ -4,7 +4,7 @@ the sentence ranker, the reply gate and calibrated abstention, without any fitti
 from __future__ import annotations
 
 import pytest
-from fakes import FakeRetriever, MemoryCorpus, fake_answerer, make_doc
+from fakes import FakeRetriever, MemoryCorpus, fake_answerer, figure, make_doc
 
 from assistant.answer.answerer import Answerer
 from assistant.answer.learned import Isotonic, Linear, SelectionModels, sigmoid
@@ -107,6 +107,63 @@ def test_no_models_means_rules_alone():
     a = Answerer(FakeRetriever(corpus), corpus, models=None)
     tr = a.explain("What did voters in Harlow decide in the referendum?")
     assert tr.selection is None and tr.answer is tr.rule_answer
+
+
+#: A gate that always prefers the sentence (p 0.98) to the typed answer (p 0.02), never abstaining.
+PREFER_SENTENCE = dict(reply_sentence=Linear(("sent_p",), (0.0,), 4.0), reply_typed=Linear(("p_conf",), (0.0,), -4.0),
+                       abstain_below=0.0, abstain_below_nodate=0.0, abstain_below_long=0.0)
+BARRIER = make_doc("barrier", "The council voted to fund a 4.2-kilometre flood barrier along the docks. "
+                              "The barrier will cost 312 million euros, the mayor said.",
+                   mentions=[figure("4.2-kilometre", "4.2", "kilometre", frame=["barrier", "fund"]),
+                             figure("312 million euros", "312000000", "euro", frame=["barrier", "cost"],
+                                    extra={"currency": "EUR"})])
+REPAIRS = make_doc("repairs", "Officials said 1,240 ferries were repaired in March. Work went on at night.",
+                   publisher="City Desk", mentions=[figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
+UNION = make_doc("union", "A union report said 1,100 ferries were repaired in March.", publisher="Union Weekly",
+                 mentions=[figure("1,100", "1100", "ferry", frame=["ferries", "repaired"])])
+
+
+def test_the_gate_may_reply_with_the_sentence_instead_of_the_typed_answer():
+    a = fake_answerer([REPAIRS], models=models(**PREFER_SENTENCE))
+    tr = a.explain("How many ferries were repaired in March?")
+    assert tr.rule_answer.answer.startswith("1,240") and tr.selection.kept == ""
+    assert tr.answer.answer == "Officials said 1,240 ferries were repaired in March."
+
+
+def test_an_answer_from_the_metadata_is_kept_with_the_rules_confidence():
+    doc = make_doc("a", "The council closed the bridge, an engineer wrote in an article for the city.",
+                   title="Bridge closed", author="Jan Novak")
+    a = fake_answerer([doc], models=models(**PREFER_SENTENCE))
+    tr = a.explain("Who wrote the article about the bridge?")
+    assert tr.selection.kept == "metadata"
+    assert tr.answer.answer == "Jan Novak" and "byline" in tr.answer.text
+    assert tr.answer.confidence == tr.rule_answer.confidence and not tr.answer.calibrated  # no model judged it
+
+
+def test_sources_that_differ_stay_side_by_side_when_the_sentence_is_one_of_them():
+    a = fake_answerer([REPAIRS, UNION], models=models(**PREFER_SENTENCE))
+    tr = a.explain("How many ferries were repaired in March?")
+    assert tr.selection.kept == "conflict"
+    assert tr.answer.text.startswith("Sources differ:") and {c.doc_id for c in tr.answer.citations} == {"repairs", "union"}
+    assert tr.answer.calibrated
+
+
+def test_a_sentence_without_a_figure_of_the_asked_quantity_never_replaces_one():
+    a = fake_answerer([BARRIER], models=models(**PREFER_SENTENCE))
+    tr = a.explain("How much will the flood barrier cost?")
+    assert tr.selection.start == 0  # the gate's sentence: the lead, whose only figure is a length
+    assert tr.selection.kept == "quantity" and tr.answer.answer == "312 million euros"
+
+
+def test_keep_rule_form_lets_the_gate_choose_otherwise():
+    from assistant.answer.question import analyse
+    from assistant.answer.selection.selector import keep_rule_form
+
+    rule = fake_answerer([BARRIER]).ask("How much will the flood barrier cost?")
+    s, e = BARRIER.sentences[1]
+    assert keep_rule_form(analyse("How much will the flood barrier cost?"), rule, BARRIER, s, e) == ""
+    abstained = fake_answerer([BARRIER]).ask("Who won the election in Ruritania?")
+    assert abstained.abstained and keep_rule_form(analyse("Who won?"), abstained, BARRIER, 0, 10) == ""
 
 
 def test_the_committed_models_read_only_features_that_exist():

@@ -28,7 +28,7 @@ def reply(sel: Selection, rule: Answer, corpus: Corpus, shown: list[Passage]) ->
         why = _rule_reason(rule) or f"the evidence found is too weak (confidence {sel.confidence:.2f})"
         return replace(abstain(corpus, shown, why, **base), confidence=sel.confidence, calibrated=True)
     if sel.use_typed:
-        return replace(rule, confidence=sel.confidence, retrieved=retrieved, calibrated=True)
+        return replace(rule, confidence=sel.confidence, retrieved=retrieved, calibrated=sel.kept != "metadata")
     doc, s, e = sel.doc, sel.start, sel.end
     typed = rule.citations[0] if rule.citations and not rule.abstained else None
     span = (typed.answer_start, typed.answer_end) if typed is not None and typed.doc_id == doc.doc_id else None

@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.corpus import Corpus
+from assistant.answer.kinds.figure import unit_score
 from assistant.answer.learned import SelectionModels, sigmoid
-from assistant.answer.question import QuestionAnalysis
+from assistant.answer.question import QuestionAnalysis, QuestionKind
 from assistant.answer.selection.features import (
     DocCand,
     doc_features,
@@ -36,6 +37,10 @@ from assistant.models import Answer, Document, Passage
 
 #: Score of a missing runner-up sentence: the top one's minus this (on the log-odds scale).
 NO_SECOND = 5.0
+
+#: Quantities a sentence can be checked for: a figure of another quantity cannot answer
+#: (``kinds.figure.unit_score`` returns None for it).
+CHECKED_UNITS = frozenset({"percent", "money", "length"})
 
 
 @dataclass
@@ -55,6 +60,34 @@ class Selection:
     #: The asked-on date was near some retrieved document (its date features were on).
     dated: bool = False
     abstain: bool = True
+    #: Why the rule pipeline's answer was kept whatever the gate preferred ("" if it was not).
+    kept: str = ""
+
+
+def keep_rule_form(qa: QuestionAnalysis, rule: Answer, doc: Document, start: int, end: int) -> str:
+    """Why the rule pipeline's typed answer must be the reply even where the chosen sentence
+    scores higher ("" when the gate may choose). The reply models judge a sentence against a
+    short answer taken from a sentence; three answers are not of that kind:
+
+    - "metadata": the answer stands in no sentence (an author from the article's byline
+      metadata), so no sentence can give it;
+    - "conflict": the rules found sources that differ, and the chosen sentence is one of
+      theirs: replying with it alone would hide the other sources' values;
+    - "quantity": the question asks a sum of money, a share or a length, and the chosen
+      sentence holds no figure of that quantity, while the typed answer is one.
+    """
+    if rule.abstained or not rule.citations:
+        return ""
+    typed = rule.citations[0]
+    if typed.answer_start < 0 and rule.answer and rule.answer not in typed.quote:
+        return "metadata"
+    if rule.conflicts and any(c.doc_id == doc.doc_id and c.start == start and c.end == end for c in rule.citations):
+        return "conflict"
+    if qa.kind == QuestionKind.FIGURE and qa.unit in CHECKED_UNITS and typed.answer_start >= 0 and not any(
+            m.kind == "FIGURE" and start <= m.start and m.end <= end and unit_score(qa, m) is not None
+            for m in doc.mentions):
+        return "quantity"
+    return ""
 
 
 def rerank(models: SelectionModels, corpus: Corpus, qa: QuestionAnalysis, passages: Sequence[Passage],
@@ -101,7 +134,12 @@ def select(models: SelectionModels, corpus: Corpus, qa: QuestionAnalysis, rule: 
     out.doc, out.start, out.end = doc, s, e
     out.p_sentence = sigmoid(models.reply_sentence(feats))
     out.p_typed = 0.0 if rule.abstained else sigmoid(models.reply_typed(feats))
-    out.use_typed = not rule.abstained and out.p_typed >= out.p_sentence - models.gate_margin
+    out.kept = keep_rule_form(qa, rule, doc, s, e)
+    if out.kept == "metadata":
+        # Nothing the models read describes such an answer: the rules' own confidence stands.
+        out.use_typed, out.confidence, out.abstain = True, rule.confidence, False
+        return out
+    out.use_typed = not rule.abstained and (bool(out.kept) or out.p_typed >= out.p_sentence - models.gate_margin)
     out.confidence = round(models.calibration(out.p_typed if out.use_typed else out.p_sentence), 4)
     out.abstain = out.confidence < models.threshold(out.dated, bool(row["doc_long"]))
     return out
