@@ -161,9 +161,24 @@ def test_keep_rule_form_lets_the_gate_choose_otherwise():
 
     rule = fake_answerer([BARRIER]).ask("How much will the flood barrier cost?")
     s, e = BARRIER.sentences[1]
-    assert keep_rule_form(analyse("How much will the flood barrier cost?"), rule, BARRIER, s, e) == ""
+    assert keep_rule_form(analyse("How much will the flood barrier cost?"), rule, BARRIER, s, e, BARRIER) == ""
     abstained = fake_answerer([BARRIER]).ask("Who won the election in Ruritania?")
     assert abstained.abstained and keep_rule_form(analyse("Who won?"), abstained, BARRIER, 0, 10) == ""
+
+
+def test_only_a_name_the_article_never_writes_counts_as_metadata():
+    from assistant.answer.question import analyse
+    from assistant.answer.selection.selector import keep_rule_form
+    from assistant.models import Answer, Citation
+
+    doc = make_doc("s", "Union leader Ana Ruiz spoke outside the plant. Ruiz said wages would rise.")
+    s, e = doc.sentences[1]
+    cite = Citation(1, "s", "", "", "", doc.text[s:e], s, e)  # the name is not in the cited sentence
+    qa = analyse("Who said wages would rise?")
+    named = Answer(text="Ana Ruiz [1]", answer="Ana Ruiz", kind="speaker", abstained=False, citations=[cite])
+    assert keep_rule_form(qa, named, doc, s, e, doc) == ""  # written earlier in the article
+    byline = Answer(text="Jan Novak [1]", answer="Jan Novak", kind="entity", abstained=False, citations=[cite])
+    assert keep_rule_form(qa, byline, doc, s, e, doc) == "metadata"
 
 
 def test_the_committed_models_read_only_features_that_exist():

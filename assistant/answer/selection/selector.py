@@ -64,13 +64,14 @@ class Selection:
     kept: str = ""
 
 
-def keep_rule_form(qa: QuestionAnalysis, rule: Answer, doc: Document, start: int, end: int) -> str:
+def keep_rule_form(qa: QuestionAnalysis, rule: Answer, doc: Document, start: int, end: int,
+                   cited: Document | None = None) -> str:
     """Why the rule pipeline's typed answer must be the reply even where the chosen sentence
     scores higher ("" when the gate may choose). The reply models judge a sentence against a
     short answer taken from a sentence; three answers are not of that kind:
 
-    - "metadata": the answer stands in no sentence (an author from the article's byline
-      metadata), so no sentence can give it;
+    - "metadata": the answer is nowhere in the text of the article the rules cite (``cited``:
+      an author from the byline metadata), so no sentence can give it;
     - "conflict": the rules found sources that differ, and the chosen sentence is one of
       theirs: replying with it alone would hide the other sources' values;
     - "quantity": the question asks a sum of money, a share or a length, and the chosen
@@ -79,7 +80,7 @@ def keep_rule_form(qa: QuestionAnalysis, rule: Answer, doc: Document, start: int
     if rule.abstained or not rule.citations:
         return ""
     typed = rule.citations[0]
-    if typed.answer_start < 0 and rule.answer and rule.answer not in typed.quote:
+    if typed.answer_start < 0 and cited is not None and rule.answer and rule.answer not in cited.text:
         return "metadata"
     if rule.conflicts and any(c.doc_id == doc.doc_id and c.start == start and c.end == end for c in rule.citations):
         return "conflict"
@@ -134,12 +135,17 @@ def select(models: SelectionModels, corpus: Corpus, qa: QuestionAnalysis, rule: 
     out.doc, out.start, out.end = doc, s, e
     out.p_sentence = sigmoid(models.reply_sentence(feats))
     out.p_typed = 0.0 if rule.abstained else sigmoid(models.reply_typed(feats))
-    out.kept = keep_rule_form(qa, rule, doc, s, e)
+    cited = docs.get(rule.citations[0].doc_id) if rule.citations else None
+    out.kept = keep_rule_form(qa, rule, doc, s, e, cited)
     if out.kept == "metadata":
         # Nothing the models read describes such an answer: the rules' own confidence stands.
         out.use_typed, out.confidence, out.abstain = True, rule.confidence, False
         return out
     out.use_typed = not rule.abstained and (bool(out.kept) or out.p_typed >= out.p_sentence - models.gate_margin)
-    out.confidence = round(models.calibration(out.p_typed if out.use_typed else out.p_sentence), 4)
+    # Sources that differ are shown with the chosen sentence among them: the reply holds the
+    # answer whenever that sentence does.
+    p = max(out.p_typed, out.p_sentence) if out.kept == "conflict" else (
+        out.p_typed if out.use_typed else out.p_sentence)
+    out.confidence = round(models.calibration(p), 4)
     out.abstain = out.confidence < models.threshold(out.dated, bool(row["doc_long"]))
     return out
