@@ -62,11 +62,20 @@ bench: install
 bench-external: install
 	@mkdir -p $(REPORTS) .cache
 	$(BIN)/assistant ingest $(SHARED)/benchmarks/realtimeqa/corpus.jsonl --index-dir .cache/realtimeqa --no-progress
+	$(BIN)/assistant ingest $(SHARED)/benchmarks/realtimeqa-noanswer/corpus.jsonl --index-dir .cache/noanswer --no-progress
+	$(BIN)/assistant eval $(SHARED)/benchmarks/realtimeqa-noanswer/questions.jsonl --index-dir .cache/noanswer \
+	  --report $(REPORTS)/noanswer.json
 	$(BIN)/assistant eval $(SHARED)/benchmarks/realtimeqa/questions.jsonl --index-dir .cache/realtimeqa \
-	  --report $(REPORTS)/realtimeqa.json
+	  --report $(REPORTS)/realtimeqa.json --unanswerable-report $(REPORTS)/noanswer.json
+	$(BIN)/assistant eval $(SHARED)/benchmarks/realtimeqa-noanswer/questions.jsonl --index-dir .cache/noanswer \
+	  --ignore-asked-on --report $(REPORTS)/noanswer-undated.json
+	$(BIN)/assistant eval $(SHARED)/benchmarks/realtimeqa/questions.jsonl --index-dir .cache/realtimeqa \
+	  --ignore-asked-on --report $(REPORTS)/realtimeqa-undated.json --unanswerable-report $(REPORTS)/noanswer-undated.json
 	$(BIN)/assistant ingest $(SHARED)/benchmarks/polnear/corpus --index-dir .cache/polnear --no-progress
 	$(BIN)/assistant eval $(SHARED)/benchmarks/polnear/questions.jsonl --index-dir .cache/polnear \
 	  --report $(REPORTS)/polnear.json
+	$(BIN)/assistant eval $(SHARED)/benchmarks/natural/questions.jsonl --index-dir .cache/polnear \
+	  --report $(REPORTS)/natural.json
 
 # Learned answer selection: rebuilds assistant/answer/models/selection.json and
 # eval/reports/training.json from $(SHARED)/benchmarks (indexes and dumps cached in .cache/train).
