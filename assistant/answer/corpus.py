@@ -106,6 +106,9 @@ class IndexCorpus:
 
     def __init__(self, local: LocalIndex) -> None:
         self._local = local
+        #: Document frequencies already looked up, for the BM25 index they came from (a
+        #: question asks the same few words' df hundreds of times; a re-synced index resets it).
+        self._df: tuple[object, dict[str, int]] = (None, {})
 
     @property
     def aliases(self) -> AliasTable:
@@ -135,7 +138,16 @@ class IndexCorpus:
 
     def df(self, token: str) -> int:
         bm = self._local.bm25
-        return bm.df(token) if bm is not None else 0
+        if bm is None:
+            return 0
+        owner, seen = self._df
+        if owner is not bm:
+            seen = {}
+            self._df = (bm, seen)
+        n = seen.get(token)
+        if n is None:
+            n = seen[token] = bm.df(token)
+        return n
 
     def prefix_df(self, prefix: str) -> int:
         bm = self._local.bm25
