@@ -142,8 +142,13 @@ class ProcessPool:
     threads per worker; ``allow_torch``: whether the workers may import PyTorch."""
 
     def __init__(self, workers: int, *, warm: tuple[Callable[..., Any] | None, tuple] = (None, ()),
-                 threads: int = 1, allow_torch: bool = False) -> None:
+                 threads: int = 1, allow_torch: bool = False, respawn: int = 0) -> None:
         self.workers = workers
+        #: Workers that may still be started in place of dead ones (a worker that died
+        #: at start is not replaced: its successor would die the same way).
+        self._respawns = respawn
+        self._closing = False
+        self._warm = warm
         self._tasks: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._unfinished = 0
@@ -157,14 +162,29 @@ class ProcessPool:
         # The child imports this package from where the parent did, whatever its sys.path.
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        args = [ALLOW_TORCH] if allow_torch else []
-        self._workers = [_Worker(env, args, warm) for _ in range(workers)]
-        self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name=f"annotate-{i}")
-                         for i, w in enumerate(self._workers)]
+        self._env, self._args = env, [ALLOW_TORCH] if allow_torch else []
+        self._workers = [_Worker(env, self._args, warm) for _ in range(workers)]
+        self._threads = [threading.Thread(target=self._serve, args=(i,), daemon=True, name=f"worker-{i}")
+                         for i in range(workers)]
         for t in self._threads:
             t.start()
 
-    def _serve(self, worker: _Worker) -> None:
+    def _respawn(self, slot: int) -> _Worker | None:
+        """A new worker in ``slot`` after its predecessor died mid-task, if allowed."""
+        with self._lock:
+            if self._closing or self._respawns <= 0:
+                return None
+            self._respawns -= 1
+            worker = _Worker(self._env, self._args, self._warm)
+            self._workers[slot] = worker
+        try:
+            worker.ready()
+        except WorkerDied:
+            return None
+        return worker
+
+    def _serve(self, slot: int) -> None:
+        worker = self._workers[slot]
         try:
             worker.ready()
         except WorkerDied as exc:
@@ -183,8 +203,12 @@ class ProcessPool:
             except WorkerDied as exc:
                 fut.set_exception(exc)
                 self._finished()
-                self._retire(exc)
-                return
+                replacement = self._respawn(slot)
+                if replacement is None:
+                    self._retire(exc)
+                    return
+                worker = replacement
+                continue
             except Exception as exc:
                 fut.set_exception(exc)
             self._finished()
@@ -241,6 +265,8 @@ class ProcessPool:
 
     def close(self, *, cancel: bool = False) -> None:
         """Stop the workers: after their queued tasks, or at once with ``cancel``."""
+        with self._lock:
+            self._closing = True
         if cancel:
             while True:
                 try:

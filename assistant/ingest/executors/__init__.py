@@ -25,10 +25,12 @@ machine (figures in README, "Past one machine").
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from assistant.config import ENV_CLUSTER_TIMEOUT
 from assistant.errors import ConfigError
 from assistant.ingest.executors.tasks import Outcome, PrepareSpec, SourceTask
 from assistant.registry import Registry
@@ -44,7 +46,7 @@ class ExecutorOptions:
     workers: int = 0
     address: str = ""
     #: Seconds to wait for a cluster's scheduler and its first worker.
-    connect_timeout: float = 30.0
+    connect_timeout: float = field(default_factory=lambda: _timeout())
 
 
 class Session(Protocol):
@@ -84,6 +86,15 @@ class Executor(Protocol):
 
 
 EXECUTORS: Registry[Any] = Registry("ingest executor")
+
+
+def _timeout() -> float:
+    raw = os.environ.get(ENV_CLUSTER_TIMEOUT, "").strip()
+    try:
+        return float(raw) if raw else 30.0
+    except ValueError:
+        raise ConfigError(f"{ENV_CLUSTER_TIMEOUT}={raw!r} is not a number of seconds",
+                          fix=f"set {ENV_CLUSTER_TIMEOUT}=30, or unset it") from None
 
 
 def executor(name: str) -> Executor:

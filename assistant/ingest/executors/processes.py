@@ -15,6 +15,10 @@ from assistant.ingest.workers import ProcessPool, WorkerDied
 
 #: Tasks queued per worker beyond the one it runs: a worker never waits for the driver.
 AHEAD_PER_WORKER = 2
+#: Workers started in place of dead ones, per worker: a crash (out of memory, a killed
+#: process) costs its task's retry, not a worker for the rest of the run; a worker
+#: that dies on every document cannot take more than this many replacements.
+RESPAWNS_PER_WORKER = 4
 
 
 class ProcessSession:
@@ -28,7 +32,8 @@ class ProcessSession:
         self.spec = replace(spec, threads=threads)
         self.workers = workers
         self.capacity = workers * (1 + AHEAD_PER_WORKER)
-        self.pool = ProcessPool(workers, warm=(warm_up, (self.spec,)), threads=threads, allow_torch=True)
+        self.pool = ProcessPool(workers, warm=(warm_up, (self.spec,)), threads=threads, allow_torch=True,
+                                respawn=RESPAWNS_PER_WORKER * workers)
         self._done: queue.Queue = queue.Queue()
         self._open = 0
 
