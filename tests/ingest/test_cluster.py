@@ -60,6 +60,10 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
         workers = subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "2", "--nthreads", "1",
                                     "--host", "127.0.0.1", "--no-dashboard", "--local-directory", str(tmp / "w")],
                                    env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp)
+        from distributed import Client
+
+        with Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)  # both, or an ingest may see only the first
         yield address
     finally:
         if workers is not None:

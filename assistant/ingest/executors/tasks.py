@@ -15,6 +15,7 @@ tokenizer and the embedder load on the first task.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,7 +123,15 @@ def _host_threads(by_host: dict[str, int]) -> int:
         names.add(socket.gethostbyname(socket.gethostname()))
     except OSError:
         pass
-    here = max((n for h, n in by_host.items() if h in names or h in ("127.0.0.1", "localhost")), default=1)
+    # In a Dask worker, the host the scheduler knows it by (the key of ``by_host``).
+    # Looked up only where Dask is already loaded: this module never imports it.
+    dist = sys.modules.get("distributed")
+    if dist is not None:
+        try:
+            names.add(dist.get_worker().address.split("://")[-1].rsplit(":", 1)[0])
+        except ValueError:  # not running in a Dask worker
+            pass
+    here = max((n for h, n in by_host.items() if h in names), default=1)
     return max(1, cores // max(1, here))
 
 
