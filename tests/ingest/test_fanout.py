@@ -175,3 +175,38 @@ def test_an_ingest_without_dask_never_imports_it():
             "assert 'distributed' not in sys.modules and 'dask' not in sys.modules, 'dask imported'")
     res = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr
+
+
+def test_workers_rebuild_the_ingests_embedder_from_its_recipe():
+    import numpy as np
+
+    from assistant.index.embedding import HashingEmbedder, MiniLMEmbedder, embedder_from_recipe
+
+    h = HashingEmbedder(128)
+    again = embedder_from_recipe(*h.recipe())
+    assert again.dim == 128
+    assert np.array_equal(h.embed_documents(["ferry line"]), again.embed_documents(["ferry line"]))
+    m = MiniLMEmbedder(precision="fp32", batch_size=16, backend="onnx")
+    w = embedder_from_recipe(*m.recipe(), threads=1)  # builds the object only: no model load
+    assert (w.requested, w.batch_size, w.threads) == (("fp32", "onnx"), 16, 1)
+    with pytest.raises(ConfigError, match="unknown embedder recipe 'word2vec'"):
+        embedder_from_recipe("word2vec", {})
+
+
+def test_an_embedder_without_a_recipe_cannot_go_to_workers(tmp_path):
+    class Opaque:
+        name, dim = "opaque-v1", 8
+
+        def embed_documents(self, texts):
+            raise AssertionError("never called")
+
+        def embed_query(self, text):
+            raise AssertionError("never called")
+
+    a = Assistant.open(index_dir=tmp_path / "index", embedder=Opaque(), create=True)
+    try:
+        with pytest.raises(ConfigError, match="cannot be rebuilt in worker processes") as err:
+            a.ingest([SEEDS], executor="processes", workers=2)
+        assert "ingest without --workers/--dask" in err.value.fix
+    finally:
+        a.close()
