@@ -14,6 +14,7 @@ extra, and an ingest without ``--dask`` never needs it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,8 +50,11 @@ class DaskSession:
 
             n = options.workers or default_threads()
             # Processes, one thread each: spaCy and the embedder hold the GIL.
+            # silence_logs: the nannies' shutdown warnings ("still alive after 4.0 seconds,
+            # killing": workers holding loaded models) are not the user's business.
             self.cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                    host="127.0.0.1", dashboard_address=None)
+                                                    host="127.0.0.1", dashboard_address=None,
+                                                    silence_logs=logging.ERROR)
             address = self.cluster.scheduler_address
         self.address = address
         try:
