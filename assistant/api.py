@@ -160,14 +160,29 @@ class Assistant:
 
     # -- ingest ------------------------------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, progress: ProgressFn | None = None,
-               on_wait: Callable[[str], None] | None = None, wait: bool = True) -> IngestReport:
+               on_wait: Callable[[str], None] | None = None, wait: bool = True,
+               executor: str | None = None, workers: int = 0, address: str = "") -> IngestReport:
+        """Add or update ``paths``. ``executor`` (``ingest.executors``: ``processes`` with
+        ``workers``, ``dask`` at ``address``, ``inline``) prepares the documents in worker
+        processes or on a cluster; None: the pipelined ingest of this process."""
         from assistant.ingest.pipeline import Ingestor, ingest_lock
 
-        embedder = _Deferred(self._lazy_embedder, *_default_model_id()) if self._embedder is None else self.embedder
+        s = self.settings
+        embedder = _Deferred(self._lazy_embedder, *_default_model_id(),
+                             recipe=("minilm", {"precision": s.embed_precision, "backend": s.embed_backend,
+                                                "batch_size": s.embed_batch_size})) \
+            if self._embedder is None else self.embedder
         with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
-            report = Ingestor(self.store, self.local, embedder, self.settings).run(
-                paths, prune=prune, progress=progress)
-        return report
+            ingestor = Ingestor(self.store, self.local, embedder, self.settings)
+            if executor is None:
+                return ingestor.run(paths, prune=prune, progress=progress)
+            from assistant.ingest.executors import ExecutorOptions
+            from assistant.ingest.fanout import Fanout
+
+            fan = Fanout(ingestor, executor, ExecutorOptions(workers=workers, address=address))
+            report = fan.run(paths, prune=prune, progress=progress)
+            report.where = fan.where
+            return report
 
     # -- inspection -----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -197,8 +212,16 @@ class _Deferred:
     """The default embedder's name and size, loading the model only when a document needs
     vectors: an ingest with nothing new then skips the model load (most of its time)."""
 
-    def __init__(self, load: Callable[[], Embedder], name: str, dim: int) -> None:
+    def __init__(self, load: Callable[[], Embedder], name: str, dim: int,
+                 recipe: tuple[str, dict[str, Any]] | None = None) -> None:
         self._load, self.name, self.dim = load, name, dim
+        self._recipe = recipe
+
+    def recipe(self) -> tuple[str, dict[str, Any]]:
+        """The model's recipe without loading it (ingest workers build their own)."""
+        if self._recipe is None:
+            return self._load().recipe()  # type: ignore[attr-defined]
+        return self._recipe
 
     def embed_documents(self, texts: list[str]) -> Any:
         return self._load().embed_documents(texts)

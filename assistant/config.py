@@ -25,6 +25,8 @@ ENV_LEARNED = "ASSISTANT_LEARNED_SELECTION"
 #: spaCy worker processes an ingest starts (default: one per core; 0 annotates in the
 #: ingesting process).
 ENV_INGEST_WORKERS = "ASSISTANT_INGEST_WORKERS"
+#: Seconds an ingest waits for a cluster's scheduler and first worker (``--dask``).
+ENV_CLUSTER_TIMEOUT = "ASSISTANT_CLUSTER_TIMEOUT"
 
 #: Questions longer than this (characters) are truncated, with a notice in the reply.
 MAX_QUESTION_CHARS = 2000

@@ -31,12 +31,18 @@ INGEST_TIME = ("ingest", "nlp")
 
 
 #: The ingest pipeline writes what the producers make into the index: it sits above the
-#: index (and is never imported by question-time code, checked below).
-WRITERS = {"assistant.ingest.pipeline": 3.5, "assistant.ingest.writer": 3.5}
+#: index (and is never imported by question-time code, checked below). So do the ingest
+#: executors (their workers embed with ``index.embedding``) and the fan-out that writes
+#: what they return.
+WRITERS = {"assistant.ingest.pipeline": 3.5, "assistant.ingest.writer": 3.5, "assistant.ingest.fanout": 3.5,
+           "assistant.ingest.executors": 3.5}
 
 
 def layer(module: str) -> float:
-    return WRITERS.get(module, LAYERS[stage(module)])
+    for name, level in WRITERS.items():
+        if module == name or module.startswith(name + "."):
+            return level
+    return LAYERS[stage(module)]
 
 
 def stage(module: str) -> str:

@@ -99,6 +99,10 @@ class HashingEmbedder:
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
 
+    def recipe(self) -> tuple[str, dict[str, object]]:
+        """How another process builds this embedder (``embedder_from_recipe``)."""
+        return "hashing", {"dim": self.dim}
+
 
 def minilm_path() -> str:
     try:
@@ -261,6 +265,12 @@ class MiniLMEmbedder:
         self._qcache_size = query_cache
         self._batch_threads: int | None = None
 
+    def recipe(self) -> tuple[str, dict[str, object]]:
+        """How another process (an ingest worker) builds the same embedder: the precision
+        and backend as asked for, resolved there (``embedder_from_recipe``)."""
+        return "minilm", {"precision": self.requested[0], "backend": self.requested[1],
+                          "batch_size": self.batch_size}
+
     def set_batch_threads(self, threads: int | None) -> None:
         """CPU threads for the following ``embed_documents`` calls (None: ``threads``).
         The ingest gives the embedder the cores its annotation workers leave free."""
@@ -421,3 +431,15 @@ def resolve_backend(backend: str, precision: str) -> str:
 def default_embedder(precision: str = "auto", batch_size: int = 32, backend: str = "auto") -> Embedder:
     """all-MiniLM-L6-v2 as the settings ask (see ``MiniLMEmbedder``); loads nothing yet."""
     return MiniLMEmbedder(precision=precision, batch_size=batch_size, backend=backend)
+
+
+def embedder_from_recipe(kind: str, options: dict[str, object], threads: int | None = None) -> Embedder:
+    """The embedder an ``Embedder.recipe()`` describes, built in this process (an ingest
+    worker) on ``threads`` CPU threads; loads nothing yet."""
+    if kind == "hashing":
+        return HashingEmbedder(int(options.get("dim") or 384))  # type: ignore[call-overload]
+    if kind == "minilm":
+        return MiniLMEmbedder(precision=str(options.get("precision") or "auto"),
+                              batch_size=int(options.get("batch_size") or 32),  # type: ignore[call-overload]
+                              backend=str(options.get("backend") or "auto"), threads=threads)
+    raise ConfigError(f"unknown embedder recipe {kind!r}", fix="use an embedder with a recipe() of 'hashing' or 'minilm'")

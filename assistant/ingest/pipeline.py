@@ -53,6 +53,8 @@ class IngestReport:
     seconds: float = 0.0
     total_docs: int = 0
     total_chunks: int = 0
+    #: Where documents were prepared when workers did it ("2 local worker processes").
+    where: str = ""
 
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
@@ -77,6 +79,7 @@ class IngestReport:
             + (f", {self.count('removed')} removed" if self.count("removed") else "")
             + f"; chunks written: {self.chunks_written} (index: {self.total_docs} documents, "
             f"{self.total_chunks} chunks); {self.seconds:.1f} s"
+            + (f"; prepared by {self.where}" if self.where else "")
         )
 
 
@@ -457,6 +460,12 @@ class Ingestor:
                 with contextlib.suppress(queue.Empty):
                     q.get(timeout=0.1)
             annotator.close(cancel=not ok)
+        return self.finish_run(report, existing, seen, prune=prune, started=t0)
+
+    def finish_run(self, report: IngestReport, existing: dict[str, DocRecord], seen: set[str], *,
+                   prune: bool, started: float) -> IngestReport:
+        """After the last write of a run (here or ``fanout``): prune documents whose files
+        are gone, rebuild the derived structures if anything changed, and total up."""
         if prune:
             for doc_id, rec in existing.items():
                 if doc_id in seen:
@@ -467,7 +476,7 @@ class Ingestor:
                     report.results.append(FileResult(rec.source, doc_id, "removed"))
         changed = any(r.status in ("added", "updated", "removed") for r in report.results)
         report.total_docs, report.total_chunks = self.writer.finish(changed)
-        report.seconds = time.perf_counter() - t0
+        report.seconds = time.perf_counter() - started
         return report
 
 

@@ -1,8 +1,11 @@
-"""spaCy annotation in worker processes, so it shares no interpreter lock (GIL) with the
-embedder, which runs in the ingesting process.
+"""Ingest work in worker processes: spaCy annotation (``AnnotationPool``), so it shares no
+interpreter lock (GIL) with the embedder in the ingesting process; or whole documents,
+cleaned, chunked, annotated and embedded (``ProcessPool`` running
+``executors.tasks.prepare_documents``, for ``assistant ingest --workers N``).
 
 Each worker is a plain ``python -m assistant.ingest.workers`` child talking over its
-stdin/stdout (length-prefixed pickles of ``stages.annotate_documents`` calls). Not
+stdin/stdout (length-prefixed pickles of ``(task id, function, arguments)``; the
+function travels by its qualified name, so this module imports none of them). Not
 ``multiprocessing``: its ``spawn`` re-runs the caller's main script in every worker
 (a script that ingests without an ``if __name__ == "__main__"`` guard would ingest
 again), and ``fork`` would hand the ingest lock and Chroma's open files to the child.
@@ -19,7 +22,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -51,29 +54,38 @@ def _recv(stream: BinaryIO) -> Any:
     return pickle.loads(data)
 
 
-def serve() -> None:
-    """The worker's loop: load spaCy, then answer tasks until stdin closes."""
+#: Command-line flag of a worker that may import PyTorch (it embeds with it).
+ALLOW_TORCH = "--allow-torch"
+
+
+def serve(argv: Sequence[str] | None = None) -> None:
+    """The worker's loop: run the warm-up call (the first message), then answer tasks
+    until stdin closes."""
+    argv = sys.argv[1:] if argv is None else argv
     # The protocol owns the real stdout; anything a library prints goes to stderr.
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     inp = sys.stdin.buffer
-    # spaCy's thinc imports PyTorch when it is installed (1-3 s and ~300 MB per worker)
-    # though the pipeline never uses it: a None entry makes that import fail, and thinc
-    # runs on numpy as it does without PyTorch (annotations identical: tests/ingest).
-    sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
-    from assistant.ingest.stages import annotate_documents
-    from assistant.nlp.model import load_nlp
-
-    load_nlp()
+    if ALLOW_TORCH not in argv:
+        # spaCy's thinc imports PyTorch when it is installed (1-3 s and ~300 MB per worker)
+        # though the pipeline never uses it: a None entry makes that import fail, and thinc
+        # runs on numpy as it does without PyTorch (annotations identical: tests/ingest).
+        sys.modules.setdefault("torch", None)  # type: ignore[arg-type]
     try:
+        try:
+            warm_fn, warm_args = _recv(inp)
+        except EOFError:
+            return
+        if warm_fn is not None:
+            warm_fn(*warm_args)
         _send(out, ("ready", True, None))
         while True:
             try:
-                task_id, items, batch_size = _recv(inp)
+                task_id, fn, args = _recv(inp)
             except EOFError:  # the ingest finished or died
                 return
             try:
-                reply = (task_id, True, annotate_documents(items, batch_size))
+                reply = (task_id, True, fn(*args))
             except Exception as exc:  # reported to the ingest, which redoes the task itself
                 reply = (task_id, False, f"{type(exc).__name__}: {exc}")
             _send(out, reply)
@@ -82,18 +94,22 @@ def serve() -> None:
 
 
 class _Worker:
-    def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.ingest.workers"], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, env=env)
-
-    def run(self, task_id: int, items: list[Any], batch_size: int) -> list[dict[str, Any]]:
+    def __init__(self, env: dict[str, str], args: Sequence[str], warm: tuple[Callable[..., Any] | None, tuple]) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant.ingest.workers", *args],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         try:
-            _send(self.proc.stdin, (task_id, items, batch_size))  # type: ignore[arg-type]
+            _send(self.proc.stdin, warm)  # type: ignore[arg-type]
+        except OSError:  # died at once: ``ready`` reports it
+            pass
+
+    def run(self, task_id: int, fn: Callable[..., Any], args: tuple) -> Any:
+        try:
+            _send(self.proc.stdin, (task_id, fn, args))  # type: ignore[arg-type]
             got_id, ok, value = _recv(self.proc.stdout)  # type: ignore[arg-type]
         except (EOFError, OSError) as exc:
-            raise WorkerDied(f"annotation worker {self.proc.pid} ended ({self.proc.poll()})") from exc
+            raise WorkerDied(f"worker {self.proc.pid} ended ({self.proc.poll()})") from exc
         if got_id != task_id:
-            raise WorkerDied(f"annotation worker {self.proc.pid} answered task {got_id}, not {task_id}")
+            raise WorkerDied(f"worker {self.proc.pid} answered task {got_id}, not {task_id}")
         if not ok:
             raise RuntimeError(value)
         return value
@@ -102,7 +118,7 @@ class _Worker:
         try:
             _recv(self.proc.stdout)  # type: ignore[arg-type]
         except (EOFError, OSError) as exc:
-            raise WorkerDied(f"annotation worker {self.proc.pid} did not start ({self.proc.poll()})") from exc
+            raise WorkerDied(f"worker {self.proc.pid} did not start ({self.proc.poll()})") from exc
 
     def stop(self, kill: bool) -> None:
         try:
@@ -119,32 +135,56 @@ class _Worker:
             self.proc.wait()
 
 
-class AnnotationPool:
-    """``workers`` processes running ``stages.annotate_documents``; ``submit`` returns a
-    future, answered in any order (the caller keeps its own order)."""
+class ProcessPool:
+    """``workers`` processes, each warmed by ``warm`` (a module-level function and its
+    arguments, e.g. a model load) before its first task; ``call`` returns a future,
+    answered in any order (the caller keeps its own order). ``threads``: numeric-library
+    threads per worker; ``allow_torch``: whether the workers may import PyTorch."""
 
-    def __init__(self, workers: int, batch_size: int) -> None:
+    def __init__(self, workers: int, *, warm: tuple[Callable[..., Any] | None, tuple] = (None, ()),
+                 threads: int = 1, allow_torch: bool = False, respawn: int = 0) -> None:
         self.workers = workers
-        self.batch_size = batch_size
+        #: Workers that may still be started in place of dead ones (a worker that died
+        #: at start is not replaced: its successor would die the same way).
+        self._respawns = respawn
+        self._closing = False
+        self._warm = warm
         self._tasks: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._unfinished = 0
         self._next_id = 0
         self._alive = workers
         env = dict(os.environ)
-        # One thread of numeric code per worker: the workers themselves fill the cores.
+        # Few threads of numeric code per worker (one for annotation): the workers
+        # themselves fill the cores.
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS"):
-            env[var] = "1"
+            env[var] = str(max(1, threads))
         # The child imports this package from where the parent did, whatever its sys.path.
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-        self._workers = [_Worker(env) for _ in range(workers)]
-        self._threads = [threading.Thread(target=self._serve, args=(w,), daemon=True, name=f"annotate-{i}")
-                         for i, w in enumerate(self._workers)]
+        self._env, self._args = env, [ALLOW_TORCH] if allow_torch else []
+        self._workers = [_Worker(env, self._args, warm) for _ in range(workers)]
+        self._threads = [threading.Thread(target=self._serve, args=(i,), daemon=True, name=f"worker-{i}")
+                         for i in range(workers)]
         for t in self._threads:
             t.start()
 
-    def _serve(self, worker: _Worker) -> None:
+    def _respawn(self, slot: int) -> _Worker | None:
+        """A new worker in ``slot`` after its predecessor died mid-task, if allowed."""
+        with self._lock:
+            if self._closing or self._respawns <= 0:
+                return None
+            self._respawns -= 1
+            worker = _Worker(self._env, self._args, self._warm)
+            self._workers[slot] = worker
+        try:
+            worker.ready()
+        except WorkerDied:
+            return None
+        return worker
+
+    def _serve(self, slot: int) -> None:
+        worker = self._workers[slot]
         try:
             worker.ready()
         except WorkerDied as exc:
@@ -154,17 +194,21 @@ class AnnotationPool:
             task = self._tasks.get()
             if task is None:
                 return
-            fut, items = task
+            fut, fn, args = task
             if not fut.set_running_or_notify_cancel():
                 self._finished()
                 continue
             try:
-                fut.set_result(worker.run(self._take_id(), items, self.batch_size))
+                fut.set_result(worker.run(self._take_id(), fn, args))
             except WorkerDied as exc:
                 fut.set_exception(exc)
                 self._finished()
-                self._retire(exc)
-                return
+                replacement = self._respawn(slot)
+                if replacement is None:
+                    self._retire(exc)
+                    return
+                worker = replacement
+                continue
             except Exception as exc:
                 fut.set_exception(exc)
             self._finished()
@@ -192,7 +236,7 @@ class AnnotationPool:
             except queue.Empty:
                 return
             if task is not None:
-                task[0].set_exception(WorkerDied(f"no annotation worker left ({exc})"))
+                task[0].set_exception(WorkerDied(f"no worker left ({exc})"))
                 self._finished()
 
     @property
@@ -200,13 +244,14 @@ class AnnotationPool:
         with self._lock:
             return self._alive == 0
 
-    def submit(self, items: Sequence[tuple[Document, list[tuple[int, int]]]]) -> Future:
+    def call(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """``fn(*args)`` in a worker (``fn`` must be importable there by its name)."""
         if self.broken:
-            raise WorkerDied("no annotation worker left")
+            raise WorkerDied("no worker left")
         fut: Future = Future()
         with self._lock:
             self._unfinished += 1
-        self._tasks.put((fut, list(items)))
+        self._tasks.put((fut, fn, args))
         return fut
 
     def pids(self) -> list[int]:
@@ -220,6 +265,8 @@ class AnnotationPool:
 
     def close(self, *, cancel: bool = False) -> None:
         """Stop the workers: after their queued tasks, or at once with ``cancel``."""
+        with self._lock:
+            self._closing = True
         if cancel:
             while True:
                 try:
@@ -237,6 +284,22 @@ class AnnotationPool:
             t.join()
         for w in self._workers:
             w.stop(kill=False)
+
+
+class AnnotationPool(ProcessPool):
+    """``workers`` processes running ``stages.annotate_documents``, spaCy loaded in each
+    before its first task, without PyTorch."""
+
+    def __init__(self, workers: int, batch_size: int) -> None:
+        from assistant.nlp.model import load_nlp
+
+        self.batch_size = batch_size
+        super().__init__(workers, warm=(load_nlp, ()), threads=1)
+
+    def submit(self, items: Sequence[tuple[Document, list[tuple[int, int]]]]) -> Future:
+        from assistant.ingest.stages import annotate_documents
+
+        return self.call(annotate_documents, list(items), self.batch_size)
 
 
 if __name__ == "__main__":

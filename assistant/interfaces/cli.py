@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-wait", action="store_true", help="fail instead of waiting when another ingest runs")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    g = p.add_argument_group("past one machine (clean, chunk, annotate and embed elsewhere; this process writes)")
+    g.add_argument("--workers", type=int, metavar="N",
+                   help="prepare documents in N local worker processes (with --dask local: the cluster's size)")
+    g.add_argument("--dask", metavar="ADDRESS",
+                   help="prepare documents on the Dask cluster whose scheduler is at ADDRESS, e.g. "
+                        "tcp://10.0.0.5:8786 ('local': start one on this machine); needs the [cluster] extra")
 
     p = sub.add_parser("stats", help="documents, chunks and per-document metadata")
     add_index_args(p)

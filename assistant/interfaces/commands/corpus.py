@@ -32,8 +32,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix_str(f"{res.status}: {res.doc_id or res.source}"[:60])
 
+    executor, workers, address = executor_from(args)
     report = asst.ingest(paths, prune=args.prune, progress=progress, wait=not args.no_wait,
-                         on_wait=lambda m: print(m, file=sys.stderr))
+                         on_wait=lambda m: print(m, file=sys.stderr), executor=executor, workers=workers,
+                         address=address)
     if bar is not None:
         bar.close()
     if args.json:
@@ -58,6 +60,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
                 print(format_cleaning_report(clean_document(raw)))
     return 0 if report.ok else 1
+
+
+def executor_from(args: argparse.Namespace) -> tuple[str | None, int, str]:
+    """(executor, workers, address) the ingest flags ask for: ``--dask`` a cluster,
+    ``--workers N`` local processes, neither the pipelined ingest of one process."""
+    from assistant.errors import ConfigError
+
+    workers = getattr(args, "workers", None)
+    address = getattr(args, "dask", None) or ""
+    if workers is not None and workers < 0:
+        raise ConfigError(f"--workers {workers} is negative", fix="pass --workers 2, say (0: one process)")
+    if address:
+        return "dask", workers or 0, address
+    if workers:
+        return "processes", workers, ""
+    return None, 0, ""
 
 
 def _default_seeds():

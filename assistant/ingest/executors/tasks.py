@@ -1,0 +1,214 @@
+"""The work an ingest sends to its workers: whole documents, cleaned, chunked, annotated
+and embedded (``prepare_documents``), answered as plain picklable values.
+
+A task's answer is all of a document or nothing: a ``Prepared`` carries every chunk,
+vector and annotation of its document, and only the ingesting process writes it
+(``writer.IndexWriter``), so a worker that dies mid-task has written nothing. One bad
+document is a ``Failed`` answer and the rest of its task goes on; an exception out of
+``prepare_documents`` means the worker itself failed (a model that would not load), and
+the ingest retries the task's documents.
+
+The worker keeps its models between tasks (``_Models``, one per process): spaCy, the
+tokenizer and the embedder load on the first task.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.errors import AssistantError
+from assistant.models import Chunk, Document
+
+
+@dataclass(frozen=True)
+class PrepareSpec:
+    """Everything a worker needs besides the documents: how to cut and embed them."""
+
+    chunk_tokens: int
+    chunk_overlap_tokens: int
+    #: ``Embedder.recipe()`` of the ingest's embedder: (kind, options).
+    embedder: tuple[str, dict[str, Any]]
+    #: CPU threads a worker's embedder uses; None: ``threads_by_host`` or every core.
+    threads: int | None = None
+    #: Worker processes per machine (host -> count), so workers sharing a machine share
+    #: its cores; filled by executors that know (Dask), else empty.
+    threads_by_host: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SourceTask:
+    """A document as read, to prepare. ``old_content_hash``: the content hash of the
+    version in the index under the same settings ("" if none): a document that cleans
+    to it is only touched."""
+
+    raw: Document
+    old_content_hash: str = ""
+
+
+@dataclass
+class Prepared:
+    """All of one document, ready to write."""
+
+    doc: Document
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    annotations: dict[str, Any]
+
+
+@dataclass
+class Unchanged:
+    """Cleaned to the content already indexed: only its raw hash and source change."""
+
+    doc_id: str
+    raw_hash: str
+    source: str
+
+
+@dataclass
+class Failed:
+    """A document that could not be prepared, and why (an ``AssistantError``'s message
+    and fix, or the exception)."""
+
+    doc_id: str
+    source: str
+    reason: str
+
+
+Outcome = Prepared | Unchanged | Failed
+
+
+class _Models:
+    """One process's tokenizer and embedder (spaCy caches itself in ``nlp.model``)."""
+
+    _lock = threading.Lock()
+    _cache: dict[tuple, Any] = {}  # noqa: RUF012  (per process, on purpose)
+
+    @classmethod
+    def embedder(cls, spec: PrepareSpec) -> Any:
+        from assistant.index.embedding import embedder_from_recipe
+
+        kind, options = spec.embedder
+        threads = spec.threads or _host_threads(spec.threads_by_host)
+        key = ("embedder", kind, tuple(sorted(options.items())), threads)
+        with cls._lock:
+            if key not in cls._cache:
+                cls._cache[key] = embedder_from_recipe(kind, options, threads=threads)
+            return cls._cache[key]
+
+    @classmethod
+    def tokenizer(cls) -> Any:
+        from assistant.ingest.chunking import get_tokenizer
+
+        with cls._lock:
+            if "tokenizer" not in cls._cache:
+                cls._cache["tokenizer"] = get_tokenizer()
+            return cls._cache["tokenizer"]
+
+
+def _host_threads(by_host: dict[str, int]) -> int:
+    """This machine's cores, shared among the workers the executor put on it."""
+    import socket
+
+    from assistant.index.embedding import default_threads
+
+    cores = default_threads()
+    names = {socket.gethostname(), socket.getfqdn()}
+    try:
+        names.add(socket.gethostbyname(socket.gethostname()))
+    except OSError:
+        pass
+    # In a Dask worker, the host the scheduler knows it by (the key of ``by_host``).
+    # Looked up only where Dask is already loaded: this module never imports it.
+    dist = sys.modules.get("distributed")
+    if dist is not None:
+        try:
+            names.add(dist.get_worker().address.split("://")[-1].rsplit(":", 1)[0])
+        except ValueError:  # not running in a Dask worker
+            pass
+    here = max((n for h, n in by_host.items() if h in names), default=1)
+    return max(1, cores // max(1, here))
+
+
+def warm_up(spec: PrepareSpec) -> None:
+    """Load the models a task needs (a worker calls it before its first task, so a model
+    that cannot load fails the worker's start, not documents)."""
+    from assistant.nlp.model import load_nlp
+
+    load_nlp()
+    _Models.tokenizer()
+    _Models.embedder(spec)
+
+
+def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcome]:
+    """Clean, chunk, annotate and embed ``tasks``' documents, in order: one outcome each."""
+    from assistant.ingest.stages import chunk, clean, embed_inputs
+
+    tok = _Models.tokenizer()
+    out: list[Outcome | None] = [None] * len(tasks)
+    cut: list[tuple[int, Any]] = []
+    for i, task in enumerate(tasks):
+        raw = task.raw
+        try:
+            doc = clean(raw)
+            if not doc.text.strip():
+                out[i] = Failed(raw.doc_id, raw.source,
+                                "nothing left after removing page furniture (see --show-cleaning)")
+            elif task.old_content_hash and task.old_content_hash == doc.content_hash:
+                out[i] = Unchanged(raw.doc_id, raw.raw_hash, raw.source)
+            else:
+                cut.append((i, chunk(doc, spec.chunk_tokens, spec.chunk_overlap_tokens, tok)))
+        except Exception as exc:  # one bad document must not stop the task
+            out[i] = Failed(raw.doc_id, raw.source, _why(exc))
+    annotations = _annotate([c for _, c in cut])
+    ready = []
+    for (i, c), a in zip(cut, annotations, strict=True):
+        if isinstance(a, Failed):
+            out[i] = a
+        else:
+            ready.append((i, c, a))
+    if ready:
+        # One embedding call for the task: the model batches across its documents.
+        embedder = _Models.embedder(spec)
+        texts = [t for _, c, _ in ready for t in embed_inputs(c.doc, c.chunks)]
+        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+        pos = 0
+        for i, c, a in ready:
+            n = len(c.chunks)
+            out[i] = Prepared(c.doc, c.chunks, vectors[pos: pos + n], a)
+            pos += n
+    return [o for o in out if o is not None]
+
+
+def _annotate(cut: list[Any]) -> list[dict[str, Any] | Failed]:
+    """Annotations of each chunked document, parsed together; if that fails, one by one,
+    so only a document that fails alone is reported."""
+    from assistant.ingest.stages import annotate_documents
+
+    if not cut:
+        return []
+    try:
+        return list(annotate_documents([(c.doc, c.sentences) for c in cut]))
+    except Exception:
+        pass
+    out: list[dict[str, Any] | Failed] = []
+    for c in cut:
+        try:
+            out.append(annotate_documents([(c.doc, c.sentences)])[0])
+        except Exception as exc:
+            out.append(Failed(c.doc.doc_id, c.doc.source, _why(exc)))
+    return out
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, AssistantError) else f"{type(exc).__name__}: {exc}"
+
+
+def worker_pid() -> int:
+    """This worker's process id (tests kill workers by it)."""
+    return os.getpid()
