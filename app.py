@@ -54,6 +54,7 @@ from assistant.interfaces.render import (
     show_date,
     stats_html,
 )
+from assistant.interfaces.views_html import speakers_html, timeline_html
 from assistant.interfaces.web import (
     CSS,
     PAGE_JS,
@@ -321,6 +322,35 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         except AssistantError as exc:
             raise gr.Error(scrub_paths(str(exc), known)) from exc
 
+    def view(kind: str, topic: str, docs: Sequence[str] | None, pubs: Sequence[str] | None,
+             date_from: str | None, date_to: str | None) -> str:
+        """The timeline or "who said what" view of ``topic`` under the chat's filters."""
+        topic = (topic or "").strip()
+        if not topic:
+            return status_html("Type a topic first, e.g. a person, a place or an event.", "hint")
+        try:
+            flt = _filters(docs, pubs, date_from, date_to)
+            if kind == "timeline":
+                return timeline_html(topic, asst.timeline(topic, filters=flt))
+            return speakers_html(topic, asst.who_said_what(topic, filters=flt))
+        except AssistantError as exc:
+            return err(exc)
+
+    def api_view(kind: str) -> Any:
+        def run(topic: str, filters: str = "") -> list[dict]:
+            try:
+                flt = _parse_json(filters, "filters")
+                if flt is not None and not isinstance(flt, dict):
+                    raise ConfigError("filters must be a JSON object", fix='e.g. filters={"publisher": "Reuters"}')
+                found = (asst.timeline if kind == "timeline" else asst.who_said_what)(topic, filters=flt)
+                return [x.to_dict() for x in found]
+            except AssistantError as exc:
+                raise gr.Error(scrub_paths(str(exc), known)) from exc
+        run.__doc__ = ("Dated events about ``topic``, oldest first, each with its sentence and offsets."
+                       if kind == "timeline" else
+                       "Everyone quoted on ``topic``, each with their statements, sentences and offsets.")
+        return run
+
     def status_tick() -> tuple[str, Any]:
         return status_now(), gr.Timer(active=not warm.ready.is_set())
 
@@ -367,6 +397,13 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                                         elem_id="upload", height=120)
                         ingest_btn = gr.Button("Add to corpus", elem_id="ingest-btn")
                         ingest_out = gr.HTML("", elem_id="ingest-results", js_on_load=None)
+                with gr.Tab("Timeline & quotes", id="views-tab"):
+                    topic = gr.Textbox(label="Topic", placeholder="a person, a place or an event",
+                                       elem_id="view-topic", max_lines=1)
+                    with gr.Row():
+                        timeline_btn = gr.Button("Timeline", elem_id="timeline-btn", size="sm")
+                        who_btn = gr.Button("Who said what", elem_id="who-btn", size="sm")
+                    view_out = gr.HTML("", elem_id="view-out", js_on_load=None)
                 with gr.Tab("Document", id="doc-tab"):
                     source_pick = gr.Dropdown(choices=[], label="Sources of the last answer",
                                               elem_id="source-pick")
@@ -395,6 +432,12 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         demo.load(status_now, None, status, api_visibility="undocumented", show_progress="hidden",
                   concurrency_limit=None)
         gr.api(api_ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+        view_inputs = [topic, f_docs, f_pubs, f_from, f_to]
+        for btn, kind in ((timeline_btn, "timeline"), (who_btn, "who")):
+            btn.click(lambda *a, kind=kind: view(kind, *a), view_inputs, view_out, api_visibility="undocumented",
+                      concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+        gr.api(api_view("timeline"), api_name="timeline", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+        gr.api(api_view("who"), api_name="who_said", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
     demo.warmup = warm  # type: ignore[attr-defined]  (tests and callers can wait on it)
     return demo
 

@@ -41,6 +41,7 @@ __all__ = [
     "lead_title",
     "parse_citation_key",
     "show_date",
+    "source_link",
     "stats_html",
 ]
 
@@ -227,7 +228,8 @@ def _passage(c: Citation, doc_text: str | None, context: int) -> str:
     return ("… " if lo > 0 else "") + body + (" …" if hi < len(doc_text) else "")
 
 
-def _link(c: Citation, label: str, cls: str, title: str = "") -> str:
+def source_link(c: Citation, label: str, cls: str, title: str = "") -> str:
+    """A link (HTML ``label``) that opens ``c``'s sentence in the chat's document viewer."""
     # The key rides in the fragment: the chat's sanitiser drops data-* and event attributes.
     return (f'<a href="#{CITE_PREFIX}{quote(citation_key(c), safe="")}" class="src-link {cls}"'
             f' title="{_e("show " + (title or c.title or c.doc_id))}">{label}</a>')
@@ -237,7 +239,7 @@ def _reply_with_links(text: str, cites: Mapping[int, Citation], titles: Mapping[
     """Escape the reply, then turn the ``[n]`` markers that name a citation into links."""
     def sub(m: re.Match[str]) -> str:
         c = cites.get(int(m.group(1)))
-        return _link(c, f"[{c.n}]", "marker", titles.get(c.n, "")) if c is not None else m.group(0)
+        return source_link(c, f"[{c.n}]", "marker", titles.get(c.n, "")) if c is not None else m.group(0)
 
     return _MARKER.sub(sub, _e_lines(text))
 
@@ -247,8 +249,8 @@ def _source_card(c: Citation, title: str, doc_text: str | None, context: int) ->
     doc_id = f" · <code>{_e(c.doc_id)}</code>" if title != c.doc_id else ""
     return (
         f'<div class="source" data-n="{c.n}">'
-        f'<div class="source-head">{_link(c, f"[{c.n}]", "marker", title)} '
-        f'{_link(c, _e(title), "title", title)}'
+        f'<div class="source-head">{source_link(c, f"[{c.n}]", "marker", title)} '
+        f'{source_link(c, _e(title), "title", title)}'
         f'{" · " + meta if meta else ""}{doc_id}</div>'
         f'<div class="passage">{_passage(c, doc_text, context)}</div>'
         "</div>"
@@ -292,7 +294,7 @@ def answer_to_html(ans: Answer | Mapping[str, Any], *,
             c = cites.get(cf.citation)
             src = " · ".join(_e(x) for x in (cf.publisher or cf.doc_id, show_date(cf.date)) if x)
             body = _passage(c, text_of(c.doc_id), 60) if c is not None else ""
-            link = _link(c, f"[{c.n}]", "marker", titles[c.n]) if c is not None else ""
+            link = source_link(c, f"[{c.n}]", "marker", titles[c.n]) if c is not None else ""
             parts.append(f'<div class="conflict"><div class="conflict-value">{_e(cf.value)} {link}</div>'
                          f'<div class="conflict-src">{src}</div><div class="passage">{body}</div></div>')
         parts.append("</div>")

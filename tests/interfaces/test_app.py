@@ -96,6 +96,27 @@ def test_ask_endpoint_history_filters_and_errors(served):
     assert client.predict("How many crossings were thwarted in 2025?", "", "", api_name="/ask")["citations"]
 
 
+def test_timeline_and_who_said_endpoints_give_sentences_with_exact_offsets(served):
+    url, asst, _ = served
+    client = _client(url)
+    events = client.predict("the migration crisis", "", api_name="/timeline")
+    assert len(events) >= 2
+    for e in events:
+        assert asst.document(e["doc_id"]).text[e["start"]:e["end"]] == e["sentence"]
+    speakers = client.predict("the migration crisis", "", api_name="/who_said")
+    assert speakers and all(sp["statements"] for sp in speakers)
+    for sp in speakers:
+        for said in sp["statements"]:
+            assert asst.document(said["doc_id"]).text[said["start"]:said["end"]] == said["sentence"]
+    one = events[0]["doc_id"]
+    filtered = client.predict("the migration crisis", json.dumps({"doc_id": [one]}), api_name="/timeline")
+    assert filtered and {e["doc_id"] for e in filtered} == {one}
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="unknown filter"):
+        client.predict("the migration crisis", json.dumps({"colour": "red"}), api_name="/timeline")
+
+
 def test_twenty_concurrent_clients_each_get_their_own_answer(served):
     url, asst, _ = served
     questions = _questions(20)

@@ -380,3 +380,27 @@ def test_9_export_lists_every_conflicting_figure_as_written(page, shots, tmp_pat
     assert "000_d3a1bc41f45c605a.txt" in md or "003_e42f40467c54dca3.txt" in md
     assert "003_e42f40467c54dca3.txt · 003_e42f40467c54dca3.txt" not in md
     shot(page, shots, "9-export")
+
+
+# -- the views (issue 15) -----------------------------------------------------------------------------
+def test_timeline_and_quotes_views_open_their_sentences(page, shots):
+    from playwright.sync_api import expect
+
+    show_tab(page, "Timeline & quotes")
+    page.fill("#view-topic input, #view-topic textarea", "the migration crisis")
+    page.click("#timeline-btn")
+    items = page.locator("#view-out .view-item")
+    expect(items.first).to_be_visible(timeout=60_000)
+    assert items.count() >= 2
+    when = page.locator("#view-out .view-when").first.inner_text()
+    assert when.strip()
+    shot(page, shots, "views-timeline", at="#side-tabs")
+    sentence = items.first.inner_text().split("“", 1)[1].split("”", 1)[0]
+    items.first.locator("a.src-link").click()
+    expect(page.locator("#doc-viewer #cited-sentence")).to_contain_text(sentence[:40], timeout=20_000)
+    show_tab(page, "Timeline & quotes")
+    page.click("#who-btn")
+    expect(page.locator("#view-out section.speaker").first).to_be_visible(timeout=60_000)
+    page.fill("#view-topic input, #view-topic textarea", "")
+    page.click("#who-btn")
+    expect(page.locator("#view-out")).to_contain_text("Type a topic first")
