@@ -322,33 +322,34 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         except AssistantError as exc:
             raise gr.Error(scrub_paths(str(exc), known)) from exc
 
+    # The views by name: what finds the items, and what draws them for the chat.
+    views: dict[str, tuple[Any, Any]] = {"timeline": (asst.timeline, timeline_html),
+                                         "who_said": (asst.who_said_what, speakers_html)}
+
     def view(kind: str, topic: str, docs: Sequence[str] | None, pubs: Sequence[str] | None,
              date_from: str | None, date_to: str | None) -> str:
-        """The timeline or "who said what" view of ``topic`` under the chat's filters."""
+        """The ``kind`` view of ``topic`` under the chat's filters."""
         topic = (topic or "").strip()
         if not topic:
             return status_html("Type a topic first, e.g. a person, a place or an event.", "hint")
+        find, draw = views[kind]
         try:
-            flt = _filters(docs, pubs, date_from, date_to)
-            if kind == "timeline":
-                return timeline_html(topic, asst.timeline(topic, filters=flt))
-            return speakers_html(topic, asst.who_said_what(topic, filters=flt))
+            return draw(topic, find(topic, filters=_filters(docs, pubs, date_from, date_to)))
         except AssistantError as exc:
             return err(exc)
 
     def api_view(kind: str) -> Any:
+        find = views[kind][0]
+
         def run(topic: str, filters: str = "") -> list[dict]:
             try:
                 flt = _parse_json(filters, "filters")
                 if flt is not None and not isinstance(flt, dict):
                     raise ConfigError("filters must be a JSON object", fix='e.g. filters={"publisher": "Reuters"}')
-                found = (asst.timeline if kind == "timeline" else asst.who_said_what)(topic, filters=flt)
-                return [x.to_dict() for x in found]
+                return [x.to_dict() for x in find(topic, filters=flt)]
             except AssistantError as exc:
                 raise gr.Error(scrub_paths(str(exc), known)) from exc
-        run.__doc__ = ("Dated events about ``topic``, oldest first, each with its sentence and offsets."
-                       if kind == "timeline" else
-                       "Everyone quoted on ``topic``, each with their statements, sentences and offsets.")
+        run.__doc__ = find.__doc__  # the library's own description of the view
         return run
 
     def status_tick() -> tuple[str, Any]:
@@ -433,11 +434,10 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                   concurrency_limit=None)
         gr.api(api_ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         view_inputs = [topic, f_docs, f_pubs, f_from, f_to]
-        for btn, kind in ((timeline_btn, "timeline"), (who_btn, "who")):
+        for btn, kind in ((timeline_btn, "timeline"), (who_btn, "who_said")):
             btn.click(lambda *a, kind=kind: view(kind, *a), view_inputs, view_out, api_visibility="undocumented",
                       concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
-        gr.api(api_view("timeline"), api_name="timeline", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
-        gr.api(api_view("who"), api_name="who_said", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+            gr.api(api_view(kind), api_name=kind, concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
     demo.warmup = warm  # type: ignore[attr-defined]  (tests and callers can wait on it)
     return demo
 
