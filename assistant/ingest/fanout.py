@@ -21,7 +21,7 @@ from typing import Any
 from assistant.errors import ConfigError
 from assistant.ingest.executors import ExecutorOptions, Session, executor
 from assistant.ingest.executors.tasks import Failed, Prepared, PrepareSpec, SourceTask, Unchanged
-from assistant.ingest.pipeline import COMMIT_CHUNKS, FileResult, Ingestor, IngestReport, ProgressFn
+from assistant.ingest.pipeline import COMMIT_CHUNKS, FileResult, Ingestor, IngestReport, ProgressFn, unchanged
 from assistant.ingest.stages import load
 
 #: Documents per task: one embedding call across them and one round trip, small enough
@@ -90,7 +90,7 @@ class Fanout:
                 seen.add(item.doc_id)
                 old = existing.get(item.doc_id)
                 same_cfg = old is not None and old.config_hash == ing.cfg_hash
-                if same_cfg and old.raw_hash == item.raw_hash and old.source == item.source:
+                if unchanged(old, item, ing.cfg_hash):
                     self._record(FileResult(item.source, item.doc_id, "unchanged", chunks=old.n_chunks))
                     continue
                 group.append(SourceTask(item, old.content_hash if same_cfg else ""))

@@ -275,6 +275,13 @@ def _annotate_here(works: list[_Work]) -> _Done:
         return _Done(error=exc)
 
 
+def unchanged(old: Any, raw: Any, cfg_hash: str) -> bool:
+    """Whether a loaded file is already in the index as it is: same source, same raw bytes,
+    ingested under the same configuration (``old`` is its stored record, or None)."""
+    return (old is not None and old.config_hash == cfg_hash and old.raw_hash == raw.raw_hash
+            and old.source == raw.source)
+
+
 class Ingestor:
     """Runs ingests against one store + local cache with one embedder."""
 
@@ -311,7 +318,7 @@ class Ingestor:
                 seen.add(raw.doc_id)
                 old = existing.get(raw.doc_id)
                 same_cfg = old is not None and old.config_hash == self.cfg_hash
-                if same_cfg and old.raw_hash == raw.raw_hash and old.source == raw.source:
+                if unchanged(old, raw, self.cfg_hash):
                     annotator.put(FileResult(raw.source, raw.doc_id, "unchanged", chunks=old.n_chunks))
                     continue
                 try:

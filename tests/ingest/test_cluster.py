@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, free_port, start_chroma, stop, wait_for_port
+from conftest import ROOT, SEEDS, free_port, wait_for_port
 from fanout_helpers import assert_same_index, copies, crash_once, snapshot
 
 from assistant.api import Assistant
@@ -73,15 +73,11 @@ def dask_address(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture
-def chroma_url(tmp_path, monkeypatch) -> Iterator[str]:
-    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))  # never the user's ~/.cache
+def chroma_url(chroma_server, tmp_path, monkeypatch) -> str:
+    """conftest's real `chroma run`, with the local cache kept out of the user's ~/.cache."""
+    monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("ASSISTANT_CHROMA_URL", raising=False)
-    port = free_port()
-    proc = start_chroma(tmp_path / "chroma-data", port)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        stop(proc)
+    return chroma_server
 
 
 def test_cluster_ingest_into_a_chroma_server_equals_one_process(dask_address, chroma_url, seed_index,
