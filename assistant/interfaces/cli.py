@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from assistant.interfaces.commands.agents import cmd_mcp
 from assistant.interfaces.commands.corpus import cmd_ingest, cmd_search, cmd_show, cmd_stats
 from assistant.interfaces.commands.evaluation import cmd_bench, cmd_eval, cmd_serve, cmd_train
 from assistant.interfaces.commands.questions import cmd_ask, cmd_chat, cmd_views
@@ -127,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_llm_args(p)
 
+    p = sub.add_parser(
+        "mcp", help="serve the assistant to agents and LLM clients over MCP (stdio; --http for HTTP)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Serve the tools search, ask, timeline, who_said, document and stats, and each article as\n"
+                    "the resource news://doc/{doc_id}, over the Model Context Protocol: on stdio (a desktop\n"
+                    "client starts this command), or streamable HTTP with --http. Needs the [mcp] extra.",
+        epilog="examples:\n  assistant mcp --index-dir /data/index\n"
+               "  assistant mcp --http --port 8765      # clients connect to http://127.0.0.1:8765/mcp")
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio")
+    p.add_argument("--host", help="with --http: the address to bind (default 127.0.0.1; any other is reachable "
+                                  "from other machines, and the server has no authentication)")
+    p.add_argument("--port", type=int, help="with --http: the port (default 8765)")
+    add_index_args(p)
+    add_llm_args(p)
+
     p = sub.add_parser("train", help="fit learned answer selection on the benchmark sets (needs [dev] extras)")
     p.add_argument("--shared", default="../shared", help="the folder holding benchmarks/ (default ../shared)")
     p.add_argument("--cache", default=".cache/train", help="where indexes and dumps are kept between runs")
@@ -154,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
     "timeline": cmd_views, "who-said": cmd_views, "show": cmd_show, "eval": cmd_eval, "serve": cmd_serve,
-    "bench": cmd_bench, "train": cmd_train,
+    "bench": cmd_bench, "train": cmd_train, "mcp": cmd_mcp,
 }
 
 
