@@ -35,6 +35,10 @@ class OpenIndex:
         with self._lock:
             return self._get()
 
+    def peek(self) -> Assistant | None:
+        """The assistant if it is open, without opening or waiting."""
+        return self._asst
+
     def _get(self) -> Assistant:
         if self._asst is None:
             self._asst = self._open()

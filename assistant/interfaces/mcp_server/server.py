@@ -79,11 +79,8 @@ def build_server(index: OpenIndex, *, hide_paths: bool = False, concurrency: int
     def shown(text: str) -> str:
         if not hide_paths:
             return text
-        try:
-            asst = index.get()
-            known = [(asst.settings.index_dir, "the index"), (asst.settings.cache_dir, "the index cache")]
-        except AssistantError:
-            known = []
+        asst = index.peek()  # never opens: an error about opening must not open again
+        known = [(asst.settings.index_dir, "the index"), (asst.settings.cache_dir, "the index cache")] if asst else []
         return scrub_paths(text, known)
 
     def error(exc: AssistantError) -> types.CallToolResult:
