@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=60, help="distinct seed questions per round (default 60)")
     ap.add_argument("--rounds", type=int, default=3, help="rounds of the questions (default 3)")
     ap.add_argument("--cold-runs", type=int, default=5, help="cold starts of each kind (default 5)")
+    ap.add_argument("--only", choices=["ask", "cold"], help="measure only ask latency, or only cold start")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,18 +171,25 @@ def main(argv: list[str] | None = None) -> int:
                            check=True, stdout=subprocess.DEVNULL)
         qs = questions(args.questions)
         load_before = os.getloadavg()[0]
-        lat = asyncio.run(latency(index, qs, args.rounds))
-        cold = cold_start(index, qs[0], args.cold_runs)
-        report = {"ask": lat, "cold_start": cold, "cpus": os.cpu_count(),
-                  "load_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
-    print(f"ask over {lat['questions']} questions x {lat['rounds']} rounds (load {report['load_1min']}):")
-    for name in ("library", "mcp_stdio", "mcp_http"):
-        ratio = f"  ({lat[name + '_over_library_p50']}x the library)" if name != "library" else ""
-        print(f"  {name:10s} p50 {lat[name + '_p50_ms']:7.1f} ms  p95 {lat[name + '_p95_ms']:7.1f} ms{ratio}")
-    print(f"  MCP answers that differ from the library's: {lat['mismatches']}; errors: {lat['errors']}")
-    print(f"cold start, median of {cold['runs']}: MCP handshake {cold['mcp_handshake_s']} s, first ask answered "
-          f"{cold['mcp_first_answer_s']} s (max {cold['mcp_first_answer_max_s']} s); "
-          f"`assistant ask` {cold['cli_ask_s']} s ({cold['mcp_over_cli']}x)")
+        report: dict[str, Any] = {"cpus": os.cpu_count()}
+        if args.only != "cold":
+            report["ask"] = asyncio.run(latency(index, qs, args.rounds))
+        if args.only != "ask":
+            report["cold_start"] = cold_start(index, qs[0], args.cold_runs)
+        report["load_1min"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    print(f"1-minute load average before and after: {report['load_1min']} ({report['cpus']} CPUs)")
+    if "ask" in report:
+        lat = report["ask"]
+        print(f"ask over {lat['questions']} questions x {lat['rounds']} rounds:")
+        for name in ("library", "mcp_stdio", "mcp_http"):
+            ratio = f"  ({lat[name + '_over_library_p50']}x the library)" if name != "library" else ""
+            print(f"  {name:10s} p50 {lat[name + '_p50_ms']:7.1f} ms  p95 {lat[name + '_p95_ms']:7.1f} ms{ratio}")
+        print(f"  MCP answers that differ from the library's: {lat['mismatches']}; errors: {lat['errors']}")
+    if "cold_start" in report:
+        cold = report["cold_start"]
+        print(f"cold start, median of {cold['runs']}: MCP handshake {cold['mcp_handshake_s']} s, first ask answered "
+              f"{cold['mcp_first_answer_s']} s (max {cold['mcp_first_answer_max_s']} s); "
+              f"`assistant ask` {cold['cli_ask_s']} s ({cold['mcp_over_cli']}x)")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
