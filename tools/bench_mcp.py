@@ -13,7 +13,8 @@ Method:
   answers must equal the library's (same index, same query embedder); mismatches are counted.
 - **Cold start.** From starting ``assistant mcp`` (as a desktop client does) to the first
   ``ask`` answer, with the time to the finished handshake; beside it the CLI's cold start,
-  ``assistant ask`` from a new process to its printed answer, the library's own floor.
+  ``assistant ask`` from a new process to its printed answer, the library's own floor; and
+  the CPU seconds each process used (start, answer, exit), which the load changes less.
 
 Prints the figures and the ratios; ``--json`` writes them.
 """
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -139,19 +141,31 @@ async def cold_start_once(index: Path, question: str) -> tuple[float, float]:
     return ready, first
 
 
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the finished child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def cold_start(index: Path, question: str, runs: int) -> dict[str, Any]:
-    mcp_first, mcp_ready, cli = [], [], []
+    """Wall seconds, and the CPU seconds of the server process (start, first answer, exit),
+    which other jobs on the machine change much less than the wall time."""
+    mcp_first, mcp_ready, mcp_cpu, cli, cli_cpu = [], [], [], [], []
     for _ in range(runs):  # interleaved, as above
+        cpu = children_cpu()
         ready, first = asyncio.run(cold_start_once(index, question))
+        mcp_cpu.append(children_cpu() - cpu)
         mcp_ready.append(ready)
         mcp_first.append(first)
-        t0 = time.perf_counter()
+        cpu, t0 = children_cpu(), time.perf_counter()
         subprocess.run([ASSISTANT, "ask", question, "--index-dir", str(index)], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cli.append(time.perf_counter() - t0)
+        cli_cpu.append(children_cpu() - cpu)
     med = statistics.median
     return {"runs": runs, "mcp_handshake_s": round(med(mcp_ready), 2), "mcp_first_answer_s": round(med(mcp_first), 2),
-            "mcp_first_answer_max_s": round(max(mcp_first), 2), "cli_ask_s": round(med(cli), 2),
+            "mcp_first_answer_max_s": round(max(mcp_first), 2), "mcp_cpu_s": round(med(mcp_cpu), 2),
+            "cli_ask_s": round(med(cli), 2), "cli_cpu_s": round(med(cli_cpu), 2),
             "mcp_over_cli": round(med(mcp_first) / med(cli), 3)}
 
 
@@ -189,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         cold = report["cold_start"]
         print(f"cold start, median of {cold['runs']}: MCP handshake {cold['mcp_handshake_s']} s, first ask answered "
               f"{cold['mcp_first_answer_s']} s (max {cold['mcp_first_answer_max_s']} s); "
-              f"`assistant ask` {cold['cli_ask_s']} s ({cold['mcp_over_cli']}x)")
+              f"`assistant ask` {cold['cli_ask_s']} s ({cold['mcp_over_cli']}x); CPU seconds of the process: "
+              f"MCP {cold['mcp_cpu_s']}, `assistant ask` {cold['cli_cpu_s']}")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
