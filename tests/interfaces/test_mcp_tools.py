@@ -18,7 +18,7 @@ from conftest import ROOT
 
 from assistant.errors import ConfigError, IndexMissing
 from assistant.interfaces.cli import main
-from assistant.interfaces.mcp_server import INSTALL_FIX, require_mcp
+from assistant.interfaces.mcp_server.launch import INSTALL_FIX, require_mcp
 from assistant.interfaces.mcp_server.tools import (
     DOC_URI_PREFIX,
     MAX_K,

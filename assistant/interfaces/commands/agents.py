@@ -13,7 +13,7 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     """Serve the MCP tools over stdio (a desktop client starts this command) or, with
     ``--http``, streamable HTTP. Messages go to stderr: stdout is the stdio protocol."""
     from assistant.errors import ConfigError
-    from assistant.interfaces.mcp_server import DEFAULT_PORT, check_port, require_mcp
+    from assistant.interfaces.mcp_server.launch import DEFAULT_PORT, check_port, require_mcp
 
     if not args.http and (args.host is not None or args.port is not None):
         raise ConfigError("--host and --port are for the HTTP server", fix="add --http, or leave them out for stdio")

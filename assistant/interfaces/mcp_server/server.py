@@ -33,8 +33,8 @@ from mcp.shared.exceptions import MCPError
 
 from assistant import __version__
 from assistant.errors import AssistantError, ConfigError
-from assistant.interfaces.mcp_server import DEFAULT_PORT, check_port
 from assistant.interfaces.mcp_server.backend import OpenIndex
+from assistant.interfaces.mcp_server.launch import DEFAULT_PORT, check_port
 from assistant.interfaces.mcp_server.tools import (
     DOC_URI_PREFIX,
     DOC_URI_TEMPLATE,
