@@ -150,7 +150,8 @@ def test_pdf_metadata_wins_and_says_so(tmp_path):
     assert (doc.title, doc.author, doc.date) == ("Regional budget passes", "Jana Novak", "2025-10-28")
     assert doc.meta_origin["title"] == "pdf:Title"
     assert doc.meta_origin["author"] == "pdf:Author"
-    assert doc.meta_origin["date"] == "pdf:CreationDate"
+    # The dateline ("October 28, Pozirk.") dates the article; the file, made that same day, gives the year.
+    assert doc.meta_origin["date"] == "text:dateline (year from the file date)"
     # The publisher is not in the PDF's metadata: the dateline ("October 28, Pozirk.") gives it.
     assert (doc.publisher, doc.meta_origin["publisher"]) == ("Pozirk", "text:dateline")
 
@@ -165,6 +166,24 @@ def test_placeholder_metadata_falls_back_to_the_text(tmp_path, title):
     assert doc.author == "" and "author" not in doc.meta_origin
     # No CreationDate in this file: the dateline's day and month, without an invented year.
     assert (doc.date, doc.meta_origin["date"]) == ("--10-28", "text:dateline")
+
+
+def test_the_dateline_beats_the_files_creation_date(tmp_path):
+    """A PDF's CreationDate is the day the file was made (a scan, an export), not the
+    article's: the dateline in the text wins, and the file's date only fills a date the text
+    lacks, marked as the file's."""
+    made_later = write_pdf(tmp_path / "later.pdf", PARAGRAPHS, headline=HEADLINE,
+                           metadata={"creation_date": creation(2026, 1, 9)})
+    (raw,), _ = _load(made_later)
+    doc = clean_document(raw)
+    assert (doc.date, doc.meta_origin["date"]) == ("--10-28", "text:dateline")
+    undated = [p.replace("October 28, Pozirk. ", "") for p in PARAGRAPHS]
+    assert undated != PARAGRAPHS
+    no_dateline = write_pdf(tmp_path / "undated.pdf", undated, headline=HEADLINE,
+                            metadata={"creation_date": creation(2026, 1, 9)})
+    (raw,), _ = _load(no_dateline)
+    doc = clean_document(raw)
+    assert (doc.date, doc.meta_origin["date"]) == ("2026-01-09", "pdf:CreationDate (file date: the text gives none)")
 
 
 def test_pdf_date_strings():
