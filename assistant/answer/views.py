@@ -64,10 +64,11 @@ _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", ""})
 #: that ...") gets 0.7-0.8 (``nlp.quotes.indirect``, ``nlp.quotes``). Quotation-marked
 #: speech is the speaker's words at any confidence.
 MIN_REPORTED_CONFIDENCE = 0.7
-#: Date qualifiers that bound a period rather than date an event: "sanctions imposed
-#: *after* 2020", "*since* the start of 2025, the EU has thwarted ...", "*by* 2030". The
-#: sentence says something about the time around the date, not that it happened then.
-BOUND_QUALIFIERS = frozenset({"after", "before", "prior to", "since", "until", "till", "by", "as of",
+#: Date qualifiers that put an event somewhere before or after the date rather than on it:
+#: "sanctions imposed *after* 2020", "*before* 2019", "*by* 2030". A timeline would show
+#: the date as the event's. "since 1994" and "as of May" stay: they date the start of a
+#: state ("has ruled since 1994") or the day a figure was counted.
+BOUND_QUALIFIERS = frozenset({"after", "before", "prior to", "until", "till", "by",
                               "no later than", "not later than", "no earlier than", "not earlier than"})
 
 
@@ -229,8 +230,8 @@ def events(corpus: Corpus, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[
         context = coverage(corpus, topic, stems(doc.text[ps:pe] + "\n" + doc.title) | stems(st.text)) \
             if topic else 1.0
         # One event per sentence: the date most bound to the topic (the first on a tie).
-        # When that date is a bound ("since the start of 2025, the EU has thwarted ..."),
-        # the sentence tells of a period, not of an event on a date.
+        # When that date is a bound ("sanctions imposed after 2020"), the sentence does not
+        # say when anything happened.
         best: tuple[float, Mention, str, str] | None = None
         for m in doc.mentions:
             if m.kind != "DATE" or not (st.start <= m.start and m.end <= st.end) or m.extra.get("dateline"):
