@@ -439,5 +439,7 @@ def merge_metadata(loaded: dict[str, str], loaded_origins: dict[str, str], found
             origins[key] = found_origins.get(key, "text")
         else:
             values[key] = ""
+    # What the loader noted about the text itself (``"text": "ocr:tesseract ..."``) is kept.
+    origins.update({k: v for k, v in loaded_origins.items() if k not in keys})
     return values, origins
 

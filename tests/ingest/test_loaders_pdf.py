@@ -213,7 +213,8 @@ def test_bad_pdfs_fail_one_by_one_and_the_batch_goes_on(tmp_path):
     reasons = {f.source.rsplit("/", 1)[1]: f.reason for f in fails}
     assert set(reasons) == {"a_encrypted.pdf", "b_scan.pdf", "c_corrupt.pdf"}
     assert "encrypted with a password" in reasons["a_encrypted.pdf"] and "qpdf --decrypt" in reasons["a_encrypted.pdf"]
-    assert reasons["b_scan.pdf"].startswith("no text layer: OCR is not supported")
+    # A picture with no text in it: OCR reads nothing (or cannot run here), and says so.
+    assert reasons["b_scan.pdf"].startswith("no text layer (the pages are images, e.g. a scan)")
     assert "not a readable PDF" in reasons["c_corrupt.pdf"] and "export it again" in reasons["c_corrupt.pdf"]
 
 

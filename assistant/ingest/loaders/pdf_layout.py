@@ -126,9 +126,13 @@ def _split(words: list[Word], em: float, line_gap: float) -> list[list[Word]] | 
         return parts
     gaps = [g for g in _gaps([(w.top, w.bottom) for w in words]) if g[1] - g[0] > line_gap + BLOCK_GAP_EM * em]
     if gaps:
-        # Only the widest gap: under a headline across the page it is the one below the headline,
-        # and the columns beneath are then cut at their gutters before any gap inside them.
-        a, _b = max(gaps, key=lambda g: g[1] - g[0])
+        # A headline across the page is cut off first: the lowest gap with nothing but larger
+        # type above it. Else only the widest gap, and the columns beneath are then cut at
+        # their gutters before any gap inside them (paragraph breaks that happen to line up
+        # across the columns can be as wide as the gap under a headline, as on OCRed pages,
+        # whose word boxes are tight to the glyphs).
+        head = [g for g in gaps if all(w.size > (1 + SIZE_CHANGE) * em for w in words if w.bottom <= g[0])]
+        a, _b = max(head) if head else max(gaps, key=lambda g: g[1] - g[0])
         return [[w for w in words if w.bottom <= a], [w for w in words if w.bottom > a]]
     return None
 
