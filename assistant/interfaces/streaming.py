@@ -31,16 +31,22 @@ __all__ = ["TokenStreamingLLM", "draft_html", "reply_frames", "reply_pieces"]
 #: The end of a cited piece of a reply: one or more markers ("[1]", "[1][2]"), with the
 #: closing quotation mark or punctuation that belongs to the sentence before them.
 _CITED = re.compile(r"(?:\[\d{1,3}\])+[”\"’)\].,;:!?]*")
+#: The end of a sentence inside a reply (a quoted one too), before the space that follows.
+_SENTENCE_END = re.compile(r"[.!?…][”\"’)\]]*(?=\s)")
 
 
 def reply_pieces(text: str) -> list[str]:
-    """``text`` cut after each run of citation markers: the verdict ("at least 40,549
-    crossings [1]"), then each cited sentence in turn. Joined, the pieces are ``text``."""
+    """``text`` cut after each run of citation markers and at each sentence end: the
+    verdict ("at least 40,549 crossings [1]"), then each sentence in turn (a cited
+    sentence's markers stay with it). Joined, the pieces are ``text``."""
+    marks = {m.end() for m in _CITED.finditer(text)}
+    # A sentence end whose markers follow ("… in 2024.” [1]") is cut after the markers.
+    ends = {m.end() for m in _SENTENCE_END.finditer(text) if not re.match(r"\s?\[\d", text[m.end():])}
     pieces, start = [], 0
-    for m in _CITED.finditer(text):
-        if m.end() > start:
-            pieces.append(text[start:m.end()])
-            start = m.end()
+    for cut in sorted(marks | ends):
+        if cut > start:
+            pieces.append(text[start:cut])
+            start = cut
     if start < len(text):
         if pieces and not text[start:].strip():
             pieces[-1] += text[start:]
