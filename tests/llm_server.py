@@ -25,7 +25,7 @@ class FakeLLMServer:
             def log_message(self, *a):  # quiet
                 pass
 
-            def do_POST(self):  # noqa: N802 (http.server's naming)
+            def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 outer.requests.append(body)
                 tokens = [t for t in outer.reply.split(" ")]

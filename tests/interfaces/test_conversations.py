@@ -32,7 +32,7 @@ def test_a_conversation_survives_closing_the_store_and_keeps_its_answers_whole(t
     assert listed.title == "How many ferry passengers crossed the bay in 2024?" and listed.turns == 2
     turns = again.turns("browser:abc", conv.id)
     assert [q for q, _ in turns] == ["How many ferry passengers crossed the bay in 2024?", "And in 2023?"]
-    q, a = turns[0]
+    _, a = turns[0]
     assert confidence_words(answer_from_dict(a)) == "uncertain (52%)"
     html = answer_to_html(a)
     assert "uncertain (52%)" in html and 'href="#cite=' in html  # the citation still opens its sentence

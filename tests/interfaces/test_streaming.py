@@ -3,6 +3,7 @@ each source; with an LLM, its tokens as they arrive from a real (fake) HTTP stre
 
 from __future__ import annotations
 
+import itertools
 import time
 
 from llm_server import FakeLLMServer
@@ -68,7 +69,7 @@ def test_llm_tokens_stream_from_the_server_before_the_reply_is_complete():
     assert srv.requests and srv.requests[0]["stream"] is True
     assert out.text == reply and "checked against the cited passages" in out.notice  # checked as before
     texts = [t for _, t in seen if t]
-    assert len(texts) >= 10 and all(b.startswith(a) for a, b in zip(texts, texts[1:], strict=False))
+    assert len(texts) >= 10 and all(b.startswith(a) for a, b in itertools.pairwise(texts))
     assert texts[-1] == reply
     first_seen, last_sent = seen[1][0], srv.sent[-1][0]
     assert first_seen < last_sent  # the first words were shown while the model was still writing
