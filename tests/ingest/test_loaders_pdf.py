@@ -4,7 +4,8 @@ document information dictionary, and every bad PDF reported per file.
 Every PDF here is written by the test (reportlab draws, pypdf sets metadata and encrypts).
 
 Layouts out of reach (the loader does not try; ``assistant.ingest.loaders.pdf_layout``):
-- text that is only an image (a scan): no OCR, the file fails with "no text layer";
+- text that is only an image (a scan) is read by OCR (tests/ingest/test_ocr.py); a picture with no
+  text in it fails with "no text layer";
 - rotated or vertical text (dropped), and tables (each row comes out as a line);
 - columns separated by less than one em of white space (read across, as one column);
 - several articles on one page (the file is one document) and an article continued on a

@@ -116,12 +116,16 @@ def _split(words: list[Word], em: float, line_gap: float) -> list[list[Word]] | 
     """One XY-cut step: the parts of a region in reading order, or ``None`` for a text block."""
     if len(words) <= 1:
         return None
-    gutters = [g for g in _gaps([(w.x0, w.x1) for w in words]) if g[1] - g[0] >= GUTTER_EM * em]
+    # Gutters are where no word with a letter or digit stands: a stray mark in the gutter
+    # (a speck an OCR engine read as a dash) does not join the columns. Each word then goes
+    # to the column its middle falls in.
+    solid = [w for w in words if any(ch.isalnum() for ch in w.text)] or words
+    gutters = [g for g in _gaps([(w.x0, w.x1) for w in solid]) if g[1] - g[0] >= GUTTER_EM * em]
     if gutters:
         edges = [g[0] for g in gutters] + [float("inf")]
         parts, start = [], float("-inf")
         for cut in edges:
-            parts.append([w for w in words if start <= w.x0 and w.x1 <= cut])
+            parts.append([w for w in words if start <= (w.x0 + w.x1) / 2 < cut])
             start = cut
         return parts
     gaps = [g for g in _gaps([(w.top, w.bottom) for w in words]) if g[1] - g[0] > line_gap + BLOCK_GAP_EM * em]
