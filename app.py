@@ -400,7 +400,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
             with gr.Row():
                 rename_btn = gr.Button("Rename", size="sm", elem_id="conv-rename")
                 delete_btn = gr.Button("Delete", size="sm", elem_id="conv-delete", variant="stop")
-            with gr.Group(visible=False, elem_id="conv-confirm") as conv_confirm:
+            with gr.Column(visible=False, elem_id="conv-confirm") as conv_confirm:
                 conv_confirm_text = gr.Markdown("", elem_id="conv-confirm-text")
                 with gr.Row():
                     conv_yes = gr.Button("Delete it", size="sm", variant="stop", elem_id="conv-yes")
@@ -454,7 +454,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                         with gr.Row():
                             docs_refresh = gr.Button("Refresh", size="sm", elem_id="docs-refresh")
                             docs_bulk = gr.Button("Delete all shown…", size="sm", variant="stop", elem_id="docs-bulk")
-                        with gr.Group(visible=False, elem_id="docs-confirm") as docs_confirm:
+                        with gr.Column(visible=False, elem_id="docs-confirm") as docs_confirm:
                             docs_confirm_text = gr.HTML("", elem_id="docs-confirm-text", js_on_load=None)
                             with gr.Row():
                                 docs_yes = gr.Button("Delete", size="sm", variant="stop", elem_id="docs-yes")
