@@ -79,6 +79,10 @@ WARM_POLL_SECONDS = 0.5
 #: each source): long enough for the browser to draw each, short enough that a reply of
 #: five frames is whole within a quarter of a second.
 STREAM_DELAY = 0.04
+#: How often (seconds) an open page checks whether the corpus changed (an upload or a
+#: delete in another session, or another process): the documents table, the corpus summary
+#: and the filters then show it. A check reads one generation token: nothing when unchanged.
+CORPUS_POLL_SECONDS = 5.0
 #: Least time (seconds) between two drafts of an LLM reply sent to the page: tokens come
 #: faster than a page redraws; this keeps the draft moving without flooding the socket.
 DRAFT_EVERY = 0.05
@@ -476,6 +480,8 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         src_key = gr.Textbox(elem_id="src-key", show_label=False, container=False)
         doc_action = gr.Textbox(elem_id="doc-action", show_label=False, container=False)
         timer = gr.Timer(WARM_POLL_SECONDS, active=not warm.ready.is_set())
+        corpus_timer = gr.Timer(CORPUS_POLL_SECONDS)
+        corpus_seen = gr.State("")  # the index generation this page last showed
 
         hidden: dict[str, Any] = {"api_visibility": "undocumented"}
         chat_inputs = [msg, chatbot, turns, conv_id, browser_id, f_docs, f_pubs, f_from, f_to]
@@ -489,8 +495,8 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         source_pick.input(open_source, source_pick, [viewer, tabs], **hidden).then(None, js=SHOW_SOURCE_JS)
         side = [summary, f_docs, f_pubs, example_ds]
         # The progress shows on the results alone (on every output it covered the stats and filters).
-        ingest_btn.click(ingest_files, files, [ingest_out, *side], api_name="upload",
-                         concurrency_limit=1, show_progress_on=[ingest_out])
+        ingested = ingest_btn.click(ingest_files, files, [ingest_out, *side], api_name="upload",
+                                    concurrency_limit=1, show_progress_on=[ingest_out])
         timer.tick(status_tick, None, [status, timer], show_progress="hidden", concurrency_limit=None, **hidden)
 
         # Conversations: reopened on load, switched, made, renamed and deleted in the sidebar.
@@ -527,13 +533,23 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         # Documents: the table follows the search and the order; it is read again whenever the
         # Corpus tab is opened, so a delete in another session shows.
         docs_in = [docs_search, docs_sort]
-        for ev in (docs_search.input, docs_sort.input, docs_refresh.click):
+        for ev in (docs_search.change, docs_search.submit, docs_sort.change, docs_refresh.click, ingested.then):
             ev(lambda q, s: docs_ui.table(ctx, q, s), docs_in, docs_table, show_progress="hidden", **hidden)
 
         def corpus_shown(q: str, s: str) -> tuple[Any, ...]:
             return (*ctx.side_panel(), docs_ui.table(ctx, q, s))
 
         corpus_tab.select(corpus_shown, docs_in, [*side, docs_table], show_progress="hidden", **hidden)
+
+        def corpus_changed(q: str, s: str, seen: str) -> tuple[Any, ...]:
+            asst.refresh(force=True)
+            gen = asst.local.generation
+            if gen == seen:
+                return (*(gr.update(),) * (len(side) + 1), seen)
+            return (*corpus_shown(q, s), gen)
+
+        corpus_timer.tick(corpus_changed, [*docs_in, corpus_seen], [*side, docs_table, corpus_seen],
+                          show_progress="hidden", concurrency_limit=None, **hidden)
         doc_action.change(lambda v, q, s: docs_ui.act(ctx, v, q, s), [doc_action, *docs_in],
                           [viewer, tabs, docs_confirm, docs_confirm_text, pending, docs_result, docs_table, *side],
                           concurrency_limit=1, concurrency_id="write", **hidden)
