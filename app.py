@@ -199,6 +199,9 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
     store = conversations or ConversationStore.beside(asst.settings)
     ctx = Ctx(asst, updir, store, warm, stream_delay)
     err = ctx.err
+    #: Milliseconds from a question's arrival to its first reply frame leaving the handler
+    #: (the server's share of the first visible token; ``tools/bench_stream.py`` reads it).
+    server_first_frame_ms: list[float] = []
 
     def status_now() -> str:
         return "" if warm.ready.is_set() else status_html(f"{LOADING} {warm.elapsed()} s", "loading")
@@ -220,6 +223,8 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                 request: gr.Request) -> Iterator[tuple[Any, ...]]:
         # outputs: question box, chat, turns, sources of the last answer, viewer, status line,
         # conversation id, conversation list
+        started = time.perf_counter()
+        first_frame_ms = server_first_frame_ms  # the first frame's time is noted once (bench_stream)
         keep = (gr.update(), gr.update())
         question = message or ""
         chat = list(chat or [])
@@ -250,14 +255,20 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                     chat[-1] = {"role": "assistant", "content": err(INTERNAL)}
                 yield "", chat, turns, gr.update(), gr.update(), "", *keep
                 return
-        # The reply as it is composed: the verdict, each cited sentence, each source.
-        frames = list(reply_frames(ans, doc_text=ctx.doc_text, scanned=ctx.scanned))
-        for frame in frames[:-1]:
+        # The reply as it is composed: the verdict, each cited sentence, each source (each
+        # frame drawn only when it is sent, so the verdict goes out first).
+        frames = reply_frames(ans, doc_text=ctx.doc_text, scanned=ctx.scanned)
+        frame = next(frames)
+        for following in frames:
             chat[-1] = {"role": "assistant", "content": frame}
+            if first_frame_ms is not None:
+                first_frame_ms.append((time.perf_counter() - started) * 1000)
+                first_frame_ms = None
             yield "", chat, turns, gr.update(), gr.update(), "", *keep
             if stream_delay:
                 time.sleep(stream_delay)
-        chat[-1] = {"role": "assistant", "content": frames[-1]}
+            frame = following
+        chat[-1] = {"role": "assistant", "content": frame}
         record = ans.to_dict()
         turns = [*(turns or []), {"question": question, "answer": record}]
         try:
@@ -569,6 +580,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
             gr.api(api_view(kind), api_name=kind, concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
     demo.warmup = warm  # type: ignore[attr-defined]  (tests and callers can wait on it)
     demo.conversations = store  # type: ignore[attr-defined]
+    demo.first_frame_ms = server_first_frame_ms  # type: ignore[attr-defined]
     return demo
 
 
