@@ -273,8 +273,8 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         turns = [*(turns or []), {"question": question, "answer": record}]
         try:
             conv, listing = convs.save_turn(ctx, convs.owner_of(request, browser_id), conv, question, record)
-        except AssistantError as exc:  # the answer stands; saving it failed
-            log.warning("saving the conversation failed: %s", exc)
+        except Exception:  # the answer stands; saving it failed (a full disk, a locked file)
+            log.exception("saving the conversation failed")
             listing = gr.update()
         # The Document tab follows the newest answer: its sources, the first one open. An
         # abstention's passages do not answer the question, so none is opened.
