@@ -10,7 +10,7 @@ PORT   ?= 7860
 SHARED ?= ../shared
 REPORTS := eval/reports
 
-.PHONY: install run index test test-fast lint eval bench bench-quick bench-external browser screenshot train clean
+.PHONY: install run index test test-fast lint eval bench bench-quick bench-external browser ocr bench-ocr bench-stream screenshot train clean
 
 install: $(STAMP)
 
@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml
 index: install
 	$(BIN)/assistant ingest seeds --index-dir $(INDEX)
 
-run: index
+run: index ocr
 	$(BIN)/python app.py --index-dir $(INDEX) --host $(HOST) --port $(PORT)
 
 # Chromium for the browser tests, from Debian's packages (never a test tool's own download).
@@ -36,7 +36,16 @@ browser:
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium not found and cannot apt-get it: browser tests will be skipped"; fi; }
 
-test: install browser
+# Tesseract for scanned PDFs (pages with no text layer are read by OCR), from Debian's
+# packages with its English model; without it such pages are reported with this fix.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null) \
+	      || echo "could not install tesseract-ocr: OCR tests will be skipped"; \
+	  else echo "tesseract not found and cannot apt-get it: scanned PDFs will be reported, OCR tests skipped"; fi; }
+
+test: install browser ocr
 	$(BIN)/python -m pytest -q
 
 test-fast: install
@@ -57,6 +66,15 @@ bench-quick: install
 
 bench: install
 	$(BIN)/assistant bench --json $(REPORTS)/bench.json
+
+# OCR engines on test-made scans: character accuracy and seconds per page (RapidOCR too when
+# `pip install rapidocr-onnxruntime` has been run; it is not a dependency).
+bench-ocr: install ocr
+	$(BIN)/python tools/bench_ocr.py --json $(REPORTS)/ocr.json
+
+# Seconds from Ask to the first words of the reply on screen, over the seed questions (Chromium).
+bench-stream: install browser
+	$(BIN)/python tools/bench_stream.py --json $(REPORTS)/stream-latency.json
 
 # External benchmarks (need ../shared); not part of `make test`.
 bench-external: install

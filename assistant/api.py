@@ -167,11 +167,7 @@ class Assistant:
         processes or on a cluster; None: the pipelined ingest of this process."""
         from assistant.ingest.pipeline import Ingestor, ingest_lock
 
-        s = self.settings
-        embedder = _Deferred(self._lazy_embedder, *_default_model_id(),
-                             recipe=("minilm", {"precision": s.embed_precision, "backend": s.embed_backend,
-                                                "batch_size": s.embed_batch_size})) \
-            if self._embedder is None else self.embedder
+        embedder = self._deferred_embedder()
         with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
             ingestor = Ingestor(self.store, self.local, embedder, self.settings)
             if executor is None:
@@ -183,6 +179,68 @@ class Assistant:
             report = fan.run(paths, prune=prune, progress=progress)
             report.where = fan.where
             return report
+
+    def delete(self, doc_ids: Iterable[str], *, wait: bool = True,
+               on_wait: Callable[[str], None] | None = None) -> IngestReport:
+        """Remove documents from the index through the ingest's one writer, as ``--prune``
+        does: their chunks and records (Chroma), their annotations, and BM25, the aliases
+        and the corpus summary rebuilt without them. Unknown ids are reported as failed."""
+        from assistant.ingest.pipeline import FileResult, Ingestor, IngestReport, ingest_lock
+
+        t0 = time.perf_counter()
+        report = IngestReport()
+        with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
+            self.local.sync(self.store)
+            existing = self.store.doc_records()
+            writer = Ingestor(self.store, self.local, self._deferred_embedder(), self.settings).writer
+            for doc_id in dict.fromkeys(doc_ids):
+                rec = existing.get(doc_id)
+                if rec is None:
+                    report.results.append(FileResult("", doc_id, "failed", f"no document {doc_id!r} in the index"))
+                    continue
+                writer.remove(doc_id)
+                report.results.append(FileResult(rec.source, doc_id, "removed"))
+            report.total_docs, report.total_chunks = writer.finish(any(r.status == "removed" for r in report.results))
+        report.seconds = time.perf_counter() - t0
+        self._last_refresh = time.monotonic()
+        return report
+
+    def reingest(self, doc_ids: Iterable[str], *, progress: ProgressFn | None = None, wait: bool = True,
+                 on_wait: Callable[[str], None] | None = None) -> IngestReport:
+        """Read the files of documents again, as if they had changed: each is converted (OCR
+        included) and cleaned anew, and replaced when its text or metadata come out
+        different ("unchanged" otherwise). A document whose file is gone is reported."""
+        from assistant.ingest.pipeline import FileResult, IngestReport
+
+        sources: dict[str, list[str]] = {}
+        missing = IngestReport()
+        records = self.store.doc_records()
+        for doc_id in dict.fromkeys(doc_ids):
+            rec = records.get(doc_id)
+            if rec is None or not rec.source or not Path(rec.source).is_file():
+                why = (f"no document {doc_id!r} in the index" if rec is None else
+                       f"its file {rec.source or '(unknown)'} is gone; add the file again")
+                missing.results.append(FileResult(rec.source if rec else "", doc_id, "failed", why))
+                continue
+            sources.setdefault(rec.source, []).append(doc_id)
+        if not sources:
+            missing.total_docs, missing.total_chunks = self.store.counts()
+            return missing
+        for ids in sources.values():
+            for doc_id in ids:  # a raw hash nothing has: the file is read and cleaned again
+                self.store.touch_document(doc_id, "", records[doc_id].source)
+        report = self.ingest(list(sources), progress=progress, wait=wait, on_wait=on_wait)
+        wanted = {d for ids in sources.values() for d in ids}
+        report.results = [r for r in report.results if r.doc_id in wanted] + missing.results
+        return report
+
+    def _deferred_embedder(self) -> Any:
+        s = self.settings
+        if self._embedder is not None:
+            return self.embedder
+        return _Deferred(self._lazy_embedder, *_default_model_id(),
+                         recipe=("minilm", {"precision": s.embed_precision, "backend": s.embed_backend,
+                                            "batch_size": s.embed_batch_size}))
 
     # -- inspection -----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -197,7 +255,7 @@ class Assistant:
             "config": self.store.config,
             "docs": [
                 {**{k: r.get(k, "") for k in ("doc_id", "title", "publisher", "date", "author", "n_chunks", "source",
-                                              "fmt")},
+                                              "fmt", "ingested_at")},
                  "meta_origin": dict(r.get("meta_origin") or {})}
                 for r in sorted(records.values(), key=lambda r: r.get("doc_id", ""))
             ],

@@ -116,7 +116,7 @@ def test_no_module_imports_another_modules_private_names():
     assert not bad, "\n".join(bad)
 
 
-@pytest.mark.parametrize("ui", ["gradio", "gradio_client", "app"])
+@pytest.mark.parametrize("ui", ["gradio", "gradio_client", "app", "chatui"])
 def test_the_library_never_imports_the_ui(ui):
     bad = []
     for name, tree in MODULES.items():

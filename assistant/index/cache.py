@@ -140,6 +140,10 @@ class LocalIndex:
         self._summary: tuple[list[str], frozenset[str]] | None = None
         #: Documents changed since the saved summary was written (``rebuild`` rewrites it).
         self._summary_stale = False
+        #: The generation this process's memory (BM25, chunk table, documents, records) is
+        #: of. The files are shared by every process on the index: another one that writes
+        #: brings them, and the generation noted in them, up to date, but not our memory.
+        self._memory_gen: str | None = None
 
     @property
     def aliases(self) -> AliasTable:
@@ -196,6 +200,8 @@ class LocalIndex:
     def set_meta(self, key: str, value: str) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        if key == "generation":
+            self._memory_gen = value  # this process brought its files and memory to it
 
     @property
     def generation(self) -> str:
@@ -344,6 +350,9 @@ class LocalIndex:
         with self._lock:
             gen = store.generation()
             if not force and gen and gen == self.generation and (self.bm25 is not None or self.load()):
+                if self._memory_gen != gen:
+                    self._reread()  # another process updated the shared files
+                    return 1
                 return 0
             remote = store.doc_records()
             local = self.content_hashes()
@@ -367,6 +376,16 @@ class LocalIndex:
                 self.rebuild()
             self.set_meta("generation", gen)
             return changed
+
+    def _reread(self) -> None:
+        """Forget what this process holds in memory and open the files again, as they are
+        now (BM25 and the chunk table memory-mapped anew; documents and records on demand)."""
+        self._docs.clear()
+        self._records = None
+        self._summary, self._summary_stale = None, False
+        if not self.load():
+            self.rebuild()
+        self._memory_gen = self.generation
 
     def close(self) -> None:
         with self._lock:

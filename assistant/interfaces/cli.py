@@ -183,21 +183,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.errors import AssistantError
 
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit as "Exception ignored"
+        return code
     except AssistantError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.fix:
-            print(f"  fix: {exc.fix}", file=sys.stderr)
+        print_error(exc)
         return exc.exit_code
+    except BrokenPipeError as exc:
+        if stdout_closed():
+            return quiet_broken_pipe()
+        return internal_error(exc)  # another pipe or socket: a real failure
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: no tracebacks for users
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n  (run with ASSISTANT_DEBUG=1 for details;"
-              " please report it)", file=sys.stderr)
-        return 1
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    print(f"internal error: {type(exc).__name__}: {exc}\n  (run with ASSISTANT_DEBUG=1 for details;"
+          " please report it)", file=sys.stderr)
+    return 1
+
+
+def print_error(exc) -> None:
+    """An ``AssistantError`` as "error: ..." and "  fix: ...", each command in it as the
+    user can type it (``invocation.as_invoked``)."""
+    from assistant.interfaces.invocation import as_invoked
+
+    print(f"error: {as_invoked(exc.message)}", file=sys.stderr)
+    if exc.fix:
+        print(f"  fix: {as_invoked(exc.fix)}", file=sys.stderr)
+
+
+#: Exit status of a process that a closed pipe stopped: 128 + SIGPIPE, as ``yes | head -1``
+#: leaves it (POSIX shells report a process killed by signal N as 128 + N).
+BROKEN_PIPE_EXIT = 141
+
+
+def stdout_closed() -> bool:
+    """Whether our standard output is a pipe whose reader has gone (poll reports an error
+    on it), as opposed to a socket or another pipe breaking inside a command."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll (Windows) or no real stdout
+        return True
+
+
+def quiet_broken_pipe() -> int:
+    """The reader of our output went away (``assistant ask ... | head -2``): stop without a
+    word, as Unix tools do. stdout is pointed at /dev/null so that the interpreter's flush
+    at exit finds nowhere to complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return BROKEN_PIPE_EXIT
 
 
 if __name__ == "__main__":  # pragma: no cover

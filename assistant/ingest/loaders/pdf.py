@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,8 +42,10 @@ from assistant.models import Document
 _CID = re.compile(r"\(cid:\d+\)")
 _PDF_DATE = re.compile(r"^(?:D:)?(\d{4})(\d{2})?(\d{2})?")
 
-NO_TEXT = ("no text layer: OCR is not supported (the pages are images, e.g. a scan); run OCR first "
-           "(e.g. `ocrmypdf IN.pdf OUT.pdf`) and ingest the result")
+NO_TEXT = ("no text layer (the pages are images, e.g. a scan) and OCR found no text on them; if they "
+           "hold text, scan them again at 300 dpi or more and ingest the new file")
+#: Where the text of OCRed pages came from, in ``Document.meta_origin`` (``"ocr:tesseract ..."``).
+OCR_ORIGIN_KEY = "text"
 
 
 class PdfError(Exception):
@@ -100,6 +103,14 @@ def pdf_text(data: bytes) -> tuple[str, Found]:
 
     Raises ``PdfError`` for encrypted, damaged and text-less PDFs.
     """
+    text, found, _ = pdf_text_ocr(data)
+    return text, found
+
+
+def pdf_text_ocr(data: bytes) -> tuple[str, Found, str]:
+    """``pdf_text``, and where the text of pages without a text layer came from ("" when
+    no page was OCRed; else e.g. ``"ocr:tesseract 5.3.0, pages 1-2 of 2"``). Those pages are
+    read by OCR (``pdf_ocr``), their words laid out like any page's."""
     import pdfplumber
 
     try:
@@ -121,11 +132,46 @@ def pdf_text(data: bytes) -> tuple[str, Found]:
         raise _open_error(exc) from exc
     finally:
         pdf.close()
+    blank = [n for n, paras in enumerate(pages) if not paras]
+    note, why_not = _ocr_into(data, pages, blank) if blank else ("", "")
     drop_running_heads(pages, heights)
     text = render(pages)
     if not text.strip():
-        raise PdfError(NO_TEXT)
-    return text, _metadata(info)
+        raise PdfError(f"no text layer (the pages are images, e.g. a scan), and they could not be read by OCR: "
+                       f"{why_not}" if why_not else NO_TEXT)
+    return text, _metadata(info), note
+
+
+def _ocr_into(data: bytes, pages: list[list[Any]], blank: list[int]) -> tuple[str, str]:
+    """OCR the ``blank`` pages (no text layer) into ``pages``: (the origin note, "" when OCR
+    read nothing; why OCR could not run, with the fix, "" when it ran)."""
+    from assistant.ingest.loaders.pdf_ocr import ENV_OCR, OcrUnavailable, engine_name, get_engine, ocr_pages
+
+    if not engine_name():
+        return "", f"OCR is off ({ENV_OCR}=off); unset {ENV_OCR} and ingest the file again"
+    try:
+        engine = get_engine()
+        read = ocr_pages(data, blank, engine)
+        version = engine.version()
+    except (OcrUnavailable, OSError, subprocess.SubprocessError) as exc:
+        return "", str(exc) or type(exc).__name__
+    for page in read:
+        pages[page.index] = page_paragraphs([w for w in page.words if w.text.strip()], page.index)
+    done = [p.index + 1 for p in read if pages[p.index]]
+    if not done:
+        return "", ""
+    return f"ocr:{version}, page{'s' if len(done) > 1 else ''} {_ranges(done)} of {len(pages)}", ""
+
+
+def _ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5"."""
+    out: list[str] = []
+    for n in numbers:
+        if out and n == int(out[-1].split("-")[-1]) + 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
 
 
 @register(".pdf")
@@ -133,4 +179,15 @@ class PdfLoader:
     fmt = "pdf"
 
     def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
-        return converted_document(src, batch, self.fmt, pdf_text, (PdfError,), "remove it or export the PDF again")
+        notes: list[str] = []
+
+        def convert(data: bytes) -> tuple[str, Found]:
+            text, found, note = pdf_text_ocr(data)
+            notes.append(note)
+            return text, found
+
+        for item in converted_document(src, batch, self.fmt, convert, (PdfError,), "remove it or export the PDF again"):
+            if isinstance(item, Document) and notes and notes[-1]:
+                # Pages read by OCR: the reply and the documents table say so.
+                item.meta_origin[OCR_ORIGIN_KEY] = notes[-1]
+            yield item

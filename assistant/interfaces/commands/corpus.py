@@ -95,9 +95,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     last = dt.datetime.fromtimestamp(st["last_ingest"]).strftime("%Y-%m-%d %H:%M") if st["last_ingest"] else "-"
     print(f"index: {st['where']}\ndocuments: {st['documents']}  chunks: {st['chunks']}  last ingest: {last}")
     rows = [("doc_id", "title", "publisher", "date", "author", "chunks", "metadata from")]
-    rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", d["date"] or "-", d["author"] or "-",
+    from assistant.text.dates import show_date
+
+    rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", show_date(d["date"]) or "-", d["author"] or "-",
               str(d["n_chunks"]), metadata_sources(d.get("fmt", ""), d.get("meta_origin") or {})) for d in st["docs"]]
-    print(_table(rows, widths=(28, 60, 20, 12, 20, 6, 60)))
+    print(_table(rows, widths=(28, 60, 20, 28, 20, 6, 60)))
     if args.origins:
         print("\nwhere each field came from:")
         for d in st["docs"]:
@@ -129,7 +131,9 @@ def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
 
 def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
     def cut(s: str, w: int) -> str:
-        return s if len(s) <= w else s[: w - 1] + "…"
+        from assistant.answer.kinds.base import clip
+
+        return clip(s, w)
 
     ws = [min(w, max(len(r[i]) for r in rows)) for i, w in enumerate(widths)]
     lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws, strict=False)).rstrip() for r in rows]
