@@ -52,7 +52,7 @@ test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: install
-	$(BIN)/ruff check assistant tests app.py
+	$(BIN)/ruff check assistant tests app.py chatui tools
 
 # Seed eval on a fresh temporary index; fails below the accuracy floor.
 eval: install
