@@ -4,7 +4,7 @@ the sentence ranker, the reply gate and calibrated abstention, without any fitti
 from __future__ import annotations
 
 import pytest
-from fakes import FakeRetriever, MemoryCorpus, fake_answerer, figure, make_doc
+from fakes import RULES_ONLY, FakeRetriever, MemoryCorpus, fake_answerer, figure, make_doc
 
 from assistant.answer.answerer import Answerer
 from assistant.answer.learned import Isotonic, Linear, SelectionModels, sigmoid
@@ -159,10 +159,10 @@ def test_keep_rule_form_lets_the_gate_choose_otherwise():
     from assistant.answer.question import analyse
     from assistant.answer.selection.selector import keep_rule_form
 
-    rule = fake_answerer([BARRIER]).ask("How much will the flood barrier cost?")
+    rule = fake_answerer([BARRIER], models=RULES_ONLY).ask("How much will the flood barrier cost?")
     s, e = BARRIER.sentences[1]
     assert keep_rule_form(analyse("How much will the flood barrier cost?"), rule, BARRIER, s, e, BARRIER) == ""
-    abstained = fake_answerer([BARRIER]).ask("Who won the election in Ruritania?")
+    abstained = fake_answerer([BARRIER], models=RULES_ONLY).ask("Who won the election in Ruritania?")
     assert abstained.abstained and keep_rule_form(analyse("Who won?"), abstained, BARRIER, 0, 10) == ""
 
 
@@ -200,3 +200,18 @@ def test_the_committed_models_read_only_features_that_exist():
     xs = m.calibration.xs
     assert list(xs) == sorted(xs) and list(m.calibration.ys) == sorted(m.calibration.ys)  # a monotone map
     assert m.meta["validation"]["realtimeqa/on"]["n"] > 0  # the report travels with the models
+
+
+def test_the_fast_answer_tests_run_the_shipped_configuration(monkeypatch):
+    """``fake_answerer`` answers as ``Assistant.open`` does by default: learned selection on,
+    with the committed models (a fast test on the rules alone says ``RULES_ONLY``)."""
+    from assistant.answer.learned import load
+    from assistant.config import ENV_LEARNED, Settings
+
+    monkeypatch.delenv(ENV_LEARNED, raising=False)
+    assert Settings().learned_selection  # what ships
+    a = fake_answerer([REPAIRS])
+    assert a.models is not None and a.models is load()
+    tr = a.explain("How many ferries were repaired in March?")
+    assert tr.selection is not None  # learned selection ran, not the rules alone
+    assert fake_answerer([REPAIRS], models=RULES_ONLY).models is None
