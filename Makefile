@@ -28,13 +28,15 @@ index: install
 run: index ocr
 	$(BIN)/python app.py --index-dir $(INDEX) --host $(HOST) --port $(PORT)
 
-# Chromium for the browser tests, from Debian's packages (never a test tool's own download).
-browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+# Chromium for the browser tests: any the tests find (tests/browsers.py: chromium, chromium-browser,
+# google-chrome(-stable), chrome, or Playwright's own), else Debian's package (never a test tool's download).
+browser: install
+	@$(BIN)/python tests/browsers.py >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium: browser tests will be skipped"; \
-	  else echo "chromium not found and cannot apt-get it: browser tests will be skipped"; fi; }
+	      || echo "could not install chromium: \`make test\` will fail at the browser tests"; \
+	  else echo "no Chromium found and cannot apt-get it: \`make test\` will fail at the browser tests;" \
+	    "install chromium (or chromium-browser, google-chrome), or set ASSISTANT_CHROMIUM=/path/to/chrome"; fi; }
 
 # Tesseract for scanned PDFs (pages with no text layer are read by OCR), from Debian's
 # packages with its English model; without it such pages are reported with this fix.
@@ -45,9 +47,11 @@ ocr:
 	      || echo "could not install tesseract-ocr: OCR tests will be skipped"; \
 	  else echo "tesseract not found and cannot apt-get it: scanned PDFs will be reported, OCR tests skipped"; fi; }
 
+# The whole suite: a missing browser is a failure here (ASSISTANT_REQUIRE_BROWSER), never a skip.
 test: install browser ocr
-	$(BIN)/python -m pytest -q
+	ASSISTANT_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
 
+# Without the slow tests (real models, servers, the browser).
 test-fast: install
 	$(BIN)/python -m pytest -q -m "not slow"
 

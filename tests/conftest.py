@@ -112,6 +112,16 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of a Chromium for the browser tests (``tests/browsers.py``): without one the
+    test fails under ``make test`` and skips elsewhere. Ask for it first, so that happens
+    before the seed index is built."""
+    from browsers import require_chromium
+
+    return require_chromium()
+
+
 @pytest.fixture
 def chroma_server(tmp_path) -> Iterator[str]:
     """A real `chroma run` on a free loopback port; yields its URL."""

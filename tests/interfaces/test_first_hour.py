@@ -30,7 +30,6 @@ from conftest import free_port, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium")
 WIDTHS = {"1366": (1366, 900), "390": (390, 844)}
 FINAL = "#chat .answer .sources, #chat .answer.abstained, #chat .error-msg"
 HARBOUR = ("Harbour board reports record ferry season\n\nPORTVILLE, March 3, 2025 (Coastal Wire) - The harbour "
@@ -49,11 +48,8 @@ def shots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(seed_index, minilm_embedder, tmp_path_factory):
+def served(chromium, seed_index, minilm_embedder, tmp_path_factory):
     """(url, assistant, base dir) of the chat over a private copy of the seed index."""
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (run `make browser`, or apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
     import app
     from assistant.api import Assistant
 
@@ -73,14 +69,11 @@ def served(seed_index, minilm_embedder, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed")
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+        b = p.chromium.launch(executable_path=chromium, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
             yield b
