@@ -26,6 +26,24 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+#: Figures tests measured (the seed eval's held-out slice, ...), printed after the run even
+#: under -q: a regression guard's figure is worth seeing when it passes too.
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figures():
+    """``figures(line)``: report a measured figure in the run's summary."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
