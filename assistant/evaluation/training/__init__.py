@@ -28,7 +28,7 @@ from assistant.evaluation.training.data import (
     write_dump,
 )
 
-__all__ = ["run"]
+__all__ = ["fit_and_write", "run"]
 
 
 def _index(bench: BenchSet, shared: Path, project: Path, root: Path, log: Callable[[str], None]) -> Path:
@@ -78,8 +78,7 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
     """Everything ``make train`` does; returns the report."""
     from assistant.answer.corpus import IndexCorpus
     from assistant.api import Assistant
-    from assistant.evaluation.training.report import report as make_report
-    from assistant.evaluation.training.trainer import prepare, train
+    from assistant.evaluation.training.trainer import prepare
 
     cache.mkdir(parents=True, exist_ok=True)
     items = []
@@ -100,6 +99,17 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
         with cached.open("wb") as f:
             pickle.dump(mine, f)
         items.extend(mine)
+    return fit_and_write(items, models_out, report_out, log)
+
+
+def fit_and_write(items: list[Any], models_out: Path, report_out: Path,
+                  log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fit every stage on prepared items (``trainer.prepare``), measure them on the
+    validation items, and write the models (with the validation figures in their ``meta``)
+    and the report; returns the report."""
+    from assistant.evaluation.training.report import report as make_report
+    from assistant.evaluation.training.trainer import train
+
     models, figures = train(items, log)
     rep = make_report(items, models, figures)
     models = type(models)(**{**models.__dict__, "meta": {**models.meta, "validation": rep["summary"],
