@@ -264,6 +264,7 @@ class Assistant:
 
     def close(self) -> None:
         self.local.close()
+        self.store.close()
 
 
 class _Deferred:

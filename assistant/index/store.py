@@ -207,6 +207,14 @@ class Store:
                 )
         return store
 
+    def close(self) -> None:
+        """Release the Chroma client (idempotent). Chroma shares one system per path within a
+        process: one left open keeps a deleted index's database in use, so the same path could
+        not be built again in this process (``--rebuild`` from a library caller)."""
+        close = getattr(self.client, "close", None)
+        if close is not None:
+            close()
+
     # -- collection-level state -------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
         try:
