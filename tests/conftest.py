@@ -44,6 +44,28 @@ def pytest_terminal_summary(terminalreporter) -> None:
             terminalreporter.write_line(line)
 
 
+#: Run the suite as if this process had N CPUs (``ASSISTANT_TEST_CPUS=16 OMP_NUM_THREADS=16 make
+#: test``): ``index.embedding.default_threads``, from which every thread and worker count is
+#: derived, returns N. Subprocesses (the CLI, ingest workers) still see the real count; use
+#: ``taskset`` to give the whole run fewer CPUs.
+ENV_TEST_CPUS = "ASSISTANT_TEST_CPUS"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mimic_cpus() -> Iterator[int | None]:
+    value = os.environ.get(ENV_TEST_CPUS, "").strip()
+    if not value:
+        yield None
+        return
+    if not value.isdigit() or int(value) < 1:
+        raise pytest.UsageError(f"{ENV_TEST_CPUS}={value!r}: give a number of CPUs, e.g. 16")
+    from assistant.index import embedding
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(embedding, "default_threads", lambda: int(value))
+        yield int(value)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
