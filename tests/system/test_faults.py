@@ -221,9 +221,10 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
         # points past the end of the run.
         after = rng.randint(0, len(commits))
         delay = rng.uniform(0, gap) if after else rng.uniform(0, lo)
-        # Even trials annotate in worker processes, odd ones in the ingesting process.
+        # Even trials annotate in worker processes, odd ones in the ingesting process. The
+        # count is given: the automatic one is 0 on a single core (annotation_workers).
         with_workers = trial % 2 == 0
-        pid = _start(driver, d, paths, workers=None if with_workers else 0)
+        pid = _start(driver, d, paths, workers=2 if with_workers else 0)
         _wait_commits(d.parent / f"{d.name}.commits", after, pid)
         time.sleep(delay)
         workers = _children(pid)  # spaCy worker processes, if the run started them
