@@ -61,9 +61,22 @@ def mimic_cpus() -> Iterator[int | None]:
         raise pytest.UsageError(f"{ENV_TEST_CPUS}={value!r}: give a number of CPUs, e.g. 16")
     from assistant.index import embedding
 
+    _REAL["default_threads"] = embedding.default_threads
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(embedding, "default_threads", lambda: int(value))
         yield int(value)
+
+
+_REAL: dict[str, object] = {}
+
+
+@pytest.fixture
+def real_cpus(monkeypatch) -> None:
+    """For a test of ``default_threads`` itself: the real one, under ``ASSISTANT_TEST_CPUS`` too."""
+    from assistant.index import embedding
+
+    if "default_threads" in _REAL:
+        monkeypatch.setattr(embedding, "default_threads", _REAL["default_threads"])
 
 
 def free_port() -> int:
