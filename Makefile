@@ -44,12 +44,14 @@ ocr:
 	@command -v tesseract >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null) \
-	      || echo "could not install tesseract-ocr: OCR tests will be skipped"; \
-	  else echo "tesseract not found and cannot apt-get it: scanned PDFs will be reported, OCR tests skipped"; fi; }
+	      || echo "could not install tesseract-ocr: \`make test\` will fail at the OCR tests"; \
+	  else echo "tesseract not found and cannot apt-get it: scanned PDFs will be reported," \
+	    "\`make test\` will fail at the OCR tests (apt-get install tesseract-ocr tesseract-ocr-eng)"; fi; }
 
-# The whole suite: a missing browser is a failure here (ASSISTANT_REQUIRE_BROWSER), never a skip.
+# The whole suite: a missing browser or Tesseract is a failure here (ASSISTANT_REQUIRE_BROWSER,
+# ASSISTANT_REQUIRE_OCR), never a skip.
 test: install browser ocr
-	ASSISTANT_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q
+	ASSISTANT_REQUIRE_BROWSER=1 ASSISTANT_REQUIRE_OCR=1 $(BIN)/python -m pytest -q
 
 # Without the slow tests (real models, servers, the browser).
 test-fast: install

@@ -175,6 +175,28 @@ def chromium() -> str:
     return require_chromium()
 
 
+#: Set (to anything but "", "0") by ``make test``: a missing Tesseract fails the OCR tests
+#: instead of skipping them, as a missing browser does (``tests/browsers.py``).
+ENV_REQUIRE_OCR = "ASSISTANT_REQUIRE_OCR"
+
+
+def require_tesseract(which=shutil.which, env: dict[str, str] | None = None) -> str:
+    """The path of the ``tesseract`` the OCR tests drive: without one the test fails under
+    ``make test`` (``ASSISTANT_REQUIRE_OCR``) and skips elsewhere, each time with the fix."""
+    path = which("tesseract")
+    if path is None:
+        why = "tesseract is not installed: run `make ocr` (apt-get install tesseract-ocr tesseract-ocr-eng)"
+        if (os.environ if env is None else env).get(ENV_REQUIRE_OCR, "").strip() not in ("", "0"):
+            pytest.fail(f"{why} ({ENV_REQUIRE_OCR} is set: `make test` runs the OCR tests)", pytrace=False)
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    return require_tesseract()
+
+
 @pytest.fixture
 def chroma_server(tmp_path) -> Iterator[str]:
     """A real `chroma run` on a free loopback port; yields its URL."""

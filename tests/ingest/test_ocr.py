@@ -6,8 +6,6 @@ OCRed text, and the reply says the source was read by OCR."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from documents import creation, scan_source_text, write_pdf, write_scanned_pdf
 
@@ -17,8 +15,8 @@ from assistant.ingest.loaders.pdf import pdf_text_ocr
 from assistant.ingest.loaders.pdf_ocr import char_accuracy, edit_distance, render_page, skew_angle
 from assistant.models import Document
 
-needs_tesseract = pytest.mark.skipif(shutil.which("tesseract") is None,
-                                     reason="tesseract is not installed (`make ocr`, or apt-get install tesseract-ocr)")
+#: conftest's ``tesseract`` fixture: a failure under ``make test`` when it is missing, a skip elsewhere.
+needs_tesseract = pytest.mark.usefixtures("tesseract")
 
 HEADLINE = "Harbour board reports record ferry season"
 PARAGRAPHS = [
@@ -135,3 +133,15 @@ def test_a_scanned_article_is_answered_with_citations_into_its_ocred_text(tmp_pa
     rows = {d["doc_id"]: d for d in asst.stats()["docs"]}
     assert rows["ferry-scan.pdf"]["meta_origin"]["text"].startswith("ocr:tesseract")
     asst.close()
+
+
+def test_a_missing_tesseract_fails_under_make_test_and_skips_elsewhere():
+    from conftest import ENV_REQUIRE_OCR, ROOT, require_tesseract
+
+    assert require_tesseract(which=lambda n: "/usr/bin/tesseract", env={ENV_REQUIRE_OCR: "1"}) == "/usr/bin/tesseract"
+    with pytest.raises(pytest.fail.Exception, match="make ocr"):
+        require_tesseract(which=lambda n: None, env={ENV_REQUIRE_OCR: "1"})
+    with pytest.raises(pytest.skip.Exception, match="make ocr"):
+        require_tesseract(which=lambda n: None, env={ENV_REQUIRE_OCR: "0"})
+    test_recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert f"{ENV_REQUIRE_OCR}=1" in test_recipe and "pytest" in test_recipe

@@ -73,7 +73,10 @@ def test_make_test_requires_the_browser_and_make_test_fast_does_not():
     assert "tests/browsers.py" in _recipe("browser")  # installs only when the tests would find none
 
 
-def test_both_browser_modules_use_the_one_finder():
-    for module in ("test_browser.py", "test_first_hour.py"):
-        src = (ROOT / "tests" / "interfaces" / module).read_text(encoding="utf-8")
-        assert "(chromium, " in src and "which(" not in src, module  # conftest's `chromium` fixture
+def test_every_browser_module_uses_the_one_finder():
+    launch = "chromium" + ".launch("  # not spelled out, so this module is not one of them
+    modules = [p for p in (ROOT / "tests").rglob("test_*.py") if launch in p.read_text(encoding="utf-8")]
+    assert {p.name for p in modules} >= {"test_browser.py", "test_first_hour.py", "test_second_hour.py"}
+    for module in modules:
+        src = module.read_text(encoding="utf-8")
+        assert "(chromium, " in src and "which(" not in src, module.name  # conftest's `chromium` fixture

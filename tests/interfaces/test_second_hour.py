@@ -23,7 +23,6 @@ from assistant.text.folding import fold
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium")
 WIDTHS = {"1366": (1366, 900), "390": (390, 844)}
 FINAL = "#chat .answer .sources, #chat .answer.abstained, #chat .error-msg"
 Q_CROSSINGS = "How many crossings were thwarted in 2025?"
@@ -59,11 +58,8 @@ def _serve(index: Path, embedder, uploads: Path, port: int):
 
 
 @pytest.fixture(scope="module")
-def served(seed_index, minilm_embedder, tmp_path_factory):
+def served(chromium, seed_index, minilm_embedder, tmp_path_factory):
     """(url, assistant) of one chat server over a private copy of the seed index."""
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (run `make browser`, or apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
     base = tmp_path_factory.mktemp("second-hour-app")
     shutil.copytree(seed_index, base / "index")
     port = free_port()
@@ -80,14 +76,11 @@ def served(seed_index, minilm_embedder, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+        b = p.chromium.launch(executable_path=chromium, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
             yield b
