@@ -83,7 +83,8 @@ class Fanout:
         group: list[SourceTask] = []
         ok = False
         try:
-            for item in load(paths):
+            # Deferred: a scanned PDF is OCRed by the worker that prepares it, not here.
+            for item in load(paths, defer=True):
                 if isinstance(item, LoadFailure):
                     self._record(FileResult(item.source, "", "failed", item.reason))
                     continue

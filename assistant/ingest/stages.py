@@ -1,6 +1,7 @@
 """The producer stages of ingest, each a plain function over one document.
 
-    load      paths -> Document as read | LoadFailure   (``load``)
+    load      paths -> Document as read | LoadFailure   (``load``; with ``defer``, a scanned
+              PDF's OCR waits for ``finish_reading`` in the worker that prepares it)
     clean     Document as read -> cleaned Document      (``clean``)
     chunk     Document -> sentences + chunks            (``chunk``)
     annotate  Document + sentences -> annotations       (``annotate_document``; spaCy)
@@ -41,11 +42,36 @@ class Chunked:
     chunks: list[Chunk]
 
 
-def load(paths: Iterable[str | Path]) -> Iterator[Document | LoadFailure]:
-    """Every document under ``paths`` as its loader reads it, or why it could not be read."""
+def load(paths: Iterable[str | Path], *, defer: bool = False) -> Iterator[Document | LoadFailure]:
+    """Every document under ``paths`` as its loader reads it, or why it could not be read.
+    ``defer``: for an ingest whose workers prepare the documents, loaders leave their
+    costly reading (OCR of scanned pages) to the worker: such a document comes as a
+    ``loaders.base.Deferred`` that ``finish_reading`` completes there."""
     from assistant.ingest.loaders import iter_sources
 
-    return iter_sources(paths)
+    items = iter_sources(paths)
+    return _deferring(items) if defer else items
+
+
+def _deferring(items: Iterator[Document | LoadFailure]) -> Iterator[Document | LoadFailure]:
+    # Deferral holds only while a loader runs, not in the consumer's code between items.
+    from assistant.ingest.loaders.base import deferring
+
+    end = object()
+    while True:
+        with deferring():
+            item = next(items, end)
+        if item is end:
+            return
+        yield item  # type: ignore[misc]
+
+
+def finish_reading(raw: Document) -> Document:
+    """``raw`` as its loader would have read it: a deferred document's reading (OCR) is
+    done here, in the worker; ``DeferredFailure`` says why it could not be."""
+    from assistant.ingest.loaders.base import finish_reading as finish
+
+    return finish(raw)
 
 
 def clean(raw: Document) -> Document:

@@ -6,6 +6,8 @@ OCRed text, and the reply says the source was read by OCR."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from documents import creation, scan_source_text, write_pdf, write_scanned_pdf
 
@@ -145,3 +147,104 @@ def test_a_missing_tesseract_fails_under_make_test_and_skips_elsewhere():
         require_tesseract(which=lambda n: None, env={ENV_REQUIRE_OCR: "0"})
     test_recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert f"{ENV_REQUIRE_OCR}=1" in test_recipe and "pytest" in test_recipe
+
+
+# -- OCR in the ingest workers -----------------------------------------------------------------------
+def _deferred_load(path):
+    from assistant.ingest.loaders.base import deferring
+
+    with deferring():
+        return list(iter_sources([path]))
+
+
+def test_under_deferral_a_scan_waits_for_the_worker_and_a_text_pdf_does_not(tmp_path, monkeypatch):
+    from assistant.ingest.loaders import pdf_ocr
+    from assistant.ingest.loaders.base import Deferred
+
+    def no_ocr(*a, **k):
+        raise AssertionError("OCR ran in the loading process")
+
+    monkeypatch.setattr(pdf_ocr, "ocr_pages", no_ocr)
+    scan = write_scanned_pdf(tmp_path / "scan.pdf", PARAGRAPHS[:1], degrade="clean")
+    (item,) = _deferred_load(scan)
+    assert isinstance(item, Deferred) and item.text == "" and item.data == scan.read_bytes()
+    assert (item.doc_id, item.fmt, item.source) == ("scan.pdf", "pdf", str(scan.resolve()))
+    assert item.raw_hash and item.label == str(scan)
+    (text_doc,), fails = _load(write_pdf(tmp_path / "text.pdf", PARAGRAPHS[:1], headline=HEADLINE))
+    (deferred_text_doc,) = _deferred_load(tmp_path / "text.pdf")
+    assert not fails and not isinstance(deferred_text_doc, Deferred) and deferred_text_doc == text_doc
+    # OCR off: nothing is deferred, the scan is reported by the loader as before.
+    monkeypatch.setenv("ASSISTANT_OCR", "off")
+    (fail,) = _deferred_load(scan)
+    assert isinstance(fail, LoadFailure) and "OCR is off" in fail.reason
+
+
+def test_a_deferred_scan_that_cannot_be_read_fails_with_the_loaders_reason(tmp_path, monkeypatch):
+    from assistant.ingest.loaders.base import DeferredFailure
+    from assistant.ingest.stages import finish_reading
+
+    monkeypatch.setenv("ASSISTANT_OCR", "nosuch")
+    scan = write_scanned_pdf(tmp_path / "scan.pdf", PARAGRAPHS[:1], degrade="clean")
+    _, (fail,) = _load(scan)
+    (item,) = _deferred_load(scan)
+    with pytest.raises(DeferredFailure) as err:
+        finish_reading(item)
+    assert str(err.value) == fail.reason and "unknown OCR engine 'nosuch'" in fail.reason
+
+
+@needs_tesseract
+def test_a_deferred_scan_finishes_as_the_loader_reads_it(tmp_path):
+    from assistant.ingest.stages import finish_reading
+
+    scan = write_scanned_pdf(tmp_path / "scan.pdf", PARAGRAPHS[:2], headline=HEADLINE, degrade="clean",
+                             metadata={"creation_date": creation(2026, 1, 9)})
+    (direct,), _ = _load(scan)
+    (item,) = _deferred_load(scan)
+    done = finish_reading(item)
+    assert type(done) is Document and done == direct
+    assert done.meta_origin["text"].startswith("ocr:tesseract")
+
+
+def _tesseract_recorder(tmp_path, real: str):
+    """A ``tesseract`` first on PATH that logs the process that ran it (its parent) and
+    that process's parent, then runs the real one."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "tesseract-callers.txt"
+    bin_dir.mkdir()
+    shim = bin_dir / "tesseract"
+    shim.write_text(f'#!/bin/sh\necho "$PPID $(awk \'{{print $4}}\' /proc/$PPID/stat)" >> "{log}"\n'
+                    f'exec "{real}" "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return bin_dir, log
+
+
+@needs_tesseract
+@pytest.mark.slow  # worker processes load spaCy
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="the recorder reads /proc (Linux)")
+@pytest.mark.parametrize("executor", ["processes", "inline"])
+def test_scanned_pages_are_ocred_in_the_ingest_workers(tmp_path, monkeypatch, hashing_embedder, tesseract, executor):
+    """With ``--workers``, the process that runs Tesseract is a worker (a child of this
+    ingesting process), never the ingesting process itself; the inline executor, whose
+    "worker" is this process, shows that the recorder tells them apart."""
+    from assistant.api import Assistant
+
+    bin_dir, log = _tesseract_recorder(tmp_path, tesseract)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_scanned_pdf(corpus / "ferry-scan.pdf", PARAGRAPHS[:2], headline=HEADLINE, degrade="clean")
+    (corpus / "note.txt").write_text(HEADLINE + "\n\n" + PARAGRAPHS[2] + "\n", encoding="utf-8")
+    asst = Assistant.open(index_dir=tmp_path / "index", embedder=hashing_embedder, create=True)
+    try:
+        report = asst.ingest([corpus], executor=executor, workers=1)
+        assert report.count("added") == 2 and not report.failures, report.summary()
+        assert asst.document("ferry-scan.pdf").meta_origin["text"].startswith("ocr:tesseract")
+    finally:
+        asst.close()
+    callers = {tuple(int(x) for x in line.split()) for line in log.read_text(encoding="utf-8").splitlines()}
+    assert callers, "Tesseract never ran"
+    here = os.getpid()
+    if executor == "processes":
+        assert report.where == "1 local worker process"
+        assert all(pid != here and parent == here for pid, parent in callers), (here, callers)
+    else:
+        assert {pid for pid, _ in callers} == {here}

@@ -1,5 +1,6 @@
-"""The work an ingest sends to its workers: whole documents, cleaned, chunked, annotated
-and embedded (``prepare_documents``), answered as plain picklable values.
+"""The work an ingest sends to its workers: whole documents, read where reading is costly
+(a scanned PDF's OCR), cleaned, chunked, annotated and embedded (``prepare_documents``),
+answered as plain picklable values.
 
 A task's answer is all of a document or nothing: a ``Prepared`` carries every chunk,
 vector and annotation of its document, and only the ingesting process writes it
@@ -146,8 +147,10 @@ def warm_up(spec: PrepareSpec) -> None:
 
 
 def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcome]:
-    """Clean, chunk, annotate and embed ``tasks``' documents, in order: one outcome each."""
-    from assistant.ingest.stages import chunk, clean, embed_inputs
+    """Finish reading (OCR), clean, chunk, annotate and embed ``tasks``' documents, in
+    order: one outcome each."""
+    from assistant.ingest.loaders.base import DeferredFailure
+    from assistant.ingest.stages import chunk, clean, embed_inputs, finish_reading
 
     tok = _Models.tokenizer()
     out: list[Outcome | None] = [None] * len(tasks)
@@ -155,7 +158,8 @@ def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcom
     for i, task in enumerate(tasks):
         raw = task.raw
         try:
-            doc = clean(raw)
+            # A scanned PDF comes unread (``stages.load(defer=True)``): its OCR runs here.
+            doc = clean(finish_reading(raw))
             if not doc.text.strip():
                 out[i] = Failed(raw.doc_id, raw.source,
                                 "nothing left after removing page furniture (see --show-cleaning)")
@@ -163,6 +167,8 @@ def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcom
                 out[i] = Unchanged(raw.doc_id, raw.raw_hash, raw.source)
             else:
                 cut.append((i, chunk(doc, spec.chunk_tokens, spec.chunk_overlap_tokens, tok)))
+        except DeferredFailure as exc:  # what the loader would have reported
+            out[i] = Failed(raw.doc_id, raw.source, str(exc))
         except Exception as exc:  # one bad document must not stop the task
             out[i] = Failed(raw.doc_id, raw.source, _why(exc))
     annotations = _annotate([c for _, c in cut])

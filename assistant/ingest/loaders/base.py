@@ -8,9 +8,11 @@ A format is one module in this package with a class decorated by ``register(suff
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -63,6 +65,51 @@ class Batch:
         self.ids.add(doc_id)
         self.hashes[doc_id] = raw_hash
         self.where[doc_id] = where
+
+
+#: Set while an ingest whose documents are prepared by workers reads its files
+#: (``deferring``): loaders then leave their costly part (OCR of scanned pages) to the
+#: worker that prepares the document.
+_DEFER: ContextVar[bool] = ContextVar("defer_costly_reading", default=False)
+
+
+@contextlib.contextmanager
+def deferring() -> Iterator[None]:
+    """Within: loaders yield ``Deferred`` documents instead of doing their costliest work."""
+    token = _DEFER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER.reset(token)
+
+
+def deferred_now() -> bool:
+    """Whether a loader should leave its costly reading to the worker (``deferring``)."""
+    return _DEFER.get()
+
+
+class DeferredFailure(Exception):
+    """A deferred document could not be read in the worker; the message says why and how
+    to fix it (what the loader's ``LoadFailure`` would have said)."""
+
+
+@dataclass
+class Deferred(Document):
+    """A document whose costly reading is left to the ingest worker that prepares it:
+    what the loader knows already (doc id, source, raw hash: enough to skip an unchanged
+    file without reading it) and the file's bytes; ``finish()``, in the worker, gives the
+    document as the loader would have read it, or raises ``DeferredFailure``."""
+
+    data: bytes = b""
+    label: str = ""
+
+    def finish(self) -> Document:
+        raise NotImplementedError
+
+
+def finish_reading(raw: Document) -> Document:
+    """``raw`` as read, a ``Deferred`` document's reading done here (in the worker)."""
+    return raw.finish() if isinstance(raw, Deferred) else raw
 
 
 class Loader(Protocol):

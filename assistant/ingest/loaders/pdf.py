@@ -31,9 +31,24 @@ import io
 import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, converted_document, register
+from assistant.ingest.loaders.base import (
+    Batch,
+    Deferred,
+    DeferredFailure,
+    Found,
+    LoadFailure,
+    Source,
+    abs_source,
+    converted_document,
+    deferred_now,
+    document,
+    register,
+    sha256,
+)
 from assistant.ingest.loaders.pdf_layout import Word, drop_running_heads, page_paragraphs, render
 from assistant.ingest.loaders.placeholders import plausible_author, plausible_title
 from assistant.models import Document
@@ -107,11 +122,18 @@ def pdf_text(data: bytes) -> tuple[str, Found]:
     return text, found
 
 
-def pdf_text_ocr(data: bytes) -> tuple[str, Found, str]:
+class NeedsOcr(Exception):
+    """Raised by ``pdf_text_ocr(..., ocr=False)``: pages have no text layer and OCR is on."""
+
+
+def pdf_text_ocr(data: bytes, *, ocr: bool = True) -> tuple[str, Found, str]:
     """``pdf_text``, and where the text of pages without a text layer came from ("" when
     no page was OCRed; else e.g. ``"ocr:tesseract 5.3.0, pages 1-2 of 2"``). Those pages are
-    read by OCR (``pdf_ocr``), their words laid out like any page's."""
+    read by OCR (``pdf_ocr``), their words laid out like any page's; with ``ocr=False``
+    they raise ``NeedsOcr`` instead (unless OCR is off), before any is read."""
     import pdfplumber
+
+    from assistant.ingest.loaders.pdf_ocr import engine_name
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
@@ -133,6 +155,8 @@ def pdf_text_ocr(data: bytes) -> tuple[str, Found, str]:
     finally:
         pdf.close()
     blank = [n for n, paras in enumerate(pages) if not paras]
+    if blank and not ocr and engine_name():
+        raise NeedsOcr(f"{len(blank)} of {len(pages)} pages have no text layer")
     note, why_not = _ocr_into(data, pages, blank) if blank else ("", "")
     drop_running_heads(pages, heights)
     text = render(pages)
@@ -180,14 +204,39 @@ class PdfLoader:
 
     def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
         notes: list[str] = []
+        # Under ``deferring`` (an ingest by workers), pages to OCR are left to the worker.
+        ocr = not deferred_now()
 
         def convert(data: bytes) -> tuple[str, Found]:
-            text, found, note = pdf_text_ocr(data)
+            text, found, note = pdf_text_ocr(data, ocr=ocr)
             notes.append(note)
             return text, found
 
-        for item in converted_document(src, batch, self.fmt, convert, (PdfError,), "remove it or export the PDF again"):
+        try:
+            items = list(converted_document(src, batch, self.fmt, convert, (PdfError,),
+                                            "remove it or export the PDF again"))
+        except NeedsOcr:
+            yield ScannedPdf(doc_id=batch.file_id(src.path, src.rel), text="", source=abs_source(src.path),
+                             fmt=self.fmt, raw_hash=sha256(src.data), data=src.data, label=src.label)
+            return
+        for item in items:
             if isinstance(item, Document) and notes and notes[-1]:
                 # Pages read by OCR: the reply and the documents table say so.
                 item.meta_origin[OCR_ORIGIN_KEY] = notes[-1]
             yield item
+
+
+@dataclass
+class ScannedPdf(Deferred):
+    """A PDF with pages to read by OCR, left to the ingest worker (``Deferred``)."""
+
+    def finish(self) -> Document:
+        try:
+            text, found, note = pdf_text_ocr(self.data)
+        except PdfError as exc:
+            raise DeferredFailure(str(exc)) from exc
+        doc = document(self.doc_id, text, Source(Path(self.source), self.doc_id, self.data, self.label),
+                       self.fmt, found, self.raw_hash)
+        if note:
+            doc.meta_origin[OCR_ORIGIN_KEY] = note
+        return doc
