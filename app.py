@@ -1,8 +1,9 @@
 """The chat: a Gradio page over ``assistant`` (``python app.py`` or ``assistant serve``).
 
-This file only lays out the page and calls the library: answering lives in
-``assistant.api``, rendering in ``assistant.render``, upload safety in
-``assistant.uploads``. It binds 127.0.0.1:7860 unless told otherwise, and makes
+This file only lays out the page and wires its widgets to the handlers in ``chatui``
+(the chat, the API, conversations, documents), which call the library: answering lives
+in ``assistant.api``, rendering in ``assistant.interfaces.render``, upload safety in
+``assistant.ingest.uploads``. It binds 127.0.0.1:7860 unless told otherwise, and makes
 no public link unless ``--share`` is given.
 
 API (``gradio_client``)::
@@ -16,19 +17,11 @@ API (``gradio_client``)::
 from __future__ import annotations
 
 import argparse
-import json
-import logging
 import os
-import queue
 import sys
-import tempfile
-import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import nullcontext
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # nothing may phone home
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -37,154 +30,26 @@ import gradio as gr
 
 import chatui.conversations as convs
 import chatui.documents as docs_ui
+import chatui.endpoints as endpoints
 from assistant.api import Assistant
 from assistant.config import ENV_AUTH, default_seeds_dir
 from assistant.errors import AssistantError, ConfigError, IndexMissing
-from assistant.ingest.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, default_upload_dir, stage_uploads
+from assistant.ingest.uploads import ALLOWED_SUFFIXES, MAX_UPLOAD_BYTES, default_upload_dir
 from assistant.interfaces.conversations import ConversationStore
 from assistant.interfaces.invocation import as_invoked
 from assistant.interfaces.options import add_index_args, add_llm_args, llm_from, settings_from
-from assistant.interfaces.render import (
-    CITE_PREFIX,
-    answer_from_dict,
-    citation_key,
-    conversation_to_markdown,
-    display_title,
-    document_html,
-    ingest_results_html,
-    parse_citation_key,
-    question_html,
-    show_date,
-    stats_html,
-)
-from assistant.interfaces.streaming import TokenStreamingLLM, draft_html, reply_frames
-from assistant.interfaces.views_html import speakers_html, timeline_html
-from assistant.interfaces.web import (
-    CSS,
-    PAGE_JS,
-    SHOW_SOURCE_JS,
-    pending_html,
-    scrub_paths,
-    status_html,
-)
-from chatui.context import INTERNAL, Ctx
+from assistant.interfaces.render import document_html, stats_html
+from assistant.interfaces.streaming import TokenStreamingLLM
+from assistant.interfaces.web import CSS, PAGE_JS, SHOW_SOURCE_JS
+from chatui.chat import STREAM_DELAY, TITLE, WARM_POLL_SECONDS, ChatHandlers, Warmup
+from chatui.context import Ctx
 
-TITLE = "News assistant"
 #: Questions answered at once. The answerer is read-only, but the machine it targets has few cores.
 ASK_CONCURRENCY = int(os.environ.get("ASSISTANT_ASK_CONCURRENCY", "2"))
-#: How often (seconds) the page and a waiting question check whether the models are loaded:
-#: often enough that "ready" shows within a moment, rare enough to cost nothing.
-WARM_POLL_SECONDS = 0.5
-#: Pause (seconds) between the frames of a streamed reply (verdict, each cited sentence,
-#: each source): long enough for the browser to draw each, short enough that a reply of
-#: five frames is whole within a quarter of a second.
-STREAM_DELAY = 0.04
 #: How often (seconds) an open page checks whether the corpus changed (an upload or a
 #: delete in another session, or another process): the documents table, the corpus summary
 #: and the filters then show it. A check reads one generation token: nothing when unchanged.
 CORPUS_POLL_SECONDS = 5.0
-#: Least time (seconds) between two drafts of an LLM reply sent to the page: tokens come
-#: faster than a page redraws; this keeps the draft moving without flooding the socket.
-DRAFT_EVERY = 0.05
-LOADING = "Loading the language models (first start only)…"
-log = logging.getLogger("app")
-
-
-class Warmup:
-    """Loads the models in a background thread as soon as the server starts, so the first
-    question does not wait in silence; the page says so until they are ready."""
-
-    def __init__(self, asst: Assistant) -> None:
-        self.asst = asst
-        self.ready = threading.Event()
-        self.t0 = time.monotonic()
-        self.seconds = 0.0
-
-    def start(self) -> Warmup:
-        threading.Thread(target=self._run, name="warm-up", daemon=True).start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            self.asst.warm_up()
-        except Exception:  # the first question will meet the same problem and report it
-            log.exception("warming up the models failed")
-        finally:
-            self.seconds = time.monotonic() - self.t0
-            self.ready.set()
-
-    def elapsed(self) -> int:
-        return int(time.monotonic() - self.t0)
-
-
-# -- glue between widgets and the library ----------------------------------------------------------
-def _filters(docs: Sequence[str] | None, pubs: Sequence[str] | None, date_from: str | None,
-             date_to: str | None) -> dict[str, Any] | None:
-    f: dict[str, Any] = {}
-    if docs:
-        f["doc_id"] = list(docs)
-    if pubs:
-        f["publisher"] = list(pubs)
-    if date_from and date_from.strip():
-        f["date_from"] = date_from.strip()
-    if date_to and date_to.strip():
-        f["date_to"] = date_to.strip()
-    return f or None
-
-
-def _history(turns: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{"question": t["question"], "answer": t["answer"]} for t in turns]
-
-
-def _parse_json(value: str | None, what: str) -> Any:
-    if value is None or not str(value).strip():
-        return None
-    try:
-        return json.loads(value)
-    except ValueError as exc:
-        raise ConfigError(f"{what} is not valid JSON: {exc}", fix=f"pass {what} as a JSON string, or leave it empty") from exc
-
-
-def _link_key(value: str) -> str:
-    """The citation key in a clicked link's value ("#cite=<key> <timestamp>"): the page
-    script appends the time so that clicking the same link twice still fires."""
-    key = (value or "").rsplit(" ", 1)[0]
-    key = key[1:] if key.startswith("#") else key
-    return unquote(key[len(CITE_PREFIX):]) if key.startswith(CITE_PREFIX) else key
-
-
-def _answer_in_thread(asst: Assistant, question: str, kwargs: dict[str, Any]) -> Iterator[tuple[str, Any]]:
-    """Answer in a thread of its own, yielding ("draft", text) while an LLM writes (its
-    tokens, at most every ``DRAFT_EVERY`` s) and then ("answer", Answer) or ("error", exc)."""
-    events: queue.Queue = queue.Queue()
-    llm = asst.llm if isinstance(asst.llm, TokenStreamingLLM) else None
-
-    def work() -> None:
-        try:
-            ctx = llm.listening(lambda text: events.put(("draft", text))) if llm is not None else nullcontext()
-            with ctx:
-                events.put(("answer", asst.ask(question, **kwargs)))
-        except BaseException as exc:  # handed to the page's thread, which reports it
-            events.put(("error", exc))
-
-    threading.Thread(target=work, name="ask", daemon=True).start()
-    last = 0.0
-    while True:
-        kind, value = events.get()
-        if kind == "draft":
-            while not events.empty():  # only the newest draft matters
-                nxt = events.get()
-                if nxt[0] != "draft":
-                    events.put(nxt)  # keep the answer for the next round
-                    break
-                value = nxt[1]
-            if events.empty() and time.monotonic() - last < DRAFT_EVERY:
-                time.sleep(DRAFT_EVERY - (time.monotonic() - last))
-            last = time.monotonic()
-            yield kind, value
-            continue
-        yield kind, value
-        return
 
 
 def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_delay: float = STREAM_DELAY,
@@ -198,202 +63,12 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
     warm = warmup or Warmup(asst).start()
     store = conversations or ConversationStore.beside(asst.settings)
     ctx = Ctx(asst, updir, store, warm, stream_delay)
-    err = ctx.err
-    #: Milliseconds from a question's arrival to its first reply frame leaving the handler
-    #: (the server's share of the first visible token; ``tools/bench_stream.py`` reads it).
-    server_first_frame_ms: list[float] = []
+    chat = ChatHandlers(ctx)
 
-    def status_now() -> str:
-        return "" if warm.ready.is_set() else status_html(f"{LOADING} {warm.elapsed()} s", "loading")
-
-    def open_key(key: str) -> str:
-        """The viewer showing a citation (``citation_key``), or why it cannot."""
-        parsed = parse_citation_key(key or "")
-        if parsed is None:
-            return document_html(None)
-        doc_id, s, e, a_s, a_e = parsed
-        try:
-            return document_html(asst.document(doc_id), s, e, a_s, a_e)
-        except AssistantError as exc:
-            return err(exc)
-
-    # -- handlers ----------------------------------------------------------------------------------
-    def respond(message: str, chat: list[dict[str, Any]], turns: list[dict[str, Any]], conv: str, browser_id: str,
-                docs: list[str], pubs: list[str], date_from: str, date_to: str,
-                request: gr.Request) -> Iterator[tuple[Any, ...]]:
-        # outputs: question box, chat, turns, sources of the last answer, viewer, status line,
-        # conversation id, conversation list
-        started = time.perf_counter()
-        first_frame_ms = server_first_frame_ms  # the first frame's time is noted once (bench_stream)
-        keep = (gr.update(), gr.update())
-        question = message or ""
-        chat = list(chat or [])
-        if not question.strip():
-            yield ("", chat, turns, gr.update(), gr.update(),
-                   status_html("Type a question first, e.g. one of the examples below.", "hint"), *keep)
-            return
-        chat += [{"role": "user", "content": question_html(question)},
-                 {"role": "assistant", "content": pending_html()}]
-        yield "", chat, turns, gr.update(), gr.update(), status_now(), *keep
-        while not warm.ready.wait(WARM_POLL_SECONDS):
-            chat[-1] = {"role": "assistant", "content": pending_html(f"{LOADING} {warm.elapsed()} s")}
-            yield "", chat, turns, gr.update(), gr.update(), status_now(), *keep
-        ans = None
-        model = str(getattr(asst.llm, "model", "") or "")
-        kwargs = {"history": _history(turns or []), "filters": _filters(docs, pubs, date_from, date_to)}
-        for kind, value in _answer_in_thread(asst, question, kwargs):
-            if kind == "draft":  # an LLM's tokens, as it writes them
-                chat[-1] = {"role": "assistant", "content": draft_html(value, model)}
-                yield "", chat, turns, gr.update(), gr.update(), "", *keep
-            elif kind == "answer":
-                ans = value
-            else:
-                if isinstance(value, AssistantError):
-                    chat[-1] = {"role": "assistant", "content": err(value)}
-                else:  # never a traceback in the chat: log it, say so, keep serving
-                    log.error("answering %r failed", question[:200], exc_info=value)
-                    chat[-1] = {"role": "assistant", "content": err(INTERNAL)}
-                yield "", chat, turns, gr.update(), gr.update(), "", *keep
-                return
-        # The reply as it is composed: the verdict, each cited sentence, each source (each
-        # frame drawn only when it is sent, so the verdict goes out first).
-        frames = reply_frames(ans, doc_text=ctx.doc_text, scanned=ctx.scanned)
-        frame = next(frames)
-        for following in frames:
-            chat[-1] = {"role": "assistant", "content": frame}
-            if first_frame_ms is not None:
-                first_frame_ms.append((time.perf_counter() - started) * 1000)
-                first_frame_ms = None
-            yield "", chat, turns, gr.update(), gr.update(), "", *keep
-            if stream_delay:
-                time.sleep(stream_delay)
-            frame = following
-        chat[-1] = {"role": "assistant", "content": frame}
-        record = ans.to_dict()
-        turns = [*(turns or []), {"question": question, "answer": record}]
-        try:
-            conv, listing = convs.save_turn(ctx, convs.owner_of(request, browser_id), conv, question, record)
-        except Exception:  # the answer stands; saving it failed (a full disk, a locked file)
-            log.exception("saving the conversation failed")
-            listing = gr.update()
-        # The Document tab follows the newest answer: its sources, the first one open. An
-        # abstention's passages do not answer the question, so none is opened.
-        choices = [(f"[{c.n}] {display_title(c.title, c.doc_id, ctx.doc_text(c.doc_id))} · {c.publisher or '-'}"
-                    f" · {show_date(c.date) or '-'}", citation_key(c)) for c in ans.citations]
-        if ans.citations and not ans.abstained:
-            first = citation_key(ans.citations[0])
-            pick, view = gr.update(choices=choices, value=first), open_key(first)
-        else:
-            pick = gr.update(choices=choices, value=None)
-            view = document_html(None, empty=(
-                "The last question was not answered from the corpus; click a passage under it to read "
-                "its article." if ans.abstained else "The last answer cites no article."))
-        yield "", chat, turns, pick, view, "", conv, listing
-
-    def open_source(key: str) -> tuple[str, Any]:
-        return open_key(key), gr.Tabs(selected="doc-tab")
-
-    def open_link(value: str, turns: list[dict[str, Any]]) -> tuple[str, Any, Any]:
-        key = _link_key(value)
-        view, tab = open_source(key)
-        # The picker lists the last answer's sources: it shows the one opened, or none when
-        # the link was in an earlier answer.
-        last = answer_from_dict(turns[-1]["answer"]).citations if turns else []
-        return view, tab, gr.update(value=key if key in {citation_key(c) for c in last} else None)
-
+    # Handlers that need the request or report progress are functions here: Gradio finds
+    # ``gr.Request`` and ``gr.Progress`` by the parameter's annotation and default.
     def ingest_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-        paths = [str(f) for f in (files or [])]
-        if not paths:
-            return (ingest_results_html([], "no files chosen"), *ctx.side_panel())
-        rows: list[dict[str, Any]] = []
-        try:
-            staged = stage_uploads([(Path(p).name, p) for p in paths], updir)
-        except AssistantError as exc:
-            return (err(exc), *ctx.side_panel())
-        rows += [{"file": name, "status": "rejected", "reason": why} for name, why in staged.rejected]
-        summary = ""
-        if staged.saved:
-            names = {str(p): name for name, p in staged.saved}
-            total = len(staged.saved)
-            done = [0]
-            progress(0.0, desc=f"ingesting {total} file(s)")
-
-            def tick(kind: str, res: Any) -> None:
-                if res is not None:
-                    done[0] += 1
-                    progress(min(done[0], total) / total, desc=f"{res.status}: {res.doc_id or Path(res.source).name}")
-
-            try:
-                report = asst.ingest(staged.paths, progress=tick, wait=False)
-            except AssistantError as exc:
-                return (err(exc), *ctx.side_panel())
-            except Exception:
-                log.exception("ingesting uploads failed")
-                return (err(INTERNAL), *ctx.side_panel())
-            for r in report.results:
-                rows.append({"file": names.get(str(Path(r.source).resolve()), names.get(r.source, Path(r.source).name)),
-                             "status": r.status, "doc_id": r.doc_id, "chunks": r.chunks,
-                             "reason": scrub_paths(r.reason, ctx.known)})
-            summary = report.summary()
-        return (ingest_results_html(rows, summary), *ctx.side_panel())
-
-    def export(turns: list[dict[str, Any]], conv: str, browser_id: str, request: gr.Request) -> Any:
-        if not turns:
-            return gr.File(value=None, visible=False)
-        saved = store.get(convs.owner_of(request, browser_id), conv) if conv else None
-        md = conversation_to_markdown([(t["question"], t["answer"]) for t in turns],
-                                      title=saved.title if saved else TITLE, doc_text=ctx.doc_text,
-                                      scanned=ctx.scanned)
-        out = Path(tempfile.mkdtemp(prefix="conversation-")) / "conversation.md"
-        out.write_text(md, encoding="utf-8")
-        return gr.File(value=str(out), visible=True)
-
-    def api_ask(question: str, history: str = "", filters: str = "") -> dict:
-        """Answer ``question``; ``history`` is an optional JSON list of earlier turns
-        (questions, or {"question", "answer"}), ``filters`` an optional JSON object
-        (doc_id, publisher, date_from, date_to). Returns the Answer as JSON."""
-        try:
-            hist = _parse_json(history, "history") or []
-            flt = _parse_json(filters, "filters")
-            if not isinstance(hist, list) or (flt is not None and not isinstance(flt, dict)):
-                raise ConfigError("history must be a JSON list and filters a JSON object",
-                                  fix='e.g. history=["When did X start?"], filters={"publisher": "Reuters"}')
-            return asst.ask(question, history=hist, filters=flt).to_dict()
-        except AssistantError as exc:
-            raise gr.Error(scrub_paths(str(exc), ctx.known)) from exc
-
-    # The views by name: what finds the items, and what draws them for the chat.
-    views: dict[str, tuple[Any, Any]] = {"timeline": (asst.timeline, timeline_html),
-                                         "who_said": (asst.who_said_what, speakers_html)}
-
-    def view(kind: str, topic: str, docs: Sequence[str] | None, pubs: Sequence[str] | None,
-             date_from: str | None, date_to: str | None) -> str:
-        """The ``kind`` view of ``topic`` under the chat's filters."""
-        topic = (topic or "").strip()
-        if not topic:
-            return status_html("Type a topic first, e.g. a person, a place or an event.", "hint")
-        find, draw = views[kind]
-        try:
-            return draw(topic, find(topic, filters=_filters(docs, pubs, date_from, date_to)))
-        except AssistantError as exc:
-            return err(exc)
-
-    def api_view(kind: str) -> Any:
-        find = views[kind][0]
-
-        def run(topic: str, filters: str = "") -> list[dict]:
-            try:
-                flt = _parse_json(filters, "filters")
-                if flt is not None and not isinstance(flt, dict):
-                    raise ConfigError("filters must be a JSON object", fix='e.g. filters={"publisher": "Reuters"}')
-                return [x.to_dict() for x in find(topic, filters=flt)]
-            except AssistantError as exc:
-                raise gr.Error(scrub_paths(str(exc), ctx.known)) from exc
-        run.__doc__ = find.__doc__  # the library's own description of the view
-        return run
-
-    def status_tick() -> tuple[str, Any]:
-        return status_now(), gr.Timer(active=not warm.ready.is_set())
+        return docs_ui.upload(ctx, files, progress)
 
     # -- layout ------------------------------------------------------------------------------------
     doc_choices, pubs = ctx.corpus_choices()
@@ -434,7 +109,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                     msg = gr.Textbox(placeholder="Ask about the articles…", show_label=False, scale=5,
                                      elem_id="question", max_lines=4, submit_btn=False)
                     send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-btn")
-                status = gr.HTML(status_now(), elem_id="status", js_on_load=None)
+                status = gr.HTML(chat.status_now(), elem_id="status", js_on_load=None)
                 example_ds = gr.Dataset(components=[msg], samples=ctx.examples(), label="Example questions",
                                         elem_id="examples", type="values")
                 with gr.Row():
@@ -498,17 +173,17 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         chat_inputs = [msg, chatbot, turns, conv_id, browser_id, f_docs, f_pubs, f_from, f_to]
         chat_outputs = [msg, chatbot, turns, source_pick, viewer, status, conv_id, conv_list]
         for trigger in (msg.submit, send.click):
-            trigger(respond, chat_inputs, chat_outputs, show_progress="hidden", concurrency_limit=ASK_CONCURRENCY,
+            trigger(chat.respond, chat_inputs, chat_outputs, show_progress="hidden", concurrency_limit=ASK_CONCURRENCY,
                     concurrency_id="ask", **hidden)
         example_ds.click(lambda row: row[0] if row else "", example_ds, msg, **hidden)
-        export_btn.click(export, [turns, conv_id, browser_id], export_file, **hidden)
-        src_key.change(open_link, [src_key, turns], [viewer, tabs, source_pick], **hidden).then(None, js=SHOW_SOURCE_JS)
-        source_pick.input(open_source, source_pick, [viewer, tabs], **hidden).then(None, js=SHOW_SOURCE_JS)
+        export_btn.click(chat.export, [turns, conv_id, browser_id], export_file, **hidden)
+        src_key.change(chat.open_link, [src_key, turns], [viewer, tabs, source_pick], **hidden).then(None, js=SHOW_SOURCE_JS)
+        source_pick.input(chat.open_source, source_pick, [viewer, tabs], **hidden).then(None, js=SHOW_SOURCE_JS)
         side = [summary, f_docs, f_pubs, example_ds]
         # The progress shows on the results alone (on every output it covered the stats and filters).
         ingested = ingest_btn.click(ingest_files, files, [ingest_out, *side], api_name="upload",
                                     concurrency_limit=1, show_progress_on=[ingest_out])
-        timer.tick(status_tick, None, [status, timer], show_progress="hidden", concurrency_limit=None, **hidden)
+        timer.tick(chat.status_tick, None, [status, timer], show_progress="hidden", concurrency_limit=None, **hidden)
 
         # Conversations: reopened on load, switched, made, renamed and deleted in the sidebar.
         # (Handlers that need the request are functions here: Gradio finds ``gr.Request`` by
@@ -571,16 +246,16 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
                        concurrency_id="write", **hidden)
         docs_no.click(docs_ui.cancel, None, [docs_confirm, pending, docs_result], **hidden)
 
-        demo.load(status_now, None, status, show_progress="hidden", concurrency_limit=None, **hidden)
-        gr.api(api_ask, api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+        demo.load(chat.status_now, None, status, show_progress="hidden", concurrency_limit=None, **hidden)
+        gr.api(endpoints.ask_endpoint(ctx), api_name="ask", concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
         view_inputs = [topic, f_docs, f_pubs, f_from, f_to]
         for btn, kind in ((timeline_btn, "timeline"), (who_btn, "who_said")):
-            btn.click(lambda *a, kind=kind: view(kind, *a), view_inputs, view_out,
+            btn.click(lambda *a, kind=kind: endpoints.view(ctx, kind, *a), view_inputs, view_out,
                       concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask", **hidden)
-            gr.api(api_view(kind), api_name=kind, concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
+            gr.api(endpoints.view_endpoint(ctx, kind), api_name=kind, concurrency_limit=ASK_CONCURRENCY, concurrency_id="ask")
     demo.warmup = warm  # type: ignore[attr-defined]  (tests and callers can wait on it)
     demo.conversations = store  # type: ignore[attr-defined]
-    demo.first_frame_ms = server_first_frame_ms  # type: ignore[attr-defined]
+    demo.first_frame_ms = chat.first_frame_ms  # type: ignore[attr-defined]
     return demo
 
 

@@ -1,5 +1,5 @@
-"""The Documents tab: the corpus as a table (title, publisher, date, where each came from),
-searched and sorted; per document open, re-ingest and delete, and a delete of every
+"""Documents in the page: files added ("Add documents": ``upload``), and the corpus as a
+table (title, publisher, date, where each came from), searched and sorted; per document open, re-ingest and delete, and a delete of every
 document the search shows. A delete is asked first, then goes through the ingest's one
 writer (``Assistant.delete``, as ``--prune``), so BM25, aliases and caches stay in step;
 a file uploaded through the page goes with its document.
@@ -14,6 +14,7 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.ingest.uploads import stage_uploads
 from assistant.interfaces.documents import (
     SORTS,
     confirm_html,
@@ -23,7 +24,7 @@ from assistant.interfaces.documents import (
     rows_from_stats,
     sort_rows,
 )
-from assistant.interfaces.render import document_html
+from assistant.interfaces.render import document_html, ingest_results_html
 from assistant.interfaces.web import scrub_paths, status_html
 from chatui.context import INTERNAL, Ctx
 
@@ -108,6 +109,46 @@ def confirm(ctx: Ctx, pending: list[str], query: str, sort: str) -> tuple[Any, .
 
 def cancel() -> tuple[Any, Any, Any]:
     return gr.update(visible=False), [], status_html("Nothing was deleted.", "hint")
+
+
+def upload(ctx: Ctx, files: list[str] | None, progress: Any) -> tuple[Any, ...]:
+    """Files chosen in the page, staged (``ingest.uploads``: type and size checked) and
+    ingested with ``progress`` (a ``gr.Progress``) following each file: the results, then
+    the corpus side panel as it is now."""
+    paths = [str(f) for f in (files or [])]
+    if not paths:
+        return (ingest_results_html([], "no files chosen"), *ctx.side_panel())
+    rows: list[dict[str, Any]] = []
+    try:
+        staged = stage_uploads([(Path(p).name, p) for p in paths], ctx.updir)
+    except AssistantError as exc:
+        return (ctx.err(exc), *ctx.side_panel())
+    rows += [{"file": name, "status": "rejected", "reason": why} for name, why in staged.rejected]
+    summary = ""
+    if staged.saved:
+        names = {str(p): name for name, p in staged.saved}
+        total = len(staged.saved)
+        done = [0]
+        progress(0.0, desc=f"ingesting {total} file(s)")
+
+        def tick(kind: str, res: Any) -> None:
+            if res is not None:
+                done[0] += 1
+                progress(min(done[0], total) / total, desc=f"{res.status}: {res.doc_id or Path(res.source).name}")
+
+        try:
+            report = ctx.asst.ingest(staged.paths, progress=tick, wait=False)
+        except AssistantError as exc:
+            return (ctx.err(exc), *ctx.side_panel())
+        except Exception:
+            log.exception("ingesting uploads failed")
+            return (ctx.err(INTERNAL), *ctx.side_panel())
+        for r in report.results:
+            rows.append({"file": names.get(str(Path(r.source).resolve()), names.get(r.source, Path(r.source).name)),
+                         "status": r.status, "doc_id": r.doc_id, "chunks": r.chunks,
+                         "reason": scrub_paths(r.reason, ctx.known)})
+        summary = report.summary()
+    return (ingest_results_html(rows, summary), *ctx.side_panel())
 
 
 def _drop_uploads(ctx: Ctx, sources: dict[str, str]) -> None:
