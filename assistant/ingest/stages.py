@@ -66,12 +66,13 @@ def _deferring(items: Iterator[Document | LoadFailure]) -> Iterator[Document | L
         yield item  # type: ignore[misc]
 
 
-def finish_reading(raw: Document) -> Document:
+def finish_reading(raw: Document, threads: int | None = None) -> Document:
     """``raw`` as its loader would have read it: a deferred document's reading (OCR) is
-    done here, in the worker; ``DeferredFailure`` says why it could not be."""
+    done here, in the worker, on up to ``threads`` cores (None: every core);
+    ``DeferredFailure`` says why it could not be."""
     from assistant.ingest.loaders.base import finish_reading as finish
 
-    return finish(raw)
+    return finish(raw, threads)
 
 
 def clean(raw: Document) -> Document:

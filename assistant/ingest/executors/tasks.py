@@ -149,7 +149,7 @@ def warm_up(spec: PrepareSpec) -> None:
 def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcome]:
     """Finish reading (OCR), clean, chunk, annotate and embed ``tasks``' documents, in
     order: one outcome each."""
-    from assistant.ingest.loaders.base import DeferredFailure
+    from assistant.ingest.loaders.base import Deferred, DeferredFailure
     from assistant.ingest.stages import chunk, clean, embed_inputs, finish_reading
 
     tok = _Models.tokenizer()
@@ -158,8 +158,11 @@ def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcom
     for i, task in enumerate(tasks):
         raw = task.raw
         try:
-            # A scanned PDF comes unread (``stages.load(defer=True)``): its OCR runs here.
-            doc = clean(finish_reading(raw))
+            if isinstance(raw, Deferred):
+                # A scanned PDF comes unread (``stages.load(defer=True)``): its OCR runs
+                # here, on this worker's share of the cores, as its embedder does.
+                raw = finish_reading(raw, threads=spec.threads or _host_threads(spec.threads_by_host))
+            doc = clean(raw)
             if not doc.text.strip():
                 out[i] = Failed(raw.doc_id, raw.source,
                                 "nothing left after removing page furniture (see --show-cleaning)")

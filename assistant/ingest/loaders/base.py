@@ -103,13 +103,15 @@ class Deferred(Document):
     data: bytes = b""
     label: str = ""
 
-    def finish(self) -> Document:
+    def finish(self, threads: int | None = None) -> Document:
+        """The document as read, using up to ``threads`` cores (None: every core)."""
         raise NotImplementedError
 
 
-def finish_reading(raw: Document) -> Document:
-    """``raw`` as read, a ``Deferred`` document's reading done here (in the worker)."""
-    return raw.finish() if isinstance(raw, Deferred) else raw
+def finish_reading(raw: Document, threads: int | None = None) -> Document:
+    """``raw`` as read, a ``Deferred`` document's reading done here (in the worker), on up
+    to ``threads`` cores (the worker's share; None: every core)."""
+    return raw.finish(threads) if isinstance(raw, Deferred) else raw
 
 
 class Loader(Protocol):

@@ -126,11 +126,12 @@ class NeedsOcr(Exception):
     """Raised by ``pdf_text_ocr(..., ocr=False)``: pages have no text layer and OCR is on."""
 
 
-def pdf_text_ocr(data: bytes, *, ocr: bool = True) -> tuple[str, Found, str]:
+def pdf_text_ocr(data: bytes, *, ocr: bool = True, ocr_threads: int | None = None) -> tuple[str, Found, str]:
     """``pdf_text``, and where the text of pages without a text layer came from ("" when
     no page was OCRed; else e.g. ``"ocr:tesseract 5.3.0, pages 1-2 of 2"``). Those pages are
     read by OCR (``pdf_ocr``), their words laid out like any page's; with ``ocr=False``
-    they raise ``NeedsOcr`` instead (unless OCR is off), before any is read."""
+    they raise ``NeedsOcr`` instead (unless OCR is off), before any is read. Pages are OCRed
+    in parallel on up to ``ocr_threads`` cores (None: every core)."""
     import pdfplumber
 
     from assistant.ingest.loaders.pdf_ocr import engine_name
@@ -157,7 +158,7 @@ def pdf_text_ocr(data: bytes, *, ocr: bool = True) -> tuple[str, Found, str]:
     blank = [n for n, paras in enumerate(pages) if not paras]
     if blank and not ocr and engine_name():
         raise NeedsOcr(f"{len(blank)} of {len(pages)} pages have no text layer")
-    note, why_not = _ocr_into(data, pages, blank) if blank else ("", "")
+    note, why_not = _ocr_into(data, pages, blank, ocr_threads) if blank else ("", "")
     drop_running_heads(pages, heights)
     text = render(pages)
     if not text.strip():
@@ -166,7 +167,7 @@ def pdf_text_ocr(data: bytes, *, ocr: bool = True) -> tuple[str, Found, str]:
     return text, _metadata(info), note
 
 
-def _ocr_into(data: bytes, pages: list[list[Any]], blank: list[int]) -> tuple[str, str]:
+def _ocr_into(data: bytes, pages: list[list[Any]], blank: list[int], threads: int | None) -> tuple[str, str]:
     """OCR the ``blank`` pages (no text layer) into ``pages``: (the origin note, "" when OCR
     read nothing; why OCR could not run, with the fix, "" when it ran)."""
     from assistant.ingest.loaders.pdf_ocr import ENV_OCR, OcrUnavailable, engine_name, get_engine, ocr_pages
@@ -175,7 +176,7 @@ def _ocr_into(data: bytes, pages: list[list[Any]], blank: list[int]) -> tuple[st
         return "", f"OCR is off ({ENV_OCR}=off); unset {ENV_OCR} and ingest the file again"
     try:
         engine = get_engine()
-        read = ocr_pages(data, blank, engine)
+        read = ocr_pages(data, blank, engine, workers=threads)
         version = engine.version()
     except (OcrUnavailable, OSError, subprocess.SubprocessError) as exc:
         return "", str(exc) or type(exc).__name__
@@ -230,9 +231,9 @@ class PdfLoader:
 class ScannedPdf(Deferred):
     """A PDF with pages to read by OCR, left to the ingest worker (``Deferred``)."""
 
-    def finish(self) -> Document:
+    def finish(self, threads: int | None = None) -> Document:
         try:
-            text, found, note = pdf_text_ocr(self.data)
+            text, found, note = pdf_text_ocr(self.data, ocr_threads=threads)
         except PdfError as exc:
             raise DeferredFailure(str(exc)) from exc
         doc = document(self.doc_id, text, Source(Path(self.source), self.doc_id, self.data, self.label),
