@@ -100,7 +100,7 @@ class Deferred(Document):
     file without reading it) and the file's bytes; ``finish()``, in the worker, gives the
     document as the loader would have read it, or raises ``DeferredFailure``."""
 
-    data: bytes = b""
+    data: bytes = field(default=b"", repr=False)  # a whole file: never in a log line
     label: str = ""
 
     def finish(self, threads: int | None = None) -> Document:
