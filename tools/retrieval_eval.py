@@ -35,13 +35,24 @@ from assistant.retrieval.fusion import convex, rrf  # noqa: E402
 KS = (1, 3, 5)
 
 
-def load_cases(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
+def load_cases(path: Path, limit: int | None = None, split: str = "") -> list[dict[str, Any]]:
+    """Answerable cases; with ``split`` ("train"/"val" of a set named in
+    ``evaluation.training.data.SETS``, as ``SET:val``) only that split's."""
+    from assistant.evaluation.eval import Case
+    from assistant.evaluation.training.data import SETS, split_of
+
+    bench, part = split.split(":") if split else ("", "")
     cases = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             c = json.loads(line)
-            if c.get("sources"):
-                cases.append(c)
+            if not c.get("sources"):
+                continue
+            if bench and split_of(SETS[bench], Case(id=c["id"], question=c["question"], type=c.get("type", ""),
+                                                    answers=c.get("answers", []), sources=c["sources"],
+                                                    asked_on=c.get("asked_on", ""))) != part:
+                continue
+            cases.append(c)
     return cases[:limit] if limit else cases
 
 
@@ -151,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="an eval set and the index built from its corpus (repeatable)")
     ap.add_argument("--depth", type=int, default=10, help="passages retrieved per query for MRR")
     ap.add_argument("--limit", type=int, help="only the first N answerable cases of each set")
+    ap.add_argument("--split", default="", metavar="SET:PART",
+                    help="only one split of the learned-selection splits, e.g. realtimeqa:val or polnear:val")
     ap.add_argument("--sweep", action="store_true", help="also score fusion variants")
     ap.add_argument("--failures", type=int, default=0, help="list up to N fused misses at 3 per set")
     ap.add_argument("--json", help="write all figures here")
@@ -159,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for spec in args.set:
         name, rest = spec.split("=", 1)
         cases_path, index_dir = rest.rsplit(":", 1)
-        cases = load_cases(Path(cases_path), args.limit)
+        cases = load_cases(Path(cases_path), args.limit, args.split)
         asst = Assistant.open(index_dir=index_dir)
         try:
             results[name] = evaluate(asst, cases, args.depth, args.sweep, args.failures)

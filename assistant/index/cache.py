@@ -1,9 +1,16 @@
-"""The local, derived half of the index: annotations, BM25 and aliases.
+"""The local, derived half of the index: annotations, the keyword index and aliases.
 
 Everything here is rebuilt from Chroma when missing or stale, so it can be
 deleted at any time. Staleness is detected with the chunk collection's
 ``generation`` token, which every ingest changes; a mismatch triggers a diff of
 document content hashes, so only changed documents are fetched again.
+
+Every derived structure changes in time proportional to the documents that change:
+``put_docs``/``delete_doc`` update the alias and summary counts in the same SQLite
+transaction as the documents, and queue the documents for the keyword index, which
+``commit`` then updates (their old chunks deleted, their new ones added as a segment:
+``keyword.py``). A queued change survives a killed process and is applied on the next
+open. ``rebuild`` (a new or damaged cache, or an older format) is the only full pass.
 """
 
 from __future__ import annotations
@@ -12,15 +19,16 @@ import json
 import shutil
 import sqlite3
 import threading
-from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter, OrderedDict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from assistant.index.aliases import AliasTable
-from assistant.index.bm25 import BM25Index
+from assistant.index.aliases import AliasIndex, EntityCounts, document_entities
+from assistant.index.keyword import ChunkRows, KeywordChunk, KeywordIndex, SegmentedIndex, SegmentView
 from assistant.models import Document
 from assistant.text.tokens import tokenize
 
@@ -34,94 +42,31 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT, idx INTEGER, start INTEGER, end INTEGER);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS summary_dates (date TEXT PRIMARY KEY, n INTEGER);
+CREATE TABLE IF NOT EXISTS summary_tokens (token TEXT PRIMARY KEY, n INTEGER);
 """
+#: The layout of the derived structures; a cache written with another is rebuilt once.
+DERIVED_FORMAT = "2"
+#: Documents per keyword-index commit when many are queued (one segment each; the merge
+#: policy folds them together).
+COMMIT_DOCS = 5000
+#: Chunks per keyword segment during a full rebuild (bounds its memory).
+REBUILD_CHUNKS = 100_000
+_EMPTY_ROWS = ChunkRows([], np.zeros(1, np.int64), np.zeros(0, np.int64))
 
 
-class DocIds(Sequence[str]):
-    """The document id of each chunk row, as a sequence (stored as one small integer per
-    row into the list of document ids)."""
-
-    def __init__(self, index: np.ndarray, names: list[str]) -> None:
-        self.index = index
-        self.names = names
-
-    def __len__(self) -> int:
-        return len(self.index)
-
-    def __getitem__(self, i):  # type: ignore[override]
-        if isinstance(i, slice):
-            return [self.names[j] for j in self.index[i]]
-        return self.names[int(self.index[i])]
-
-    def __iter__(self) -> Iterator[str]:
-        names = self.names
-        return (names[j] for j in self.index.tolist())
-
-
-class ChunkTable:
-    """All committed chunks in BM25 row order: ids, documents and offsets.
-
-    Saved beside BM25 when it is built, and memory-mapped when an index opens, so opening
-    costs no pass over the chunks; the id -> row map is built on first use."""
-
-    _FILES = ("chunk_doc.npy", "chunk_start.npy", "chunk_end.npy", "chunk_docs.json")
-
-    def __init__(self, ids: list[str], doc_index: np.ndarray, doc_names: list[str], starts: np.ndarray,
-                 ends: np.ndarray) -> None:
-        self.ids = ids
-        self.starts = starts
-        self.ends = ends
-        self.doc_ids = DocIds(doc_index, doc_names)
-        self._row_of: dict[str, int] | None = None
-
-    @classmethod
-    def empty(cls) -> ChunkTable:
-        return cls([], np.zeros(0, np.int32), [], np.zeros(0, np.int64), np.zeros(0, np.int64))
-
-    @classmethod
-    def build(cls, ids: list[str], doc_ids: Sequence[str], starts: Sequence[int], ends: Sequence[int]) -> ChunkTable:
-        names: list[str] = []
-        number: dict[str, int] = {}
-        index = np.fromiter((number.setdefault(d, len(number)) for d in doc_ids), dtype=np.int32, count=len(doc_ids))
-        names = list(number)
-        return cls(list(ids), index, names, np.asarray(starts, np.int64), np.asarray(ends, np.int64))
-
-    @property
-    def row_of(self) -> dict[str, int]:
-        """chunk id -> row."""
-        if self._row_of is None:
-            self._row_of = {cid: n for n, cid in enumerate(self.ids)}
-        return self._row_of
-
-    def rows_of_docs(self, doc_ids: set[str]) -> np.ndarray:
-        """A boolean mask of the rows whose document is in ``doc_ids``."""
-        wanted = [n for n, d in enumerate(self.doc_ids.names) if d in doc_ids]
-        return np.isin(self.doc_ids.index, np.asarray(wanted, np.int32))
-
-    def save(self, path: Path) -> None:
-        np.save(path / "chunk_doc.npy", self.doc_ids.index)
-        np.save(path / "chunk_start.npy", self.starts)
-        np.save(path / "chunk_end.npy", self.ends)
-        (path / "chunk_docs.json").write_text(json.dumps(self.doc_ids.names))
-
-    @classmethod
-    def load(cls, path: Path, ids: list[str]) -> ChunkTable:
-        """The table saved under ``path`` for BM25's ``ids``; FileNotFoundError for a cache
-        written before the table was saved (it is rebuilt)."""
-        for name in cls._FILES:
-            if not (path / name).exists():
-                raise FileNotFoundError(path / name)
-        index = np.load(path / "chunk_doc.npy", mmap_mode="r")
-        if len(index) != len(ids):
-            raise ValueError(f"{len(index)} chunk rows for {len(ids)} BM25 ids")
-        return cls(ids, index, json.loads((path / "chunk_docs.json").read_text()),
-                   np.load(path / "chunk_start.npy", mmap_mode="r"), np.load(path / "chunk_end.npy", mmap_mode="r"))
+def _summary_counts(record: dict[str, Any]) -> tuple[list[str], set[str]]:
+    """What one document adds to the corpus summary: its date (if it has a year) and the
+    search tokens of its publisher and author."""
+    d = str(record.get("date", "") or "")
+    return ([d] if d[:4].isdigit() else []), set(tokenize(f"{record.get('publisher', '')} {record.get('author', '')}"))
 
 
 class LocalIndex:
-    """SQLite annotation store + BM25 + alias table under ``path``."""
+    """SQLite annotation store + keyword index + alias table under ``path``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, keyword: KeywordIndex | None = None) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -132,44 +77,58 @@ class LocalIndex:
             # by the next ``sync`` instead of making the whole index unusable.
             self._discard_files()
             self._db = self._connect()
+        self.keyword: KeywordIndex = keyword if keyword is not None else SegmentedIndex(self.path / "keyword")
+        self._ready = False
         self._docs: OrderedDict[str, Document] = OrderedDict()
-        self.bm25: BM25Index | None = None
-        self.chunks = ChunkTable.empty()
-        self._aliases: AliasTable | None = AliasTable()
         self._records: dict[str, dict[str, Any]] | None = None
         self._summary: tuple[list[str], frozenset[str]] | None = None
-        #: Documents changed since the saved summary was written (``rebuild`` rewrites it).
-        self._summary_stale = False
-        #: The generation this process's memory (BM25, chunk table, documents, records) is
-        #: of. The files are shared by every process on the index: another one that writes
-        #: brings them, and the generation noted in them, up to date, but not our memory.
-        self._memory_gen: str | None = None
+        #: Local changes, and SQLite's count of other connections' commits, when the
+        #: in-memory caches (records, summary, documents, alias answers) were filled.
+        self._changes = 0
+        self._seen_version: tuple[int, int] | None = None
+        self._aliases = AliasIndex(self._db, self._data_version)
+
+    # -- freshness -----------------------------------------------------------------------
+    def _data_version(self) -> tuple[int, int]:
+        """Changes so far: this connection's, and other processes' (SQLite's data_version)."""
+        with self._lock:
+            return self._changes, int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
+    def _fresh(self) -> None:
+        """Drop the in-memory caches if the store changed since they were filled."""
+        v = self._data_version()
+        if v != self._seen_version:
+            self._records, self._summary, self._seen_version = None, None, v
+            self._docs.clear()
 
     @property
-    def aliases(self) -> AliasTable:
-        """The name alias table, read from disk on first use after ``load``."""
-        if self._aliases is None:
-            with self._lock:
-                if self._aliases is None:
-                    try:
-                        self._aliases = AliasTable.load(self.path / "aliases.json")
-                    except (OSError, ValueError):  # unreadable: derived data, so rebuild it
-                        self.rebuild()
-        return self._aliases  # type: ignore[return-value]
+    def aliases(self) -> AliasIndex:
+        """The name alias table (counts in the annotation store, read per lookup)."""
+        return self._aliases
+
+    @property
+    def bm25(self) -> SegmentView | None:
+        """The keyword index's current view (None until loaded or built): ``search``,
+        ``df``, ``prefix_df``, ``n_chunks``. A new object after every change."""
+        return self.keyword.view() if self._ready else None  # type: ignore[return-value]
+
+    @property
+    def chunks(self) -> ChunkRows:
+        """The chunk table of the keyword index's rows (for tools and tests; questions use
+        ``spans``)."""
+        view = self.bm25
+        return view.rows if isinstance(view, SegmentView) else _EMPTY_ROWS
 
     def summary(self) -> tuple[list[str], frozenset[str]]:
         """(the documents' dates, oldest first, undated ones left out; the search tokens
-        of every publisher and author). Saved by ``rebuild``, so opening a big index
-        does not read every document record to answer its first question."""
+        of every publisher and author), from counts kept up to date with the documents."""
         with self._lock:
-            if self._summary is None and not self._summary_stale:
-                try:
-                    data = json.loads((self.path / "summary.json").read_text(encoding="utf-8"))
-                    self._summary = (list(data["dates"]), frozenset(data["metadata_tokens"]))
-                except (OSError, ValueError, KeyError):
-                    pass
+            self._fresh()
             if self._summary is None:
-                self._summary = _summarise(self.records())
+                dates = [d for d, n in self._db.execute("SELECT date, n FROM summary_dates WHERE n > 0 ORDER BY date")
+                         for _ in range(n)]
+                toks = frozenset(t for (t,) in self._db.execute("SELECT token FROM summary_tokens WHERE n > 0"))
+                self._summary = (dates, toks)
             return self._summary
 
     _DB_NAME = "annotations.sqlite"
@@ -180,6 +139,7 @@ class LocalIndex:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
+            AliasIndex.create(db)
             db.execute("SELECT count(*) FROM docs").fetchone()
             db.execute("SELECT count(*) FROM chunks").fetchone()
         except sqlite3.DatabaseError:
@@ -191,6 +151,7 @@ class LocalIndex:
         for name in (self._DB_NAME, f"{self._DB_NAME}-wal", f"{self._DB_NAME}-shm", "aliases.json", "summary.json"):
             (self.path / name).unlink(missing_ok=True)
         shutil.rmtree(self.path / "bm25", ignore_errors=True)
+        shutil.rmtree(self.path / "keyword", ignore_errors=True)
 
     # -- meta --------------------------------------------------------------------------
     def get_meta(self, key: str) -> str:
@@ -200,8 +161,6 @@ class LocalIndex:
     def set_meta(self, key: str, value: str) -> None:
         with self._lock, self._db:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
-        if key == "generation":
-            self._memory_gen = value  # this process brought its files and memory to it
 
     @property
     def generation(self) -> str:
@@ -217,36 +176,66 @@ class LocalIndex:
         self.put_docs([(record, text, annotations, chunks)])
 
     def put_docs(self, items: Sequence[tuple[DocRecord, str, dict[str, Any], Sequence[tuple[str, int, int, int]]]]) -> None:
-        """``put_doc`` for several documents, in one transaction."""
-        from dataclasses import asdict
-
+        """``put_doc`` for several documents, in one transaction that also updates the
+        alias and summary counts and queues the documents for the keyword index."""
         with self._lock, self._db:
             for record, text, annotations, chunks in items:
-                self._db.execute("DELETE FROM chunks WHERE doc_id=?", (record.doc_id,))
+                self._forget(record.doc_id)
+                rec = asdict(record)
                 self._db.execute(
                     "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
-                    (record.doc_id, record.content_hash, json.dumps(asdict(record)), text,
+                    (record.doc_id, record.content_hash, json.dumps(rec), text,
                      json.dumps(annotations, ensure_ascii=False)),
                 )
                 self._db.executemany(
                     "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
                     [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
                 )
-                self._docs.pop(record.doc_id, None)
-            self._records = None
-            self._summary, self._summary_stale = None, True
+                self._count(rec, annotations, 1)
+                self._db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (record.doc_id,))
+            self._changed()
 
     def delete_doc(self, doc_id: str) -> None:
         with self._lock, self._db:
-            self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-            self._db.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
-            self._docs.pop(doc_id, None)
-            self._records = None
-            self._summary, self._summary_stale = None, True
+            self._forget(doc_id)
+            self._db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (doc_id,))
+            self._changed()
+
+    def _forget(self, doc_id: str) -> None:
+        """Remove a stored document, its chunks and its counts (inside a transaction)."""
+        old = self._db.execute("SELECT record, annotations FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+        if old is not None:
+            self._count(json.loads(old[0]), json.loads(old[1] or "{}"), -1)
+        self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        self._db.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
+
+    def _count(self, record: dict[str, Any], annotations: dict[str, Any], sign: int) -> None:
+        AliasIndex.apply(self._db, EntityCounts.of(document_entities(annotations)), sign)
+        self._add_summary([record], sign)
+
+    def _add_summary(self, records: Iterable[dict[str, Any]], sign: int) -> None:
+        dates: Counter[str] = Counter()
+        toks: Counter[str] = Counter()
+        for rec in records:
+            ds, ts = _summary_counts(rec)
+            dates.update(ds)
+            toks.update(ts)
+        up = "ON CONFLICT DO UPDATE SET n = n + excluded.n"
+        self._db.executemany(f"INSERT INTO summary_dates VALUES (?, ?) {up}", [(d, sign * n) for d, n in dates.items()])
+        self._db.executemany(f"INSERT INTO summary_tokens VALUES (?, ?) {up}", [(t, sign * n) for t, n in toks.items()])
+        if sign < 0:
+            self._db.executemany("DELETE FROM summary_dates WHERE date = ? AND n <= 0", [(d,) for d in dates])
+            self._db.executemany("DELETE FROM summary_tokens WHERE token = ? AND n <= 0", [(t,) for t in toks])
+
+    def _changed(self) -> None:
+        self._changes += 1
+        self._docs.clear()
+        self._records, self._summary = None, None
 
     def records(self) -> dict[str, dict[str, Any]]:
         """doc_id -> stored record (title, publisher, date, ...), cached in memory."""
         with self._lock:
+            self._fresh()
             if self._records is None:
                 rows = self._db.execute("SELECT doc_id, record FROM docs").fetchall()
                 self._records = {d: json.loads(r) for d, r in rows}
@@ -254,6 +243,7 @@ class LocalIndex:
 
     def doc(self, doc_id: str) -> Document | None:
         with self._lock:
+            self._fresh()
             hit = self._docs.get(doc_id)
             if hit is not None:
                 self._docs.move_to_end(doc_id)
@@ -280,69 +270,123 @@ class LocalIndex:
         for doc_id, ann in self._db.execute("SELECT doc_id, annotations FROM docs"):
             yield doc_id, json.loads(ann or "{}")
 
-    # -- derived search structures -----------------------------------------------------
-    def rebuild(self) -> None:
-        """Rebuild BM25 and the alias table from the stored documents."""
+    def spans(self, chunk_ids: Collection[str]) -> dict[str, tuple[str, int, int]]:
+        """chunk id -> (document, start, end) for the stored chunks among ``chunk_ids``:
+        the exact-offset chunk table, read by primary key."""
+        ids = list(chunk_ids)
+        out: dict[str, tuple[str, int, int]] = {}
         with self._lock:
-            # The text is fetched once per document: joining it onto every chunk row copies a
-            # 20 MB document once per chunk, which made big files take hours.
-            rows = self._db.execute(
-                "SELECT c.chunk_id, c.doc_id, c.start, c.end FROM chunks c JOIN docs d USING (doc_id)"
-                " ORDER BY c.doc_id, c.idx"
-            ).fetchall()
-            ids, doc_ids, starts, ends, toks = [], [], [], [], []
-            cur_doc, cur_text, title = None, "", ""
-            recs = self.records()
-            for cid, did, s, e in rows:
-                if did != cur_doc:
-                    row = self._db.execute("SELECT text FROM docs WHERE doc_id=?", (did,)).fetchone()
-                    cur_doc, cur_text = did, (row[0] if row else "") or ""
-                    title = recs.get(did, {}).get("title", "")
-                ids.append(cid)
-                doc_ids.append(did)
-                starts.append(s)
-                ends.append(e)
-                # The title is indexed with every chunk: it names what the chunk is about.
-                toks.append(tokenize(f"{title}\n{cur_text[s:e]}"))
-            bm25 = BM25Index.build(ids, toks)
-            chunks = ChunkTable.build(ids, doc_ids, starts, ends)
-            tmp = self.path / "bm25.tmp"
-            shutil.rmtree(tmp, ignore_errors=True)
-            bm25.save(tmp)
-            chunks.save(tmp)
-            final = self.path / "bm25"
-            shutil.rmtree(final, ignore_errors=True)
-            tmp.rename(final)
-            ents: list[tuple[str, str]] = []
-            for _, ann in self.iter_annotations():
-                ents.extend((m[3], m[0]) for m in ann.get("mentions", []) if m[0] not in ("DATE", "FIGURE"))
-            aliases = AliasTable.build(ents)
-            aliases.save(self.path / "aliases.json")
-            summary = _summarise(recs)
-            tmp_summary = self.path / "summary.json.tmp"
-            tmp_summary.write_text(json.dumps({"dates": summary[0], "metadata_tokens": sorted(summary[1])},
-                                              ensure_ascii=False), encoding="utf-8")
-            tmp_summary.replace(self.path / "summary.json")
-            self.bm25, self.chunks, self._aliases = bm25, chunks, aliases
-            self._summary, self._summary_stale = summary, False
+            for i in range(0, len(ids), 500):
+                part = ids[i: i + 500]
+                q = f"SELECT chunk_id, doc_id, start, end FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
+                out.update((c, (d, s, e)) for c, d, s, e in self._db.execute(q, part))
+        return out
+
+    def keyword_search(self, tokens: list[str], k: int, docs: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first, from the keyword index ([] before it is built)."""
+        view = self.bm25
+        return view.search(tokens, k, docs) if view is not None else []
+
+    # -- derived search structures -----------------------------------------------------
+    def _keyword_chunks(self, doc_ids: Sequence[str]) -> list[KeywordChunk]:
+        """The keyword index's input for the stored documents among ``doc_ids``: each
+        chunk's title and text, tokenised (the title is indexed with every chunk: it names
+        what the chunk is about)."""
+        out: list[KeywordChunk] = []
+        for i in range(0, len(doc_ids), 500):
+            part = list(doc_ids[i: i + 500])
+            marks = ",".join("?" * len(part))
+            texts = {d: (t or "", json.loads(r).get("title", "")) for d, r, t in self._db.execute(
+                f"SELECT doc_id, record, text FROM docs WHERE doc_id IN ({marks})", part)}
+            for cid, did, s, e in self._db.execute(
+                    f"SELECT chunk_id, doc_id, start, end FROM chunks WHERE doc_id IN ({marks}) ORDER BY doc_id, idx",
+                    part):
+                if did in texts:
+                    text, title = texts[did]
+                    out.append(KeywordChunk(cid, did, s, e, tokenize(f"{title}\n{text[s:e]}")))
+        return out
+
+    def commit(self) -> int:
+        """Bring the keyword index up to date with the queued documents (time proportional
+        to them); rebuild everything if the derived structures are missing or of another
+        format. Returns the number of documents applied."""
+        with self._lock:
+            if not self._derived_ok():
+                self.rebuild()
+                return 0
+            queued = [d for (d,) in self._db.execute("SELECT doc_id FROM pending ORDER BY doc_id")]
+            for i in range(0, len(queued), COMMIT_DOCS):
+                part = queued[i: i + COMMIT_DOCS]
+                self.keyword.apply(part, self._keyword_chunks(part))
+                with self._db:
+                    self._db.executemany("DELETE FROM pending WHERE doc_id = ?", [(d,) for d in part])
+            self._ready = True
+            return len(queued)
+
+    def _derived_ok(self) -> bool:
+        return self.get_meta("derived_format") == DERIVED_FORMAT and self.keyword.exists()
+
+    def rebuild(self) -> None:
+        """Rebuild the keyword index, the alias and the summary counts from the stored
+        documents (a full pass, in bounded memory)."""
+        with self._lock:
+            with self._db:
+                self._db.execute("DELETE FROM summary_dates")
+                self._db.execute("DELETE FROM summary_tokens")
+                AliasIndex.clear(self._db)
+                self._db.execute("DELETE FROM pending")
+                self.set_meta("derived_format", "")
+            self.keyword.reset()
+            doc_ids = [d for (d,) in self._db.execute("SELECT doc_id FROM docs ORDER BY doc_id")]
+            batch: list[KeywordChunk] = []
+            for i in range(0, len(doc_ids), 500):
+                part = doc_ids[i: i + 500]
+                batch.extend(self._keyword_chunks(part))
+                with self._db:
+                    marks = ",".join("?" * len(part))
+                    for rec, ann in self._db.execute(
+                            f"SELECT record, annotations FROM docs WHERE doc_id IN ({marks})", part).fetchall():
+                        self._count(json.loads(rec), json.loads(ann or "{}"), 1)
+                if len(batch) >= REBUILD_CHUNKS:
+                    self.keyword.apply([], batch)
+                    batch = []
+            self.keyword.apply([], batch)
+            self.set_meta("derived_format", DERIVED_FORMAT)
+            for stale in ("aliases.json", "summary.json"):  # the files of format 1
+                (self.path / stale).unlink(missing_ok=True)
+            shutil.rmtree(self.path / "bm25", ignore_errors=True)
+            self._changed()
+            self._ready = True
 
     def load(self) -> bool:
-        """Open BM25 and the chunk table saved by ``rebuild`` (memory-mapped: nothing is read
-        in full); False if they are missing, unreadable, or hold another number of chunks
-        than the annotation store (then ``sync`` rebuilds them). The alias table and the
-        summary are read on first use."""
-        try:
-            bm25 = BM25Index.load(self.path / "bm25", mmap=True)
-            chunks = ChunkTable.load(self.path / "bm25", bm25.ids)
-        except Exception:
-            return False
-        n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        if n_rows != len(bm25.ids) or not (self.path / "aliases.json").exists():
-            return False
-        self.bm25, self.chunks = bm25, chunks
-        self._aliases = None
-        self._summary = None
-        return True
+        """Open the keyword index (memory-mapped: nothing is read in full), applying any
+        change a killed process left queued; False if it is missing, unreadable, of an
+        older format, or holds another number of chunks than the annotation store (then
+        ``sync`` rebuilds it)."""
+        with self._lock:
+            if not self._derived_ok():
+                return False
+            try:
+                self.keyword.refresh()
+                if self._db.execute("SELECT 1 FROM pending LIMIT 1").fetchone():
+                    self.commit()
+                view = self.keyword.view()
+            except Exception:
+                return False
+            n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+            if view is None or n_rows != view.n_chunks:
+                return False
+            self._ready = True
+            return True
+
+    def follow(self) -> bool:
+        """Pick up what another process committed to this cache (the keyword index's new
+        segments, changed documents and counts); True if anything changed."""
+        with self._lock:
+            before = self._seen_version
+            self._fresh()
+            moved = self._ready and self.keyword.refresh()
+            return bool(moved or (before is not None and before != self._seen_version))
 
     # -- synchronisation with Chroma ----------------------------------------------------
     def sync(self, store: Store, *, force: bool = False) -> int:
@@ -350,9 +394,7 @@ class LocalIndex:
         with self._lock:
             gen = store.generation()
             if not force and gen and gen == self.generation and (self.bm25 is not None or self.load()):
-                if self._memory_gen != gen:
-                    self._reread()  # another process updated the shared files
-                    return 1
+                self.follow()  # another process on this cache may have committed (same generation)
                 return 0
             remote = store.doc_records()
             local = self.content_hashes()
@@ -372,27 +414,13 @@ class LocalIndex:
                 for d, (rec, payload) in payloads.items():
                     self.put_doc(rec, payload.get("text", ""), payload.get("annotations", {}), rows_by_doc.get(d, []))
             changed = len(stale) + len(gone)
-            if (changed or self.bm25 is None) and (changed or not self.load()):
+            if (changed or self.bm25 is None) and not self.load():  # load applies the queued changes
                 self.rebuild()
             self.set_meta("generation", gen)
+            self.follow()  # what another process already wrote into this cache for that generation
             return changed
-
-    def _reread(self) -> None:
-        """Forget what this process holds in memory and open the files again, as they are
-        now (BM25 and the chunk table memory-mapped anew; documents and records on demand)."""
-        self._docs.clear()
-        self._records = None
-        self._summary, self._summary_stale = None, False
-        if not self.load():
-            self.rebuild()
-        self._memory_gen = self.generation
 
     def close(self) -> None:
         with self._lock:
+            self.keyword.close()
             self._db.close()
-
-
-def _summarise(records: dict[str, dict[str, Any]]) -> tuple[list[str], frozenset[str]]:
-    dates = sorted(d for r in records.values() if (d := r.get("date", "")) and d[:4].isdigit())
-    meta = frozenset(t for r in records.values() for t in tokenize(f"{r.get('publisher', '')} {r.get('author', '')}"))
-    return dates, meta

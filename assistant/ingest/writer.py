@@ -62,10 +62,10 @@ class IndexWriter:
         self.local.delete_doc(doc_id)
 
     def finish(self, changed: bool) -> tuple[int, int]:
-        """Rebuild the derived structures if anything changed (or they are missing) and
+        """Update the derived structures if anything changed (build them if missing) and
         record the new generation; returns (documents, chunks) in the index."""
         if changed or self.local.bm25 is None:
-            self.local.rebuild()
+            self.local.commit()  # the keyword index takes the changed documents (a full build only if missing)
         if changed:
             self.local.set_meta("generation", self.store.bump_generation())
         return self.store.counts()

@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(for 100k-1M chunks: the query path at scale)")
     p.add_argument("--base-chunks", type=int, help="chunks of the base ingested for --synthetic-vectors (default 2000)")
     p.add_argument("--base-index", help="with --synthetic-vectors: copy this index as the base (it is not modified)")
+    p.add_argument("--add-docs", type=int, help="with --synthetic-vectors: then ingest this many new documents into "
+                                                "each filled index and into an empty one (default 100; --quick: 0)")
+    p.add_argument("--add-corpus", help="where those new documents come from: a .jsonl file or a folder of articles "
+                                        "(default: recombined from the sentence pool)")
     return parser
 
 

@@ -144,18 +144,16 @@ class Retriever:
         n = max(self.candidates, 4 * k)
         qtoks = self.query_tokens(query)
         dense: dict[str, float] = {}
-        dense_meta: dict[str, dict[str, Any]] = {}
         if mode in (RetrievalMode.DENSE, RetrievalMode.HYBRID):
             vec = self.embedder.embed_query(query)
-            for cid, cos, meta in self.store.query(vec, n, where):
-                if cid in self.local.chunks.row_of:  # committed chunks only
-                    dense[cid] = cos
-                    dense_meta[cid] = meta
+            dense = {cid: cos for cid, cos, _ in self.store.query(vec, n, where)}
         lexical: dict[str, float] = {}
-        if mode in (RetrievalMode.BM25, RetrievalMode.HYBRID) and self.local.bm25 is not None:
-            mask = self.local.chunks.rows_of_docs(allowed) if allowed is not None else None
-            for row, score in self.local.bm25.search(qtoks, n, mask):
-                lexical[self.local.chunks.ids[row]] = score
+        if mode in (RetrievalMode.BM25, RetrievalMode.HYBRID):
+            lexical = dict(self.local.keyword_search(qtoks, n, allowed))
+        # Committed chunks only (a chunk without its stored document is an ingest killed
+        # half-way), with their exact offsets: one lookup for every candidate.
+        spans = self.local.spans(set(dense) | set(lexical))
+        dense = {cid: s for cid, s in dense.items() if cid in spans}
         if mode == RetrievalMode.DENSE:
             fused = {i: normalise_dense(s) for i, s in dense.items()}
         elif mode == RetrievalMode.BM25:
@@ -170,7 +168,7 @@ class Retriever:
         qset = set(qtoks)
         out: list[Passage] = []
         for cid in ranked:
-            p = self._passage(cid, qset)
+            p = self._passage(cid, spans.get(cid), qset)
             if p is None:
                 continue
             p.score = fused[cid]
@@ -181,14 +179,13 @@ class Retriever:
                 break
         return out
 
-    def _passage(self, cid: str, qtoks: set[str]) -> Passage | None:
-        row = self.local.chunks.row_of.get(cid)
-        if row is None:
+    def _passage(self, cid: str, span: tuple[str, int, int] | None, qtoks: set[str]) -> Passage | None:
+        if span is None:
             return None
-        doc = self.local.doc(self.local.chunks.doc_ids[row])
+        doc = self.local.doc(span[0])
         if doc is None:
             return None
-        start, end = int(self.local.chunks.starts[row]), int(self.local.chunks.ends[row])
+        start, end = span[1], span[2]
         s, e = self.best_sentence(doc, start, end, qtoks)
         return Passage(
             doc_id=doc.doc_id, chunk_id=cid, text=doc.text[start:end], start=start, end=end, title=doc.title,
@@ -201,7 +198,7 @@ class Retriever:
         if bm is None or bm.empty:
             return 0.0
         df = bm.df(token)
-        n = len(bm.ids)
+        n = bm.n_chunks
         return math.log(1 + (n - df + 0.5) / (df + 0.5)) if df else 0.0
 
     def best_sentence(self, doc: Document, start: int, end: int, qtoks: set[str]) -> tuple[int, int]:

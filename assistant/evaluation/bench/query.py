@@ -66,12 +66,43 @@ def hnsw_recall(store: Any, queries: np.ndarray, k: int = 10,
 
 
 def query_bench(asst: Any, questions: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
-    """Latency of retrieve / ask and of their parts, plus recall@5 of the planted questions."""
+    """Latency of retrieve / ask and of their parts (learned selection among them), plus
+    recall@5 of the planted questions."""
+    import assistant.answer.answerer as answerer
+
+    t: dict[str, list[float]] = {k: [] for k in ("floor", "embed", "chroma", "bm25", "fusion", "retrieve", "ask",
+                                                 "selection")}
+    hits = 0
+    # Learned selection's share of ``ask``: its entry point timed in place for this bench.
+    select = answerer.select
+
+    def timed_select(*args: Any, **kwargs: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return select(*args, **kwargs)
+        finally:
+            t["selection"].append((time.perf_counter() - t0) * 1000)
+
+    answerer.select = timed_select  # type: ignore[assignment]
+    try:
+        hits = _query_rounds(asst, questions, repeats, t)
+    finally:
+        answerer.select = select  # type: ignore[assignment]
+    out: dict[str, Any] = {"recall_at_5": round(hits / len(questions), 4) if questions else None,
+                           "n_questions": len(questions), "query_repeats": repeats}
+    names = {"floor": "query_floor", "retrieve": "query", "ask": "ask", "embed": "query_embed",
+             "chroma": "chroma_query", "bm25": "bm25", "fusion": "fusion", "selection": "selection"}
+    for k, name in names.items():
+        out[f"{name}_p50_ms"] = round(percentile(t[k], 50), 3)
+        out[f"{name}_p95_ms"] = round(percentile(t[k], 95), 3)
+    return out
+
+
+def _query_rounds(asst: Any, questions: list[dict[str, Any]], repeats: int, t: dict[str, list[float]]) -> int:
     from assistant.retrieval.fusion import convex
 
     emb = asst.embedder
     store, local, retr = asst.store, asst.local, asst.retriever
-    t: dict[str, list[float]] = {k: [] for k in ("floor", "embed", "chroma", "bm25", "fusion", "retrieve", "ask")}
     hits = 0
     for rep in range(repeats):
         for q in questions:
@@ -87,9 +118,9 @@ def query_bench(asst: Any, questions: list[dict[str, Any]], repeats: int) -> dic
             t["floor"].append((d_emb + d_chr) * 1000)
             dense = {cid: 1.0 - float(d) for cid, d in zip(raw["ids"][0], raw["distances"][0], strict=False)}
             toks = retr.query_tokens(text)
-            d_bm, lex = timed(lambda toks=toks: local.bm25.search(toks, retr.candidates) if local.bm25 else [])
+            d_bm, lex = timed(lambda toks=toks: local.keyword_search(toks, retr.candidates))
             t["bm25"].append(d_bm * 1000)
-            lexical = {local.chunks.ids[r]: s for r, s in lex}
+            lexical = dict(lex)
             d_fu, _ = timed(lambda dense=dense, lexical=lexical: convex(dense, lexical, retr.alpha))
             t["fusion"].append(d_fu * 1000)
             clear_query_cache(emb)
@@ -100,13 +131,6 @@ def query_bench(asst: Any, questions: list[dict[str, Any]], repeats: int) -> dic
             clear_query_cache(emb)
             d_ask, _ = timed(lambda text=text: asst.ask(text))
             t["ask"].append(d_ask * 1000)
-    out: dict[str, Any] = {"recall_at_5": round(hits / len(questions), 4) if questions else None,
-                           "n_questions": len(questions), "query_repeats": repeats}
-    names = {"floor": "query_floor", "retrieve": "query", "ask": "ask", "embed": "query_embed",
-             "chroma": "chroma_query", "bm25": "bm25", "fusion": "fusion"}
-    for k, name in names.items():
-        out[f"{name}_p50_ms"] = round(percentile(t[k], 50), 3)
-        out[f"{name}_p95_ms"] = round(percentile(t[k], 95), 3)
-    return out
+    return hits
 
 

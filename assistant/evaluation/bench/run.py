@@ -37,6 +37,7 @@ import numpy as np
 
 from assistant.evaluation.bench.coldstart import cold_start, help_time
 from assistant.evaluation.bench.corpus import build_corpus, sentence_pool
+from assistant.evaluation.bench.incremental import ADD_DOCS
 from assistant.evaluation.bench.ingest import (
     BusyEmbedder,
     compare_precisions,
@@ -172,9 +173,20 @@ def main_bench(args: argparse.Namespace) -> int:
             from assistant.evaluation.bench.scale import bench_scale
 
             base_index = getattr(args, "base_index", None)
+            add_corpus = getattr(args, "add_corpus", None)
+            out = getattr(args, "json_out", None)
+
+            def done(size: str, figures: dict[str, Any]) -> None:  # partial results survive a stop
+                results["sizes"][size] = figures
+                if out:
+                    Path(out).parent.mkdir(parents=True, exist_ok=True)
+                    Path(out).write_text(json.dumps(results, indent=2))
+
             results["sizes"].update(bench_scale(
                 sizes, pool, embedder, work, base_chunks=int(getattr(args, "base_chunks", None) or BASE_CHUNKS),
-                base_index=Path(base_index) if base_index else None, quick=quick, log=log))
+                base_index=Path(base_index) if base_index else None, quick=quick, log=log,
+                add_corpus=Path(add_corpus) if add_corpus else None,
+                add_docs=int(getattr(args, "add_docs", None) or (0 if quick else ADD_DOCS)), done=done))
         else:
             for n in sizes:
                 results["sizes"][str(n)] = bench_size(n, pool, embedder, work, quick=quick, log=log)

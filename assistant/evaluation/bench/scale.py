@@ -17,20 +17,23 @@ filled directly with perturbed copies of its documents, the way ingest would wri
   real text occupies.
 
 Copies are written copy by copy (every document of copy 1, then of copy 2, ...),
-chunks before their document record as ingest does, then BM25 and the alias table
-are rebuilt once, as at the end of an ingest.
+chunks before their document record as ingest does, and each copy is committed to the
+keyword index, aliases and summary incrementally as an ingest of it would be. A full
+rebuild of those is then timed on its own (what every ingest cost before).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import queue
 import random
 import re
 import shutil
+import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,26 +210,20 @@ def calibrate_noise(base: Base, embedder: Any, seed: int = 5) -> Noise:
     return noise
 
 
-def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], None],
-         seed: int = 11) -> tuple[dict[str, Any], list[str], np.ndarray]:
-    """Write copies of ``base`` into the open index until it holds about ``target``
-    chunks; returns (figures, every chunk id, their vectors) for exact search."""
+def _copies(base: Base, copies: int, noise: Noise, seed: int) -> Iterator[tuple[int, Any]]:
+    """Each copy's rows, prepared in a thread one copy ahead of the writes (renaming and
+    JSON are Python work; Chroma's writes run in native code, so the two overlap)."""
     from assistant.index.store import DocRecord
 
-    store, local = asst.store, asst.local
-    copies = max(1, math.ceil(target / base.n_chunks))
-    ids = [cid for d in base.docs for cid, *_ in d.chunks]
-    all_vecs = np.empty((base.n_chunks * copies, base.vectors.shape[1]), np.float32)
-    all_vecs[: base.n_chunks] = base.vectors
-    t_chroma = t_local = 0.0
     rng = np.random.default_rng(seed)
-    for c in range(1, copies):
+
+    def make(c: int) -> tuple[np.ndarray, list[Any], list[Any], list[Any], list[str]]:
         ren = Renamer(base.proper, c)
         noisy = noise.apply(base.vectors, rng)
-        all_vecs[c * base.n_chunks: (c + 1) * base.n_chunks] = noisy
-        chunk_rows: list[tuple[str, list[float], str, dict[str, Any]]] = []
+        chunk_rows: list[tuple[str, np.ndarray, str, dict[str, Any]]] = []
         doc_rows: list[tuple[str, str, dict[str, Any]]] = []
-        local_rows: list[tuple[DocRecord, str, dict[str, Any], list[tuple[str, int, int, int]]]] = []
+        local_rows: list[tuple[Any, str, dict[str, Any], list[tuple[str, int, int, int]]]] = []
+        ids: list[str] = []
         pos = 0
         for d in base.docs:
             did = f"{d.doc_id}~{c}"
@@ -248,39 +245,109 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
             meta = {k: v for k, v in rec.items() if k != "doc_id" and v is not None}
             doc_rows.append((did, json.dumps({"text": text, "annotations": ann}, ensure_ascii=False), meta))
             local_rows.append((DocRecord.from_meta(did, rec), text, ann, rows))
+        return noisy, chunk_rows, doc_rows, local_rows, ids
+
+    q: queue.Queue = queue.Queue(maxsize=1)
+
+    def produce() -> None:
+        try:
+            for c in range(1, copies):
+                q.put((c, make(c)))
+        except BaseException as exc:  # surfaced in the consumer
+            q.put((-1, exc))
+        q.put(None)
+
+    threading.Thread(target=produce, daemon=True, name="bench-copies").start()
+    while (item := q.get()) is not None:
+        if item[0] < 0:
+            raise item[1]
+        yield item
+
+
+def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], None],
+         seed: int = 11) -> tuple[dict[str, Any], list[str], np.ndarray]:
+    """Write copies of ``base`` into the open index until it holds about ``target``
+    chunks, each copy committed as an ingest commits (Chroma, then the annotation store,
+    then the keyword index takes the copy's documents); returns (figures, every chunk
+    id, their vectors) for exact search."""
+    store, local = asst.store, asst.local
+    copies = max(1, math.ceil(target / base.n_chunks))
+    ids = [cid for d in base.docs for cid, *_ in d.chunks]
+    all_vecs = np.empty((base.n_chunks * copies, base.vectors.shape[1]), np.float32)
+    all_vecs[: base.n_chunks] = base.vectors
+    t_chroma = t_local = t_keyword = 0.0
+    rss0 = vm_rss_mb()
+    reset_peak_rss()
+    keyword_peak = 0.0
+    for c, (noisy, chunk_rows, doc_rows, local_rows, new_ids) in _copies(base, copies, noise, seed):
+        all_vecs[c * base.n_chunks: (c + 1) * base.n_chunks] = noisy
+        ids.extend(new_ids)
         t0 = time.perf_counter()
         for i in range(0, len(chunk_rows), WRITE_BATCH):
             part = chunk_rows[i: i + WRITE_BATCH]
-            store.chunks.upsert(ids=[r[0] for r in part], embeddings=np.stack([r[1] for r in part]),
-                                documents=[r[2] for r in part], metadatas=[r[3] for r in part])
+            store.chunks.add(ids=[r[0] for r in part], embeddings=np.stack([r[1] for r in part]),
+                             documents=[r[2] for r in part], metadatas=[r[3] for r in part])
         for i in range(0, len(doc_rows), WRITE_BATCH):
             part = doc_rows[i: i + WRITE_BATCH]
-            store.docs.upsert(ids=[r[0] for r in part], embeddings=[[1.0]] * len(part),
-                              documents=[r[1] for r in part], metadatas=[r[2] for r in part])
+            store.docs.add(ids=[r[0] for r in part], embeddings=[[1.0]] * len(part),
+                           documents=[r[1] for r in part], metadatas=[r[2] for r in part])
         t1 = time.perf_counter()
-        for rec, text, ann, rows in local_rows:
-            local.put_doc(rec, text, ann, rows)
-        t_local += time.perf_counter() - t1
+        local.put_docs(local_rows)
+        t2 = time.perf_counter()
+        local.commit()
+        t3 = time.perf_counter()
+        keyword_peak = max(keyword_peak, peak_rss_mb())
         t_chroma += t1 - t0
-        if c % max(1, copies // 10) == 0 or c == copies - 1:
-            log(f"  copy {c}/{copies - 1}: {len(ids):,} chunks (Chroma {t_chroma:.0f} s, cache {t_local:.0f} s)")
-    gen = store.bump_generation()
-    rss0 = vm_rss_mb()
-    reset_peak_rss()
-    dt, _ = timed(local.rebuild)
-    peak = peak_rss_mb()
-    local.set_meta("generation", gen)
+        t_local += t2 - t1
+        t_keyword += t3 - t2
+        if c % max(1, copies // 20) == 0 or c == copies - 1:
+            log(f"  copy {c}/{copies - 1}: {len(ids):,} chunks (Chroma {t_chroma:.0f} s, cache {t_local:.0f} s, "
+                f"keyword {t_keyword:.0f} s)")
+    local.set_meta("generation", store.bump_generation())
     n = len(ids)
+    view = local.bm25
     figures = {
         "synthetic_copies": copies - 1,
         "chroma_write_s": round(t_chroma, 1),
         "chroma_write_chunks_per_s": round((n - base.n_chunks) / t_chroma, 1) if t_chroma else None,
         "cache_write_s": round(t_local, 1),
-        "bm25_build_s": round(dt, 2),
-        "bm25_build_peak_mb": round(max(0.0, peak - rss0), 1),
-        "bm25_disk_mb": round(du(local.path / "bm25") / 1e6, 1),
+        "keyword_incremental_s": round(t_keyword, 1),
+        "keyword_incremental_per_1k_chunks_s": round(t_keyword / max(n - base.n_chunks, 1) * 1000, 3),
+        "fill_peak_rss_mb": round(max(0.0, keyword_peak - rss0), 1),
+        "keyword_segments": len(view.segments) if view is not None else None,
     }
     return figures, ids, all_vecs[:n]
+
+
+def keyword_rebuild(local: Any) -> dict[str, Any]:
+    """A full rebuild of the keyword index, aliases and summary (what every ingest cost
+    before they were incremental): time and peak memory over the process's RSS."""
+    rss0 = vm_rss_mb()
+    reset_peak_rss()
+    dt, _ = timed(local.rebuild)
+    return {"keyword_build_s": round(dt, 2), "keyword_build_peak_mb": round(max(0.0, peak_rss_mb() - rss0), 1),
+            "keyword_disk_mb": round(du(local.path / "keyword") / 1e6, 1),
+            "keyword_segments_after_build": len(local.bm25.segments) if local.bm25 is not None else None}
+
+
+def shrink(asst: Any, base: Base, target: int) -> None:
+    """Keep only the first documents of the base holding about ``target`` chunks (for
+    sizes below the base's), deleted as ingest deletes."""
+    keep, n = set(), 0
+    for d in base.docs:
+        if n >= target:
+            break
+        keep.add(d.doc_id)
+        n += len(d.chunks)
+    drop = [d.doc_id for d in base.docs if d.doc_id not in keep]
+    for i in range(0, len(drop), 200):
+        part = drop[i: i + 200]
+        asst.store.chunks.delete(where={"doc_id": {"$in": part}})
+        asst.store.docs.delete(ids=part)
+        for did in part:
+            asst.local.delete_doc(did)
+    asst.local.commit()
+    asst.local.set_meta("generation", asst.store.bump_generation())
 
 
 def copy_base(src: Path, dst: Path) -> None:
@@ -300,14 +367,19 @@ def _questions_from_titles(base: Base, n: int) -> list[dict[str, Any]]:
 
 
 def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *, base_chunks: int,
-                base_index: Path | None, quick: bool, log: Callable[[str], None]) -> dict[str, Any]:
-    """Figures for each size in ``sizes`` filled with synthetic copies (see the module docstring)."""
+                base_index: Path | None, quick: bool, log: Callable[[str], None],
+                add_corpus: Path | None = None, add_docs: int = 0,
+                done: Callable[[str, dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Figures for each size in ``sizes`` filled with synthetic copies (see the module
+    docstring); with ``add_docs``, the incremental ingest of that many new documents
+    (``incremental.py``). ``done`` is told each size's figures as soon as they exist."""
     from assistant.api import Assistant
     from assistant.config import Settings
     from assistant.evaluation.bench.coldstart import cold_start, open_and_answer
     from assistant.evaluation.bench.corpus import build_corpus
+    from assistant.evaluation.bench.incremental import bench_incremental, hold_out, new_documents
     from assistant.evaluation.bench.measure import ratio
-    from assistant.evaluation.bench.query import hnsw_recall, query_bench
+    from assistant.evaluation.bench.query import all_vectors, hnsw_recall, query_bench
 
     base_dir = work / "index-base"
     questions: list[dict[str, Any]]
@@ -322,6 +394,9 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
         asst.ingest([corpus])
         asst.close()
     asst = Assistant.open(settings=Settings(index_dir=base_dir), embedder=embedder)
+    held = hold_out(asst, add_corpus, add_docs) if add_docs else []
+    if held:
+        log(f"[base] {len(held)} documents held out, to be added as new ones")
     base = read_base(asst)
     asst.close()
     questions = questions or _questions_from_titles(base, 30 if quick else 100)
@@ -340,11 +415,16 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
         settings = Settings(index_dir=index_dir)
         out: dict[str, Any] = {"target_chunks": n, "synthetic": True, "base_chunks": base.n_chunks,
                                "base_docs": len(base.docs), **calib}
-        log(f"[{n}] filling with copies of the base")
         asst = Assistant.open(settings=settings, embedder=embedder)
         t0 = time.perf_counter()
-        figures, ids, vecs = fill(asst, base, n, noise, log)
-        out.update(figures)
+        if n < base.n_chunks:
+            log(f"[{n}] keeping the first {n} chunks of the base")
+            shrink(asst, base, n)
+            ids, vecs = all_vectors(asst.store)
+        else:
+            log(f"[{n}] filling with copies of the base")
+            figures, ids, vecs = fill(asst, base, n, noise, log)
+            out.update(figures)
         out["synthetic_fill_s"] = round(time.perf_counter() - t0, 1)
         out["docs"], out["chunks"] = asst.store.counts()
         asst.close()
@@ -375,7 +455,24 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
                               app=False))
         out["disk_mb_per_1k_chunks"] = round(du(index_dir) / 1e6 / max(out["chunks"], 1) * 1000, 2)
         out["disk_gb"] = round(du(index_dir) / 1e9, 2)
+        out["keyword_disk_mb"] = round(du(index_dir / "assistant" / "keyword") / 1e6, 1)
+        if done:
+            done(str(n), out)
+        if add_docs:
+            docs = new_documents(add_corpus, add_docs, work, pool)
+            out.update(bench_incremental(index_dir, docs, embedder, work, log))
+            log(f"[{n}] +{out['add_docs']} documents: {out['add_into_index_s']} s, "
+                f"{out['add_into_empty_s']} s into an empty index (x{out['add_ratio']}); "
+                f"a chat process refreshed in {out['chat_refresh_s']} s, found {out['chat_found_new_hybrid']}")
+            if done:
+                done(str(n), out)
+        log(f"[{n}] full keyword rebuild, for comparison")
+        asst = Assistant.open(settings=settings, embedder=embedder)
+        out.update(keyword_rebuild(asst.local))
+        asst.close()
         out["peak_rss_mb"] = rss_mb()
         results[str(n)] = out
+        if done:
+            done(str(n), out)
         shutil.rmtree(index_dir, ignore_errors=True)
     return results
