@@ -45,6 +45,9 @@ from assistant.index.segments import ChunkRef, Deletions, Segment
 
 #: Segments per tier merged into one (Lucene's TieredMergePolicy default segmentsPerTier).
 MERGE_FACTOR = 10
+#: Segments under this many rows count as one tier (Lucene's floorSegmentMB, 2 MB: about
+#: 1,000 chunks of postings here), so small commits merge instead of piling up.
+FLOOR_ROWS = 1000
 #: A segment with this share of its rows deleted is rewritten alone (Lucene's default
 #: deletesPctAllowed is 33%).
 RECLAIM_DELETED = 0.33
@@ -97,7 +100,8 @@ class KeywordIndex(Protocol):
         ...
 
     def apply(self, remove_docs: Sequence[str], add: Sequence[KeywordChunk]) -> None:
-        """Delete every chunk of ``remove_docs``, then add ``add``, as one commit."""
+        """Delete every chunk of ``remove_docs`` and of the documents in ``add`` (which
+        holds all the chunks of each: it replaces them), then add ``add``, as one commit."""
         ...
 
     def reset(self) -> None:
@@ -300,7 +304,7 @@ class ChunkRows:
 
 
 def _tier(rows: int) -> int:
-    return int(math.log(max(rows, 1), MERGE_FACTOR))
+    return 0 if rows < FLOOR_ROWS else 1 + int(math.log(rows / FLOOR_ROWS, MERGE_FACTOR))
 
 
 class SegmentedIndex:

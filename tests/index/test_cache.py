@@ -1,7 +1,8 @@
-"""The local cache opens without reading the index in full: BM25 and the chunk table are
-memory-mapped, the aliases and the corpus summary read on first use, and a question
-never imports the build-time libraries. Caches written by older versions, or out of
-step with the annotation store, are rebuilt on open."""
+"""The local cache opens without reading the index in full: the keyword segments are
+memory-mapped, the aliases and the corpus summary are counts read per lookup, and a
+question never imports the build-time libraries. Changes are applied document by
+document (a killed process's queue on the next open); caches written by older versions,
+or out of step with the annotation store, are rebuilt on open."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from conftest import ROOT
 
 from assistant.api import Assistant
 from assistant.index.aliases import AliasTable
-from assistant.index.bm25 import BM25Index
 from assistant.index.cache import LocalIndex
 from assistant.text.tokens import tokenize
 
@@ -27,64 +27,146 @@ def seeds(seed_index_fake, copy_index):
 
 
 def _rows(local: LocalIndex) -> dict[str, tuple[str, int, int]]:
-    return {cid: (local.chunks.doc_ids[n], int(local.chunks.starts[n]), int(local.chunks.ends[n]))
-            for n, cid in enumerate(local.chunks.ids)}
+    rows = local.chunks
+    return {cid: (rows.doc_ids[n], int(rows.starts[n]), int(rows.ends[n])) for cid, n in rows.row_of.items()}
 
 
-def test_open_maps_the_saved_tables_and_they_match_a_rebuild(seeds):
+def test_open_maps_the_saved_segments_and_they_match_a_rebuild(seeds):
     local = LocalIndex(seeds / "assistant")
     assert local.load()
-    assert isinstance(local.chunks.starts, np.memmap) and isinstance(local.chunks.doc_ids.index, np.memmap)
-    assert local._aliases is None  # not read yet
+    seg = local.bm25.segments[0]
+    assert isinstance(seg.rows, np.memmap) and isinstance(seg.chunk_start, np.memmap)
     loaded = _rows(local)
+    assert loaded == {cid: span for cid, span in local.spans(list(loaded)).items()}  # the SQLite chunk table agrees
     dates, meta = local.summary()
     variants = local.aliases.variants("Lukashenko")
     local.rebuild()
     assert _rows(local) == loaded and len(loaded) > 10
     assert local.summary() == (dates, meta) and dates == sorted(dates)
     assert local.aliases.variants("Lukashenko") == variants
-    assert all(local.chunks.row_of[cid] == n for n, cid in enumerate(local.chunks.ids))
     local.close()
 
 
-def test_bm25_scores_read_from_the_arrays_equal_bm25s(seeds):
+def test_keyword_scores_of_the_seed_chunks_equal_bm25s(seeds):
+    """The real tokens of the seeds (title + chunk text), scored from the segments, equal a
+    bm25s index built over them (the library the index was built with before)."""
     import bm25s
 
-    path = seeds / "assistant" / "bm25"
-    ours = BM25Index.load(path, mmap=True)
-    theirs = bm25s.BM25.load(str(path), show_progress=False)
+    local = LocalIndex(seeds / "assistant")
+    assert local.load()
+    rows = local.chunks
+    ids = list(rows.row_of)
+    toks = []
+    for cid in ids:
+        n = rows.row_of[cid]
+        doc = local.doc(rows.doc_ids[n])
+        toks.append(tokenize(f"{doc.title}\n{doc.text[int(rows.starts[n]):int(rows.ends[n])]}"))
+    theirs = bm25s.BM25(method="lucene", k1=1.2, b=0.75)
+    theirs.index([t or ["\x00empty"] for t in toks], show_progress=False)
     for q in ("How many irregular crossings were thwarted?", "Lukashenko sanctions noose", "migrants border 2025"):
-        ids = [theirs.vocab_dict[t] for t in tokenize(q) if t in theirs.vocab_dict]
-        assert ids and np.array_equal(ours.scores(ids), theirs.get_scores(ids))
+        qt = tokenize(q)
+        want = theirs.get_scores([theirs.vocab_dict[t] for t in qt if t in theirs.vocab_dict])
+        got = local.bm25.scores(qt)
+        np.testing.assert_allclose([got[rows.row_of[c]] for c in ids], want, rtol=1e-5, atol=1e-6)
+    local.close()
 
 
-def test_a_cache_without_the_chunk_table_is_rebuilt_on_open(seeds, hashing_embedder):
-    for name in ("chunk_doc.npy", "chunk_start.npy"):
-        (seeds / "assistant" / "bm25" / name).unlink()
-    (seeds / "assistant" / "summary.json").unlink()
+def test_a_cache_of_the_older_format_is_rebuilt_on_open(seeds, hashing_embedder):
+    """A cache written before the keyword index had segments: a bm25/ folder, aliases.json and
+    summary.json, no segments and no counts."""
+    cache = seeds / "assistant"
+    shutil.rmtree(cache / "keyword")
+    (cache / "bm25").mkdir()
+    (cache / "aliases.json").write_text("{}")
+    local = LocalIndex(cache)
+    local.set_meta("derived_format", "")
+    assert not local.load()
+    local.close()
     a = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
-    assert (seeds / "assistant" / "bm25" / "chunk_doc.npy").exists()
-    assert (seeds / "assistant" / "summary.json").exists()
+    assert (cache / "keyword" / "manifest.json").exists() and not (cache / "bm25").exists()
+    assert not (cache / "aliases.json").exists()
     assert not a.ask("How many irregular crossings were thwarted?").abstained
     a.close()
 
 
-def test_a_table_out_of_step_with_the_store_is_rebuilt(seeds, hashing_embedder):
-    """The BM25 files of another index (fewer chunks) in place of this one's."""
+def test_a_keyword_index_out_of_step_with_the_store_is_rebuilt(seeds, hashing_embedder):
     a = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
-    n = len(a.local.chunks.ids)
+    n = a.local.bm25.n_chunks
+    some_doc = next(iter(a.local.records()))
+    a.local.keyword.apply([some_doc], [])  # the keyword index loses a document the store has
     a.close()
-    bm = seeds / "assistant" / "bm25"
-    ids = json.loads((bm / "ids.json").read_text())
-    small = BM25Index.build(ids[:3], [tokenize("a b c")] * 3)
-    shutil.rmtree(bm)
-    small.save(bm)
     local = LocalIndex(seeds / "assistant")
     assert not local.load()
     local.close()
     a = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
-    assert len(a.local.chunks.ids) == n  # sync rebuilt it
+    assert a.local.bm25.n_chunks == n  # sync rebuilt it
     a.close()
+
+
+def test_changes_queued_by_a_killed_process_are_applied_on_open(seeds):
+    """Documents stored but not yet committed to the keyword index (the process died in
+    between) are in its queue, and the next open applies them."""
+    local = LocalIndex(seeds / "assistant")
+    assert local.load()
+    doc_id = next(iter(local.records()))
+    doc = local.doc(doc_id)
+    rec = local.records()[doc_id]
+    rows = local.chunks
+    spans = sorted((int(rows.starts[r]), int(rows.ends[r]), cid) for cid, r in rows.row_of.items()
+                   if rows.doc_ids[r] == doc_id)
+    from assistant.index.store import DocRecord
+
+    record = DocRecord.from_meta(doc_id, {**rec, "title": "Zanzibarian quokkas"})
+    local.put_doc(record, doc.text, doc.annotations, [(cid, i, s, e) for i, (s, e, cid) in enumerate(spans)])
+    local.close()  # killed before commit
+    again = LocalIndex(seeds / "assistant")
+    assert again.load()
+    hits = again.keyword_search(tokenize("quokkas"), 5)
+    assert hits and {again.spans([c])[c][0] for c, _ in hits} == {doc_id}
+    again.close()
+
+
+def test_aliases_and_summary_follow_added_and_removed_documents(seeds):
+    """Counts updated document by document equal the table and summary built from scratch
+    over the documents that are left."""
+    local = LocalIndex(seeds / "assistant")
+    assert local.load()
+    victim = sorted(local.records())[0]
+    local.delete_doc(victim)
+    local.commit()
+    anns = [ann for _, ann in local.iter_annotations()]
+    from assistant.index.aliases import document_entities
+
+    fresh = AliasTable.build([e for ann in anns for e in document_entities(ann)])
+    assert local.aliases.tokens == fresh.tokens
+    assert {tuple(sorted(g)) for g in local.aliases.groups()} == {tuple(sorted(g)) for g in fresh.groups()}
+    for word in ("Lukashenko", "Lukasenka", "Poland", "Belarus", "Valfovic"):
+        assert set(local.aliases.variants(word)) == set(fresh.variants(word)), word
+        assert local.aliases.label(word) == fresh.label(word), word
+    recs = local.records()
+    dates = sorted(r["date"] for r in recs.values() if r.get("date", "")[:4].isdigit())
+    assert local.summary()[0] == dates
+    assert victim not in recs
+    local.close()
+
+
+def test_another_process_commit_into_the_same_cache_is_seen_on_sync(seeds, hashing_embedder):
+    """Two processes on one embedded index share its cache: the one that did not ingest
+    picks up the new segment and documents when it syncs, without a rebuild."""
+    reader = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
+    before = reader.local.bm25
+    assert reader.local.keyword_search(tokenize("quokkas zanzibar"), 5) == []
+    writer = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
+    src = seeds.parent / "new.txt"
+    src.write_text("Zanzibar quokkas\n\nThe quokkas of Zanzibar were counted on 3 May 2025: 4,210 of them.\n")
+    writer.ingest([src])
+    writer.close()
+    reader.refresh(force=True)
+    assert reader.local.bm25 is not before
+    hits = reader.local.keyword_search(tokenize("quokkas zanzibar"), 5)
+    assert hits and reader.local.doc(reader.local.spans([hits[0][0]])[hits[0][0]][0]).title == "Zanzibar quokkas"
+    assert len(reader.local.bm25.segments) == len(before.segments) + 1  # one new segment, nothing rebuilt
+    reader.close()
 
 
 def test_aliases_load_their_saved_redirects(tmp_path):

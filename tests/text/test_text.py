@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.index.aliases import AliasTable
-from assistant.index.bm25 import BM25Index
+from assistant.index.keyword import KeywordChunk, SegmentedIndex
 from assistant.retrieval.fusion import convex, normalise_dense, normalise_max, rrf
 from assistant.text.folding import fold, fold_answer, name_key
 from assistant.text.sentences import split_sentences
@@ -53,16 +53,14 @@ def test_tokenize_folds_and_normalises_numbers() -> None:
     assert "the" not in tokenize("the border")
 
 
-def test_bm25_ranks_and_masks() -> None:
-    idx = BM25Index.build(["a", "b", "c"], [tokenize("Poland border crossings rose"),
-                                           tokenize("a cake recipe with sugar"), tokenize("border talks")])
-    hits = idx.search(tokenize("crossings at the Polish border"), 3)
-    assert next(idx.ids[r] for r, _ in hits) == "a"
-    import numpy as np
-
-    masked = idx.search(tokenize("border"), 3, mask=np.array([False, True, True]))
-    assert [idx.ids[r] for r, _ in masked] == ["c"]
-    assert idx.search(tokenize("unknownword"), 3) == []
+def test_bm25_ranks_and_filters(tmp_path) -> None:
+    idx = SegmentedIndex(tmp_path / "kw")
+    idx.apply([], [KeywordChunk(d, d, 0, 1, tokenize(t)) for d, t in (
+        ("a", "Poland border crossings rose"), ("b", "a cake recipe with sugar"), ("c", "border talks"))])
+    view = idx.view()
+    assert view.search(tokenize("crossings at the Polish border"), 3)[0][0] == "a"
+    assert [cid for cid, _ in view.search(tokenize("border"), 3, docs={"b", "c"})] == ["c"]
+    assert view.search(tokenize("unknownword"), 3) == []
 
 
 def test_alias_table_groups_spellings_without_a_name_list() -> None:
