@@ -87,7 +87,7 @@ class Assistant:
             )
         if embedder is None and stored and stored.get("embedder") not in (None, _default_model_id()[0]):
             embedder = _embedder_for(stored)
-        local = LocalIndex(settings.cache_dir)
+        local = LocalIndex(settings.cache_dir, backend=settings.keyword_backend)
         local.sync(store)
         return cls(settings, store, local, embedder, llm)
 

@@ -22,6 +22,7 @@ ENV_EMBED_PRECISION = "ASSISTANT_EMBED_PRECISION"
 ENV_EMBED_BACKEND = "ASSISTANT_EMBED_BACKEND"
 ENV_UPLOAD_DIR = "ASSISTANT_UPLOAD_DIR"
 ENV_LEARNED = "ASSISTANT_LEARNED_SELECTION"
+ENV_KEYWORD_BACKEND = "ASSISTANT_KEYWORD_BACKEND"
 #: spaCy worker processes an ingest starts (default: one per core; 0 annotates in the
 #: ingesting process).
 ENV_INGEST_WORKERS = "ASSISTANT_INGEST_WORKERS"
@@ -88,6 +89,8 @@ class Settings:
     #: Learned selection of document, sentence and reply (``make train``); off: the rule
     #: pipeline alone, as before it existed (for comparison).
     learned_selection: bool = field(default_factory=lambda: _env(ENV_LEARNED, "on").lower() not in ("0", "off", "no"))
+    #: The keyword index's backend (``index.keyword_backends``): "tantivy" or "segments".
+    keyword_backend: str = field(default_factory=lambda: _env(ENV_KEYWORD_BACKEND, "tantivy"))
     hnsw_ef_search: int = 256
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32

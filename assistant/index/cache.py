@@ -25,10 +25,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from assistant.index.aliases import AliasIndex, EntityCounts, document_entities
-from assistant.index.keyword import ChunkRows, KeywordChunk, KeywordIndex, SegmentedIndex, SegmentView
+from assistant.index.keyword import KeywordChunk, KeywordIndex
 from assistant.models import Document
 from assistant.text.tokens import tokenize
 
@@ -53,7 +51,18 @@ DERIVED_FORMAT = "2"
 COMMIT_DOCS = 5000
 #: Chunks per keyword segment during a full rebuild (bounds its memory).
 REBUILD_CHUNKS = 100_000
-_EMPTY_ROWS = ChunkRows([], np.zeros(1, np.int64), np.zeros(0, np.int64))
+
+
+class StoredChunks:
+    """The chunk table as lists: ``ids``, ``doc_ids``, ``starts``, ``ends`` by row, and
+    ``row_of`` (chunk id -> row)."""
+
+    def __init__(self, rows: Sequence[tuple[str, str, int, int]]) -> None:
+        self.ids = [r[0] for r in rows]
+        self.doc_ids = [r[1] for r in rows]
+        self.starts = [r[2] for r in rows]
+        self.ends = [r[3] for r in rows]
+        self.row_of = {cid: n for n, cid in enumerate(self.ids)}
 
 
 def _summary_counts(record: dict[str, Any]) -> tuple[list[str], set[str]]:
@@ -66,7 +75,9 @@ def _summary_counts(record: dict[str, Any]) -> tuple[list[str], set[str]]:
 class LocalIndex:
     """SQLite annotation store + keyword index + alias table under ``path``."""
 
-    def __init__(self, path: Path, keyword: KeywordIndex | None = None) -> None:
+    def __init__(self, path: Path, keyword: KeywordIndex | None = None, backend: str | None = None) -> None:
+        """``keyword``: the keyword index to use (a server's, say); else the local
+        ``backend`` of ``keyword_backends`` (default: ``ASSISTANT_KEYWORD_BACKEND`` or tantivy)."""
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -77,7 +88,15 @@ class LocalIndex:
             # by the next ``sync`` instead of making the whole index unusable.
             self._discard_files()
             self._db = self._connect()
-        self.keyword: KeywordIndex = keyword if keyword is not None else SegmentedIndex(self.path / "keyword")
+        if keyword is None:
+            import os
+
+            from assistant.config import ENV_KEYWORD_BACKEND
+            from assistant.index.keyword_backends import DEFAULT_KEYWORD_BACKEND, open_keyword
+
+            backend = backend or os.environ.get(ENV_KEYWORD_BACKEND) or DEFAULT_KEYWORD_BACKEND
+            keyword = open_keyword(backend, self.path)
+        self.keyword: KeywordIndex = keyword
         self._ready = False
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._records: dict[str, dict[str, Any]] | None = None
@@ -107,17 +126,18 @@ class LocalIndex:
         return self._aliases
 
     @property
-    def bm25(self) -> SegmentView | None:
+    def bm25(self) -> Any:
         """The keyword index's current view (None until loaded or built): ``search``,
-        ``df``, ``prefix_df``, ``n_chunks``. A new object after every change."""
-        return self.keyword.view() if self._ready else None  # type: ignore[return-value]
+        ``df``, ``prefix_df``, ``n_chunks`` (``keyword.KeywordSearch``). A new object after
+        every change, so callers may remember per view."""
+        return self.keyword.view() if self._ready else None
 
     @property
-    def chunks(self) -> ChunkRows:
-        """The chunk table of the keyword index's rows (for tools and tests; questions use
-        ``spans``)."""
-        view = self.bm25
-        return view.rows if isinstance(view, SegmentView) else _EMPTY_ROWS
+    def chunks(self) -> StoredChunks:
+        """Every stored chunk with its exact offsets, read in full (for tools and tests;
+        questions read ``spans``)."""
+        rows = self._db.execute("SELECT chunk_id, doc_id, start, end FROM chunks ORDER BY doc_id, idx").fetchall()
+        return StoredChunks(rows)
 
     def summary(self) -> tuple[list[str], frozenset[str]]:
         """(the documents' dates, oldest first, undated ones left out; the search tokens
@@ -150,8 +170,9 @@ class LocalIndex:
     def _discard_files(self) -> None:
         for name in (self._DB_NAME, f"{self._DB_NAME}-wal", f"{self._DB_NAME}-shm", "aliases.json", "summary.json"):
             (self.path / name).unlink(missing_ok=True)
+        for d in self.path.glob("keyword-*"):
+            shutil.rmtree(d, ignore_errors=True)
         shutil.rmtree(self.path / "bm25", ignore_errors=True)
-        shutil.rmtree(self.path / "keyword", ignore_errors=True)
 
     # -- meta --------------------------------------------------------------------------
     def get_meta(self, key: str) -> str:
@@ -324,7 +345,12 @@ class LocalIndex:
             return len(queued)
 
     def _derived_ok(self) -> bool:
-        return self.get_meta("derived_format") == DERIVED_FORMAT and self.keyword.exists()
+        # The backend is part of the format: one switched away from and back has missed changes.
+        return self.get_meta("derived_format") == self._format and self.keyword.exists()
+
+    @property
+    def _format(self) -> str:
+        return f"{DERIVED_FORMAT}:{type(self.keyword).__name__}"
 
     def rebuild(self) -> None:
         """Rebuild the keyword index, the alias and the summary counts from the stored
@@ -351,7 +377,7 @@ class LocalIndex:
                     self.keyword.apply([], batch)
                     batch = []
             self.keyword.apply([], batch)
-            self.set_meta("derived_format", DERIVED_FORMAT)
+            self.set_meta("derived_format", self._format)
             for stale in ("aliases.json", "summary.json"):  # the files of format 1
                 (self.path / stale).unlink(missing_ok=True)
             shutil.rmtree(self.path / "bm25", ignore_errors=True)

@@ -188,6 +188,10 @@ class SegmentView:
         return self.n_chunks == 0
 
     @property
+    def n_segments(self) -> int:
+        return len(self.segments)
+
+    @property
     def ids(self) -> range:
         """Sized like the live chunks (``answer.corpus`` reads ``len(ids)``)."""
         return range(self.n_chunks)

@@ -314,7 +314,7 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
         "keyword_incremental_s": round(t_keyword, 1),
         "keyword_incremental_per_1k_chunks_s": round(t_keyword / max(n - base.n_chunks, 1) * 1000, 3),
         "fill_peak_rss_mb": round(max(0.0, keyword_peak - rss0), 1),
-        "keyword_segments": len(view.segments) if view is not None else None,
+        "keyword_segments": view.n_segments if view is not None else None,
     }
     return figures, ids, all_vecs[:n]
 
@@ -326,8 +326,7 @@ def keyword_rebuild(local: Any) -> dict[str, Any]:
     reset_peak_rss()
     dt, _ = timed(local.rebuild)
     return {"keyword_build_s": round(dt, 2), "keyword_build_peak_mb": round(max(0.0, peak_rss_mb() - rss0), 1),
-            "keyword_disk_mb": round(du(local.path / "keyword") / 1e6, 1),
-            "keyword_segments_after_build": len(local.bm25.segments) if local.bm25 is not None else None}
+            "keyword_segments_after_build": local.bm25.n_segments if local.bm25 is not None else None}
 
 
 def shrink(asst: Any, base: Base, target: int) -> None:
@@ -455,7 +454,7 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
                               app=False))
         out["disk_mb_per_1k_chunks"] = round(du(index_dir) / 1e6 / max(out["chunks"], 1) * 1000, 2)
         out["disk_gb"] = round(du(index_dir) / 1e9, 2)
-        out["keyword_disk_mb"] = round(du(index_dir / "assistant" / "keyword") / 1e6, 1)
+        out["keyword_disk_mb"] = round(sum(du(p) for p in (index_dir / "assistant").glob("keyword-*")) / 1e6, 1)
         if done:
             done(str(n), out)
         if add_docs:
