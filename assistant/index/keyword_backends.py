@@ -4,6 +4,8 @@
   project's tokens (``keyword_tantivy.py``).
 - ``segments``: the same design on numpy arrays, with exact Lucene BM25 and exact
   corpus statistics after deletions; no native dependency (``keyword.py``).
+- ``postgres``: a PostgreSQL server at ``ASSISTANT_KEYWORD_URL`` (``keyword_pg.py``;
+  needs ``psycopg``, the ``[postgres]`` extra), one set of tables per local cache.
 
 Both keep their files in the local cache, beside the annotation store, under
 ``keyword-<name>``. ``docs/scaling.md`` has the measurements behind the default.
@@ -24,9 +26,34 @@ def _tantivy(path: Path) -> KeywordIndex:
     return TantivyIndex(path)
 
 
+def _postgres(path: Path) -> KeywordIndex:
+    import os
+
+    from assistant.index.keyword_pg import PostgresKeywordIndex
+
+    url = os.environ.get(ENV_KEYWORD_URL, "")
+    if not url:
+        raise ConfigError("the postgres keyword backend needs the server's address",
+                          fix=f"set {ENV_KEYWORD_URL}=postgresql://USER@HOST:PORT/DB")
+    try:
+        return PostgresKeywordIndex(url, str(path.resolve()))
+    except ImportError as exc:
+        raise ConfigError(f"the postgres keyword backend needs psycopg ({exc})",
+                          fix="pip install 'news-assistant[postgres]'") from exc
+    except Exception as exc:
+        from assistant.errors import ServerUnavailable
+
+        raise ServerUnavailable(f"cannot reach the keyword server at {url} ({type(exc).__name__}: {exc})", url=url,
+                                fix=f"start it, or check {ENV_KEYWORD_URL}") from exc
+
+
+#: Where the postgres backend's server is.
+ENV_KEYWORD_URL = "ASSISTANT_KEYWORD_URL"
+
 KEYWORD_BACKENDS: dict[str, Callable[[Path], KeywordIndex]] = {
     "tantivy": _tantivy,
     "segments": SegmentedIndex,
+    "postgres": _postgres,
 }
 DEFAULT_KEYWORD_BACKEND = "tantivy"
 
