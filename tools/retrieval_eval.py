@@ -107,11 +107,10 @@ def raw_scores(asst: Assistant, query: str, n: int) -> tuple[dict[str, float], d
     """Unfused candidate lists, as ``Retriever.retrieve`` gathers them: chunk id -> dense
     cosine, and chunk id -> BM25 score of the alias-expanded query."""
     r = asst.retriever
-    rows = asst.local.chunks.row_of
-    dense = {cid: cos for cid, cos, _ in r.store.query(r.embedder.embed_query(query), n) if cid in rows}
-    ids = asst.local.chunks.ids
-    bm25 = {ids[row]: s for row, s in asst.local.bm25.search(r.query_tokens(query), n)} if asst.local.bm25 else {}
-    return dense, bm25
+    dense = {cid: cos for cid, cos, _ in r.store.query(r.embedder.embed_query(query), n)}
+    bm25 = dict(asst.local.keyword_search(r.query_tokens(query), n))
+    spans = asst.local.spans(set(dense) | set(bm25))
+    return {c: s for c, s in dense.items() if c in spans}, bm25
 
 
 def evaluate(asst: Assistant, cases: list[dict[str, Any]], depth: int, sweep: bool,
@@ -131,10 +130,10 @@ def evaluate(asst: Assistant, cases: list[dict[str, Any]], depth: int, sweep: bo
             misses.append((c["id"], c["question"], per["dense"], per["bm25"], per["fused"]))
         if sweep:
             dense, bm25 = raw_scores(asst, c["question"], max(r.candidates, 4 * depth))
-            chunks = asst.local.chunks
+            spans = asst.local.spans(set(dense) | set(bm25))
             for name, fn in fusion_variants().items():
                 order = _ranking(fn(dense, bm25))[:depth]
-                sweep_ranks[name].append(first_gold_rank([chunks.doc_ids[chunks.row_of[i]] for i in order], gold))
+                sweep_ranks[name].append(first_gold_rank([spans[i][0] for i in order], gold))
     out: dict[str, Any] = {m: metrics(v) for m, v in ranks.items()}
     if sweep:
         out["sweep"] = {name: metrics(v) for name, v in sweep_ranks.items()}

@@ -45,6 +45,14 @@ class EntityCounts:
     names: Counter[tuple[str, str]] = field(default_factory=Counter)
     labels: Counter[tuple[str, str]] = field(default_factory=Counter)
 
+    def add(self, other: EntityCounts, sign: int = 1) -> None:
+        """Add ``other`` (``sign`` -1: subtract it), keeping counts that go negative."""
+        for mine, theirs in ((self.tokens, other.tokens), (self.names, other.names), (self.labels, other.labels)):
+            if sign > 0:
+                mine.update(theirs)
+            else:
+                mine.subtract(theirs)
+
     @classmethod
     def of(cls, entities: Iterable[tuple[str, str]]) -> EntityCounts:
         out = cls()
@@ -196,20 +204,20 @@ class AliasIndex:
         db.executescript(_ALIAS_SCHEMA)
 
     @staticmethod
-    def apply(db: Any, counts: EntityCounts, sign: int) -> None:
-        """Add (``sign`` 1) or remove (-1) ``counts``; call inside the caller's transaction."""
+    def apply(db: Any, counts: EntityCounts) -> None:
+        """Add ``counts`` (negative ones remove); call inside the caller's transaction."""
         up = "ON CONFLICT DO UPDATE SET n = n + excluded.n"
         db.executemany(f"INSERT INTO alias_tokens VALUES (?, ?, ?, ?) {up}",
-                       [(k, v, name_key(v), sign * n) for (k, v), n in counts.tokens.items()])
+                       [(k, v, name_key(v), n) for (k, v), n in counts.tokens.items() if n])
         db.executemany(f"INSERT INTO alias_names VALUES (?, ?, ?) {up}",
-                       [(k, v, sign * n) for (k, v), n in counts.names.items()])
+                       [(k, v, n) for (k, v), n in counts.names.items() if n])
         db.executemany(f"INSERT INTO alias_labels VALUES (?, ?, ?) {up}",
-                       [(k, v, sign * n) for (k, v), n in counts.labels.items()])
-        if sign < 0:
-            for table, rows in (("alias_tokens", counts.tokens), ("alias_names", counts.names),
-                                ("alias_labels", counts.labels)):
-                col = "label" if table == "alias_labels" else "spelling"
-                db.executemany(f"DELETE FROM {table} WHERE key = ? AND {col} = ? AND n <= 0", list(rows))
+                       [(k, v, n) for (k, v), n in counts.labels.items() if n])
+        for table, rows in (("alias_tokens", counts.tokens), ("alias_names", counts.names),
+                            ("alias_labels", counts.labels)):
+            col = "label" if table == "alias_labels" else "spelling"
+            db.executemany(f"DELETE FROM {table} WHERE key = ? AND {col} = ? AND n <= 0",
+                           [kv for kv, n in rows.items() if n < 0])
 
     @staticmethod
     def clear(db: Any) -> None:

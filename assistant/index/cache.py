@@ -72,6 +72,32 @@ def _summary_counts(record: dict[str, Any]) -> tuple[list[str], set[str]]:
     return ([d] if d[:4].isdigit() else []), set(tokenize(f"{record.get('publisher', '')} {record.get('author', '')}"))
 
 
+class _Counts:
+    """What a batch of stored and removed documents changes in the alias and summary
+    counts, written in one go (``write``, inside the batch's transaction)."""
+
+    def __init__(self) -> None:
+        self.entities = EntityCounts()
+        self.dates: Counter[str] = Counter()
+        self.tokens: Counter[str] = Counter()
+
+    def add(self, record: dict[str, Any], annotations: dict[str, Any], sign: int) -> None:
+        self.entities.add(EntityCounts.of(document_entities(annotations)), sign)
+        dates, toks = _summary_counts(record)
+        for c, keys in ((self.dates, dates), (self.tokens, toks)):
+            if sign > 0:
+                c.update(keys)
+            else:
+                c.subtract(keys)
+
+    def write(self, db: sqlite3.Connection) -> None:
+        AliasIndex.apply(db, self.entities)
+        up = "ON CONFLICT DO UPDATE SET n = n + excluded.n"
+        for table, col, c in (("summary_dates", "date", self.dates), ("summary_tokens", "token", self.tokens)):
+            db.executemany(f"INSERT INTO {table} VALUES (?, ?) {up}", [(k, n) for k, n in c.items() if n])
+            db.executemany(f"DELETE FROM {table} WHERE {col} = ? AND n <= 0", [(k,) for k, n in c.items() if n < 0])
+
+
 class LocalIndex:
     """SQLite annotation store + keyword index + alias table under ``path``."""
 
@@ -200,8 +226,9 @@ class LocalIndex:
         """``put_doc`` for several documents, in one transaction that also updates the
         alias and summary counts and queues the documents for the keyword index."""
         with self._lock, self._db:
+            delta = _Counts()
             for record, text, annotations, chunks in items:
-                self._forget(record.doc_id)
+                self._forget(record.doc_id, delta)
                 rec = asdict(record)
                 self._db.execute(
                     "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
@@ -212,41 +239,26 @@ class LocalIndex:
                     "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?)",
                     [(cid, record.doc_id, idx, s, e) for cid, idx, s, e in chunks],
                 )
-                self._count(rec, annotations, 1)
-                self._db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (record.doc_id,))
+                delta.add(rec, annotations, 1)
+            self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(r.doc_id,) for r, *_ in items])
+            delta.write(self._db)
             self._changed()
 
     def delete_doc(self, doc_id: str) -> None:
         with self._lock, self._db:
-            self._forget(doc_id)
+            delta = _Counts()
+            self._forget(doc_id, delta)
+            delta.write(self._db)
             self._db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (doc_id,))
             self._changed()
 
-    def _forget(self, doc_id: str) -> None:
-        """Remove a stored document, its chunks and its counts (inside a transaction)."""
+    def _forget(self, doc_id: str, delta: _Counts) -> None:
+        """Remove a stored document, its chunks and (into ``delta``) its counts."""
         old = self._db.execute("SELECT record, annotations FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
         if old is not None:
-            self._count(json.loads(old[0]), json.loads(old[1] or "{}"), -1)
+            delta.add(json.loads(old[0]), json.loads(old[1] or "{}"), -1)
         self._db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         self._db.execute("DELETE FROM docs WHERE doc_id=?", (doc_id,))
-
-    def _count(self, record: dict[str, Any], annotations: dict[str, Any], sign: int) -> None:
-        AliasIndex.apply(self._db, EntityCounts.of(document_entities(annotations)), sign)
-        self._add_summary([record], sign)
-
-    def _add_summary(self, records: Iterable[dict[str, Any]], sign: int) -> None:
-        dates: Counter[str] = Counter()
-        toks: Counter[str] = Counter()
-        for rec in records:
-            ds, ts = _summary_counts(rec)
-            dates.update(ds)
-            toks.update(ts)
-        up = "ON CONFLICT DO UPDATE SET n = n + excluded.n"
-        self._db.executemany(f"INSERT INTO summary_dates VALUES (?, ?) {up}", [(d, sign * n) for d, n in dates.items()])
-        self._db.executemany(f"INSERT INTO summary_tokens VALUES (?, ?) {up}", [(t, sign * n) for t, n in toks.items()])
-        if sign < 0:
-            self._db.executemany("DELETE FROM summary_dates WHERE date = ? AND n <= 0", [(d,) for d in dates])
-            self._db.executemany("DELETE FROM summary_tokens WHERE token = ? AND n <= 0", [(t,) for t in toks])
 
     def _changed(self) -> None:
         self._changes += 1
@@ -370,9 +382,11 @@ class LocalIndex:
                 batch.extend(self._keyword_chunks(part))
                 with self._db:
                     marks = ",".join("?" * len(part))
+                    delta = _Counts()
                     for rec, ann in self._db.execute(
                             f"SELECT record, annotations FROM docs WHERE doc_id IN ({marks})", part).fetchall():
-                        self._count(json.loads(rec), json.loads(ann or "{}"), 1)
+                        delta.add(json.loads(rec), json.loads(ann or "{}"), 1)
+                    delta.write(self._db)
                 if len(batch) >= REBUILD_CHUNKS:
                     self.keyword.apply([], batch)
                     batch = []
@@ -385,23 +399,25 @@ class LocalIndex:
             self._ready = True
 
     def load(self) -> bool:
-        """Open the keyword index (memory-mapped: nothing is read in full), applying any
-        change a killed process left queued; False if it is missing, unreadable, of an
-        older format, or holds another number of chunks than the annotation store (then
-        ``sync`` rebuilds it)."""
+        """Open the keyword index (memory-mapped: nothing is read in full); False if it is
+        missing, unreadable, of an older format, or, with no change queued, holds another
+        number of chunks than the annotation store (then ``sync`` rebuilds it). Queued
+        changes (an ingest in progress in another process, or one that was killed) are
+        left to the next ``commit``: a reader does not take the index's writer."""
         with self._lock:
             if not self._derived_ok():
                 return False
             try:
                 self.keyword.refresh()
-                if self._db.execute("SELECT 1 FROM pending LIMIT 1").fetchone():
-                    self.commit()
                 view = self.keyword.view()
             except Exception:
                 return False
-            n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-            if view is None or n_rows != view.n_chunks:
+            if view is None:
                 return False
+            if not self._db.execute("SELECT 1 FROM pending LIMIT 1").fetchone():
+                n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+                if n_rows != view.n_chunks:
+                    return False
             self._ready = True
             return True
 
@@ -440,8 +456,12 @@ class LocalIndex:
                 for d, (rec, payload) in payloads.items():
                     self.put_doc(rec, payload.get("text", ""), payload.get("annotations", {}), rows_by_doc.get(d, []))
             changed = len(stale) + len(gone)
-            if (changed or self.bm25 is None) and not self.load():  # load applies the queued changes
-                self.rebuild()
+            if changed or self.bm25 is None:
+                if self.load():
+                    if changed:
+                        self.commit()  # the changed documents into the keyword index
+                else:
+                    self.rebuild()
             self.set_meta("generation", gen)
             self.follow()  # what another process already wrote into this cache for that generation
             return changed

@@ -118,9 +118,10 @@ def test_a_keyword_index_out_of_step_with_the_store_is_rebuilt(seeds, hashing_em
     a.close()
 
 
-def test_changes_queued_by_a_killed_process_are_applied_on_open(seeds):
+def test_changes_queued_by_a_killed_process_are_applied_by_the_next_commit(seeds):
     """Documents stored but not yet committed to the keyword index (the process died in
-    between) are in its queue, and the next open applies them."""
+    between) are in its queue: a reader opens the index as it is meanwhile, and the next
+    commit (an ingest's) applies them."""
     local = LocalIndex(seeds / "assistant")
     assert local.load()
     doc_id = next(iter(local.records()))
@@ -136,6 +137,8 @@ def test_changes_queued_by_a_killed_process_are_applied_on_open(seeds):
     local.close()  # killed before commit
     again = LocalIndex(seeds / "assistant")
     assert again.load()
+    assert again.keyword_search(tokenize("quokkas"), 5) == []
+    assert again.commit() == 1
     hits = again.keyword_search(tokenize("quokkas"), 5)
     assert hits and {again.spans([c])[c][0] for c, _ in hits} == {doc_id}
     again.close()

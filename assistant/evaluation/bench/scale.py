@@ -108,10 +108,11 @@ class Renamer:
 
     def _sub(self, m: re.Match[str]) -> str:
         w = m.group(0)
-        low = w.lower()
-        if low not in self.proper:
-            return w
-        made = self._word(low)
+        return self.cased(w) if w.lower() in self.proper else w
+
+    def cased(self, w: str) -> str:
+        """The made-up word for the proper noun ``w``, in ``w``'s case pattern."""
+        made = self._word(w.lower())
         if w.isupper():
             return made.upper()
         return made.capitalize() if w[0].isupper() else made
@@ -128,6 +129,35 @@ class Renamer:
         if isinstance(obj, dict):
             return {k: self.deep(v) for k, v in obj.items()}
         return obj
+
+
+#: In JSON text: an escape (kept whole, so ``\\nPoland`` is a newline and a word) or a word.
+_JSON_WORD = re.compile(r"\\.|[^\W\d_]+")
+
+
+class Template:
+    """A string cut at its proper nouns, so renaming it for a copy is one join (the same
+    result as ``Renamer.__call__``; ``json`` for a JSON text, whose escapes are skipped)."""
+
+    def __init__(self, s: str, proper: frozenset[str], *, json_text: bool = False) -> None:
+        self.pieces: list[str] = []
+        self.slots: list[tuple[int, str]] = []
+        pos = 0
+        for m in (_JSON_WORD if json_text else _WORD).finditer(s):
+            w = m.group(0)
+            key = json_text and s.startswith('":', m.end())  # a field name: kept, as ``Renamer.deep`` keeps it
+            if w[0] != "\\" and not key and w.lower() in proper:
+                self.pieces.append(s[pos:m.start()])
+                self.slots.append((len(self.pieces), w))
+                self.pieces.append(w)
+                pos = m.end()
+        self.pieces.append(s[pos:])
+
+    def render(self, ren: Renamer) -> str:
+        out = list(self.pieces)
+        for i, w in self.slots:
+            out[i] = ren.cased(w)
+        return "".join(out)
 
 
 def read_base(asst: Any) -> Base:
@@ -216,6 +246,10 @@ def _copies(base: Base, copies: int, noise: Noise, seed: int) -> Iterator[tuple[
     from assistant.index.store import DocRecord
 
     rng = np.random.default_rng(seed)
+    # Each base document cut once at its proper nouns (text, title, annotations as JSON).
+    templates = [(Template(d.text, base.proper), Template(str(d.record.get("title", "")), base.proper),
+                  Template(json.dumps(d.annotations, ensure_ascii=False), base.proper, json_text=True))
+                 for d in base.docs]
 
     def make(c: int) -> tuple[np.ndarray, list[Any], list[Any], list[Any], list[str]]:
         ren = Renamer(base.proper, c)
@@ -225,11 +259,12 @@ def _copies(base: Base, copies: int, noise: Noise, seed: int) -> Iterator[tuple[
         local_rows: list[tuple[Any, str, dict[str, Any], list[tuple[str, int, int, int]]]] = []
         ids: list[str] = []
         pos = 0
-        for d in base.docs:
+        for d, (t_text, t_title, t_ann) in zip(base.docs, templates, strict=True):
             did = f"{d.doc_id}~{c}"
-            text = ren(d.text)
-            ann = ren.deep(d.annotations)
-            title = ren(str(d.record.get("title", "")))
+            text = t_text.render(ren)
+            ann_json = t_ann.render(ren)
+            ann = json.loads(ann_json)
+            title = t_title.render(ren)
             chash = f"{zlib.crc32(text.encode()):08x}{c:06d}"
             rows = []
             for (cid, idx, s, e), meta in zip(d.chunks, d.chunk_meta, strict=True):
@@ -243,7 +278,8 @@ def _copies(base: Base, copies: int, noise: Noise, seed: int) -> Iterator[tuple[
                    "source": f"synthetic:{did}"}
             rec.pop("meta_origin", None)
             meta = {k: v for k, v in rec.items() if k != "doc_id" and v is not None}
-            doc_rows.append((did, json.dumps({"text": text, "annotations": ann}, ensure_ascii=False), meta))
+            doc_rows.append((did, f'{{"text": {json.dumps(text, ensure_ascii=False)}, "annotations": {ann_json}}}',
+                             meta))
             local_rows.append((DocRecord.from_meta(did, rec), text, ann, rows))
         return noisy, chunk_rows, doc_rows, local_rows, ids
 
