@@ -16,9 +16,10 @@ REQUIRED = ("ingest_chunks_per_s", "ingest_floor_chunks_per_s", "query_p50_ms", 
             "ask_p50_ms", "cold_start_s", "recall_at_5", "hnsw_recall_at_10", "ingest_work_floor_chunks_per_s",
             "embed_only_chunks_per_s", "annotate_only_chunks_per_s", "ingest_work_ratio")
 #: What ``--synthetic-vectors`` reports at each size.
-REQUIRED_SCALE = ("query_p50_ms", "query_p95_ms", "query_floor_p50_ms", "hnsw_recall_at_10", "bm25_build_s",
-                  "bm25_build_peak_mb", "rss_mb_per_1k_chunks", "disk_mb_per_1k_chunks", "ask_p50_ms", "open_s",
-                  "open_answer_s", "cold_start_s", "synthetic_copy_cosine")
+REQUIRED_SCALE = ("query_p50_ms", "query_p95_ms", "query_floor_p50_ms", "hnsw_recall_at_10", "keyword_build_s",
+                  "keyword_build_peak_mb", "keyword_incremental_s", "rss_mb_per_1k_chunks", "disk_mb_per_1k_chunks",
+                  "ask_p50_ms", "selection_p50_ms", "open_s", "open_answer_s", "cold_start_s",
+                  "synthetic_copy_cosine", "add_into_index_s", "add_into_empty_s", "add_ratio", "chat_refresh_s")
 
 
 def test_recall_at_counts_overlap_of_top_k():
@@ -81,7 +82,7 @@ def test_bench_synthetic_vectors_smoke(tmp_path):
     out = tmp_path / "bench.json"
     proc = subprocess.run(
         [sys.executable, "-m", "assistant", "bench", "--quick", "--synthetic-vectors", "--sizes", "500",
-         "--base-chunks", "60", "--json", str(out)],
+         "--base-chunks", "60", "--add-docs", "2", "--json", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -91,6 +92,25 @@ def test_bench_synthetic_vectors_smoke(tmp_path):
     assert size["chunks"] >= 500 and size["synthetic_copies"] >= 5
     assert 0.0 < size["synthetic_copy_cosine"] < 1.0 and 0.0 <= size["hnsw_recall_at_10"] <= 1.0
     assert size["open_answer_s"] >= size["open_s"] > 0
+    assert size["add_docs"] == 2 and size["add_into_index_s"] > 0
+    # the chat process open before the ingest finds the new documents by keyword
+    assert size["chat_found_new_bm25"].split("/")[0] == size["chat_found_new_bm25"].split("/")[1] != "0"
+
+
+def test_templates_rename_as_the_renamer_does():
+    """A copy's text and annotations (as JSON, escapes and field names included) come out
+    of the templates exactly as the renamer makes them."""
+    from assistant.evaluation.bench.scale import Renamer, Template, proper_nouns
+
+    text = 'Dateline: Minsk.\nLukashenko said "Minsk talks" resumed; the Dateline desk agreed.'
+    ann = {"Dateline": True, "mentions": [["PERSON", 0, 10, "Lukashenko"], ["GPE", 3, 8, "Minsk\n"]],
+           "quotes": [{"text": "\"Minsk talks\" resumed\\"}]}
+    proper = proper_nouns([text, "lukashenko is not lower case here"]) | {"dateline", "minsk"}
+    for copy in (1, 2):
+        ren = Renamer(proper, copy)
+        assert Template(text, proper).render(ren) == ren(text)
+        rendered = Template(json.dumps(ann, ensure_ascii=False), proper, json_text=True).render(ren)
+        assert json.loads(rendered) == ren.deep(ann)
 
 
 def test_auto_precision_uses_bf16_only_with_native_support():

@@ -63,7 +63,12 @@ def new_documents(source: Path | None, n: int, work: Path, pool: list[str]) -> P
     else:
         from assistant.evaluation.bench.corpus import build_corpus
 
-        build_corpus(pool, n * 5, 1, out / "new.jsonl")
+        # Another seed and other ids than the base corpus: these documents are new to it.
+        build_corpus(pool, n * 5, 1, out / "new.jsonl", seed=101)
+        lines = (out / "new.jsonl").read_text(encoding="utf-8").splitlines()
+        docs = [json.loads(ln) for ln in lines if ln.strip()][:n]
+        (out / "new.jsonl").write_text("".join(json.dumps({**d, "id": f"new-{d['id']}"}) + "\n" for d in docs),
+                                       encoding="utf-8")
     return out
 
 
