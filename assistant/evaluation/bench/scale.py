@@ -51,6 +51,14 @@ CALIBRATION_CHUNKS = 96
 #: Chroma records per write call: under its maximum batch (about 5,400 with the embedded
 #: SQLite), large enough that the call overhead is small.
 WRITE_BATCH = 4000
+#: Chroma's embedded HNSW rewrites its whole index file (about 1.8 KB a chunk, and a pickle
+#: of its id maps) every ``sync_threshold`` inserts (Chroma's default 1,000, which the
+#: index keeps): at 100k chunks a 190 MB write per write call, so writes slow down in
+#: proportion to the index (measured in a first 1M fill: 98 chunks/s up to 54k, 57 from
+#: 54k to 103k). Past BULK_COPIES copies the fill raises the threshold to BULK_COPIES
+#: copies' worth and writes each copy in one call, so the file is written every BULK_COPIES
+#: copies and after the last one; the threshold is set back before anything is measured.
+BULK_COPIES = 10
 
 
 @dataclass
@@ -308,6 +316,10 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
     id, their vectors) for exact search."""
     store, local = asst.store, asst.local
     copies = max(1, math.ceil(target / base.n_chunks))
+    bulk = _bulk_threshold(store) == base.n_chunks * BULK_COPIES
+    if bulk:  # whole groups of BULK_COPIES, so the last copy ends a group (and writes the index)
+        copies = 1 + BULK_COPIES * math.ceil((copies - 1) / BULK_COPIES)
+    batch = base.n_chunks if bulk else WRITE_BATCH
     ids = [cid for d in base.docs for cid, *_ in d.chunks]
     all_vecs = np.empty((base.n_chunks * copies, base.vectors.shape[1]), np.float32)
     all_vecs[: base.n_chunks] = base.vectors
@@ -319,8 +331,8 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
         all_vecs[c * base.n_chunks: (c + 1) * base.n_chunks] = noisy
         ids.extend(new_ids)
         t0 = time.perf_counter()
-        for i in range(0, len(chunk_rows), WRITE_BATCH):
-            part = chunk_rows[i: i + WRITE_BATCH]
+        for i in range(0, len(chunk_rows), batch):
+            part = chunk_rows[i: i + batch]
             store.chunks.add(ids=[r[0] for r in part], embeddings=np.stack([r[1] for r in part]),
                              documents=[r[2] for r in part], metadatas=[r[3] for r in part])
         for i in range(0, len(doc_rows), WRITE_BATCH):
@@ -353,6 +365,38 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
         "keyword_segments": view.n_segments if view is not None else None,
     }
     return figures, ids, all_vecs[:n]
+
+
+def _bulk_threshold(store: Any) -> int | None:
+    hnsw = (getattr(store.chunks, "configuration_json", None) or {}).get("hnsw") or {}
+    return hnsw.get("sync_threshold")
+
+
+def bulk_writes(asst: Any, base: Base, target: int, reopen: Callable[[], Any]) -> tuple[Any, int | None]:
+    """Raise Chroma's HNSW ``sync_threshold`` for a fill of more than BULK_COPIES copies (see
+    BULK_COPIES); returns the index opened again (Chroma reads the setting when it loads
+    the collection) and the threshold to restore, or None when nothing was changed."""
+    import chromadb
+
+    copies = math.ceil(target / base.n_chunks)
+    if copies - 1 < BULK_COPIES or base.n_chunks > asst.store.client.get_max_batch_size():
+        return asst, None
+    before = _bulk_threshold(asst.store) or 1000
+    asst.store.chunks.modify(configuration={"hnsw": {"sync_threshold": base.n_chunks * BULK_COPIES}})
+    asst.close()
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
+    return reopen(), before
+
+
+def end_bulk_writes(asst: Any, before: int | None) -> None:
+    """Set the threshold back; what opens the index next loads it with that setting."""
+    import chromadb
+
+    if before is None:
+        return
+    asst.store.chunks.modify(configuration={"hnsw": {"sync_threshold": before}})
+    asst.close()
+    chromadb.api.client.SharedSystemClient.clear_system_cache()
 
 
 def keyword_rebuild(local: Any) -> dict[str, Any]:
@@ -458,8 +502,13 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
             ids, vecs = all_vectors(asst.store)
         else:
             log(f"[{n}] filling with copies of the base")
+            asst, before = bulk_writes(asst, base, n, lambda settings=settings: Assistant.open(
+                settings=settings, embedder=embedder))
             figures, ids, vecs = fill(asst, base, n, noise, log)
             out.update(figures)
+            out["synthetic_sync_threshold"] = _bulk_threshold(asst.store) if before is not None else None
+            end_bulk_writes(asst, before)
+            asst = Assistant.open(settings=settings, embedder=embedder)
         out["synthetic_fill_s"] = round(time.perf_counter() - t0, 1)
         out["docs"], out["chunks"] = asst.store.counts()
         asst.close()
