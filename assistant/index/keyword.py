@@ -318,7 +318,14 @@ class SegmentedIndex:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
-        self.vocab = Vocabulary(self.path / "vocab.sqlite")
+        try:
+            self.vocab = Vocabulary(self.path / "vocab.sqlite")
+        except sqlite3.DatabaseError:  # damaged: derived data, so it is started again (and rebuilt)
+            import shutil
+
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(parents=True)
+            self.vocab = Vocabulary(self.path / "vocab.sqlite")
         self._lock = threading.RLock()
         self._view: SegmentView | None = None
         self._files: list[tuple[str, str | None]] = []  # (segment, deletions file) as in the manifest

@@ -96,7 +96,11 @@ class TantivyIndex:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self._schema = _schema()
-        self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        try:
+            self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        except Exception:  # damaged: derived data, so it is started again (and rebuilt by the cache)
+            self._wipe()
+            self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
         self._lock = threading.RLock()
         self._view: TantivyView | None = None
         self._stamp: tuple[int, int, int] | None = None
@@ -154,14 +158,25 @@ class TantivyIndex:
             self.refresh()
 
     def reset(self) -> None:
+        """An empty index in place of whatever is there (readers in other processes keep
+        the files they mapped until they refresh)."""
+        import tantivy
+
         with self._lock:
+            self._view, self._stamp = None, None
+            self._wipe()
+            self._index = tantivy.Index(self._schema, path=str(self.path), reuse=True)
             writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=WRITER_THREADS)
-            writer.delete_all_documents()
             writer.commit()
-            writer.wait_merging_threads()
             del writer
             (self.path / ".committed").touch()
             self.refresh()
+
+    def _wipe(self) -> None:
+        import shutil
+
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.path.mkdir(parents=True, exist_ok=True)
 
     def close(self) -> None:
         with self._lock:

@@ -64,8 +64,7 @@ class IndexWriter:
     def finish(self, changed: bool) -> tuple[int, int]:
         """Update the derived structures if anything changed (build them if missing) and
         record the new generation; returns (documents, chunks) in the index."""
-        if changed or self.local.bm25 is None:
-            self.local.commit()  # the keyword index takes the changed documents (a full build only if missing)
+        self.local.commit()  # the queued documents into the keyword index (a full build only if missing)
         if changed:
             self.local.set_meta("generation", self.store.bump_generation())
         return self.store.counts()

@@ -362,7 +362,7 @@ def test_damaged_index_rebuilds_with_the_given_command(copy_index, seed_index_fa
     assert f"assistant ingest --rebuild --index-dir {d}" in res.stderr
 
 
-@pytest.mark.parametrize("damage", ["delete-db", "garble-db", "delete-dir", "garble-bm25"])
+@pytest.mark.parametrize("damage", ["delete-db", "garble-db", "delete-dir", "garble-keyword"])
 def test_damaged_local_cache_heals_from_chroma(copy_index, seed_index_fake, hashing_embedder, good_answer, damage):
     d = copy_index(seed_index_fake)
     cache = Settings(index_dir=d).cache_dir
@@ -376,7 +376,7 @@ def test_damaged_local_cache_heals_from_chroma(copy_index, seed_index_fake, hash
 
         shutil.rmtree(cache)
     else:
-        for p in (cache / "bm25").iterdir():
+        for p in (cache / "keyword-tantivy").iterdir():
             p.write_bytes(b"not an index")
     a = Assistant.open(index_dir=d, embedder=hashing_embedder)
     ans = a.ask(GOOD_Q)
