@@ -517,7 +517,8 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
         asst = Assistant.open(settings=settings, embedder=embedder)
         asst.retriever.retrieve(questions[0]["question"], k=5)  # warm: first-call costs
         asst.ask(questions[0]["question"])
-        out.update(query_bench(asst, questions, 1 if quick else 3))
+        kept = asst.local.records()  # below the base's size, only the questions of the documents kept
+        out.update(query_bench(asst, [q for q in questions if q["doc_id"] in kept] or questions, 1 if quick else 3))
         out["query_ratio"] = ratio(out["query_p50_ms"], out["query_floor_p50_ms"])
         log(f"[{n}] HNSW recall vs exact search")
         qvecs = np.stack([embedder.embed_query(q["question"]) for q in questions])
@@ -532,7 +533,8 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
         out.update(proc)
         if proc and base_proc:
             extra = proc["open_answer_rss_mb"] - base_proc["open_answer_rss_mb"]
-            out["rss_mb_per_1k_chunks"] = round(extra / max(out["chunks"] - base.n_chunks, 1) * 1000, 3)
+            if out["chunks"] > base.n_chunks:  # the marginal cost of the copies
+                out["rss_mb_per_1k_chunks"] = round(extra / (out["chunks"] - base.n_chunks) * 1000, 3)
             out["base_open_answer_rss_mb"] = base_proc["open_answer_rss_mb"]
         log(f"[{n}] cold start")
         out.update(cold_start(index_dir, questions[0]["question"], precision, 1 if quick else 3, backend,
