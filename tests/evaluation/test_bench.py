@@ -100,7 +100,7 @@ def test_bench_synthetic_vectors_smoke(tmp_path):
 def test_templates_rename_as_the_renamer_does():
     """A copy's text and annotations (as JSON, escapes and field names included) come out
     of the templates exactly as the renamer makes them."""
-    from assistant.evaluation.bench.scale import Renamer, Template, proper_nouns
+    from assistant.evaluation.bench.synthetic import Renamer, Template, proper_nouns
 
     text = 'Dateline: Minsk.\nLukashenko said "Minsk talks" resumed; the Dateline desk agreed.'
     ann = {"Dateline": True, "mentions": [["PERSON", 0, 10, "Lukashenko"], ["GPE", 3, 8, "Minsk\n"]],
