@@ -38,6 +38,14 @@ def _rule_reason(rule: Answer) -> str:
     return first.removeprefix("The corpus does not say: ").rstrip(".") if rule.abstained else ""
 
 
+def _from_metadata(rule: Answer, corpus: Corpus) -> bool:
+    """Whether the rules' answer is one the cited article's text never writes (its byline)."""
+    if rule.abstained or not rule.citations or not rule.answer or rule.citations[0].answer_start >= 0:
+        return False
+    doc = corpus.doc(rule.citations[0].doc_id)
+    return doc is not None and rule.answer not in doc.text
+
+
 def stated(reading: Reading, reader: ReaderModels | None) -> bool:
     """Whether the reply states the reader's span as the answer."""
     return (reader is not None and reading.wants_span and reading.span is not None
@@ -57,6 +65,11 @@ def reply(models: SelectionModels, reader: ReaderModels | None, sel: Selection, 
     retrieved = [d for d, _ in sel.documents] or rule.retrieved
     base = dict(question=rule.question, rewritten=rule.rewritten, notice=rule.notice, kind=rule.kind,
                 retrieved=retrieved)
+    if _from_metadata(rule, corpus):
+        # An answer no sentence states (an author from the byline): no training set has
+        # such questions for the reader to learn, so the rules' answer and their own
+        # (uncalibrated) confidence stand, as before the reader.
+        return replace(rule, retrieved=retrieved)
     say = stated(reading, reader)
     conf = max(sel.confidence, reading.confidence if say else 0.0)
     if sel.doc is None or conf < models.threshold(sel.dated, sel.long):
@@ -81,6 +94,11 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
     if not lead and rule.conflicts and span.key in {fold_answer(c.value) for c in rule.conflicts}:
         # Sources differ on this very value: every source is shown, with its date.
         return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+    if "RULE" in span.sources and span.start >= 0 and not rule.abstained and rule.text:
+        # The reader chose the rules' own answer: their reply form stays (its notes, such as
+        # a date read from the dateline, and every sentence it cites), with the reader's
+        # confidence in it.
+        return replace(rule, text=lead + rule.text, confidence=conf, calibrated=True, retrieved=base["retrieved"])
     doc = corpus.doc(span.doc_id)
     sents = _cited(span, sel, rule, doc)
     if doc is None or not sents:

@@ -284,11 +284,13 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
 
     def threshold(mask: np.ndarray) -> float:
         """The highest threshold that keeps false abstentions at FALSE_ABSTENTION on every
-        training set (the lowest of the sets' quantiles)."""
-        qs = {name: float(np.quantile(conf[m], FALSE_ABSTENTION)) for name in sorted(set(set_of.tolist()))
-              if (m := mask & tr & has_answer & (set_of == name)).sum() >= MIN_QUANTILE_QUESTIONS}
-        log("abstention quantiles: " + ", ".join(f"{k} {v:.3f} (n={int((mask & tr & has_answer & (set_of == k)).sum())})"
-                                                 for k, v in qs.items()))
+        training set large enough to say (the lowest of their quantiles): sets with
+        MIN_QUANTILE_QUESTIONS, or, when none has that many, those with MIN_KIND_QUESTIONS."""
+        n = {name: int((mask & tr & has_answer & (set_of == name)).sum()) for name in sorted(set(set_of.tolist()))}
+        least = MIN_QUANTILE_QUESTIONS if max(n.values(), default=0) >= MIN_QUANTILE_QUESTIONS else MIN_KIND_QUESTIONS
+        qs = {name: float(np.quantile(conf[mask & tr & has_answer & (set_of == name)], FALSE_ABSTENTION))
+              for name, k in n.items() if k >= least}
+        log("abstention quantiles: " + ", ".join(f"{k} {v:.3f} (n={n[k]})" for k, v in qs.items()))
         return min(qs.values(), default=0.0)
 
     counts: dict[str, int] = defaultdict(int)
