@@ -91,7 +91,7 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
            lead: str = "") -> Answer:
     """"<answer> [n] — “<sentence>”", citing the sentence the span stands in (and the
     sentence that names a speaker, when that is another one); ``lead`` hedges a guess."""
-    if not lead and rule.conflicts and span.key in {fold_answer(c.value) for c in rule.conflicts}:
+    if rule.conflicts and any(k and (k in span.key or span.key in k) for k in (fold_answer(c.value) for c in rule.conflicts)):
         # Sources differ on this very value: every source is shown, with its date.
         return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
     if "RULE" in span.sources and span.start >= 0 and not rule.abstained and rule.text:
