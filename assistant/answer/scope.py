@@ -161,8 +161,8 @@ def hold_to_unfiltered(corpus: Corpus, filtered: Any, unfiltered: Any) -> Answer
         if doc is None or cited in ans.retrieved:
             return ans
         src = doc.publisher or doc.title or doc.doc_id
-        return replace(abstain(corpus, shown, f"the articles the filter keeps do not answer it; outside the "
-                                              f"filter, {src} gives “{ref.answer}”", **base),
+        why = ans.text.split("\n", 1)[0].removeprefix("The corpus does not say: ").rstrip(".")
+        return replace(abstain(corpus, shown, f"{why}; outside the filter, {src} gives “{ref.answer}”", **base),
                        confidence=ans.confidence, calibrated=ans.calibrated)
     if ref.abstained:
         why = ref.text.split("\n", 1)[0].removeprefix("The corpus does not say: ").rstrip(".")
