@@ -12,6 +12,7 @@ import numpy as np
 
 from assistant.index.cache import LocalIndex
 from assistant.index.store import DocRecord, Store
+from assistant.ingest import faults
 from assistant.models import Chunk, Document
 
 
@@ -23,6 +24,8 @@ class IndexWriter:
         self.local = local
         self.cfg_hash = cfg_hash
         self._marked = False
+        #: Set by the driver when a write failed: ``finish`` re-checks the cache.
+        self.failed = False
 
     def mark_changing(self) -> None:
         """Change the generation before the first write of a run, not only after the last:
@@ -39,6 +42,8 @@ class IndexWriter:
     def write_batch(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray, dict[str, Any]]]) -> None:
         """Replace several documents: in Chroma every chunk, then every record (each
         record after its chunks), then in the local cache in one transaction."""
+        for doc, *_ in items:
+            faults.check("writing", doc.doc_id)
         self.mark_changing()
         self.store.write_documents(items, self.cfg_hash)
         now = time.time()
@@ -64,8 +69,13 @@ class IndexWriter:
     def finish(self, changed: bool) -> tuple[int, int]:
         """Rebuild the derived structures if anything changed (or they are missing) and
         record the new generation; returns (documents, chunks) in the index."""
+        if self.failed:
+            # A write failed part-way (Chroma written, the local cache not, say): diff the
+            # cache against the store rather than trust it.
+            self.local.sync(self.store, force=True)
         if changed or self.local.bm25 is None:
             self.local.rebuild()
         if changed:
-            self.local.set_meta("generation", self.store.bump_generation())
+            # Published: a running chat reloads what this generation names (``LocalIndex.sync``).
+            self.local.publish(self.store.bump_generation())
         return self.store.counts()
