@@ -6,8 +6,9 @@ tests (``tests/system/test_ingest_faults.py``) exercise the real failure paths.
 
 Each entry is ``stage:match:kind``: ``stage`` one of ``report.STAGES``; ``match`` a part of
 the document id (for ``loader``, of the file's path); ``kind`` ``raise`` (a RuntimeError),
-``memory`` (a MemoryError) or ``kill`` (SIGKILL of the process running the stage). Worker
-processes inherit the variable. Unset (always, outside tests), ``check`` costs one
+``memory`` (a MemoryError) or ``kill`` (SIGKILL of the process running the stage, after
+``KILL_AFTER_SECONDS`` in it: a crash some way into the stage, after the note that names
+it has gone out, as a real one would be). Worker processes inherit the variable. Unset (always, outside tests), ``check`` costs one
 environment lookup.
 """
 
@@ -15,12 +16,17 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from functools import lru_cache
 
 from assistant.ingest.report import STAGES
 
 ENV_FAULTS = "ASSISTANT_INGEST_FAULTS"
 KINDS = ("raise", "memory", "kill")
+
+
+#: How long a ``kill`` failpoint works in its stage before the process dies.
+KILL_AFTER_SECONDS = 0.2
 
 
 class InjectedFault(RuntimeError):
@@ -48,6 +54,7 @@ def check(stage: str, name: str) -> None:
     for st, match, kind in _parse(raw):
         if st == stage and match in name:
             if kind == "kill":
+                time.sleep(KILL_AFTER_SECONDS)
                 os.kill(os.getpid(), signal.SIGKILL)
             if kind == "memory":
                 raise MemoryError(f"injected at {stage} for {name}")

@@ -96,6 +96,8 @@ def serve(argv: Sequence[str] | None = None) -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     inp = sys.stdin.buffer
+    import assistant.ingest.workers as notes
+
     if ALLOW_TORCH not in argv:
         # spaCy's thinc imports PyTorch when it is installed (1-3 s and ~300 MB per worker)
         # though the pipeline never uses it: a None entry makes that import fail, and thinc
@@ -114,7 +116,8 @@ def serve(argv: Sequence[str] | None = None) -> None:
                 task_id, fn, args = _recv(inp)
             except EOFError:  # the ingest finished or died
                 return
-            set_note_sink(lambda payload, t=task_id: _send(out, ("note", t, payload)))
+            # Through the importable module: this one runs as ``__main__``, a second copy.
+            notes.set_note_sink(lambda payload, t=task_id: _send(out, ("note", t, payload)))
             try:
                 reply = (task_id, True, fn(*args))
             except Exception as exc:  # reported to the ingest, which redoes the task itself

@@ -17,7 +17,7 @@ from fanout_helpers import assert_same_index, copies, crash_once, fail_for, snap
 
 from assistant.api import Assistant
 from assistant.errors import ConfigError
-from assistant.ingest import fanout
+from assistant.ingest import driver
 from assistant.ingest.executors import ExecutorOptions, executor
 from assistant.ingest.executors.tasks import PrepareSpec
 
@@ -95,7 +95,7 @@ def test_a_document_that_keeps_failing_is_reported_and_the_rest_lands(tmp_path, 
     snap, report = _build(tmp_path / "index", hashing_embedder, [corpus], executor="inline")
     [failed] = report.failures
     assert failed.doc_id == victim and failed.source == str(corpus / victim)
-    assert f"not prepared after {fanout.ATTEMPTS} tries" in failed.reason and "RuntimeError" in failed.reason
+    assert f"not prepared after {driver.ATTEMPTS} tries" in failed.reason and "RuntimeError" in failed.reason
     assert "run the ingest again" in failed.reason
     assert report.count("added") == 9
     # nothing of it was written: no chunk, no record, no annotations
@@ -171,7 +171,7 @@ def test_flags_pick_the_executor_and_bad_values_are_messages():
 
 def test_an_ingest_without_dask_never_imports_it():
     """Dask is the optional [cluster] extra: the CLI and the executors load it only for --dask."""
-    code = ("import sys; import assistant.interfaces.cli, assistant.ingest.fanout, assistant.ingest.executors; "
+    code = ("import sys; import assistant.interfaces.cli, assistant.ingest.driver, assistant.ingest.executors; "
             "assert 'distributed' not in sys.modules and 'dask' not in sys.modules, 'dask imported'")
     res = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr

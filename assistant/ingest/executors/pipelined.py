@@ -196,6 +196,9 @@ class PipelinedSession:
         """Take annotated tasks until ``batch_chunks`` chunks wait (or every open task
         does), embed them together, and queue their answers; a lost task is answered at once."""
         while not self._results:
+            if self._batch and len(self._batch) >= self._open:  # nothing else is coming until answered
+                self._embed_batch()
+                return
             got = self._prepared.get()
             if isinstance(got, BaseException):
                 raise got
