@@ -18,7 +18,9 @@ is read against caps on what it inflates to:
 | a JSONL line | ``markup_bytes`` | ``jsonl`` |
 
 Every cap scales with ``Settings.max_document_chars`` (``ASSISTANT_MAX_DOCUMENT_CHARS``),
-so the fix a failure names (raise it) works. The factors were measured on this machine
+so the fix a failure names (raise it) works (a PDF over two caps names the second once
+past the first: its glyphs are not known until its pages are read), above a floor for what every file carries
+whatever its text (a .docx's styles are ~0.5 MB of XML, a PDF may embed a whole font). The factors were measured on this machine
 (``tests/ingest/test_bombs.py`` prints the peaks): a document at the caps stays well
 under 1.5 GB of memory, and a bomb fails before it inflates.
 """
@@ -59,40 +61,59 @@ PAGE_OBJECTS_PER_CHAR = 0.004
 #: a text is rarely more than its size again, and lxml's tree of a page is ~5-10x its bytes.
 MARKUP_BYTES_PER_CHAR = 1.0
 
+#: How far past a cap a file is still inflated (and thrown away) to learn its size for the
+#: fix: a few seconds of CPU at most, no memory.
+COUNT_PAST_CAP = 20
+
+#: The floors, whatever the setting: what a file carries besides its text. python-docx's
+#: own template holds 0.5 MB of styles XML (~10 K elements); a saved news page's scripts and
+#: menus are 0.5-3 MB; a PDF page may first use a fully embedded font.
+PART_BYTES_FLOOR = 16_000_000
+INFLATED_BYTES_FLOOR = 32_000_000
+XML_ELEMENTS_FLOOR = 200_000
+PAGE_BYTES_FLOOR = 8_000_000
+PAGE_OBJECTS_FLOOR = 20_000
+MARKUP_BYTES_FLOOR = 4_000_000
+
 
 @dataclass(frozen=True)
 class ReadLimits:
     """The caps for one ingest, from ``document_chars`` (``Settings.max_document_chars``)."""
 
     document_chars: int = config.DEFAULT_MAX_DOCUMENT_CHARS
+    #: Whether the floors apply (off only in tests of the caps, with small files).
+    floors: bool = True
 
     @classmethod
     def from_env(cls) -> ReadLimits:
         return cls(config.max_document_chars())
 
+    def _cap(self, per_char: float, floor: int) -> int:
+        return max(int(self.document_chars * per_char), floor if self.floors else 0)
+
     @property
     def part_bytes(self) -> int:
-        return int(self.document_chars * PART_BYTES_PER_CHAR)
+        return self._cap(PART_BYTES_PER_CHAR, PART_BYTES_FLOOR)
 
     @property
     def inflated_bytes(self) -> int:
-        return int(self.document_chars * INFLATED_BYTES_PER_CHAR)
+        return self._cap(INFLATED_BYTES_PER_CHAR, INFLATED_BYTES_FLOOR)
 
     @property
     def xml_elements(self) -> int:
-        return int(self.document_chars * XML_ELEMENTS_PER_CHAR)
+        return self._cap(XML_ELEMENTS_PER_CHAR, XML_ELEMENTS_FLOOR)
 
     @property
     def page_bytes(self) -> int:
-        return int(self.document_chars * PAGE_BYTES_PER_CHAR)
+        return self._cap(PAGE_BYTES_PER_CHAR, PAGE_BYTES_FLOOR)
 
     @property
     def page_objects(self) -> int:
-        return int(self.document_chars * PAGE_OBJECTS_PER_CHAR)
+        return self._cap(PAGE_OBJECTS_PER_CHAR, PAGE_OBJECTS_FLOOR)
 
     @property
     def markup_bytes(self) -> int:
-        return int(self.document_chars * MARKUP_BYTES_PER_CHAR)
+        return self._cap(MARKUP_BYTES_PER_CHAR, MARKUP_BYTES_FLOOR)
 
     def fix(self, needed: float = 0.0) -> str:
         """The fix every cap's failure gives: split the file, or raise the one setting,

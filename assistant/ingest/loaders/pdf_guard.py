@@ -21,22 +21,22 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import re
 import zlib
 from collections.abc import Iterator
 from typing import Any
 
 from assistant.ingest.loaders.limits import (
+    COUNT_PAST_CAP,
     INFLATED_BYTES_PER_CHAR,
     PAGE_BYTES_PER_CHAR,
+    PAGE_OBJECTS_PER_CHAR,
     ReadLimits,
     megabytes,
 )
 
 #: Input bytes inflated at a time.
 _PIECE = 1 << 16
-#: How far past a cap a stream is still inflated (and thrown away) to learn its size for
-#: the message: a few seconds of CPU at most, no memory.
-COUNT_PAST_CAP = 20
 
 
 class PdfTooLarge(Exception):
@@ -80,9 +80,38 @@ class _Budget:
     def count_object(self) -> None:
         self.objects += 1
         if self.objects > self.limits.page_objects:
-            lim = self.limits
-            raise PdfTooLarge(f"page {self.page_no} draws more than {lim.page_objects:,} glyphs and shapes, the cap on "
-                              f"one page; {lim.fix()}")
+            raise _TooManyObjects
+
+    def too_many_objects(self, estimate: int) -> PdfTooLarge:
+        lim = self.limits
+        return PdfTooLarge(f"page {self.page_no} draws more than {lim.page_objects:,} glyphs and shapes (up to "
+                           f"{estimate:,} by its content), the cap on one page; "
+                           f"{lim.fix(estimate / PAGE_OBJECTS_PER_CHAR)}")
+
+
+class _TooManyObjects(Exception):
+    """A page past ``page_objects``, stopped where the device counted it."""
+
+
+#: A page's text strings and the operators that paint paths or images: at most one glyph
+#: per byte of a string, one object per painting operator.
+_STRING = re.compile(rb"\((?:\\.|[^\\)])*\)|<[0-9A-Fa-f\s]*>")
+_PAINT = re.compile(rb"(?<![A-Za-z*])(?:S|s|f\*?|F|B\*?|b\*?|Do|BI)(?![A-Za-z*])")
+
+
+def estimate_objects(page_obj: Any) -> int:
+    """An upper bound on the glyphs and shapes of a page, from its decoded content streams
+    (already decoded and cached by pdfminer when the page was read)."""
+    from pdfminer.pdftypes import resolve1
+
+    n = 0
+    for ref in page_obj.contents or []:
+        stream = resolve1(ref)
+        data = getattr(stream, "data", None)
+        if data is None:
+            continue
+        n += sum(len(m) - 2 for m in _STRING.findall(data)) + len(_PAINT.findall(data))
+    return n
 
 
 _current: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("pdf_budget", default=None)
@@ -123,10 +152,31 @@ def _inflate(data: bytes) -> bytes:
                 piece = d.decompress(d.unconsumed_tail, room - produced + 1)
         out.append(d.flush())
     except zlib.error:
+        # Damaged data: keep what inflates before the damage (a bad checksum comes last),
+        # found by inflating again in small steps; nothing at all is pdfminer's to report.
+        out, produced = _salvage(data, room)
         if not out:
             raise
     b.spend(produced)
     return b"".join(out)
+
+
+def _salvage(data: bytes, room: int, step: int = 64) -> tuple[list[bytes], int]:
+    d = zlib.decompressobj()
+    out: list[bytes] = []
+    produced = 0
+    # The body in small steps, the 4-byte checksum alone: a step that fails loses its output.
+    cuts = [*range(0, max(0, len(data) - 4), step), max(0, len(data) - 4), len(data)]
+    try:
+        for i, j in zip(cuts, cuts[1:], strict=False):
+            piece = d.decompress(data[i:j], room - produced + 1)
+            produced += len(piece)
+            if produced > room or d.unconsumed_tail:
+                break
+            out.append(piece)
+    except zlib.error:
+        pass
+    return out, sum(map(len, out))
 
 
 def _count_rest(d: Any, data: bytes, i: int, upto: int) -> int:
@@ -239,6 +289,9 @@ def pages(pdf: Any) -> Iterator[Any]:
             interpreter = PDFPageInterpreter(self.pdf.rsrcmgr, device)
             try:
                 interpreter.process_page(self.page_obj)
+            except _TooManyObjects:
+                assert b is not None
+                raise b.too_many_objects(max(b.objects, estimate_objects(self.page_obj))) from None
             except Exception as e:
                 raise PdfminerException(e) from e
             self._layout = device.get_result()

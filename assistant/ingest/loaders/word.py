@@ -26,6 +26,8 @@ from typing import Any
 
 from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, converted_document, register
 from assistant.ingest.loaders.limits import (
+    COUNT_PAST_CAP,
+    INFLATED_BYTES_FLOOR,
     INFLATED_BYTES_PER_CHAR,
     MAX_ZIP_RATIO,
     PART_BYTES_PER_CHAR,
@@ -89,21 +91,43 @@ def check_package(data: bytes, limits: ReadLimits) -> None:
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return
-    total = 0
+    # Every cap is checked before any failure is raised, so the fix names a setting that
+    # lets the whole package through.
+    total, worst, bomb, needed = 0, None, None, 0.0
     for info in infos:
         size = info.file_size
-        if size > limits.part_bytes:
-            raise TooLarge(f"its part {info.filename} inflates to {megabytes(size)} (from "
-                           f"{megabytes(info.compress_size)} in the file), past the {megabytes(limits.part_bytes)} "
-                           f"cap on one part; {limits.fix(size / PART_BYTES_PER_CHAR)}")
         if size > RATIO_MIN_BYTES and size > MAX_ZIP_RATIO * max(1, info.compress_size):
-            raise TooLarge(f"its part {info.filename} inflates {size / max(1, info.compress_size):,.0f} times (to "
-                           f"{megabytes(size)}), more than any text compresses ({MAX_ZIP_RATIO}x at most): a "
-                           "decompression bomb, or a damaged file; save the document again from Word or LibreOffice")
+            bomb = info
+        if size > limits.part_bytes and (worst is None or size > worst.file_size):
+            worst = info
+        needed = max(needed, size / PART_BYTES_PER_CHAR)
         total += size
+    needed = max(needed, total / INFLATED_BYTES_PER_CHAR)
+    elements = None
+    if total <= COUNT_PAST_CAP * max(limits.inflated_bytes, INFLATED_BYTES_FLOOR):  # seconds of inflating at most
+        elements = _elements(z, infos)
+        if elements is None:
+            return  # damaged: python-docx says so
+        needed = max(needed, elements / XML_ELEMENTS_PER_CHAR)
+    if worst is not None:
+        raise TooLarge(f"its part {worst.filename} inflates to {megabytes(worst.file_size)} (from "
+                       f"{megabytes(worst.compress_size)} in the file), past the {megabytes(limits.part_bytes)} "
+                       f"cap on one part; {limits.fix(needed)}")
     if total > limits.inflated_bytes:
         raise TooLarge(f"its parts inflate to {megabytes(total)} together, past the "
-                       f"{megabytes(limits.inflated_bytes)} cap; {limits.fix(total / INFLATED_BYTES_PER_CHAR)}")
+                       f"{megabytes(limits.inflated_bytes)} cap; {limits.fix(needed)}")
+    if bomb is not None:  # under the caps, but no text compresses like that
+        raise TooLarge(f"its part {bomb.filename} inflates {bomb.file_size / max(1, bomb.compress_size):,.0f} times "
+                       f"(to {megabytes(bomb.file_size)}), more than any text compresses ({MAX_ZIP_RATIO}x at most): "
+                       "a decompression bomb, or a damaged file; save the document again from Word or LibreOffice")
+    if elements is not None and elements > limits.xml_elements:
+        raise TooLarge(f"its XML holds {elements:,} elements, past the cap of {limits.xml_elements:,}; "
+                       f"{limits.fix(needed)}")
+
+
+def _elements(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> int | None:
+    """XML elements in the package's XML parts, counted while inflating them in pieces
+    (None: a part is damaged)."""
     elements = 0
     for info in infos:
         if not info.filename.endswith((".xml", ".rels")):
@@ -113,10 +137,8 @@ def check_package(data: bytes, limits: ReadLimits) -> None:
                 while piece := part.read(1 << 20):
                     elements += piece.count(b"<") - piece.count(b"</") - piece.count(b"<?") - piece.count(b"<!")
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-            return  # damaged: python-docx says so
-        if elements > limits.xml_elements:
-            raise TooLarge(f"its XML holds more than {limits.xml_elements:,} elements (past the cap by "
-                           f"{info.filename}); {limits.fix(elements / XML_ELEMENTS_PER_CHAR)}")
+            return None
+    return elements
 
 
 def docx_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, Found]:
