@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import re
 import zlib
 from collections.abc import Iterator
@@ -168,7 +169,7 @@ def _salvage(data: bytes, room: int, step: int = 64) -> tuple[list[bytes], int]:
     # The body in small steps, the 4-byte checksum alone: a step that fails loses its output.
     cuts = [*range(0, max(0, len(data) - 4), step), max(0, len(data) - 4), len(data)]
     try:
-        for i, j in zip(cuts, cuts[1:], strict=False):
+        for i, j in itertools.pairwise(cuts):
             piece = d.decompress(data[i:j], room - produced + 1)
             produced += len(piece)
             if produced > room or d.unconsumed_tail:
