@@ -13,10 +13,10 @@ Collaborators (embedder, LLM) are passed in; nothing reads global settings.
 
 Fresh without restarts: every question first checks (at most every ``REFRESH_EVERY``
 seconds) whether another process changed the index, and if so reloads it before
-answering: within ``REFRESH_EVERY`` seconds of the end of the ingest that changed it, plus
-the reload (README "Fresh answers"). It reloads only when no ingest is writing (the
-ingest lock is free), and answers meanwhile from the last complete build it loaded, so it
-never sees a half-written document.
+answering: within ``REFRESH_EVERY`` seconds of the end of the ingest run that changed it,
+plus the reload (README "Nothing lost, nothing stale"). It reloads only between an
+ingest's writes (``index.lock``), and answers meanwhile from the last complete build it
+loaded, so it never sees a half-written document.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from assistant.answer import views
 from assistant.answer.answerer import Answerer
 from assistant.answer.corpus import IndexCorpus
 from assistant.config import Settings
-from assistant.errors import IndexMissing
+from assistant.errors import AssistantError, IndexMissing
 from assistant.index.cache import LocalIndex
 from assistant.index.embedding import Embedder
-from assistant.index.lock import reload_lock
+from assistant.index.lock import try_lock
 from assistant.index.store import Store, index_config
 from assistant.models import Answer, Document
 from assistant.retrieval.retriever import Retriever
@@ -176,25 +176,43 @@ class Assistant:
         return self._reload()
 
     def _reload(self, opening: bool = False) -> int:
+        """Load what another process published, and catch up with a store nobody here is
+        writing to (another machine's ingest, or one that was killed); never while an
+        ingest writes files (``index.lock``), never waiting for one."""
         gen = self.store.generation()
-        if gen == self.local.loaded_generation == self._client_generation and self.local.bm25 is not None:
-            return 0  # nothing new: the usual case, one metadata read
+        published = self.local.generation
+        loaded = self.local.loaded_generation
+        if gen == published == loaded == self._client_generation and self.local.bm25 is not None:
+            return 0  # nothing new: the usual case, two metadata reads
         if not self._writing.acquire(blocking=opening):
-            return 0  # this process is ingesting: its own ingest publishes when done
+            return 0  # this process is ingesting: its own ingest publishes when it ends
         try:
-            with reload_lock(self.settings) as free:
-                if not free:  # another process is ingesting: answer from the last complete build
+            with try_lock(self.settings, "write") as free:
+                if not free:  # an ingest is writing files this moment: next time
                     if opening and self.local.bm25 is None:
                         self.local.load(strict=False)
                     return 0
                 with self._gate.exclusive():
-                    if not opening and gen != self._client_generation:
-                        self.store.reopen()  # embedded: load the vectors another process wrote
-                    changed = self.local.sync(self.store)
-                    self._client_generation = self.store.generation()
-                    return changed
+                    return self._catch_up(gen, opening)
         finally:
             self._writing.release()
+
+    def _catch_up(self, gen: str, opening: bool) -> int:
+        with try_lock(self.settings, "ingest") as idle:
+            if idle:  # no ingest runs: bring the cache in line with the store (a no-op, a load, a sync)
+                if not opening and gen != self._client_generation:
+                    self.store.reopen()  # embedded: see the vectors another process wrote
+                changed = self.local.sync(self.store)
+                self._client_generation = gen
+                return changed
+        # An ingest runs: load the build it last published, if it is newer than ours.
+        if self.local.generation != self.local.loaded_generation or self.local.bm25 is None:
+            if not opening and self.store.generation() != self._client_generation:
+                self.store.reopen()
+                self._client_generation = self.store.generation()
+            self.local.load(strict=False)
+            return 1
+        return 0
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             filters: Mapping[str, Any] | None = None, k: int = 5,
@@ -212,8 +230,6 @@ class Assistant:
         """Load what the first question would otherwise wait for (the embedding model, the
         retrieval caches, the answerer's tables) by answering one throwaway question.
         The chat calls it in the background when the server starts."""
-        from assistant.errors import AssistantError
-
         self._lazy_embedder().embed_query(self.WARM_UP_QUESTION)
         try:
             self.answerer.ask(self.WARM_UP_QUESTION, k=1)
@@ -262,9 +278,10 @@ class Assistant:
                 return ingestor.run(paths, prune=prune, progress=progress, executor=executor, options=options)
             finally:
                 # This process's client wrote what it wrote: only other processes' writes
-                # need it re-opened.
-                if self.local.loaded_generation == self.store.generation():
-                    self._client_generation = self.local.loaded_generation
+                # need it re-opened. (An unreachable store leaves it to the next refresh.)
+                with contextlib.suppress(AssistantError):
+                    if self.local.loaded_generation == self.store.generation():
+                        self._client_generation = self.local.loaded_generation
 
     def delete(self, doc_ids: Iterable[str], *, wait: bool = True,
                on_wait: Callable[[str], None] | None = None) -> IngestReport:

@@ -1,11 +1,17 @@
-"""One writer per index at a time, and the moments a reader may reload: ``ingest_lock``.
+"""Two locks per index, files beside its local cache, freed by the OS if a holder dies:
 
-An ingest holds it for its whole run. A process that answers questions takes it, without
-waiting, only to reload what another process wrote (``Assistant.refresh``): embedded
-Chroma's vector index files are rewritten during writes, and loading them then can crash
-the reader (measured: a reader re-opening the index while another process wrote segfaulted
-within a minute; one that keeps its client open and never reloads did not, over 9,474
-queries). Holding the lock while reloading rules that out.
+- ``ingest_lock``: one ingest at a time, held for its whole run;
+- ``write_lock``: held while files are written (each commit of an ingest, the rebuild of the
+  derived index), and by a reader while it reloads what another process wrote
+  (``Assistant.refresh``). Embedded Chroma rewrites its vector index files during writes, and
+  loading them then can crash the reader (measured: a reader re-opening the index while
+  another process wrote segfaulted within a minute; one that kept its client open and never
+  reloaded ran 9,474 queries without an error). Reloading under this lock rules that out,
+  and an ingest's commits are short, so a reader gets it between them, and between runs
+  of an ingest that follow each other.
+
+A reader takes both without waiting: if an ingest is busy, it answers from what it loaded
+and tries again on its next check.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ from assistant.errors import IndexLocked
 #: 0.2 s from at once, and the retries cost nothing.
 LOCK_POLL_SECONDS = 0.2
 #: How long an ingest that must not wait (``--no-wait``, the chat's uploads) still waits:
-#: a reader reloading after another ingest holds the lock for about a second (an open of a
-#: 100k-chunk index took 1.5 s: README "Performance"), which is no reason to refuse.
+#: a reader catching up with a store that another machine (or a killed ingest) changed
+#: holds the ingest lock while it syncs, which is no reason to refuse.
 NO_WAIT_GRACE_SECONDS = 5.0
 
 
@@ -35,8 +41,7 @@ def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str
     ``msvcrt.locking`` on Windows), freed by the OS if the process dies. The holder's pid
     is written beside the lock, to name it to whoever waits."""
     path = settings.cache_dir
-    path.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path / "ingest.lock"))
+    lock = _lock(settings, "ingest")
     pid_file = path / "ingest.lock.pid"
     try:
         lock.acquire(timeout=0 if wait else NO_WAIT_GRACE_SECONDS, poll_interval=LOCK_POLL_SECONDS)
@@ -63,12 +68,10 @@ def ingest_lock(settings: Settings, *, wait: bool = True, on_wait: Callable[[str
 
 
 @contextlib.contextmanager
-def reload_lock(settings: Settings) -> Iterator[bool]:
-    """The ingest lock if it is free at once (yields True), else nothing (False): a reader
-    reloads only while no ingest writes, and never waits for one."""
-    path = settings.cache_dir
-    path.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(path / "ingest.lock"))
+def try_lock(settings: Settings, name: str = "ingest") -> Iterator[bool]:
+    """The ``name`` lock (``ingest`` or ``write``) if it is free at once (yields True), else
+    nothing (False): a reader never waits for an ingest."""
+    lock = _lock(settings, name)
     try:
         lock.acquire(timeout=0)
     except Timeout:
@@ -78,5 +81,23 @@ def reload_lock(settings: Settings) -> Iterator[bool]:
         yield True
     finally:
         lock.release()
+
+
+@contextlib.contextmanager
+def write_lock(settings: Settings) -> Iterator[None]:
+    """Held while an ingest writes files (a commit, a rebuild): waits for a reader that is
+    reloading (about a second at most)."""
+    lock = _lock(settings, "write")
+    lock.acquire(poll_interval=0.05)
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def _lock(settings: Settings, name: str) -> FileLock:
+    path = settings.cache_dir
+    path.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path / f"{name}.lock"))
 
 

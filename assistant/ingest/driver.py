@@ -34,6 +34,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.errors import AssistantError, IngestStopped, ServerUnavailable
 from assistant.index.cache import LocalIndex
+from assistant.index.lock import write_lock
 from assistant.index.store import Store
 from assistant.ingest.executors.registry import ExecutorOptions, Session, TaskLost, executor
 from assistant.ingest.executors.tasks import Failed, Prepared, PrepareSpec, SourceTask, Unchanged
@@ -155,7 +156,8 @@ class Driver:
         self.wrote = False
         ok = False
         try:
-            self.local.sync(self.store)
+            with write_lock(self.settings):  # the cache may need a sync: a write, readers wait
+                self.local.sync(self.store)
             self.existing = self.store.doc_records()
             self.seen: set[str] = set()
             # Same cleaned content under another doc_id: indexed, but noted (cited twice).

@@ -1,6 +1,7 @@
 """The one place ingest writes: a prepared document and its vectors into Chroma (chunks,
 then the document record, the commit marker) and into the local annotation cache; the
-derived search structures (BM25, aliases) once at the end of a run."""
+derived search structures (BM25, aliases) once at the end of a run. Every write holds the
+index's write lock (``index.lock``), so a reader never reloads files mid-write."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from assistant.index.cache import LocalIndex
+from assistant.index.lock import write_lock
 from assistant.index.store import DocRecord, Store
 from assistant.ingest import faults
 from assistant.models import Chunk, Document
@@ -44,6 +46,10 @@ class IndexWriter:
         record after its chunks), then in the local cache in one transaction."""
         for doc, *_ in items:
             faults.check("writing", doc.doc_id)
+        with write_lock(self.store.settings):
+            self._write_batch(items)
+
+    def _write_batch(self, items: Sequence[tuple[Document, Sequence[Chunk], np.ndarray, dict[str, Any]]]) -> None:
         self.mark_changing()
         self.store.write_documents(items, self.cfg_hash)
         now = time.time()
@@ -59,16 +65,22 @@ class IndexWriter:
 
     def touch(self, doc_id: str, raw_hash: str, source: str) -> None:
         """A new raw hash or source for a document whose cleaned content is unchanged."""
-        self.store.touch_document(doc_id, raw_hash, source)
+        with write_lock(self.store.settings):
+            self.store.touch_document(doc_id, raw_hash, source)
 
     def remove(self, doc_id: str) -> None:
-        self.mark_changing()
-        self.store.delete_document(doc_id)
-        self.local.delete_doc(doc_id)
+        with write_lock(self.store.settings):
+            self.mark_changing()
+            self.store.delete_document(doc_id)
+            self.local.delete_doc(doc_id)
 
     def finish(self, changed: bool) -> tuple[int, int]:
         """Rebuild the derived structures if anything changed (or they are missing) and
         record the new generation; returns (documents, chunks) in the index."""
+        with write_lock(self.store.settings):
+            return self._finish(changed)
+
+    def _finish(self, changed: bool) -> tuple[int, int]:
         if self.failed:
             # A write failed part-way (Chroma written, the local cache not, say): diff the
             # cache against the store rather than trust it.
