@@ -11,14 +11,15 @@ Method:
   through the chat's upload endpoint, beside a good file: each must fail with a message
   and the good file land, and the server's peak RSS (VmHWM) is reported;
 - ``--clients`` gradio clients ask seed-eval questions (``--questions`` in all, and on
-  until the ingest ends) while another process ingests ``--docs`` new articles in
-  ``--batches`` runs, as a cron job would; each article states one made-up figure;
+  until the ingest ends); after ``--baseline`` of them, another process ingests ``--docs``
+  new articles in ``--batches`` runs, as a cron job would; each article states one
+  made-up figure;
 - after each run a prober asks the chat about one of its articles until the answer
   comes: the time from the end of that run is the freshness delay;
 - at the end every new article is asked about once.
 
 Reported: errors (exceptions from the server), answers whose echoed question is not the
-one asked (cross-talk), latency p50/p95 overall and p95 while the ingest ran, server
+one asked (cross-talk), latency p50/p95 overall, p95 before and while the ingest ran, server
 RSS at the start, its peak and at the end (of the server and its children), each run's
 freshness delay, and how many new articles answered at the end.
 """
@@ -95,6 +96,7 @@ class SoakIngestResult:
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     p95_during_ingest_ms: float = 0.0
+    p95_before_ingest_ms: float = 0.0
     questions_during_ingest: int = 0
     docs: int = 0
     ingest_seconds: float = 0.0
@@ -112,8 +114,8 @@ class SoakIngestResult:
         return (f"soak under ingest: {self.questions} questions from {self.clients} clients "
                 f"({self.questions_during_ingest} while {self.docs} documents were ingested in "
                 f"{self.ingest_seconds:.0f} s); errors {self.errors}, cross-talk {self.cross_talk}; latency p50 "
-                f"{self.p50_ms:.0f} ms, p95 {self.p95_ms:.0f} ms, p95 during the ingest "
-                f"{self.p95_during_ingest_ms:.0f} ms; freshness after each ingest run: {fresh}; new documents "
+                f"{self.p50_ms:.0f} ms, p95 {self.p95_ms:.0f} ms, p95 before the ingest "
+                f"{self.p95_before_ingest_ms:.0f} ms and during it {self.p95_during_ingest_ms:.0f} ms; freshness after each ingest run: {fresh}; new documents "
                 f"answerable at the end {self.answerable_at_end}/{self.docs}; server RSS {self.rss_start_mb:.0f} "
                 f"-> peak {self.rss_peak_mb:.0f} -> {self.rss_end_mb:.0f} MB")
 
@@ -241,6 +243,8 @@ def run(args: argparse.Namespace, work: Path) -> SoakIngestResult:
         threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(args.clients)]
         for t in threads:
             t.start()
+        while res.questions < args.baseline and time.monotonic() < deadline:  # latency without an ingest
+            time.sleep(0.2)
         ingest = subprocess.Popen([sys.executable, "-c", INGEST, str(ROOT), json.dumps(settings), json.dumps(batches)],
                                   env=env, stdout=subprocess.PIPE, text=True)
         ingest_window[0] = time.time()
@@ -267,6 +271,7 @@ def run(args: argparse.Namespace, work: Path) -> SoakIngestResult:
         during = [d * 1000 for s, d in latencies if ingest_window[0] <= s <= ingest_window[1]]
         res.p50_ms, res.p95_ms = soak._percentile(ms, 0.5), soak._percentile(ms, 0.95)
         res.p95_during_ingest_ms = soak._percentile(during, 0.95)
+        res.p95_before_ingest_ms = soak._percentile([d * 1000 for s, d in latencies if s < ingest_window[0]], 0.95)
         res.questions_during_ingest = len(during)
         if sum(r["failed"] for r in runs):
             res.samples.append(f"ingest runs: {runs}")
@@ -328,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--questions", type=int, default=500)
     ap.add_argument("--docs", type=int, default=100)
     ap.add_argument("--batches", type=int, default=10, help="ingest runs the documents are split into")
+    ap.add_argument("--baseline", type=int, default=100, help="questions asked before the ingest starts")
     ap.add_argument("--embedder", choices=["minilm", "hashing"], default="minilm")
     ap.add_argument("--chroma", action="store_true", help="the index on a `chroma run` server")
     ap.add_argument("--bombs", action="store_true", help="upload the issue's two bombs first")

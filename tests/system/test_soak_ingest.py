@@ -20,7 +20,7 @@ def test_chat_under_ingest_has_no_errors_flat_memory_and_every_new_document(monk
     monkeypatch.syspath_prepend(str(ROOT / "tools"))
     import soak_ingest
 
-    args = argparse.Namespace(clients=8, questions=100, docs=6, batches=2, embedder="hashing", chroma=False,
+    args = argparse.Namespace(clients=8, questions=100, docs=6, batches=2, baseline=16, embedder="hashing", chroma=False,
                               bombs=True, cases=str(ROOT / "eval" / "seeds.jsonl"), seed=1, fresh_timeout=60.0,
                               max_seconds=900.0)
     with tempfile.TemporaryDirectory(prefix="soak-ingest-") as tmp:
