@@ -28,6 +28,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from assistant.ingest.notes import set_note_sink
 from assistant.models import Document
 
 _LEN = struct.Struct("<Q")
@@ -45,25 +46,6 @@ class WorkerDied(RuntimeError):
 
 class PoolBroken(WorkerDied):
     """Every worker is gone: the task never ran (nothing to blame on its documents)."""
-
-
-#: Where ``note`` sends progress notes in this process: to the ingest over the pipe in a
-#: worker process (set by ``serve``), to whatever an executor set elsewhere, or nowhere.
-_note_sink: Callable[[Any], None] | None = None
-
-
-def set_note_sink(sink: Callable[[Any], None] | None) -> None:
-    """Where ``note`` sends its notes in this process (an executor's own channel)."""
-    global _note_sink
-    _note_sink = sink
-
-
-def note(payload: Any) -> None:
-    """Tell the ingesting process how far the running task got (a small picklable value,
-    e.g. ``(doc_id, stage)``): if the worker dies, the ingest names where
-    (``WorkerDied.note``). Does nothing outside a worker."""
-    if _note_sink is not None:
-        _note_sink(payload)
 
 
 def _send(stream: BinaryIO, obj: Any) -> None:
@@ -96,8 +78,6 @@ def serve(argv: Sequence[str] | None = None) -> None:
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     inp = sys.stdin.buffer
-    import assistant.ingest.workers as notes
-
     if ALLOW_TORCH not in argv:
         # spaCy's thinc imports PyTorch when it is installed (1-3 s and ~300 MB per worker)
         # though the pipeline never uses it: a None entry makes that import fail, and thinc
@@ -116,8 +96,8 @@ def serve(argv: Sequence[str] | None = None) -> None:
                 task_id, fn, args = _recv(inp)
             except EOFError:  # the ingest finished or died
                 return
-            # Through the importable module: this one runs as ``__main__``, a second copy.
-            notes.set_note_sink(lambda payload, t=task_id: _send(out, ("note", t, payload)))
+            # In ``ingest.notes``, which the task's code reads (this module runs as ``__main__``).
+            set_note_sink(lambda payload, t=task_id: _send(out, ("note", t, payload)))
             try:
                 reply = (task_id, True, fn(*args))
             except Exception as exc:  # reported to the ingest, which redoes the task itself

@@ -49,7 +49,7 @@ def run_noted(fn: Any, spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outco
     """``fn(spec, tasks)`` in a Dask worker, its notes logged as events under its task key."""
     import distributed
 
-    from assistant.ingest.workers import set_note_sink
+    from assistant.ingest.notes import set_note_sink
 
     worker = distributed.get_worker()
     key = str(worker.get_current_task())

@@ -223,7 +223,7 @@ def prepare_texts(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Any]:
 
 def note(payload: Any) -> None:
     """Where the task is (``(doc_id, stage)``), for the ingest to name if the worker dies."""
-    from assistant.ingest.workers import note as send
+    from assistant.ingest.notes import note as send
 
     send(payload)
 
