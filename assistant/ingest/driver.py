@@ -9,7 +9,8 @@ Failures are handled here once, whichever executor prepared the documents:
   writing) is a ``FileResult`` naming the file, the stage and why, MemoryError included,
   and the rest of the run goes on;
 - a task lost with its worker is tried again, its documents alone, up to ``ATTEMPTS`` times
-  in all, then reported naming the stage the worker was at;
+  in all, then reported naming the stage the worker was at (a task that was only queued on
+  that worker, and never began, is sent again as it was, not counted);
 - anything that is not one file's (the store unreachable, the disk full, the writer out of
   memory, an error in a thread of the run) stops the run: ``IngestStopped`` names it and
   lists the documents committed so far, which stay; running the command again completes it.
@@ -49,6 +50,10 @@ from assistant.ingest.writer import IndexWriter
 TASK_DOCS = 4
 #: Tries of a document in all: with its task, then alone (twice) after the task was lost.
 ATTEMPTS = 3
+#: Times a task lost before it began (queued on a Dask worker that died running another
+#: task) is sent again without counting against ``ATTEMPTS``: its documents are not to
+#: blame, and a cluster that loses every task before it begins still ends.
+UNSTARTED_RETRIES = 3
 #: Chunks written together: each Chroma call carries many rows (24 -> 3.5 ms per chunk
 #: batched, README "Performance"); a killed ingest redoes at most this much.
 COMMIT_CHUNKS = 256
@@ -150,7 +155,8 @@ class Driver:
         self.options = replace(options or ExecutorOptions(), embedder=self.embedder)
         self.spec = self._spec()
         self.session: Session | None = None
-        self.pending: dict[int, tuple[list[SourceTask], int]] = {}
+        #: submission -> (its tasks, tries counted, resends of it lost before it began)
+        self.pending: dict[int, tuple[list[SourceTask], int, int]] = {}
         self.batch: list[Prepared] = []
         self.next_key = 0
         self.wrote = False
@@ -232,11 +238,11 @@ class Driver:
             self.report.where = self.session.describe()
         return self.session
 
-    def _submit(self, tasks: list[SourceTask], attempt: int) -> None:
+    def _submit(self, tasks: list[SourceTask], attempt: int, unstarted: int = 0) -> None:
         session = self._open()
         key = self.next_key
         self.next_key += 1
-        self.pending[key] = (tasks, attempt)
+        self.pending[key] = (tasks, attempt, unstarted)
         session.submit(key, tasks)
 
     def _take_one(self) -> None:
@@ -245,8 +251,11 @@ class Driver:
             raise RuntimeError(f"{self.report.where or 'the executor'} finished with {len(self.pending)} "
                                "tasks unanswered")
         key, result = got
-        tasks, attempt = self.pending.pop(key)
+        tasks, attempt, unstarted = self.pending.pop(key)
         if isinstance(result, BaseException):
+            if isinstance(result, TaskLost) and not result.started and unstarted < UNSTARTED_RETRIES:
+                self._submit(tasks, attempt, unstarted + 1)  # as it was: no try counted against it
+                return
             self._task_failed(tasks, attempt, result)
             return
         for outcome in result:

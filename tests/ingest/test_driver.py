@@ -102,11 +102,15 @@ def test_a_store_that_goes_away_mid_run_stops_it_and_a_rerun_completes(tmp_path,
         with pytest.raises(IngestStopped) as err:
             a.ingest([SEEDS], progress=kill_after_first)
         stop_ = err.value
-        assert stop_.exit_code == EXIT_STOPPED and len(stop_.committed) == 1
+        # The first commit's documents (as many as the executor handed over together, which
+        # depends on timing: one to four of the five) stay; the rest were not written.
+        committed = len(stop_.committed)
+        assert stop_.exit_code == EXIT_STOPPED and 1 <= committed < 5, stop_.committed
         assert url in stop_.message and "run the same command again" in stop_.fix
         proc = start_chroma(data, port)  # back, same data
         report = a.ingest([SEEDS])
-        assert not report.failures and report.count("added") == 4 and report.count("unchanged") == 1
+        assert not report.failures and report.count("added") == 5 - committed
+        assert report.count("unchanged") == committed
         assert a.store.counts()[0] == 5
         a.close()
     finally:

@@ -86,6 +86,32 @@ def test_a_worker_killed_mid_task_loses_nothing(tmp_path, corpus, reference, has
 
 
 @pytest.mark.slow
+def test_a_task_lost_before_it_began_is_sent_again_without_counting_a_try(tmp_path, corpus, reference,
+                                                                          hashing_embedder, monkeypatch):
+    """Tasks queued on a Dask worker that dies running another task are lost before they
+    begin (``TaskLost(started=False)``): sent again as they were, every document lands,
+    where counting those losses as tries would have failed one after ``ATTEMPTS``."""
+    from assistant.ingest.executors import inline
+    from assistant.ingest.executors.registry import TaskLost
+
+    victim = sorted(p.name for p in corpus.glob("*.txt"))[3]  # the doc id is the file name
+    losses = [driver.UNSTARTED_RETRIES]
+    real = inline.prepare_documents
+
+    def queued_on_a_dead_worker(spec, tasks):
+        if losses[0] > 0 and any(t.raw.doc_id == victim for t in tasks):
+            losses[0] -= 1
+            raise TaskLost("KilledWorker: its worker died before the task began", started=False)
+        return real(spec, tasks)
+
+    assert driver.UNSTARTED_RETRIES >= driver.ATTEMPTS  # else this test could not tell
+    monkeypatch.setattr(inline, "prepare_documents", queued_on_a_dead_worker)
+    snap, report = _build(tmp_path / "index", hashing_embedder, [corpus], executor="inline")
+    assert losses == [0] and not report.failures and report.count("added") == 10, report.summary()
+    assert_same_index(snap, reference)
+
+
+@pytest.mark.slow
 def test_a_document_that_keeps_failing_is_reported_and_the_rest_lands(tmp_path, corpus, reference,
                                                                        hashing_embedder, monkeypatch):
     from assistant.ingest.executors import inline

@@ -135,6 +135,8 @@ class DaskSession:
             return exc
         notes = [e[1]["note"] for e in events if isinstance(e[1], dict) and e[1].get("key") == str(task_key)]
         if not notes:
+            if type(exc).__name__ == "KilledWorker":  # queued on a worker that died, never begun
+                return TaskLost(f"{type(exc).__name__}: {exc} before the task began", started=False)
             return exc
         doc_id, stage = notes[-1]
         return TaskLost(f"{type(exc).__name__}: {exc} while at {stage} of {doc_id}", stage=stage, doc_id=doc_id)

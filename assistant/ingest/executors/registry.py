@@ -36,12 +36,15 @@ class ExecutorOptions:
 
 class TaskLost(Exception):
     """A whole task failed: its worker died, or could not start. ``stage`` and ``doc_id``
-    say where the task was when it was lost, when the worker said (else empty)."""
+    say where the task was when it was lost, when the worker said (else empty).
+    ``started`` is False for a task that was only queued on a worker that died (for
+    another task's sake): nothing in it is to blame."""
 
-    def __init__(self, message: str, *, stage: str = "", doc_id: str = "") -> None:
+    def __init__(self, message: str, *, stage: str = "", doc_id: str = "", started: bool = True) -> None:
         super().__init__(message)
         self.stage = stage
         self.doc_id = doc_id
+        self.started = started
 
 
 class Session(Protocol):
