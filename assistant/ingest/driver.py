@@ -61,6 +61,9 @@ COMMIT_CHUNKS = 256
 #: embedder; bounded, so a directory of large files never piles up in memory.
 PREFETCH = 8
 
+#: The fix of a stop whose cause is not known (a transient fault, or a bug).
+_UNEXPECTED_FIX = ("run the same command again: it keeps what was committed and completes the rest; if it "
+                   "stops the same way, please report this message")
 #: Words of errors that are the machine's or the store's, not one document's.
 _ENVIRONMENT_WORDS = ("disk is full", "database or disk is full", "no space left", "disk i/o error",
                       "readonly database", "read-only file system", "unable to open database")
@@ -181,8 +184,8 @@ class Driver:
             if self.wrote:
                 raise self._stopped(*_why()) from None
             raise  # nothing written yet: the error as it is (a usage error, exit 2)
-        except Exception as exc:
-            raise self._stopped(f"{type(exc).__name__}: {exc}") from exc
+        except Exception as exc:  # not one document's, and not known: a thread of the run died
+            raise self._stopped(f"{type(exc).__name__}: {exc}", _UNEXPECTED_FIX) from exc
         finally:
             if self.session is not None:
                 self.session.close(cancel=not ok)
@@ -192,7 +195,7 @@ class Driver:
             raise
         except Exception as exc:
             raise self._stopped(f"{type(exc).__name__}: {exc} (while removing pruned documents or rebuilding "
-                                "the search index)") from exc
+                                "the search index)", _UNEXPECTED_FIX) from exc
 
     def _spec(self) -> PrepareSpec:
         recipe = getattr(self.embedder, "recipe", None)

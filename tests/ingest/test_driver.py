@@ -77,6 +77,37 @@ def test_cli_exit_codes_all_landed_some_failed_and_stopped(tmp_path, cli_with_ha
 
 
 @pytest.mark.slow
+def test_a_thread_of_the_run_that_dies_stops_it_with_exit_4_and_a_rerun_completes(tmp_path, cli_with_hashing,
+                                                                                 monkeypatch, capsys):
+    """The issue's lost batch: the ingest's prepare thread dies (a MemoryError outside any
+    one document's stages). Never a traceback and a success summary: the run stops, exit 4,
+    naming the error and what was committed; the same command completes the rest."""
+    from assistant.ingest.executors import pipelined
+
+    real, calls = pipelined.prepare_texts, [0]
+
+    def dies_on_the_second_task(spec, tasks):
+        calls[0] += 1
+        if calls[0] == 2:
+            raise MemoryError("prepare thread out of memory")
+        return real(spec, tasks)
+
+    monkeypatch.setattr(pipelined, "prepare_texts", dies_on_the_second_task)
+    idx = str(tmp_path / "index")
+    code = cli_with_hashing(["ingest", str(SEEDS), "--index-dir", idx, "--no-progress"])
+    out = capsys.readouterr()
+    with capsys.disabled():
+        print("\n" + out.err)
+    assert code == EXIT_STOPPED, out
+    assert "error: the ingest stopped: MemoryError: prepare thread out of memory" in out.err
+    assert "committed before the stop (" in out.err and "run the same command again" in out.err
+    assert "Traceback" not in out.err and "documents:" not in out.out  # no success summary
+    monkeypatch.setattr(pipelined, "prepare_texts", real)
+    assert cli_with_hashing(["ingest", str(SEEDS), "--index-dir", idx, "--no-progress"]) == EXIT_OK
+    assert "(index: 5 documents" in capsys.readouterr().out
+
+
+@pytest.mark.slow
 @pytest.mark.server
 def test_a_store_that_goes_away_mid_run_stops_it_and_a_rerun_completes(tmp_path, hashing_embedder, monkeypatch):
     """The Chroma server dies after the first commit: the run stops (not a failure of
