@@ -217,25 +217,34 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         conv_no.click(lambda: gr.update(visible=False), None, conv_confirm, **hidden)
 
         # Documents: the table follows the search and the order; it is read again whenever the
-        # Corpus tab is opened, so a delete in another session shows.
+        # Corpus tab is opened, so a delete in another session shows. Every such redraw runs
+        # in one queue, one at a time in the order asked ("docs-table"): a redraw that read
+        # the search box before it changed can then never land after the newer search's.
         docs_in = [docs_search, docs_sort]
+        redraw: dict[str, Any] = {"concurrency_id": "docs-table", "concurrency_limit": 1, **hidden}
         for ev in (docs_search.change, docs_search.submit, docs_sort.change, docs_refresh.click, ingested.then):
-            ev(lambda q, s: docs_ui.table(ctx, q, s), docs_in, docs_table, show_progress="hidden", **hidden)
+            ev(lambda q, s: docs_ui.table(ctx, q, s), docs_in, docs_table, show_progress="hidden", **redraw)
 
         def corpus_shown(q: str, s: str) -> tuple[Any, ...]:
             return (*ctx.side_panel(), docs_ui.table(ctx, q, s))
 
-        corpus_tab.select(corpus_shown, docs_in, [*side, docs_table], show_progress="hidden", **hidden)
+        corpus_tab.select(corpus_shown, docs_in, [*side, docs_table], show_progress="hidden", **redraw)
 
-        def corpus_changed(q: str, s: str, seen: str) -> tuple[Any, ...]:
+        def corpus_changed(seen: str) -> tuple[Any, ...]:
             asst.refresh(force=True)
             gen = asst.local.generation
             if gen == seen:
-                return (*(gr.update(),) * (len(side) + 1), seen)
-            return (*corpus_shown(q, s), gen)
+                return (*(gr.update(),) * len(side), seen)
+            return (*ctx.side_panel(), gen)
 
-        corpus_timer.tick(corpus_changed, [*docs_in, corpus_seen], [*side, docs_table, corpus_seen],
-                          show_progress="hidden", concurrency_limit=None, **hidden)
+        # The poll reloads (slow under an ingest, so outside the redraw queue) and only notes
+        # a new generation; the table is redrawn from the search box as it is then. (It
+        # redrew with the text the poll started with, and could overwrite a newer search's
+        # table, a likely cause of the Documents browser test's occasional failure.)
+        corpus_timer.tick(corpus_changed, [corpus_seen], [*side, corpus_seen], show_progress="hidden",
+                          concurrency_limit=None, **hidden)
+        corpus_seen.change(lambda q, s: docs_ui.table(ctx, q, s), docs_in, docs_table, show_progress="hidden",
+                           **redraw)
         doc_action.change(lambda v, q, s: docs_ui.act(ctx, v, q, s), [doc_action, *docs_in],
                           [viewer, tabs, docs_confirm, docs_confirm_text, pending, docs_result, docs_table, *side],
                           concurrency_limit=1, concurrency_id="write", **hidden)

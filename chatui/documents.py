@@ -146,7 +146,9 @@ def upload(ctx: Ctx, files: list[str] | None, progress: Any) -> tuple[Any, ...]:
         for r in report.results:
             rows.append({"file": names.get(str(Path(r.source).resolve()), names.get(r.source, Path(r.source).name)),
                          "status": r.status, "doc_id": r.doc_id, "chunks": r.chunks,
-                         "reason": scrub_paths(r.reason, ctx.known)})
+                         # A failure names its stage, as the CLI's "failed: FILE (at STAGE): ...".
+                         "reason": scrub_paths((f"at {r.stage}: " if r.status == "failed" and r.stage else "")
+                                               + r.reason, ctx.known)})
         summary = report.summary()
     return (ingest_results_html(rows, summary), *ctx.side_panel())
 

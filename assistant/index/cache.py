@@ -11,6 +11,13 @@ transaction as the documents, and queue the documents for the keyword index, whi
 ``commit`` then updates (their old chunks deleted, their new ones added as a segment:
 ``keyword.py``). A queued change survives a killed process and is applied on the next
 open. ``rebuild`` (a new or damaged cache, or an older format) is the only full pass.
+
+Several processes share this directory (a chat and the ``assistant ingest`` a cron job
+runs). Each answers from the keyword view it loaded; a document queued for the keyword
+index (``pending``: an ingest is rewriting it, or one was killed while it did) reads as
+absent (``doc``) until a commit, so a reader never cuts new text at old offsets. An
+ingest publishes its commit by recording its generation (``publish``); ``sync`` loads a
+published one, and also commits a queue left behind (it runs under the ingest lock).
 """
 
 from __future__ import annotations
@@ -132,6 +139,8 @@ class LocalIndex:
         self._changes = 0
         self._seen_version: tuple[int, int] | None = None
         self._aliases = AliasIndex(self._db, self._data_version)
+        #: The generation the loaded keyword view was published at ("": none yet).
+        self.loaded_generation = ""
 
     # -- freshness -----------------------------------------------------------------------
     def _data_version(self) -> tuple[int, int]:
@@ -213,6 +222,12 @@ class LocalIndex:
     def generation(self) -> str:
         return self.get_meta("generation")
 
+    def publish(self, generation: str) -> None:
+        """Record that the committed index is that of ``generation``: other processes
+        sharing this cache load it (``sync``)."""
+        self.set_meta("generation", generation)
+        self.loaded_generation = generation
+
     # -- documents ---------------------------------------------------------------------
     def content_hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc_id, content_hash FROM docs").fetchall())
@@ -281,11 +296,13 @@ class LocalIndex:
             if hit is not None:
                 self._docs.move_to_end(doc_id)
                 return hit
+            # One statement, so one snapshot: the document and whether it is queued.
             row = self._db.execute(
-                "SELECT record, text, annotations FROM docs WHERE doc_id=?", (doc_id,)
+                "SELECT record, text, annotations, EXISTS(SELECT 1 FROM pending WHERE doc_id=?) FROM docs "
+                "WHERE doc_id=?", (doc_id, doc_id)
             ).fetchone()
-            if row is None:
-                return None
+            if row is None or row[3]:
+                return None  # gone, or being rewritten: its chunks in the loaded view are of another version
             rec, text, ann = json.loads(row[0]), row[1], json.loads(row[2] or "{}")
             view = Document(
                 doc_id=doc_id, text=text, title=rec.get("title", ""), publisher=rec.get("publisher", ""),
@@ -398,13 +415,15 @@ class LocalIndex:
             self._changed()
             self._ready = True
 
-    def load(self) -> bool:
+    def load(self, *, strict: bool = True) -> bool:
         """Open the keyword index (memory-mapped: nothing is read in full); False if it is
-        missing, unreadable, of an older format, or, with no change queued, holds another
-        number of chunks than the annotation store (then ``sync`` rebuilds it). Queued
-        changes (an ingest in progress in another process, or one that was killed) are
-        left to the next ``commit``: a reader does not take the index's writer."""
+        missing, unreadable, of an older format, or (``strict``), with no change queued,
+        holds another number of chunks than the annotation store (then ``sync`` rebuilds
+        it). ``strict=False`` takes the index as it is, for a reader while another process
+        ingests. Queued changes (an ingest in progress in another process, or one that was
+        killed) are left to the next ``commit``: a reader does not take the index's writer."""
         with self._lock:
+            generation = self.generation
             if not self._derived_ok():
                 return False
             try:
@@ -414,12 +433,18 @@ class LocalIndex:
                 return False
             if view is None:
                 return False
-            if not self._db.execute("SELECT 1 FROM pending LIMIT 1").fetchone():
+            if strict and not self._queued():
                 n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
                 if n_rows != view.n_chunks:
                     return False
             self._ready = True
+            self._seen_version = None  # documents, records and counts read again
+            self._fresh()
+            self.loaded_generation = generation
             return True
+
+    def _queued(self) -> bool:
+        return self._db.execute("SELECT 1 FROM pending LIMIT 1").fetchone() is not None
 
     def follow(self) -> bool:
         """Pick up what another process committed to this cache (the keyword index's new
@@ -435,9 +460,14 @@ class LocalIndex:
         """Bring this cache in line with the store; returns the number of documents changed."""
         with self._lock:
             gen = store.generation()
-            if not force and gen and gen == self.generation and (self.bm25 is not None or self.load()):
-                self.follow()  # another process on this cache may have committed (same generation)
-                return 0
+            if not force and gen and gen == self.generation:
+                if self._ready and self.loaded_generation == gen:
+                    self.follow()  # another process on this cache may have committed (same generation)
+                    return 0
+                if self.load():  # another process published this generation: its commit is loaded
+                    if self._queued():
+                        self.commit()  # left by a killed ingest (the caller holds the ingest lock)
+                    return 0
             remote = store.doc_records()
             local = self.content_hashes()
             stale = [d for d, r in remote.items() if local.get(d) != r.content_hash]
@@ -456,13 +486,11 @@ class LocalIndex:
                 for d, (rec, payload) in payloads.items():
                     self.put_doc(rec, payload.get("text", ""), payload.get("annotations", {}), rows_by_doc.get(d, []))
             changed = len(stale) + len(gone)
-            if changed or self.bm25 is None:
-                if self.load():
-                    if changed:
-                        self.commit()  # the changed documents into the keyword index
-                else:
-                    self.rebuild()
-            self.set_meta("generation", gen)
+            if self.load():
+                self.commit()  # the changed documents, and a queue a killed ingest left, into the keyword index
+            else:
+                self.rebuild()
+            self.publish(gen)
             self.follow()  # what another process already wrote into this cache for that generation
             return changed
 

@@ -1,7 +1,7 @@
 """The keyword index backends, by name (one Protocol: ``keyword.KeywordIndex``).
 
-- ``tantivy`` (default): Tantivy's segments, BM25 and background merges, fed the
-  project's tokens (``keyword_tantivy.py``).
+- ``tantivy`` (the default: ``config.DEFAULT_KEYWORD_BACKEND``): Tantivy's segments, BM25
+  and background merges, fed the project's tokens (``keyword_tantivy.py``).
 - ``segments``: the same design on numpy arrays, with exact Lucene BM25 and exact
   corpus statistics after deletions; no native dependency (``keyword.py``).
 - ``postgres``: a PostgreSQL server at ``ASSISTANT_KEYWORD_URL`` (``keyword_pg.py``;
@@ -55,7 +55,6 @@ KEYWORD_BACKENDS: dict[str, Callable[[Path], KeywordIndex]] = {
     "segments": SegmentedIndex,
     "postgres": _postgres,
 }
-DEFAULT_KEYWORD_BACKEND = "tantivy"
 
 
 def open_keyword(name: str, cache_dir: Path) -> KeywordIndex:

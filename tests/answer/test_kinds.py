@@ -9,8 +9,8 @@ from assistant.answer.kinds import REGISTRY, kind_for, register
 from assistant.models import QuestionKind
 
 #: Why today's learned configuration fails a case (strict xfails: they fail once it is fixed).
-WHOLE_SENTENCE = ("learned selection replies with the whole chosen sentence instead of the typed short answer "
-                  "the rules found in it (the reader that extracts a short answer from that sentence is in progress)")
+READER_QUOTES_ANOTHER_SENTENCE = ("the reader names the speaker (Ruiz) but quotes the sentence its ranking "
+                                  "chose, not the one holding the asked quote")
 ABSTAINS_ON_DESCRIBE = ("learned selection abstains (calibrated confidence 0.08, below its threshold) on "
                         "a describe question whose best sentence the rules quote")
 
@@ -58,8 +58,9 @@ FERRIES = make_doc(
 @pytest.mark.parametrize("models", configurations())
 def test_figure_is_the_one_counting_the_asked_thing(models):
     ans = fake_answerer([FERRIES], models=models).ask("How many bridges were repaired?")
-    assert ans.answer == "35 bridges"
-    assert FERRIES.text[ans.citations[0].answer_start:ans.citations[0].answer_end] == "35 bridges"
+    # the bridges' count, with or without its noun ("35" from the reader, "35 bridges" from the rules)
+    assert ans.answer in ("35", "35 bridges")
+    assert FERRIES.text[ans.citations[0].answer_start:ans.citations[0].answer_end] == ans.answer
 
 
 @pytest.mark.parametrize("models", configurations())
@@ -79,7 +80,7 @@ def test_sources_that_disagree_are_all_shown(models):
     assert {c.doc_id for c in ans.citations} == {"ferries", "other"}
 
 
-@pytest.mark.parametrize("models", configurations(WHOLE_SENTENCE))
+@pytest.mark.parametrize("models", configurations())
 def test_figure_bound_to_another_place_is_not_the_answer(models):
     doc = make_doc("p", "Ruritania issued 500 permits last year, while Borduria issued 300 permits.",
                    mentions=[entity("GPE", "Ruritania"), entity("GPE", "Borduria"),
@@ -88,14 +89,14 @@ def test_figure_bound_to_another_place_is_not_the_answer(models):
     assert fake_answerer([doc], models=models).ask("How many permits did Borduria issue?").answer.startswith("300")
 
 
-@pytest.mark.parametrize("models", configurations(WHOLE_SENTENCE))
+@pytest.mark.parametrize("models", configurations())
 def test_entity_of_the_expected_label(models):
     doc = make_doc("c", "The contract was won by Northwind Logistics, a freight company based in Harlow.",
                    mentions=[entity("ORG", "Northwind Logistics"), entity("GPE", "Harlow")])
     assert fake_answerer([doc], models=models).ask("Which company won the contract?").answer == "Northwind Logistics"
 
 
-@pytest.mark.parametrize("models", configurations(WHOLE_SENTENCE))
+@pytest.mark.parametrize("models", configurations())
 def test_who_is_a_person_gives_their_title(models):
     doc = make_doc("r", "Mara Quell, the chief engineer of the port authority, said the repairs would start soon.",
                    mentions=[entity("PERSON", "Mara Quell")])
@@ -129,7 +130,7 @@ def test_author_question_cue_words_are_not_its_topic():
     assert fake_answerer([doc, other]).ask("Who wrote the article about the bridge?").answer == "Jan Novak"
 
 
-@pytest.mark.parametrize("models", configurations(WHOLE_SENTENCE))
+@pytest.mark.parametrize("models", configurations(READER_QUOTES_ANOTHER_SENTENCE))
 def test_who_said_a_quoted_fragment(models):
     ans = fake_answerer([STRIKE], models=models).ask("Who said “we will not back down”?")
     assert ans.answer == "Ruiz" and "We will not back down" in ans.text

@@ -119,7 +119,7 @@ def written(bench, synthetic_rankers, tmp_path_factory) -> tuple[Path, Path, dic
     train`` does after its dumps."""
     corpus, _, path = bench
     out = tmp_path_factory.mktemp("written")
-    rep = fit_and_write(_items(corpus, path), out / "selection.json", out / "training.json", log=lambda m: None)
+    rep = fit_and_write(_items(corpus, path), {BENCH.name: corpus}, out / "selection.json", out / "training.json", log=lambda m: None)
     return out / "selection.json", out / "training.json", rep
 
 
@@ -142,7 +142,7 @@ def test_train_fits_calibrates_thresholds_saves_and_reloads_to_the_same_answers(
     # fitted: every stage has weights, the calibration is a monotone map, a threshold was chosen
     loaded = SelectionModels.from_dict(json.loads(models_out.read_text(encoding="utf-8")))
     assert set(loaded.kinds) == {"figure", "date"}  # both kinds had >= MIN_KIND_QUESTIONS to train on
-    for stage in (loaded.doc_stage1, loaded.doc_stage2, loaded.sentence, loaded.reply_sentence, loaded.reply_typed):
+    for stage in (loaded.doc_stage1, loaded.doc_stage2, loaded.sentence, loaded.reply_sentence):
         assert any(w != 0.0 for w in stage.weights)
     xs, ys = loaded.calibration.xs, loaded.calibration.ys
     assert list(xs) == sorted(xs) and list(ys) == sorted(ys) and 0.0 <= ys[0] <= ys[-1] <= 1.0
@@ -155,8 +155,8 @@ def test_train_fits_calibrates_thresholds_saves_and_reloads_to_the_same_answers(
     assert val["reply_right"] >= 0.9 and val["auroc_right_vs_wrong"] is not None, val
 
     # the threshold keeps false abstentions at FALSE_ABSTENTION on the training questions
-    fitted, figures = trainer_mod.train(_items(corpus, path), log=lambda m: None)
-    conf, train_rows = figures["confidence"], figures["train_mask"]
+    fitted, _, figures = trainer_mod.train(_items(corpus, path), {BENCH.name: corpus}, log=lambda m: None)
+    conf, train_rows = figures["reply_confidence"], figures["train_mask"]
     answerable = [r.item.answerable for r in figures["replies"]]
     kept = [c for c, t, a in zip(conf, train_rows, answerable, strict=True) if t and a]
     assert len(kept) >= trainer_mod.MIN_KIND_QUESTIONS and 0.0 < loaded.abstain_below_nodate <= 1.0
@@ -182,6 +182,6 @@ def test_the_same_dump_gives_a_byte_identical_selection_json(bench, written, syn
     corpus, _, path = bench
     first_models, first_report, _ = written
     again = tmp_path / "selection.json"
-    fit_and_write(_items(corpus, path), again, tmp_path / "training.json", log=lambda m: None)
+    fit_and_write(_items(corpus, path), {BENCH.name: corpus}, again, tmp_path / "training.json", log=lambda m: None)
     assert again.read_bytes() == first_models.read_bytes()
     assert (tmp_path / "training.json").read_bytes() == first_report.read_bytes()

@@ -44,8 +44,8 @@ from assistant.index.embedding import HashingEmbedder
 from assistant.nlp.model import load_nlp, parse
 import assistant.api, assistant.ingest.pipeline, assistant.ingest.loaders, assistant.ingest.cleaning, assistant.nlp.mentions, assistant.nlp.quotes
 import chromadb  # the module only: no client (and no Rust runtime) exists before the fork
-import assistant.ingest.pipeline as pipeline
-pipeline.POOL_MIN_DOCS = 1  # annotation workers for these small runs too (a request's "workers": 0 turns them off)
+import assistant.ingest.executors.pipelined as pipelined
+pipelined.POOL_MIN_DOCS = 1  # annotation workers for these small runs too (a request's "workers": 0 turns them off)
 parse("Warm up the pipeline on March 3, said the minister.", load_nlp())
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:

@@ -132,7 +132,7 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
         if c % max(1, copies // 20) == 0 or c == copies - 1:
             log(f"  copy {c}/{copies - 1}: {len(ids):,} chunks (Chroma {t_chroma:.0f} s, cache {t_local:.0f} s, "
                 f"keyword {t_keyword:.0f} s)")
-    local.set_meta("generation", store.bump_generation())
+    local.publish(store.bump_generation())
     n = len(ids)
     view = local.bm25
     figures = {
@@ -207,4 +207,4 @@ def shrink(asst: Any, base: Base, target: int) -> None:
         for did in part:
             asst.local.delete_doc(did)
     asst.local.commit()
-    asst.local.set_meta("generation", asst.store.bump_generation())
+    asst.local.publish(asst.store.bump_generation())

@@ -96,7 +96,7 @@ def hold_out(asst: Any, source: Path | None, n: int) -> list[str]:
         for did in part:
             asst.local.delete_doc(did)
     asst.local.commit()
-    asst.local.set_meta("generation", asst.store.bump_generation())
+    asst.local.publish(asst.store.bump_generation())
     return drop
 
 

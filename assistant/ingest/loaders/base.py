@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from assistant.ingest.loaders.limits import ReadLimits, TooLarge
 from assistant.models import Document
 from assistant.registry import Registry
 
@@ -38,6 +39,8 @@ class Source:
     rel: str
     data: bytes
     label: str
+    #: What the file may inflate to while it is read (``limits``).
+    limits: ReadLimits = field(default_factory=ReadLimits.from_env)
 
 
 class Batch:
@@ -189,10 +192,19 @@ def single_document(src: Source, batch: Batch, fmt: str, text: str, found: Found
         yield LoadFailure(src.label, f"no readable text left after converting the {fmt.upper()} file; "
                                      "check that the file holds an article")
         return
+    if len(text) > src.limits.document_chars:
+        yield LoadFailure(src.label, too_many_chars(len(text), src.limits))
+        return
     yield document(batch.file_id(src.path, src.rel), text, src, fmt, found, sha256(src.data))
 
 
-def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[bytes], tuple[str, Found]],
+def too_many_chars(n: int, limits: ReadLimits) -> str:
+    """The failure of a text over ``limits.document_chars``, with a fix that works."""
+    return (f"its text is {n:,} characters, over the limit of {limits.document_chars:,} for one document; "
+            f"{limits.fix(n)}")
+
+
+def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[bytes, ReadLimits], tuple[str, Found]],
                        errors: tuple[type[Exception], ...], empty_fix: str) -> Iterator[Document | LoadFailure]:
     """The one document of a binary file-per-article format (PDF, Word): ``convert`` gives
     its text and metadata; an empty file or a conversion error is a failure with its fix."""
@@ -200,8 +212,8 @@ def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[b
         yield LoadFailure(src.label, f"file is empty; {empty_fix}")
         return
     try:
-        text, found = convert(src.data)
-    except errors as exc:
+        text, found = convert(src.data, src.limits)
+    except (*errors, TooLarge) as exc:
         yield LoadFailure(src.label, str(exc))
         return
     yield from single_document(src, batch, fmt, text, found)

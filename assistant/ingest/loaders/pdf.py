@@ -23,6 +23,10 @@ it ordered one column's block after the next column's (0.88, 0.62).
 Metadata: the document information dictionary's Title, Author and CreationDate, unless a
 value is a placeholder that authoring tools write ("untitled", "anonymous", "Microsoft
 Word - draft.docx"); the text rules fill what is missing.
+
+Pages are read one at a time within the caps of ``limits`` (``pdf_guard``: decoded bytes
+per page and per document, glyphs and drawings per page, text per document): a file that
+inflates past them fails with the cap and the fix, in a moment and in bounded memory.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.ingest.loaders import pdf_guard
 from assistant.ingest.loaders.base import (
     Batch,
     Deferred,
@@ -48,7 +53,9 @@ from assistant.ingest.loaders.base import (
     document,
     register,
     sha256,
+    too_many_chars,
 )
+from assistant.ingest.loaders.limits import ReadLimits, TooLarge
 from assistant.ingest.loaders.pdf_layout import Word, drop_running_heads, page_paragraphs, render
 from assistant.ingest.loaders.placeholders import plausible_author, plausible_title
 from assistant.models import Document
@@ -65,6 +72,9 @@ OCR_ORIGIN_KEY = "text"
 
 class PdfError(Exception):
     """The PDF cannot be read; the message says why and how to fix it."""
+
+
+pdf_guard.install()
 
 
 def _decoded(value: Any) -> str:
@@ -101,6 +111,12 @@ def _metadata(info: dict[str, Any]) -> Found:
 
 
 def _open_error(exc: Exception) -> PdfError:
+    big = pdf_guard.too_large(exc)
+    if big is not None:
+        return PdfError(str(big))
+    if isinstance(exc, MemoryError) or isinstance(exc.__cause__, MemoryError):
+        return PdfError("reading it ran out of memory; split it into smaller files (e.g. "
+                        "`qpdf IN.pdf --split-pages=50 OUT.pdf`) and ingest those")
     inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
     name = type(inner).__name__
     if name == "PDFPasswordIncorrect":
@@ -113,12 +129,13 @@ def _open_error(exc: Exception) -> PdfError:
                     "export it again from the program that made it")
 
 
-def pdf_text(data: bytes) -> tuple[str, Found]:
+def pdf_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, Found]:
     """Text (paragraphs in reading order, lines joined) and metadata of a PDF file's bytes.
 
-    Raises ``PdfError`` for encrypted, damaged and text-less PDFs.
+    Raises ``PdfError`` for encrypted, damaged and text-less PDFs, and for PDFs that
+    inflate past ``limits``.
     """
-    text, found, _ = pdf_text_ocr(data)
+    text, found, _ = pdf_text_ocr(data, limits)
     return text, found
 
 
@@ -126,7 +143,8 @@ class NeedsOcr(Exception):
     """Raised by ``pdf_text_ocr(..., ocr=False)``: pages have no text layer and OCR is on."""
 
 
-def pdf_text_ocr(data: bytes, *, ocr: bool = True, ocr_threads: int | None = None) -> tuple[str, Found, str]:
+def pdf_text_ocr(data: bytes, limits: ReadLimits | None = None, *, ocr: bool = True,
+                 ocr_threads: int | None = None) -> tuple[str, Found, str]:
     """``pdf_text``, and where the text of pages without a text layer came from ("" when
     no page was OCRed; else e.g. ``"ocr:tesseract 5.3.0, pages 1-2 of 2"``). Those pages are
     read by OCR (``pdf_ocr``), their words laid out like any page's; with ``ocr=False``
@@ -136,25 +154,34 @@ def pdf_text_ocr(data: bytes, *, ocr: bool = True, ocr_threads: int | None = Non
 
     from assistant.ingest.loaders.pdf_ocr import engine_name
 
-    try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:
-        raise _open_error(exc) from exc
-    try:
-        pages = []
-        heights = []
-        for n, page in enumerate(pdf.pages):
-            raw = page.extract_words(extra_attrs=["size"], keep_blank_chars=False, use_text_flow=False)
-            words = [Word(_CID.sub("", w["text"]), w["x0"], w["x1"], w["top"], w["bottom"], float(w["size"]))
-                     for w in raw if w.get("upright", True)]
-            pages.append(page_paragraphs([w for w in words if w.text.strip()], n))
-            heights.append(float(page.height))
-            page.close()  # frees the page's parsed objects: long reports stay in bounded memory
-        info = dict(pdf.metadata or {})
-    except Exception as exc:
-        raise _open_error(exc) from exc
-    finally:
-        pdf.close()
+    limits = limits or ReadLimits.from_env()
+    with pdf_guard.budget(limits):
+        try:
+            pdf = pdfplumber.open(io.BytesIO(data))
+        except Exception as exc:
+            raise _open_error(exc) from exc
+        try:
+            pages = []
+            heights = []
+            chars = 0
+            for n, page in enumerate(pdf_guard.pages(pdf)):
+                raw = page.extract_words(extra_attrs=["size"], keep_blank_chars=False, use_text_flow=False)
+                words = [Word(_CID.sub("", w["text"]), w["x0"], w["x1"], w["top"], w["bottom"], float(w["size"]))
+                         for w in raw if w.get("upright", True)]
+                pages.append(page_paragraphs([w for w in words if w.text.strip()], n))
+                heights.append(float(page.height))
+                page.close()  # frees the page's parsed objects: long reports stay in bounded memory
+                chars += sum(len(w.text) + 1 for w in words)
+                if chars > limits.document_chars:
+                    raise PdfError(f"its text runs past {limits.document_chars:,} characters by page {n + 1}, the "
+                                   f"limit for one document; {limits.fix(chars)}")
+            info = dict(pdf.metadata or {})
+        except PdfError:
+            raise
+        except Exception as exc:
+            raise _open_error(exc) from exc
+        finally:
+            pdf.close()
     blank = [n for n, paras in enumerate(pages) if not paras]
     if blank and not ocr and engine_name():
         raise NeedsOcr(f"{len(blank)} of {len(pages)} pages have no text layer")
@@ -208,8 +235,8 @@ class PdfLoader:
         # Under ``deferring`` (an ingest by workers), pages to OCR are left to the worker.
         ocr = not deferred_now()
 
-        def convert(data: bytes) -> tuple[str, Found]:
-            text, found, note = pdf_text_ocr(data, ocr=ocr)
+        def convert(data: bytes, limits: ReadLimits) -> tuple[str, Found]:
+            text, found, note = pdf_text_ocr(data, limits, ocr=ocr)
             notes.append(note)
             return text, found
 
@@ -218,7 +245,8 @@ class PdfLoader:
                                             "remove it or export the PDF again"))
         except NeedsOcr:
             yield ScannedPdf(doc_id=batch.file_id(src.path, src.rel), text="", source=abs_source(src.path),
-                             fmt=self.fmt, raw_hash=sha256(src.data), data=src.data, label=src.label)
+                             fmt=self.fmt, raw_hash=sha256(src.data), data=src.data, label=src.label,
+                             limits=src.limits)
             return
         for item in items:
             if isinstance(item, Document) and notes and notes[-1]:
@@ -229,14 +257,20 @@ class PdfLoader:
 
 @dataclass
 class ScannedPdf(Deferred):
-    """A PDF with pages to read by OCR, left to the ingest worker (``Deferred``)."""
+    """A PDF with pages to read by OCR, left to the ingest worker (``Deferred``), read there
+    within the same ``limits`` as the loader's."""
+
+    limits: ReadLimits | None = None
 
     def finish(self, threads: int | None = None) -> Document:
+        limits = self.limits or ReadLimits.from_env()
         try:
-            text, found, note = pdf_text_ocr(self.data, ocr_threads=threads)
-        except PdfError as exc:
+            text, found, note = pdf_text_ocr(self.data, limits, ocr_threads=threads)
+        except (PdfError, TooLarge) as exc:
             raise DeferredFailure(str(exc)) from exc
-        doc = document(self.doc_id, text, Source(Path(self.source), self.doc_id, self.data, self.label),
+        if len(text) > limits.document_chars:  # as ``single_document`` checks a loaded text
+            raise DeferredFailure(too_many_chars(len(text), limits))
+        doc = document(self.doc_id, text, Source(Path(self.source), self.doc_id, self.data, self.label, limits),
                        self.fmt, found, self.raw_hash)
         if note:
             doc.meta_origin[OCR_ORIGIN_KEY] = note
