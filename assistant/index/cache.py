@@ -122,13 +122,10 @@ class LocalIndex:
             self._discard_files()
             self._db = self._connect()
         if keyword is None:
-            import os
+            from assistant.config import keyword_backend_name
+            from assistant.index.keyword_backends import open_keyword
 
-            from assistant.config import ENV_KEYWORD_BACKEND
-            from assistant.index.keyword_backends import DEFAULT_KEYWORD_BACKEND, open_keyword
-
-            backend = backend or os.environ.get(ENV_KEYWORD_BACKEND) or DEFAULT_KEYWORD_BACKEND
-            keyword = open_keyword(backend, self.path)
+            keyword = open_keyword(backend or keyword_backend_name(), self.path)
         self.keyword: KeywordIndex = keyword
         self._ready = False
         self._docs: OrderedDict[str, Document] = OrderedDict()
