@@ -138,10 +138,37 @@ def test_changes_queued_by_a_killed_process_are_applied_by_the_next_commit(seeds
     again = LocalIndex(seeds / "assistant")
     assert again.load()
     assert again.keyword_search(tokenize("quokkas"), 5) == []
+    # Queued: the loaded keyword view holds another version of it, so it reads as absent.
+    assert again.doc(doc_id) is None
     assert again.commit() == 1
     hits = again.keyword_search(tokenize("quokkas"), 5)
     assert hits and {again.spans([c])[c][0] for c, _ in hits} == {doc_id}
+    assert again.doc(doc_id).title == "Zanzibarian quokkas"
     again.close()
+
+
+def test_a_killed_ingest_queue_is_committed_when_a_reader_opens_the_index(seeds, hashing_embedder):
+    """No ingest runs after the killed one: the next process to open the index (it holds
+    the ingest lock while it syncs) commits the queue, so the document is not left absent."""
+    from assistant.index.store import DocRecord
+
+    local = LocalIndex(seeds / "assistant")
+    assert local.load()
+    doc_id = sorted(local.records())[0]
+    doc, rec = local.doc(doc_id), local.records()[doc_id]
+    rows = local.chunks
+    kept = [(cid, i, s, e) for i, (cid, d, s, e) in enumerate(
+        zip(rows.ids, rows.doc_ids, rows.starts, rows.ends, strict=True)) if d == doc_id]
+    local.put_doc(DocRecord.from_meta(doc_id, {**rec, "title": "Zanzibarian quokkas"}), doc.text, doc.annotations,
+                  [(cid, n, s, e) for n, (cid, _, s, e) in enumerate(kept)])
+    local.close()  # killed before commit
+    asst = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
+    try:
+        hits = asst.local.keyword_search(tokenize("quokkas"), 5)
+        assert hits and {asst.local.spans([c])[c][0] for c, _ in hits} == {doc_id}
+        assert asst.local.doc(doc_id).title == "Zanzibarian quokkas"
+    finally:
+        asst.close()
 
 
 def test_aliases_and_summary_follow_added_and_removed_documents(seeds):
