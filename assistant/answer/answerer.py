@@ -181,7 +181,9 @@ class Answerer:
             tr.answer = abstain(corpus, shown, why, **base)
             return tr
         cand, alts = cands[0], cands[1:]
-        why = why_not(corpus, qa, cand, kind.binds_names)
+        # A form with a learned abstention judges its own candidate (``forms``).
+        judge = getattr(kind, "why_not", None)
+        why = judge(ev, cand) if judge is not None else why_not(corpus, qa, cand, kind.binds_names)
         if why:
             tr.answer = abstain(corpus, shown, why, **base)
             return tr

@@ -1,0 +1,190 @@
+"""``make train``'s forms stage: fit the learned choices of the question forms beyond a
+factoid (``assistant.answer.forms``) and write ``assistant/answer/models/forms.json``.
+
+Training questions (never the validation set ``natural/``):
+
+- ``natural-train``: 272 questions in the forms over 45 polnear articles, asked of the
+  whole polnear index (built by the selection stage, ``idx-polnear``);
+- the seed form cases of ``eval/seeds.jsonl`` (those with a ``form``), asked of the seeds.
+
+Each question is asked through the answerer as at run time (with the committed selection
+models); its evidence gives each choice's rows through the same feature functions that
+answering calls. Models are logistic regressions (``fit.fit_linear``: set-balanced, one
+unit of weight per question, out-of-fold scores on 5 folds by question), calibrated by
+isotonic regression of the out-of-fold probability of each question's reply to whether
+that reply was right.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.evidence import Evidence, candidate_sentences
+from assistant.answer.forms import features as F
+from assistant.answer.forms.model import Choice, FormsModels
+from assistant.answer.kinds import reason as reason_kind
+from assistant.evaluation.eval import Case, contains_answer, load_cases
+from assistant.evaluation.training.fit import fit_isotonic, fit_linear, fold_of, sigmoid
+
+#: Where the training questions are, and the index each is asked of (under the cache).
+FORM_SETS = {
+    "natural-train": ("benchmarks/natural-train/questions.jsonl", "idx-polnear", "shared"),
+    "seeds": ("eval/seeds.jsonl", "idx-seeds", "project"),
+}
+#: A form's abstention threshold keeps this share of its answerable training questions
+#: answered (the bound learned selection uses for false abstentions).
+FALSE_ABSTENTION = 0.05
+#: Fewest training questions a choice is fitted on; below it the choice stays untrained.
+MIN_QUESTIONS = 15
+
+
+@dataclass
+class Asked:
+    """One training question as the answerer saw it."""
+
+    set: str
+    case: Case
+    ev: Evidence | None
+    answer: Any
+
+    @property
+    def qid(self) -> str:
+        return f"{self.set}/{self.case.id}"
+
+
+def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]) -> list[Asked]:
+    """Every training question of ``FORM_SETS``, asked through the answerer."""
+    from assistant.answer.answerer import Answerer
+    from assistant.answer.corpus import IndexCorpus
+    from assistant.api import Assistant
+
+    out: list[Asked] = []
+    for name, (questions, index, base) in FORM_SETS.items():
+        path = (shared if base == "shared" else project) / questions
+        cases = [c for c in load_cases(path) if c.form]
+        asst = Assistant.open(index_dir=cache / index)
+        corpus = IndexCorpus(asst.local)
+        answerer = Answerer(asst.retriever, corpus)
+        t0 = time.perf_counter()
+        for c in cases:
+            tr = answerer.explain(c.question, history=c.history or None)
+            ev = None
+            if tr.analysis is not None and tr.passages:
+                sents = tr.sentences or candidate_sentences(corpus, tr.analysis, tr.passages)
+                ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue)
+            out.append(Asked(name, c, ev, tr.answer))
+        log(f"forms: {name}: {len(cases)} questions asked in {time.perf_counter() - t0:.0f} s")
+    return out
+
+
+# -- fitting helpers ----------------------------------------------------------------------------------
+@dataclass
+class Rows:
+    """Candidate rows of one choice: features, label, and the question each belongs to."""
+
+    names: Sequence[str]
+    x: list[dict[str, float]]
+    y: list[int]
+    q: list[str]
+    sets: list[str]
+    payload: list[Any]
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names, self.x, self.y, self.q, self.sets, self.payload = names, [], [], [], [], []
+
+    def add(self, x: dict[str, float], y: int, asked: Asked, payload: Any = None) -> None:
+        self.x.append(x)
+        self.y.append(int(y))
+        self.q.append(asked.qid)
+        self.sets.append(asked.set)
+        self.payload.append(payload)
+
+    def fit(self) -> tuple[np.ndarray, Any]:
+        """Out-of-fold log-odds for every row, and the full model (``learned.Linear``)."""
+        X = np.asarray([[float(r.get(n, 0.0)) for n in self.names] for r in self.x], dtype=float)
+        folds = np.asarray([fold_of(q) for q in self.q])
+        return fit_linear(X, np.asarray(self.y), self.sets, folds, np.ones(len(self.y), dtype=bool), self.names,
+                          self.q)
+
+    def by_question(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, q in enumerate(self.q):
+            out.setdefault(q, []).append(i)
+        return out
+
+
+def threshold(conf: Sequence[float]) -> float:
+    """The calibrated confidence below which a form abstains: the ``FALSE_ABSTENTION``
+    quantile of its answerable training questions' confidences."""
+    return round(float(np.quantile(np.asarray(conf), FALSE_ABSTENTION)), 4) if len(conf) else 0.0
+
+
+def right(text: str, golds: Sequence[str]) -> bool:
+    return bool(text) and any(contains_answer(text, g) for g in golds)
+
+
+# -- why / how ------------------------------------------------------------------------------------------
+def fit_reason(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    rows = Rows(F.REASON_FEATURES)
+    for a in asked:
+        if a.case.form != "why-how" or a.ev is None:
+            continue
+        cx = F.context(a.ev)
+        for rank, st in F.candidates(a.ev):
+            rows.add(F.reason_features(a.ev, cx, st, rank), right(st.text, a.case.answers), a, st.text)
+    if len(rows.by_question()) < MIN_QUESTIONS:
+        return None, {}
+    z, linear = rows.fit()
+    p = sigmoid(z)
+    tops, oks, hit1 = [], [], 0
+    for _q, idx in rows.by_question().items():
+        order = sorted(idx, key=lambda i: -p[i])
+        parts = [order[0]] + [i for i in order[1:] if p[i] >= reason_kind.EXTRA_SHARE * p[order[0]]]
+        parts = parts[: reason_kind.MAX_PARTS]
+        tops.append(float(p[order[0]]))
+        oks.append(int(any(rows.y[i] for i in parts)))
+        hit1 += rows.y[order[0]]
+    iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
+    conf = [iso(t) for t in tops]
+    ch = Choice(linear, iso, threshold(conf))
+    fig = {"questions": len(tops), "rows": len(rows.y), "best_sentence_right": hit1, "reply_right": sum(oks),
+           "abstain_below": ch.abstain_below, "weights": dict(linear.standardised)}
+    log(f"forms: reason: {fig['questions']} questions; best sentence right {hit1}, reply right {sum(oks)} "
+        f"(out of fold)")
+    return ch, fig
+
+
+# -- the stage ------------------------------------------------------------------------------------------
+FITTERS: dict[str, Callable[[list[Asked], Callable[[str], None]], tuple[Choice | None, dict[str, Any]]]] = {
+    "reason": fit_reason,
+}
+
+
+def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: Path,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Ask the training questions, fit every choice, write the models and the report."""
+    asked = ask_all(shared, project, cache, log)
+    choices: dict[str, Choice] = {}
+    figures: dict[str, Any] = {}
+    for name, fitter in FITTERS.items():
+        ch, fig = fitter(asked, log)
+        if ch is not None:
+            choices[name] = ch
+        figures[name] = fig
+    sets = {n: sum(a.set == n for a in asked) for n in FORM_SETS}
+    models = FormsModels(choices, {"training_questions": sets, "figures": {k: {kk: vv for kk, vv in v.items()
+                                                                               if kk != "weights"}
+                                                                           for k, v in figures.items()}})
+    models_out.parent.mkdir(parents=True, exist_ok=True)
+    models_out.write_text(json.dumps(models.to_dict(), indent=1) + "\n", encoding="utf-8")
+    rep = {"training_questions": sets, "choices": figures}
+    report_out.parent.mkdir(parents=True, exist_ok=True)
+    report_out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
+    return rep
