@@ -15,7 +15,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer.corpus import idf, related
-from assistant.answer.evidence import Evidence, Sent, name_keys, name_present, paragraph_of, required_names, stems
+from assistant.answer.evidence import (
+    Evidence,
+    Sent,
+    name_keys,
+    name_present,
+    paragraph_of,
+    required_names,
+    stems,
+)
 from assistant.models import Document
 from assistant.text.folding import fold
 from assistant.text.lexicon import FRAME_STOPWORDS, SPEECH_VERBS
@@ -40,12 +48,9 @@ _NEGATION_WORDS = (
 #: Words that negate what they govern (NegEx-style triggers; Chapman et al. 2001).
 NEGATIONS = frozenset(_NEGATION_WORDS.split())
 #: Negations and contractions say how a question is asked, not what about.
-_FRAME_NEG = frozenset(("not no never cannot none nobody nothing neither nor without won't don't doesn't didn't "
-                        "isn't aren't wasn't weren't hasn't haven't hadn't can't couldn't wouldn't shouldn't").split())
+_FRAME_NEG = frozenset(["not", "no", "never", "cannot", "none", "nobody", "nothing", "neither", "nor", "without", "won't", "don't", "doesn't", "didn't", "isn't", "aren't", "wasn't", "weren't", "hasn't", "haven't", "hadn't", "can't", "couldn't", "wouldn't", "shouldn't"])
 #: Light and cognition verbs: the question's frame, not its event ("why does X *think* ...").
-LIGHT_VERBS = frozenset(("get gets got make makes made take takes took go goes went come comes came give gives gave "
-                         "put let keep keeps kept seem seems think thinks thought believe believes believed feel "
-                         "feels felt actually really still even so").split())
+LIGHT_VERBS = frozenset(["get", "gets", "got", "make", "makes", "made", "take", "takes", "took", "go", "goes", "went", "come", "comes", "came", "give", "gives", "gave", "put", "let", "keep", "keeps", "kept", "seem", "seems", "think", "thinks", "thought", "believe", "believes", "believed", "feel", "feels", "felt", "actually", "really", "still", "even", "so"])
 
 #: Connectives of cause (Penn Discourse Treebank's Contingency.Cause connectives, Prasad et
 #: al. 2008, plus the news idioms of attribution "blamed ... on", "citing").
