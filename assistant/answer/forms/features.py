@@ -229,3 +229,111 @@ def candidates(ev: Evidence, n: int = CANDIDATES) -> list[tuple[int, Sent]]:
         if len(out) >= n:
             break
     return out
+
+
+# -- yes / no -------------------------------------------------------------------------------------------
+#: The claim ranker's inputs: which sentence states (or denies) what the question asks.
+CLAIM_FEATURES = (
+    "ev_score", "ev_rel", "after_top", "near_top", "ev_lex", "ev_prior", "ev_rank", "doc_share", "doc_first", "pos",
+    "lead", "headline", "log_words", "short", "names", "novel", "event", "quoted", "speech", "dangling",
+    "claim", "claim_all", "numbers", "negation",
+)
+#: The polarity model's inputs: whether the chosen sentence says "no" to the question.
+POLARITY_FEATURES = (
+    "neg_scope", "neg_any", "q_neg", "neg_xor", "few_most", "name_miss", "other_name", "number_miss", "antonym",
+    "contrast", "claim", "refute",
+)
+#: General English antonym pairs (WordNet-style direct antonyms of news verbs and adjectives):
+#: a sentence saying one of the pair answers a question asking the other with "No".
+_ANTONYMS = (
+    "up:down rise:fall rise:drop rise:decline increase:decrease increase:fall increase:drop grow:shrink gain:lose "
+    "win:lose won:lost more:less more:fewer higher:lower above:below agree:disagree support:oppose back:oppose "
+    "endorse:oppose accept:reject approve:reject admit:deny confirm:deny include:exclude allow:ban allow:prohibit "
+    "pass:fail succeed:fail success:failure real:fictitious real:fake true:false similar:different same:different "
+    "open:closed start:end begin:end leave:stay join:leave hire:fire buy:sell like:dislike praise:criticize "
+    "trust:distrust legal:illegal majority:minority most:few always:never before:after first:last early:late "
+    "strong:weak rich:poor positive:negative good:bad better:worse best:worst popular:unpopular guilty:innocent "
+    "disagree:behind attack:defend")
+ANTONYM_PAIRS = frozenset((a, b) for pair in _ANTONYMS.split() for a, b in [pair.split(":")])
+_CONTRAST = re.compile(r"\b(?:but|however|instead|rather than|actually|in fact|though|although|only|not only)\b",
+                       re.I)
+#: Verbs and phrases that deny or undo what they govern beyond plain negation.
+_REFUTE = re.compile(r"\b(?:cautioned against|warned against|dismiss(?:ed|es)?|refus(?:ed|es)|denied|denies|"
+                     r"rejected|rejects|declined|fictitious|false|myth|not true|no evidence|ruled out|"
+                     r"backed away|walked back|instead)\b", re.I)
+_MOST = re.compile(r"\b(?:most|majority|mostly|mainly|largely|all|every)\b", re.I)
+_FEW = re.compile(r"\bonly (?:a )?(?:small|tiny|few|fraction|minority|handful|some)\b|\ba (?:small )?minority\b"
+                  r"|\bonly a (?:small )?part\b|\bfew of\b", re.I)
+#: A negation counts when it stands within this many words before the first matched word,
+#: or anywhere between the matched words (NegEx uses a window of 5).
+NEG_WINDOW = 4
+
+
+def _antonym_stems() -> frozenset[tuple[str, str]]:
+    out = set()
+    for a, b in ANTONYM_PAIRS:
+        ta, tb = tokenize(a, keep_stopwords=True), tokenize(b, keep_stopwords=True)
+        if ta and tb:
+            out |= {(ta[0], tb[0]), (tb[0], ta[0])}
+    return frozenset(out)
+
+
+ANTONYM_STEMS = _antonym_stems()
+
+
+def negated(text: str, focus: set[str]) -> bool:
+    """A negation governs the words of ``text`` that match ``focus``."""
+    ws = words(text)
+    hits = [i for i, w in enumerate(ws) if set(tokenize(w)) & focus]
+    if not hits:
+        return False
+    lo, hi = max(0, hits[0] - NEG_WINDOW), hits[-1]
+    return any(w in NEGATIONS or w.endswith("n't") for w in ws[lo: hi + 1])
+
+
+def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int) -> dict[str, float]:
+    """One candidate sentence of a yes/no question: how fully it states the claim."""
+    x = sentence_base(ev, cx, st, rank)
+    own = stems(st.text)
+    focus = [t for t in ev.qa.focus if t not in {t2 for w in _FRAME_NEG for t2 in tokenize(w, keep_stopwords=True)}]
+    nums = ev.qa.numbers + ev.qa.years
+    x.update({
+        "claim": weighted_cover(ev, cx.event, own) if cx.event else st.lex,
+        "claim_all": weighted_cover(ev, focus, own) if focus else st.lex,
+        "numbers": (sum(n in st.text for n in nums) / len(nums)) if nums else 1.0,
+        "negation": float(any(w in NEGATIONS or w.endswith("n't") for w in words(st.text))),
+    })
+    return x
+
+
+def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
+    """Whether ``st`` answers the yes/no question ``ev.qa`` with "No": negation in the scope
+    of the matched words, a negated question, "few" against "most", a different name or
+    number than the one asked, an antonym of the asked word, contrast and refutation."""
+    q, text = ev.qa.text, st.text
+    focus = set(event_words(ev, drop_names=False)) or set(ev.qa.focus)
+    qw = words(q)
+    q_neg = any(w in NEGATIONS or w.endswith("n't") for w in qw)
+    scope = negated(text, focus)
+    names = required_names(ev.corpus, ev.qa)
+    keys, folded = name_keys(text), fold(text)
+    missing = [n for n in names if not name_present(n, keys, folded)]
+    asked = {fold(n) for n in names}
+    labels = {ev.corpus.aliases.label(n) for n in missing}
+    others = [m for m in st.doc.mentions if st.start <= m.start and m.end <= st.end and m.kind in labels
+              and fold(m.text) not in asked]
+    nums = ev.qa.numbers
+    sent_nums = re.findall(r"\d[\d,.]*", text)
+    qs, ss = set(tokenize(q, keep_stopwords=True)), set(tokenize(text, keep_stopwords=True))
+    return {
+        "neg_scope": float(scope), "neg_any": float(any(w in NEGATIONS or w.endswith("n't") for w in words(text))),
+        "q_neg": float(q_neg), "neg_xor": float(scope != q_neg),
+        "few_most": float(bool(_MOST.search(q) and _FEW.search(text))),
+        "name_miss": len(missing) / len(names) if names else 0.0,
+        "other_name": float(bool(missing and others)),
+        "number_miss": float(bool(nums and sent_nums and not any(n in text for n in nums))),
+        "antonym": float(any((a, b) in ANTONYM_STEMS for a in qs for b in ss if a not in ss and b not in qs)),
+        "contrast": float(bool(_CONTRAST.search(text))),
+        "claim": weighted_cover(ev, list(focus), stems(text)) if focus else st.lex,
+        "refute": float(bool(_REFUTE.search(text))),
+    }

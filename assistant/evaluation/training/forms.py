@@ -18,6 +18,7 @@ that reply was right.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -123,7 +124,8 @@ class Rows:
 def threshold(conf: Sequence[float]) -> float:
     """The calibrated confidence below which a form abstains: the ``FALSE_ABSTENTION``
     quantile of its answerable training questions' confidences."""
-    return round(float(np.quantile(np.asarray(conf), FALSE_ABSTENTION)), 4) if len(conf) else 0.0
+    # Rounded down: a threshold rounded up past a calibration plateau would abstain on all of it.
+    return math.floor(float(np.quantile(np.asarray(conf), FALSE_ABSTENTION)) * 1e4) / 1e4 if len(conf) else 0.0
 
 
 def right(text: str, golds: Sequence[str]) -> bool:
@@ -161,10 +163,60 @@ def fit_reason(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice |
     return ch, fig
 
 
+# -- yes / no -------------------------------------------------------------------------------------------
+def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple[Choice | None, dict[str, Any]]]:
+    """The claim ranker (which sentence holds a gold supporting phrase), then the polarity
+    model on the sentences that do (the gold's "Yes" / "No")."""
+    claim, pol = Rows(F.CLAIM_FEATURES), Rows(F.POLARITY_FEATURES)
+    evs: dict[str, Asked] = {}
+    for a in asked:
+        if a.case.form != "yes-no" or a.ev is None or not a.case.answers:
+            continue
+        want, support = a.case.answers[0].capitalize(), a.case.answers[1:]
+        evs[a.qid] = a
+        cx = F.context(a.ev)
+        for rank, st in F.candidates(a.ev):
+            ok = right(st.text, support) if support else False
+            claim.add(F.claim_features(a.ev, cx, st, rank), ok, a, st)
+            if ok:
+                pol.add(F.polarity_features(a.ev, st), want == "No", a, st)
+    if len(claim.by_question()) < MIN_QUESTIONS:
+        return {}
+    zc, linear_c = claim.fit()
+    zp, linear_p = pol.fit()
+    pol_choice = Choice(linear_p)
+    pc = sigmoid(zc)
+    tops, oks, hit1, pol_ok = [], [], 0, 0
+    for q, idx in claim.by_question().items():
+        a = evs[q]
+        i = max(idx, key=lambda j: pc[j])
+        st = claim.payload[i]
+        said = "No" if pol_choice.raw(F.polarity_features(a.ev, st)) >= 0.5 else "Yes"
+        good = said == a.case.answers[0].capitalize()
+        tops.append(float(pc[i]))
+        oks.append(int(claim.y[i] and good))
+        hit1 += claim.y[i]
+        pol_ok += good
+    pol_oof = sum(int((z >= 0) == bool(y)) for z, y in zip(zp, pol.y, strict=True))
+    iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
+    ch = Choice(linear_c, iso, threshold([iso(t) for t in tops]))
+    fig = {"questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
+           "polarity_rows": len(pol.y), "polarity_right_out_of_fold": pol_oof, "reply_right": sum(oks),
+           "abstain_below": ch.abstain_below, "claim_weights": dict(linear_c.standardised),
+           "polarity_weights": dict(linear_p.standardised)}
+    log(f"forms: yes/no: {len(tops)} questions; best sentence right {hit1}, polarity right {pol_ok}, reply right "
+        f"{sum(oks)}; polarity out of fold {pol_oof}/{len(pol.y)}")
+    return {"yesno_claim": (ch, fig), "yesno_polarity": (pol_choice, {})}
+
+
 # -- the stage ------------------------------------------------------------------------------------------
 FITTERS: dict[str, Callable[[list[Asked], Callable[[str], None]], tuple[Choice | None, dict[str, Any]]]] = {
     "reason": fit_reason,
 }
+
+
+#: Fitters of several related choices at once.
+MULTI_FITTERS = [fit_yesno]
 
 
 def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: Path,
@@ -178,6 +230,11 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
         if ch is not None:
             choices[name] = ch
         figures[name] = fig
+    for fitter2 in MULTI_FITTERS:
+        for name, (ch, fig) in fitter2(asked, log).items():
+            if ch is not None:
+                choices[name] = ch
+            figures[name] = fig
     sets = {n: sum(a.set == n for a in asked) for n in FORM_SETS}
     models = FormsModels(choices, {"training_questions": sets, "figures": {k: {kk: vv for kk, vv in v.items()
                                                                                if kk != "weights"}
