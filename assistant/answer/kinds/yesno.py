@@ -56,8 +56,9 @@ class YesNoKind(TypedKind):
         p, st = scored[0]
         conf = model.calibration(p) if model is not None else p
         stated = conf >= (model.abstain_below if model is not None else STATED_COVERAGE)
-        value, p_no = polarity(ev, st) if stated else ("", 0.0)
-        cand = Candidate(value, st, st.start, st.end, conf, key=f"{st.doc.doc_id}:{st.start}",
+        value, p_no = polarity(ev, st) if stated else ("", 0.5)
+        # Confidence in the stated answer: the sentence states the claim, and its polarity is read right.
+        cand = Candidate(value, st, st.start, st.end, conf * max(p_no, 1.0 - p_no), key=f"{st.doc.doc_id}:{st.start}",
                          note="" if stated else "unstated")
         return [cand]
 
