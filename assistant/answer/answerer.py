@@ -28,6 +28,7 @@ from assistant.answer.compose import abstain, compose
 from assistant.answer.corpus import Corpus
 from assistant.answer.dialogue import rewrite
 from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sentences
+from assistant.answer.forms.guard import guard
 from assistant.answer.kinds import kind_for
 from assistant.answer.learned import SelectionModels, load
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
@@ -112,6 +113,9 @@ class Answerer:
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.answer = reply(tr.selection, tr.answer, self.corpus, tr.fetched[:SHOWN_WHEN_ABSTAINING])
+        if tr.answer is not None:
+            # A near-miss question (a detail no article gives) is refused, with the model's reason.
+            tr.answer = guard(self.corpus, qa, tr.answer, tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if self.llm is not None and synthesise and tr.answer is not None and not tr.answer.abstained:
             from assistant.answer.llm import synthesise as llm_synthesise
 

@@ -64,12 +64,16 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
     """Every training question of ``FORM_SETS``, asked through the answerer."""
     from assistant.answer.answerer import Answerer
     from assistant.answer.corpus import IndexCorpus
+    from assistant.answer.forms import guard
     from assistant.api import Assistant
 
+    guard.ENABLED[0] = False
     out: list[Asked] = []
     for name, (questions, index, base) in FORM_SETS.items():
         path = (shared if base == "shared" else project) / questions
-        cases = [c for c in load_cases(path) if c.form]
+        # natural-train: every case has a form; the seeds: every case (the near-miss guard
+        # reads factoid and unanswerable ones too).
+        cases = load_cases(path)
         asst = Assistant.open(index_dir=cache / index)
         corpus = IndexCorpus(asst.local)
         answerer = Answerer(asst.retriever, corpus)
@@ -82,6 +86,7 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
                 ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue)
             out.append(Asked(name, c, ev, tr.answer))
         log(f"forms: {name}: {len(cases)} questions asked in {time.perf_counter() - t0:.0f} s")
+    guard.ENABLED[0] = True
     return out
 
 
@@ -209,9 +214,49 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
     return {"yesno_claim": (ch, fig), "yesno_polarity": (pol_choice, {})}
 
 
+# -- near-miss guard ------------------------------------------------------------------------------------
+def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    """Answer (1) or refuse (0): every answered question of a guarded kind; an answerable one
+    is 1, a near-miss 0. The threshold minimises near-misses answered plus right answers
+    refused, on the out-of-fold calibrated probability."""
+    from assistant.answer.forms.guard import GUARDED, NEARMISS_FEATURES, features
+    from assistant.evaluation.eval import score_case
+
+    rows = Rows(NEARMISS_FEATURES)
+    ok_if_kept = []
+    for a in asked:
+        ans, ev = a.answer, a.ev
+        if ans is None or ans.abstained or ev is None or ev.qa.kind.value not in GUARDED:
+            continue
+        x, _ = features(ev.corpus, ev.qa, ans)
+        rows.add(x, a.case.type != "unanswerable", a)
+        ok_if_kept.append(bool(score_case(a.case, ans)["correct"]) if a.case.type != "unanswerable" else False)
+    if sum(1 - y for y in rows.y) < 5:
+        return None, {}
+    z, linear = rows.fit()
+    p = sigmoid(z)
+    iso = fit_isotonic(p, np.asarray(rows.y))
+    conf = np.asarray([iso(v) for v in p])
+    y = np.asarray(rows.y)
+    kept_right = np.asarray(ok_if_kept)
+    best = (10**9, 0.0)
+    for t in sorted(set(conf.tolist())):
+        cost = int(((conf >= t) & (y == 0)).sum() + ((conf < t) & kept_right).sum())
+        best = min(best, (cost, t))
+    thr = math.floor(best[1] * 1e4) / 1e4
+    ch = Choice(linear, iso, thr)
+    fig = {"rows": len(y), "near_miss": int((y == 0).sum()), "near_miss_refused": int(((conf < thr) & (y == 0)).sum()),
+           "right_refused": int(((conf < thr) & kept_right).sum()), "answerable_refused": int(((conf < thr) & (y == 1)).sum()),
+           "abstain_below": thr, "weights": dict(linear.standardised)}
+    log(f"forms: near-miss: {fig['rows']} answered questions, {fig['near_miss']} near-miss; refused out of fold: "
+        f"{fig['near_miss_refused']} near-miss, {fig['right_refused']} right answers")
+    return ch, fig
+
+
 # -- the stage ------------------------------------------------------------------------------------------
 FITTERS: dict[str, Callable[[list[Asked], Callable[[str], None]], tuple[Choice | None, dict[str, Any]]]] = {
     "reason": fit_reason,
+    "nearmiss": fit_nearmiss,
 }
 
 
