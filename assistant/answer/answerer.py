@@ -26,7 +26,7 @@ from typing import Any
 from assistant.answer import relative, scope
 from assistant.answer.compose import abstain, compose
 from assistant.answer.corpus import Corpus
-from assistant.answer.dialogue import rewrite
+from assistant.answer.dialogue import keep_article, missing_in, rewrite
 from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sentences
 from assistant.answer.forms.guard import guard
 from assistant.answer.kinds import kind_for
@@ -113,8 +113,9 @@ class Answerer:
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.answer = reply(tr.selection, tr.answer, self.corpus, tr.fetched[:SHOWN_WHEN_ABSTAINING])
-        if tr.answer is not None:
+        if tr.answer is not None and models is not None and models is load():
             # A near-miss question (a detail no article gives) is refused, with the model's reason.
+            # (Fitted on the committed selection models' confidences: not applied over others.)
             tr.answer = guard(self.corpus, qa, tr.answer, tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if self.llm is not None and synthesise and tr.answer is not None and not tr.answer.abstained:
             from assistant.answer.llm import synthesise as llm_synthesise
@@ -155,6 +156,10 @@ class Answerer:
         selected = models is None or qa.kind.value in models.kinds
         fetch = max(want, self.fetch) if selected else want
         tr.fetched = self.retriever.retrieve(search_text, k=fetch, filters=filters)
+        if context.get("article"):
+            # A follow-up stays in the conversation's article unless it moves away (``dialogue``).
+            tr.fetched = keep_article(self.retriever.retrieve, search_text, fetch, filters, context["article"],
+                                      tr.fetched, lambda d: bool(missing_in(corpus, qa, d)))
         passages = tr.passages = tr.fetched[:want]
         # -- filters never mislead (scope): the reply says so; scores keep the unfiltered scale
         notice = " ".join(x for x in (scope.notice(corpus, filters), notice) if x)

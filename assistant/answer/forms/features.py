@@ -246,7 +246,7 @@ POLARITY_FEATURES = (
 #: General English antonym pairs (WordNet-style direct antonyms of news verbs and adjectives):
 #: a sentence saying one of the pair answers a question asking the other with "No".
 _ANTONYMS = (
-    "up:down rise:fall rise:drop rise:decline increase:decrease increase:fall increase:drop grow:shrink gain:lose "
+    "up:down up:fall up:fell up:drop up:decline rise:fell rise:fall rise:drop rise:decline increase:decrease increase:fall increase:drop grow:shrink gain:lose "
     "win:lose won:lost more:less more:fewer higher:lower above:below agree:disagree support:oppose back:oppose "
     "endorse:oppose accept:reject approve:reject admit:deny confirm:deny include:exclude allow:ban allow:prohibit "
     "pass:fail succeed:fail success:failure real:fictitious real:fake true:false similar:different same:different "

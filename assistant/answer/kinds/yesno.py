@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from assistant.answer.evidence import Candidate, Evidence, Sent
 from assistant.answer.forms import features as F
-from assistant.answer.forms.model import choice
+from assistant.answer.forms.model import choice, load
 from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import quoted
@@ -49,13 +49,14 @@ class YesNoKind(TypedKind):
         for rank, st in F.candidates(ev):
             x = F.claim_features(ev, cx, st, rank)
             p = model.raw(x) if model is not None else (x["claim_all"] if x["names"] >= 1.0 else 0.0)
-            scored.append((p, st))
+            scored.append((p, st, x))
         if not scored:
             return []
         scored.sort(key=lambda t: -t[0])
-        p, st = scored[0]
+        p, st, x = scored[0]
         conf = model.calibration(p) if model is not None else p
-        stated = conf >= (model.abstain_below if model is not None else STATED_COVERAGE)
+        floor = float(load().meta.get("yesno_claim_floor", 0.0))
+        stated = conf >= (model.abstain_below if model is not None else STATED_COVERAGE) and x["claim"] >= floor
         value, p_no = polarity(ev, st) if stated else ("", 0.5)
         # Confidence in the stated answer: the sentence states the claim, and its polarity is read right.
         cand = Candidate(value, st, st.start, st.end, conf * max(p_no, 1.0 - p_no), key=f"{st.doc.doc_id}:{st.start}",

@@ -205,7 +205,11 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
     pol_oof = sum(int((z >= 0) == bool(y)) for z, y in zip(zp, pol.y, strict=True))
     iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
     ch = Choice(linear_c, iso, threshold([iso(t) for t in tops]))
-    fig = {"questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
+    # The least of the asked event's words a sentence must cover to answer yes or no: the
+    # FALSE_ABSTENTION quantile over the training sentences that hold a gold supporting phrase.
+    covered = [x["claim"] for x, y in zip(claim.x, claim.y, strict=True) if y]
+    floor = math.floor(float(np.quantile(np.asarray(covered), FALSE_ABSTENTION)) * 1e4) / 1e4 if covered else 0.0
+    fig = {"claim_floor": floor, "questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
            "polarity_rows": len(pol.y), "polarity_right_out_of_fold": pol_oof, "reply_right": sum(oks),
            "abstain_below": ch.abstain_below, "claim_weights": dict(linear_c.standardised),
            "polarity_weights": dict(linear_p.standardised)}
@@ -281,7 +285,8 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
                 choices[name] = ch
             figures[name] = fig
     sets = {n: sum(a.set == n for a in asked) for n in FORM_SETS}
-    models = FormsModels(choices, {"training_questions": sets, "figures": {k: {kk: vv for kk, vv in v.items()
+    floors = {k: v["claim_floor"] for k, v in figures.items() if isinstance(v, dict) and "claim_floor" in v}
+    models = FormsModels(choices, {"yesno_claim_floor": floors.get("yesno_claim", 0.0), "training_questions": sets, "figures": {k: {kk: vv for kk, vv in v.items()
                                                                                if kk != "weights"}
                                                                            for k, v in figures.items()}})
     models_out.parent.mkdir(parents=True, exist_ok=True)
