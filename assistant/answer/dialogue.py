@@ -154,8 +154,10 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
             people = [n for n in extract_names(prev_q) if aliases is None or aliases.label(n) in ("PERSON", "")]
             person = people[-1] if people else ""
     pron = _PERSON_PRON.search(out)
-    if pron and any(out.find(n) < pron.start() for n in extract_names(out)
-                    if aliases is None or aliases.label(n) in ("PERSON", "")):
+    before = out[: pron.start()] if pron else ""
+    if pron and (any(n in before for n in extract_names(out) if aliases is None or aliases.label(n) in ("PERSON", ""))
+                 or (aliases is not None and any(aliases.label(w.capitalize()) == "PERSON"
+                                                 for w in re.findall(r"[a-z][a-z'’-]{2,}", before)))):
         person = ""  # the question names the person its pronoun means ("Kasich ... his surrogate")
     if person and pron:
         def repl(mm: re.Match) -> str:

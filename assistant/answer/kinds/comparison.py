@@ -244,9 +244,9 @@ class ComparisonKind(TypedKind):
         if len(items) == 3 and isinstance(items[2], str):
             (wn, wc), (ln, lc), how = items
             n1, n2 = (list(cite_ns) + list(cite_ns))[:2]
-            if wn[:1].isupper():
-                return f"{wn}: “{wc.value}” [{n1}] — {how} than {ln}: “{lc.value}” [{n2}]."
-            return f"{_bare(wc)} ({wn}: “{wc.value}”) [{n1}] — {how} than {_bare(lc)} ({ln}: “{lc.value}”) [{n2}]."
+            # The winner leads, as the article writes it, then both values, each cited.
+            return (f"{as_written(wn, wc)} ({wc.value}) [{n1}] — {how} than {as_written(ln, lc)} ({lc.value}) "
+                    f"[{n2}].")
         lines = ["The sources give:"]
         for (src, c), n in zip(items, cite_ns, strict=False):
             # Each with its source and the period it is for: figures for different periods
@@ -256,6 +256,14 @@ class ComparisonKind(TypedKind):
                                           f"for {' and '.join(period)}" if period else "") if x)
             lines.append(f"- {c.value} [{n}] ({about})")
         return "\n".join(lines)
+
+
+def as_written(side: str, c: Candidate) -> str:
+    """A side as its cited sentence writes it ("clinton" -> "Clinton"), else capitalised."""
+    m = re.search(re.escape(side), c.sent.text, re.I)
+    if m:
+        return m.group(0)
+    return side[:1].upper() + side[1:]
 
 
 def _bare(c: Candidate) -> str:
