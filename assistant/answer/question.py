@@ -304,7 +304,8 @@ RULES: list[Rule] = [
     Rule("summary", QuestionKind.SUMMARY, when(
         r"\bsummar(?:y|ies|ise|ize|ised|ized|ising|izing)\b|\b(?:key|main|central|major) (?:points?|facts?|takeaways?|"
         r"findings?|ideas?|messages?)\b|\bgist\b|\btl;? ?dr\b|\brecap\b|\boverview\b|\bin (?:a )?nutshell\b|\brundown\b"
-        r"|\bhighlights\b|\bbrief me\b"
+        r"|\bhighlights\b|\bbrief me\b|\bsum(?:s|med|ming)? (?:it |this |that )?up\b"
+        r"|^\s*(?:so\s+)?what(?:'s|’s|s| is| was) the (?:story|deal|scoop) (?:with|on|about|behind)\b"
         r"|^\s*what(?:'s|’s| is| was) (?:the|this|that|their|an?) (?:[\w'’.-]+ ){0,10}?(?:article|story|piece|report|"
         r"op-ed|column|editorial|interview|post)\b.*\babout\s*\??\s*$"
         r"|^\s*what (?:does|did) (?:the|this|that) (?:[\w'’.-]+ ){0,4}?(?:article|story|piece|report) (?:say|tell|cover)\s*\??\s*$", outside_quotes=True)),

@@ -337,3 +337,31 @@ def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
         "claim": weighted_cover(ev, list(focus), stems(text)) if focus else st.lex,
         "refute": float(bool(_REFUTE.search(text))),
     }
+
+
+# -- summary --------------------------------------------------------------------------------------------
+#: The key-point ranker's inputs, for one usable sentence of the summarised article.
+SUMMARY_FEATURES = (
+    "central", "lead", "para_first", "inner", "pos", "query", "figure", "quote", "speech", "log_words", "short",
+    "dangling", "dateline", "question", "title_overlap", "names_n",
+)
+
+
+def summary_features(doc: Document, idx: int, s: int, e: int, *, rank: int, inner: int, central: float,
+                     query: float, title_cover: float) -> dict[str, float]:
+    """One candidate key point: how central it is (cosine to the article's centroid), where
+    it stands (the lead, a paragraph's first sentence, its place inside the paragraph, its
+    place in the article), whether it carries a figure, a direct quote or a speaker, and
+    whether it is furniture (a dateline, a dangling connective, a question, a fragment)."""
+    text = " ".join(doc.text[s:e].split())
+    nw = len(text.split())
+    return {
+        "central": central, "lead": float(rank == 0), "para_first": float(inner == 0), "inner": 1.0 / (1 + inner),
+        "pos": idx / max(1, len(doc.sentences)), "query": query,
+        "figure": float(any(m.kind == "FIGURE" and s <= m.start < e for m in doc.mentions)),
+        "quote": float(in_direct_quote(doc, s, e)), "speech": float(bool(set(tokenize(text)) & _SPEECH)),
+        "log_words": math.log1p(nw), "short": float(nw < 10), "dangling": float(bool(_DANGLING.match(text))),
+        "dateline": float(bool(_DATELINE.match(text))), "question": float(text.rstrip("”\"' ").endswith("?")),
+        "title_overlap": title_cover,
+        "names_n": min(3.0, float(sum(1 for m in doc.mentions if m.kind in ("PERSON", "ORG", "GPE") and s <= m.start < e))),
+    }

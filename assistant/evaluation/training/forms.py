@@ -218,6 +218,38 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
     return {"yesno_claim": (ch, fig), "yesno_polarity": (pol_choice, {})}
 
 
+# -- summary ------------------------------------------------------------------------------------------
+def fit_summary(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    """The key-point ranker over every usable sentence of each summary question's gold
+    article: a sentence is a key point when it holds a gold key phrase."""
+    from assistant.answer.kinds.summary import key_point_rows, key_sentences
+
+    rows = Rows(F.SUMMARY_FEATURES)
+    docs = {}
+    for a in asked:
+        if a.case.form != "summary" or a.ev is None or not a.case.sources:
+            continue
+        doc = a.ev.corpus.doc(a.case.sources[0])
+        if doc is None:
+            continue
+        docs[a.qid] = (a, doc)
+        for _i, s, e, x, _v in key_point_rows(a.ev.corpus, doc, a.ev.qa.focus):
+            rows.add(x, right(doc.text[s:e], a.case.answers), a)
+    if len(rows.by_question()) < MIN_QUESTIONS:
+        return None, {}
+    _, linear = rows.fit()
+    ch = Choice(linear)
+    covered = 0
+    for a, doc in docs.values():
+        spans = key_sentences(a.ev.corpus, doc, focus=a.ev.qa.focus, model=ch)
+        text = " ".join(doc.text[s:e] for s, e in spans)
+        covered += sum(right(text, [g]) for g in a.case.answers) >= min(2, len(a.case.answers))
+    fig = {"questions": len(docs), "rows": len(rows.y), "key_points_covered_in_sample": covered,
+           "weights": dict(linear.standardised)}
+    log(f"forms: summary: {len(docs)} questions; 2+ key points covered on the gold article {covered} (in sample)")
+    return ch, fig
+
+
 # -- near-miss guard ------------------------------------------------------------------------------------
 def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
     """Answer (1) or refuse (0): every answered question of a guarded kind; an answerable one
@@ -261,6 +293,7 @@ def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice
 FITTERS: dict[str, Callable[[list[Asked], Callable[[str], None]], tuple[Choice | None, dict[str, Any]]]] = {
     "reason": fit_reason,
     "nearmiss": fit_nearmiss,
+    "summary": fit_summary,
 }
 
 
