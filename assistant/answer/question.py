@@ -259,6 +259,9 @@ def _comparison(s: str, q: str) -> dict[str, str] | None:
             and re.search(r"^\s*(?:which|who|whom|whose|what|did|does|do|is|was|were|are|has|have|had)\b|[,:;]\s*(?:which|who|"
                           r"what)\b", ask):
         return {"form": "winner"}
+    if re.search(r"^\s*(?:who|which|whose)\b[^?]*?(?:[,:;–—]|\s-)\s*(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}"
+                 r"\s+or\s+(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}\s*\??\s*$", ask):
+        return {"form": "winner"}  # "who finished ahead in Nevada, Rubio or Cruz?"
     if re.search(r"\bcompared?\b|\bcomparison\b|\bversus\b|\bvs\.?\s|\bdifference between\b"
                  r"|\bhow (?:do|does|did) .{3,80}? (?:differ|compare)\b|\bdiffer(?:s|ed)? (?:from|between|across|among)\b", s):
         return {"form": "values"}

@@ -244,9 +244,13 @@ class ComparisonKind(TypedKind):
         if len(items) == 3 and isinstance(items[2], str):
             (wn, wc), (ln, lc), how = items
             n1, n2 = (list(cite_ns) + list(cite_ns))[:2]
-            # The winner leads, as the article writes it, then both values, each cited.
-            return (f"{as_written(wn, wc)} ({wc.value}) [{n1}] — {how} than {as_written(ln, lc)} ({lc.value}) "
-                    f"[{n2}].")
+            # The winner leads, then both values, each cited: a named side as the article
+            # writes it ("Clinton (95 …)"); a side that is itself a quantity ("the number of
+            # suspects arrested") by its number, which is then the answer.
+            if is_name(wn, wc):
+                return (f"{as_written(wn, wc)} ({wc.value}) [{n1}] — {how} than {as_written(ln, lc)} ({lc.value}) "
+                        f"[{n2}].")
+            return f"{_bare(wc)} ({wn}: “{wc.value}”) [{n1}] — {how} than {_bare(lc)} ({ln}: “{lc.value}”) [{n2}]."
         lines = ["The sources give:"]
         for (src, c), n in zip(items, cite_ns, strict=False):
             # Each with its source and the period it is for: figures for different periods
@@ -256,6 +260,14 @@ class ComparisonKind(TypedKind):
                                           f"for {' and '.join(period)}" if period else "") if x)
             lines.append(f"- {c.value} [{n}] ({about})")
         return "\n".join(lines)
+
+
+def is_name(side: str, c: Candidate) -> bool:
+    """The side is a name (capitalised in the question or in its cited sentence), not a quantity."""
+    if side[:1].isupper():
+        return True
+    m = re.search(re.escape(side), c.sent.text, re.I)
+    return bool(m and m.group(0)[:1].isupper())
 
 
 def as_written(side: str, c: Candidate) -> str:
