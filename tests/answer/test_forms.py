@@ -346,3 +346,77 @@ def test_how_figures_differ_across_articles_gives_each_sources_figure_and_period
     assert ans.kind == "comparison" and ans.text.startswith("The sources give:")
     assert "1,240 [" in ans.text and "1,100 [" in ans.text and "for 2024" in ans.text
     assert {c.doc_id for c in ans.citations} == {"a", "b"}
+
+
+# -- learned forms (issue 24) ------------------------------------------------------------------
+def test_a_follow_up_pronoun_never_becomes_a_lone_article():
+    from assistant.answer.dialogue import rewrite
+
+    out, _ = rewrite("why did it leave them no choice?", ["Why did the sanctions hurt the farmers?"])
+    assert "the sanctions" in out and " the no " not in out
+    out, _ = rewrite("Did that leave them no choice?", ["Why did the EU impose sanctions on Belarus?"])
+    assert " the no " not in out
+
+
+def test_a_pronoun_whose_person_the_question_names_is_left_alone():
+    from assistant.answer.dialogue import rewrite
+
+    out, _ = rewrite("Who did Kasich send as his surrogate?", ["Who ran Ted Cruz's operation in Fargo?"])
+    assert "his surrogate" in out
+
+
+def test_a_follow_up_stays_in_the_previous_answers_article_unless_it_moves_away():
+    from assistant.answer.dialogue import keep_article
+    from assistant.models import Passage
+
+    def p(doc, n):
+        return Passage(doc_id=doc, chunk_id=f"{doc}:{n}", text="", start=0, end=0)
+
+    fetched = [p("other", 0), p("prev", 1)]
+    seen = {}
+
+    def retrieve(text, k, filters):
+        seen.update(filters)
+        return [p("prev", 0), p("prev", 1)]
+
+    out = keep_article(retrieve, "how many sailors", 5, None, ["prev"], fetched, moved=lambda d: False)
+    assert [x.chunk_id for x in out] == ["prev:0", "prev:1", "other:0"] and seen == {"doc_id": ["prev"]}
+    assert keep_article(retrieve, "q", 5, None, ["prev"], fetched, moved=lambda d: True) == fetched
+
+
+def test_a_why_reply_leads_with_the_reason():
+    from assistant.answer.kinds.reason import lead
+
+    assert lead("Mayor Ana Ruiz said the closure was unavoidable because the piers could collapse under heavy "
+                "lorries.", how=False) == "Because the piers could collapse under heavy lorries"
+    assert lead("They reached Minsk by booking tours through state travel agencies.", how=True) \
+        .startswith("By booking tours")
+    assert lead("The bridge closed.", how=False) == ""
+
+
+def test_why_reply_cites_each_sentence_it_gives():
+    ans = ask([BRIDGE, UNION], "Why did the council close the bridge?")
+    assert ans.citations and all(f"[{c.n}]" in ans.text for c in ans.citations)
+    assert all(BRIDGE.text[c.start:c.end] == c.quote for c in ans.citations if c.doc_id == "bridge")
+
+
+def test_the_near_miss_refusal_names_the_feature_the_model_used():
+    from assistant.answer.forms.guard import reason
+    from assistant.answer.learned import Linear
+
+    linear = Linear(("confidence", "unit_miss", "miss_doc"), (2.0, -3.0, -1.0), 0.0)
+    why = {"unit_miss": "no figure of the sum of money asked for", "miss_doc": "the article never mentions fee"}
+    assert reason({"confidence": 0.9, "unit_miss": 1.0, "miss_doc": 0.5}, why, linear) == why["unit_miss"]
+    assert reason({"confidence": 0.9, "unit_miss": 0.0, "miss_doc": 0.5}, why, linear) == why["miss_doc"]
+
+
+def test_forms_models_round_trip_and_are_committed():
+    from assistant.answer.forms.model import Choice, FormsModels, load
+
+    models = load()
+    for name in ("reason", "yesno_claim", "yesno_polarity", "summary", "nearmiss"):
+        assert models.get(name) is not None, name
+    again = FormsModels.from_dict(models.to_dict())
+    assert {k: v.to_dict() for k, v in again.choices.items()} == {k: v.to_dict() for k, v in models.choices.items()}
+    ch = models.get("reason")
+    assert isinstance(ch, Choice) and 0.0 <= ch({}) <= 1.0
