@@ -135,10 +135,14 @@ def _side_question(side: str, measure: str) -> str:
 
 
 def _value(c: Candidate) -> float | None:
-    try:
-        return float(c.mention.value) if c.mention is not None and c.mention.value else None
-    except ValueError:
+    """The figure's number; of a range or a score ("71 percent to 27 percent") its first."""
+    if c.mention is None or not c.mention.value:
         return None
+    try:
+        return float(c.mention.value)
+    except ValueError:
+        m = re.match(r"\s*(-?\d+(?:\.\d+)?)", c.mention.value)
+        return float(m.group(1)) if m else None
 
 
 def incomparable(a: Candidate, b: Candidate) -> str:

@@ -83,7 +83,12 @@ def usable(doc: Document, s: int, e: int) -> bool:
     nxt = next(((a, b) for a, b in doc.sentences if a >= e), None)
     if nxt is not None and not doc.text[e: nxt[0]].strip() and re.fullmatch(r"\s*" + _CAPTION.pattern, doc.text[nxt[0]: nxt[1]]):
         return False
-    return not (doc.title and text.rstrip(".") == " ".join(doc.title.split()).rstrip("."))
+    return not (doc.title and _bare_words(text) == _bare_words(doc.title))
+
+
+def _bare_words(text: str) -> str:
+    """Folded words only: the headline repeated with other punctuation ("… dies at 92;") is the headline."""
+    return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def key_point_rows(corpus, doc: Document, focus: Sequence[str] = ()) -> list[tuple[int, int, int, dict[str, float],
