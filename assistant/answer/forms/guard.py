@@ -34,6 +34,9 @@ HEAD_WORDS = 2
 #: The rarest missing word's weight is divided by this (the corpus's weight of a word it
 #: never uses, ``corpus.UNSEEN_WORD_WEIGHT``) and capped at 1.
 WEIGHT_SCALE = 8.0
+#: A missing word is named in the refusal when it weighs at least this share of the rarest
+#: missing one (common words such as "come" or "look" are not what the question asks about).
+NAMED_SHARE = 0.6
 #: The guard's inputs.
 NEARMISS_FEATURES = (
     "confidence", "miss_sent", "miss_par", "miss_doc", "n_miss_doc", "unit_miss", "year_miss", "name_miss",
@@ -43,11 +46,15 @@ NEARMISS_FEATURES = (
 
 
 def _missing(corpus: Corpus, want: Sequence[str], have: set[str]) -> tuple[float, list[str]]:
-    """The rarest of ``want`` that ``have`` lacks (its weight, scaled), and all it lacks."""
+    """The rarest of ``want`` that ``have`` lacks (its weight, scaled), and the rare words it
+    lacks, rarest first (those weighing at least ``NAMED_SHARE`` of the rarest: a refusal names
+    "turnout", not "come")."""
     have_r = {related(t) for t in have}
     miss = [t for t in dict.fromkeys(want) if t not in have and related(t) not in have_r]
-    top = max((weight(corpus, t) for t in miss), default=0.0)
-    return min(top / WEIGHT_SCALE, 1.0), miss
+    weights = {t: weight(corpus, t) for t in miss}
+    top = max(weights.values(), default=0.0)
+    named = sorted((t for t in miss if weights[t] >= NAMED_SHARE * top), key=lambda t: -weights[t])
+    return min(top / WEIGHT_SCALE, 1.0), named
 
 
 def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict[str, float], dict[str, str]]:
