@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 from assistant.answer.corpus import idf, related
 from assistant.answer.evidence import Candidate, Evidence, Sent, paragraph_of, stems
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import cited, content_focus, multi, quoted
+from assistant.answer.kinds.registry import register
 from assistant.models import QuestionKind
 
 #: Sentences (best first) searched for a reason. Set by hand.

@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.evidence import Candidate, Evidence, Sent, stems
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import content_focus, quoted, words
+from assistant.answer.kinds.registry import register
 from assistant.models import Answer, QuestionKind
 from assistant.text.tokens import tokenize
 
