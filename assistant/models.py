@@ -107,6 +107,13 @@ class Document:
         return cached
 
     @property
+    def phrases(self) -> list[tuple[int, int, int, int]] | None:
+        """Noun phrases found at ingest (start, end, head start, head end), or None for a
+        document annotated before they were kept (annotation version < 3)."""
+        rows = self.annotations.get("phrases")
+        return None if rows is None else [tuple(r) for r in rows]  # type: ignore[misc]
+
+    @property
     def quotes(self) -> list[QuoteRecord]:
         """The quote index of this document (decoded once per loaded document)."""
         cached = self.annotations.get("_quotes")

@@ -83,8 +83,10 @@ def _find(text: str, needle: str, after: str = "") -> int:
 
 
 def make_doc(doc_id: str, text: str, *, title: str = "", date: str = "", publisher: str = "",
-             author: str = "", mentions: Sequence[M] = (), quotes: Sequence[Q] = ()) -> Document:
-    """A cleaned article with sentence spans and the given annotations."""
+             author: str = "", mentions: Sequence[M] = (), quotes: Sequence[Q] = (),
+             phrases: Sequence[str] | None = None) -> Document:
+    """A cleaned article with sentence spans and the given annotations (``phrases``: noun
+    phrases, each found in the text and its own head; None: annotated before they were kept)."""
     rows = []
     for m in mentions:
         s = _find(text, m.text, m.after)
@@ -99,9 +101,11 @@ def make_doc(doc_id: str, text: str, *, title: str = "", date: str = "", publish
             start=s, end=s + len(q.quote), speaker_start=ss, speaker_end=ss + len(q.speaker_text) if ss >= 0 else -1,
             kind=q.kind, speaker_label=q.label, confidence=q.confidence)))
     sents = split_sentences(text)
+    ann: dict[str, Any] = {"sentences": [list(s) for s in sents], "mentions": rows, "quotes": qrows}
+    if phrases is not None:
+        ann["phrases"] = [[s, s + len(p), s, s + len(p)] for p in phrases for s in [_find(text, p)]]
     return Document(doc_id=doc_id, text=text, title=title, date=date, publisher=publisher, author=author,
-                    sentences=[tuple(s) for s in sents],
-                    annotations={"sentences": [list(s) for s in sents], "mentions": rows, "quotes": qrows})
+                    sentences=[tuple(s) for s in sents], annotations=ann)
 
 
 class MemoryCorpus:

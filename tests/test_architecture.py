@@ -130,9 +130,9 @@ def test_the_library_never_imports_the_ui(ui):
 
 def test_no_import_cycles_between_modules():
     graph = {name: {mod for mod, _ in imports(tree) if mod in MODULES} for name, tree in MODULES.items()}
-    # "from assistant.answer.kinds import register" inside a kind module is the registry
-    # pattern (the package imports its kinds at its end); it is not a cycle of logic.
-    graph = {n: {m for m in deps if not (n.startswith(m + ".") and m in MODULES)} for n, deps in graph.items()}
+    # The ingest executors' registry still lives in its package's __init__ (being moved).
+    graph = {n: {m for m in deps if not (n.startswith(m + ".") and m == "assistant.ingest.executors")}
+             for n, deps in graph.items()}
     seen: dict[str, int] = {}
     stack: list[str] = []
     cycles = []

@@ -29,11 +29,12 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.dialogue import keep_article, missing_in, rewrite
 from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sentences
 from assistant.answer.forms.guard import guard
-from assistant.answer.kinds import kind_for
-from assistant.answer.learned import SelectionModels, load
+from assistant.answer.kinds.registry import kind_for
+from assistant.answer.learned import ReaderModels, SelectionModels, load, load_reader
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
-from assistant.answer.selection import Selection, reply, select
+from assistant.answer.reader import Reading, read, reply
+from assistant.answer.selection import Selection, select
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
 from assistant.text.periods import as_iso_date, asked_period, covered
@@ -60,6 +61,8 @@ class Trace:
     #: learned selection decided over it; the rule pipeline's own answer before it.
     fetched: list[Passage] = field(default_factory=list)
     selection: Selection | None = None
+    #: The short answers the reader found in the selected sentences, best first.
+    reading: Reading | None = None
     rule_answer: Answer | None = None
     answer: Answer | None = None
 
@@ -74,13 +77,15 @@ class Answerer:
 
     def __init__(self, retriever: PassageRetriever, corpus: Corpus, llm: Any = None,
                  passages: int = PASSAGES, models: SelectionModels | bool | None = True,
-                 fetch: int | None = None) -> None:
+                 fetch: int | None = None, reader: ReaderModels | bool | None = True) -> None:
         self.retriever = retriever
         self.corpus = corpus
         self.llm = llm
         self.passages = passages
         #: Learned selection's models (True: the committed ones; None/False: rules alone).
         self.models = load() if models is True else (models or None)
+        #: The reader's model (True: the committed one); only with learned selection.
+        self.reader = None if self.models is None else (load_reader() if reader is True else (reader or None))
         #: Passages retrieved for learned selection (its models' depth; training sets it to dump).
         self.fetch = fetch if fetch is not None else (self.models.k if self.models is not None else 0)
 
@@ -112,7 +117,10 @@ class Answerer:
         # its features (a name the rules call absent is often spelt another way).
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
-            tr.answer = reply(tr.selection, tr.answer, self.corpus, tr.fetched[:SHOWN_WHEN_ABSTAINING])
+            tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence) \
+                if self.reader is not None else Reading(wants_span=False)
+            tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
+                              tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if tr.answer is not None and models is not None and models is load():
             # A near-miss question (a detail no article gives) is refused, with the model's reason.
             # (Fitted on the committed selection models' confidences: not applied over others.)

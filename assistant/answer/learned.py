@@ -20,6 +20,8 @@ from typing import Any
 MODELS_PACKAGE = "assistant.answer.models"
 #: The selection models' file (``<name>.json``).
 SELECTION = "selection"
+#: The reader's model file.
+READER = "reader"
 
 
 def sigmoid(z: float) -> float:
@@ -78,7 +80,6 @@ class SelectionModels:
     doc_stage2: Linear
     sentence: Linear
     reply_sentence: Linear
-    reply_typed: Linear
     calibration: Isotonic
     #: Abstain below this calibrated confidence: with a usable asked-on date; without one, for
     #: a reply from a brief (a few sentences) and from a long article. Each keeps false
@@ -87,8 +88,6 @@ class SelectionModels:
     abstain_below: float
     abstain_below_nodate: float
     abstain_below_long: float
-    #: The typed answer is given when P(typed right) >= P(sentence right) - gate_margin.
-    gate_margin: float
     #: Passages retrieved, and documents whose sentences compete for the reply.
     k: int
     top_docs: int
@@ -106,11 +105,10 @@ class SelectionModels:
         return {
             "doc_stage1": self.doc_stage1.to_dict(), "doc_stage2": self.doc_stage2.to_dict(),
             "sentence": self.sentence.to_dict(), "reply_sentence": self.reply_sentence.to_dict(),
-            "reply_typed": self.reply_typed.to_dict(),
             "calibration": {"xs": list(self.calibration.xs), "ys": list(self.calibration.ys)},
             "abstain_below": self.abstain_below, "abstain_below_nodate": self.abstain_below_nodate,
             "abstain_below_long": self.abstain_below_long,
-            "gate_margin": self.gate_margin, "k": self.k, "top_docs": self.top_docs, "kinds": list(self.kinds),
+            "k": self.k, "top_docs": self.top_docs, "kinds": list(self.kinds),
             "meta": dict(self.meta),
         }
 
@@ -120,22 +118,61 @@ class SelectionModels:
         return cls(
             doc_stage1=Linear.from_dict(d["doc_stage1"]), doc_stage2=Linear.from_dict(d["doc_stage2"]),
             sentence=Linear.from_dict(d["sentence"]), reply_sentence=Linear.from_dict(d["reply_sentence"]),
-            reply_typed=Linear.from_dict(d["reply_typed"]),
             calibration=Isotonic(tuple(cal["xs"]), tuple(cal["ys"])),
             abstain_below=float(d["abstain_below"]), abstain_below_nodate=float(d["abstain_below_nodate"]),
             abstain_below_long=float(d.get("abstain_below_long", d["abstain_below_nodate"])),
-            gate_margin=float(d["gate_margin"]), k=int(d["k"]), top_docs=int(d["top_docs"]),
+            k=int(d["k"]), top_docs=int(d["top_docs"]),
             kinds=tuple(d["kinds"]), meta=d.get("meta", {}))
+
+
+@dataclass(frozen=True)
+class ReaderModels:
+    """What the reader reads (see ``assistant.answer.reader``)."""
+
+    #: Scores span candidates against each other (a conditional logit: the best is the answer).
+    span: Linear
+    #: Log-odds that the best span is right, from how it beat the others.
+    confidence: Linear
+    #: That probability -> the observed rate of right answers.
+    calibration: Isotonic
+    #: State the best span as the answer when its calibrated probability is at least this;
+    #: below it the reply says it is not sure and gives the closest statement.
+    state_at: float
+    #: Ranked sentences whose spans compete.
+    sentences: int
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"span": self.span.to_dict(), "confidence": self.confidence.to_dict(),
+                "calibration": {"xs": list(self.calibration.xs), "ys": list(self.calibration.ys)},
+                "state_at": self.state_at, "sentences": self.sentences, "meta": dict(self.meta)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ReaderModels:
+        cal = d["calibration"]
+        return cls(span=Linear.from_dict(d["span"]), confidence=Linear.from_dict(d["confidence"]),
+                   calibration=Isotonic(tuple(cal["xs"]), tuple(cal["ys"])),
+                   state_at=float(d["state_at"]), sentences=int(d["sentences"]), meta=d.get("meta", {}))
+
+
+def _read(name: str) -> dict[str, Any] | None:
+    f = resources.files(MODELS_PACKAGE).joinpath(f"{name}.json")
+    return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else None
+
+
+@cache
+def load_reader(name: str = READER) -> ReaderModels | None:
+    """The committed reader model (``assistant/answer/models/<name>.json``), or None."""
+    d = _read(name)
+    return None if d is None else ReaderModels.from_dict(d)
 
 
 @cache
 def load(name: str = SELECTION) -> SelectionModels | None:
     """The committed models ``name`` (``assistant/answer/models/<name>.json``); None when
     they have not been trained (the rule pipeline then answers alone)."""
-    f = resources.files(MODELS_PACKAGE).joinpath(f"{name}.json")
-    if not f.is_file():
-        return None
-    return SelectionModels.from_dict(json.loads(f.read_text(encoding="utf-8")))
+    d = _read(name)
+    return None if d is None else SelectionModels.from_dict(d)
 
 
 def vector(x: Mapping[str, float], features: Sequence[str]) -> list[float]:

@@ -16,6 +16,9 @@ Scoring (pure functions below):
   "Yes" or "No") and a supporting phrase (any other gold); *timeline*, every gold
   item, in the gold's order; *why-how* and *duration*, any gold phrase; *factoid* and
   *follow-up* are scored by their type.
+- *short correct*: the short answer is at most ``SHORT_ANSWER_WORDS`` words and holds a
+  gold answer (a reply that is a sentence holding the answer does not count); *reply
+  correct*: the reply's first line holds one. Both only for cases scored by type.
 - *citation correct*: some citation's document is a gold source.
 - *supported*: the short answer appears in a cited sentence.
 - retrieval recall@1/3/5 and MRR over the ranked retrieved documents.
@@ -45,6 +48,8 @@ FORMS = ("factoid", "why-how", "summary", "yes-no", "comparison", "list", "durat
 #: A summary covers the article when it holds this many of the gold key phrases (the
 #: natural benchmark's rule: "at least 2 key points").
 SUMMARY_KEY_POINTS = 2
+#: A short answer has at most this many words (the definition the reader's issue uses).
+SHORT_ANSWER_WORDS = 10
 
 
 @dataclass
@@ -244,7 +249,15 @@ def score_case(case: Case, ans: Answer) -> dict[str, Any]:
             # A reply of several parts: everything it quotes stands in the cited sentences.
             supported = (not ans.abstained) and quotes_supported(ans)
     rank = next((i for i, d in enumerate(ans.retrieved, start=1) if d in case.sources), None)
-    return {"correct": bool(correct), "citation_correct": cite_ok, "supported": supported, "gold_rank": rank}
+    short = reply = None
+    if case.type != "unanswerable" and form_correct(case.form, case.answers, "") is None:
+        golds = gold_forms(case)
+        short = not ans.abstained and len(ans.answer.split()) <= SHORT_ANSWER_WORDS \
+            and any(contains_answer(ans.answer, g) for g in golds)
+        first = reply_text(ans).split("\n", 1)[0]
+        reply = not ans.abstained and any(contains_answer(first, g) for g in golds)
+    return {"correct": bool(correct), "short_correct": short, "reply_correct": reply, "citation_correct": cite_ok,
+            "supported": supported, "gold_rank": rank}
 
 
 def _pct(xs: Sequence[bool]) -> float | None:
@@ -258,9 +271,12 @@ def summarise(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
         ans = [r for r in rows if r["type"] != "unanswerable"]
         ranks = [r["gold_rank"] for r in ans]
         lat = sorted(r["latency_ms"] for r in rows) or [0.0]
+        typed = [r for r in ans if r.get("short_correct") is not None]
         return {
             "n": len(rows),
             "accuracy": _pct([r["correct"] for r in rows]),
+            "short_accuracy": _pct([bool(r["short_correct"]) for r in typed]),
+            "reply_accuracy": _pct([bool(r["reply_correct"]) for r in typed]),
             "citation_accuracy": _pct([bool(r["citation_correct"]) for r in ans]),
             "supported_rate": _pct([bool(r["supported"]) for r in ans]),
             "false_abstentions": sum(r["abstained"] for r in ans),
@@ -328,9 +344,9 @@ def run_eval(asst: Any, cases: Iterable[Case], k: int = 5, progress: Callable[[i
 
 
 def format_table(summary: dict[str, Any]) -> str:
-    cols = ("n", "accuracy", "citation_accuracy", "supported_rate", "recall@1", "recall@3", "recall@5", "mrr",
-            "latency_p50_ms")
-    heads = ("type", "n", "acc", "cite", "supp", "R@1", "R@3", "R@5", "MRR", "p50 ms")
+    cols = ("n", "accuracy", "short_accuracy", "reply_accuracy", "citation_accuracy", "supported_rate", "recall@1",
+            "recall@3", "recall@5", "mrr", "latency_p50_ms")
+    heads = ("type", "n", "acc", "short", "reply", "cite", "supp", "R@1", "R@3", "R@5", "MRR", "p50 ms")
 
     def fmt(v: Any) -> str:
         if v is None:
@@ -355,7 +371,8 @@ def format_table(summary: dict[str, Any]) -> str:
         lines += ["", *table("form", summary["by_form"], False)]
     lines.append("")
     lines.append(
-        f"answerable accuracy {fmt(summary['answerable_accuracy'])}  correct+cited "
+        f"answerable accuracy {fmt(summary['answerable_accuracy'])}  short answer {fmt(summary['short_accuracy'])}"
+        f"  reply {fmt(summary['reply_accuracy'])}  correct+cited "
         f"{fmt(summary['answerable_correct_and_cited'])}  abstention precision "
         f"{fmt(summary['abstention_precision'])} recall {fmt(summary['abstention_recall'])}  "
         f"false abstentions {summary['false_abstentions']}  latency p50 {summary['latency_p50_ms']} ms "

@@ -1,10 +1,11 @@
 """Learned selection with hand-set models on made-up articles: the document re-ranker,
-the sentence ranker, the reply gate and calibrated abstention, without any fitting."""
+the sentence ranker and calibrated abstention, without any fitting (the reader, which
+states the short answer, is tested in ``test_reader``)."""
 
 from __future__ import annotations
 
 import pytest
-from fakes import FakeRetriever, MemoryCorpus, fake_answerer, figure, make_doc
+from fakes import FakeRetriever, MemoryCorpus, fake_answerer, make_doc
 
 from assistant.answer.answerer import Answerer
 from assistant.answer.learned import Isotonic, Linear, SelectionModels, sigmoid
@@ -26,8 +27,8 @@ def models(**kw) -> SelectionModels:
     base = dict(
         doc_stage1=lin(r_inv=1.0), doc_stage2=lin(z0=1.0, d_week=4.0, d_future=-4.0),
         sentence=lin(s_first=2.0, s_cov=3.0, doc_p=2.0), reply_sentence=lin(sent_p=4.0, s_cov=2.0),
-        reply_typed=lin(p_conf=2.0), calibration=Isotonic((0.0, 1.0), (0.0, 1.0)),
-        abstain_below=0.5, abstain_below_nodate=0.5, abstain_below_long=0.5, gate_margin=0.0, k=20, top_docs=3,
+        calibration=Isotonic((0.0, 1.0), (0.0, 1.0)),
+        abstain_below=0.5, abstain_below_nodate=0.5, abstain_below_long=0.5, k=20, top_docs=3,
         kinds=("date", "figure", "entity", "speaker", "other"))
     base.update(kw)
     return SelectionModels(**base)
@@ -80,10 +81,11 @@ def test_missing_idf_names_the_rarest_word_the_text_lacks():
 
 
 def test_the_date_picks_the_document_and_the_reply_is_its_sentence():
-    a = fake_answerer([OLD, NEW], models=models(), fetch=20)
+    a = fake_answerer([OLD, NEW], models=models(), fetch=20, reader=None)
     ans = a.ask("What did voters in Harlow decide in the referendum?", asked_on="2024-06-13")
     assert not ans.abstained and ans.citations[0].doc_id == "new"
-    assert ans.answer.startswith("Voters in Harlow rejected")  # the sentence is the reply (no typed answer)
+    assert ans.answer.startswith("Voters in Harlow rejected")  # the sentence is the reply (no reader)
+    assert not ans.text.startswith("Not sure")
     assert 0.5 <= ans.confidence <= 1.0
     assert ans.retrieved[0] == "new"  # the re-ranked order
     ans = a.ask("What did voters in Harlow decide in the referendum?", asked_on="2023-05-03")
@@ -109,78 +111,6 @@ def test_no_models_means_rules_alone():
     assert tr.selection is None and tr.answer is tr.rule_answer
 
 
-#: A gate that always prefers the sentence (p 0.98) to the typed answer (p 0.02), never abstaining.
-PREFER_SENTENCE = dict(reply_sentence=Linear(("sent_p",), (0.0,), 4.0), reply_typed=Linear(("p_conf",), (0.0,), -4.0),
-                       abstain_below=0.0, abstain_below_nodate=0.0, abstain_below_long=0.0)
-BARRIER = make_doc("barrier", "The council voted to fund a 4.2-kilometre flood barrier along the docks. "
-                              "The barrier will cost 312 million euros, the mayor said.",
-                   mentions=[figure("4.2-kilometre", "4.2", "kilometre", frame=["barrier", "fund"]),
-                             figure("312 million euros", "312000000", "euro", frame=["barrier", "cost"],
-                                    extra={"currency": "EUR"})])
-REPAIRS = make_doc("repairs", "Officials said 1,240 ferries were repaired in March. Work went on at night.",
-                   publisher="City Desk", mentions=[figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
-UNION = make_doc("union", "A union report said 1,100 ferries were repaired in March.", publisher="Union Weekly",
-                 mentions=[figure("1,100", "1100", "ferry", frame=["ferries", "repaired"])])
-
-
-def test_the_gate_may_reply_with_the_sentence_instead_of_the_typed_answer():
-    a = fake_answerer([REPAIRS], models=models(**PREFER_SENTENCE))
-    tr = a.explain("How many ferries were repaired in March?")
-    assert tr.rule_answer.answer.startswith("1,240") and tr.selection.kept == ""
-    assert tr.answer.answer == "Officials said 1,240 ferries were repaired in March."
-
-
-def test_an_answer_from_the_metadata_is_kept_with_the_rules_confidence():
-    doc = make_doc("a", "The council closed the bridge, an engineer wrote in an article for the city.",
-                   title="Bridge closed", author="Jan Novak")
-    a = fake_answerer([doc], models=models(**PREFER_SENTENCE))
-    tr = a.explain("Who wrote the article about the bridge?")
-    assert tr.selection.kept == "metadata"
-    assert tr.answer.answer == "Jan Novak" and "byline" in tr.answer.text
-    assert tr.answer.confidence == tr.rule_answer.confidence and not tr.answer.calibrated  # no model judged it
-
-
-def test_sources_that_differ_stay_side_by_side_when_the_sentence_is_one_of_them():
-    a = fake_answerer([REPAIRS, UNION], models=models(**PREFER_SENTENCE))
-    tr = a.explain("How many ferries were repaired in March?")
-    assert tr.selection.kept == "conflict"
-    assert tr.answer.text.startswith("Sources differ:") and {c.doc_id for c in tr.answer.citations} == {"repairs", "union"}
-    assert tr.answer.calibrated
-
-
-def test_a_sentence_without_a_figure_of_the_asked_quantity_never_replaces_one():
-    a = fake_answerer([BARRIER], models=models(**PREFER_SENTENCE))
-    tr = a.explain("How much will the flood barrier cost?")
-    assert tr.selection.start == 0  # the gate's sentence: the lead, whose only figure is a length
-    assert tr.selection.kept == "quantity" and tr.answer.answer == "312 million euros"
-
-
-def test_keep_rule_form_lets_the_gate_choose_otherwise():
-    from assistant.answer.question import analyse
-    from assistant.answer.selection.selector import keep_rule_form
-
-    rule = fake_answerer([BARRIER]).ask("How much will the flood barrier cost?")
-    s, e = BARRIER.sentences[1]
-    assert keep_rule_form(analyse("How much will the flood barrier cost?"), rule, BARRIER, s, e, BARRIER) == ""
-    abstained = fake_answerer([BARRIER]).ask("Who won the election in Ruritania?")
-    assert abstained.abstained and keep_rule_form(analyse("Who won?"), abstained, BARRIER, 0, 10) == ""
-
-
-def test_only_a_name_the_article_never_writes_counts_as_metadata():
-    from assistant.answer.question import analyse
-    from assistant.answer.selection.selector import keep_rule_form
-    from assistant.models import Answer, Citation
-
-    doc = make_doc("s", "Union leader Ana Ruiz spoke outside the plant. Ruiz said wages would rise.")
-    s, e = doc.sentences[1]
-    cite = Citation(1, "s", "", "", "", doc.text[s:e], s, e)  # the name is not in the cited sentence
-    qa = analyse("Who said wages would rise?")
-    named = Answer(text="Ana Ruiz [1]", answer="Ana Ruiz", kind="speaker", abstained=False, citations=[cite])
-    assert keep_rule_form(qa, named, doc, s, e, doc) == ""  # written earlier in the article
-    byline = Answer(text="Jan Novak [1]", answer="Jan Novak", kind="entity", abstained=False, citations=[cite])
-    assert keep_rule_form(qa, byline, doc, s, e, doc) == "metadata"
-
-
 def test_the_committed_models_read_only_features_that_exist():
     from assistant.answer.learned import load
     from assistant.answer.selection.features import (
@@ -195,7 +125,7 @@ def test_the_committed_models_read_only_features_that_exist():
     assert set(m.doc_stage1.features) <= set(DOC_FEATURES)
     assert set(m.doc_stage2.features) <= {"z0", *DATE_FEATURES}
     assert set(m.sentence.features) <= set(SENT_MODEL_FEATURES)
-    assert set(m.reply_sentence.features) | set(m.reply_typed.features) <= set(REPLY_FEATURES)
+    assert set(m.reply_sentence.features) <= set(REPLY_FEATURES)
     assert 0.0 <= m.abstain_below_nodate <= 1.0 and 0.0 <= m.abstain_below <= 1.0
     xs = m.calibration.xs
     assert list(xs) == sorted(xs) and list(m.calibration.ys) == sorted(m.calibration.ys)  # a monotone map

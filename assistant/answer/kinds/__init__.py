@@ -1,28 +1,14 @@
 """Answer kinds, one module each, looked up by the question's kind.
 
-A new kind is one module here with a class decorated by ``register``, plus one
-classification rule in ``assistant.answer.question``. The registry is filled when
-this package is imported (each module registers itself on import).
+A new kind is one module here with a class decorated by ``registry.register``, plus one
+classification rule in ``assistant.answer.question``. The registry (``registry``) is
+filled when this package is imported (each module registers itself on import).
 """
 
 from __future__ import annotations
 
-from assistant.answer.kinds.base import AnswerKind
-from assistant.models import QuestionKind
-from assistant.registry import Registry
-
-#: The answer kind that serves each question kind.
-REGISTRY: Registry[AnswerKind] = Registry("question kind")
-register = REGISTRY.register
-
-
-def kind_for(qk: QuestionKind) -> AnswerKind:
-    """The answer kind for a question kind (a question of an unknown kind gets sentences)."""
-    return REGISTRY.get(qk) or REGISTRY[QuestionKind.OTHER]
-
-
 # Importing the modules registers their kinds (the last seven: the forms beyond a factoid).
-from assistant.answer.kinds import (  # noqa: E402, F401
+from assistant.answer.kinds import (  # noqa: F401
     comparison,
     date,
     duration,
@@ -36,5 +22,7 @@ from assistant.answer.kinds import (  # noqa: E402, F401
     timeline,
     yesno,
 )
+from assistant.answer.kinds.base import AnswerKind
+from assistant.answer.kinds.registry import REGISTRY, kind_for, register
 
 __all__ = ["REGISTRY", "AnswerKind", "kind_for", "register"]

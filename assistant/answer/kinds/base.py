@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from assistant.answer.evidence import Candidate, Evidence
-from assistant.models import Answer
+from assistant.models import Answer, Document, Mention
 from assistant.text.dates import show_date
 
 #: Characters of the evidence sentence quoted after a short answer.
@@ -73,17 +73,15 @@ class TypedKind:
 
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
         text = f"{cand.value} {markers}"
-        if cand.mention is not None and cand.mention.extra.get("relative"):
-            text += relative_note(cand)
+        text += relative_note(cand.mention, cand.sent.doc)
         if cand.note:
             text += f" (from {cand.note})"
         return text + f" — “{clip(cand.sent.text, SENTENCE_CLIP)}”"
 
 
-def relative_note(cand: Candidate) -> str:
+def relative_note(m: Mention | None, doc: Document) -> str:
     """How a relative date ("last week") was read: against the article's date."""
-    m, doc = cand.mention, cand.sent.doc
-    if m is None:
+    if m is None or not m.extra.get("relative"):
         return ""
     if m.value and not m.extra.get("as_written"):
         return f" (i.e. {m.value}, counted from the article's date {doc.date})"

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer.evidence import Candidate, Evidence, paragraph_of
-from assistant.answer.kinds import kind_for, register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.figure import unit_score
 from assistant.answer.kinds.listing import figure_kind, keep_items, topic_text
 from assistant.answer.kinds.parts import ask_typed, multi
+from assistant.answer.kinds.registry import kind_for, register
 from assistant.answer.policy import why_not
 from assistant.answer.question import CUE_WORDS, extract_names
 from assistant.answer.relative import period_of

@@ -7,8 +7,8 @@ import re
 
 from assistant.answer.binding import frame_score, mentions_in, proximity
 from assistant.answer.evidence import Candidate, Evidence, Sent
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
+from assistant.answer.kinds.registry import register
 from assistant.models import Document, Mention, QuestionKind
 from assistant.text.folding import fold
 

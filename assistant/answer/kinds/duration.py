@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.evidence import Candidate, Evidence
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import SENTENCE_CLIP, TypedKind, clip
 from assistant.answer.kinds.parts import ask_typed
+from assistant.answer.kinds.registry import register
 from assistant.answer.relative import article_year
 from assistant.models import Answer, QuestionKind
 from assistant.text.dates import show_date

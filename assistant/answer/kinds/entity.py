@@ -9,8 +9,8 @@ import re
 from assistant.answer.binding import frame_score, mentions_in, proximity
 from assistant.answer.corpus import idf
 from assistant.answer.evidence import Candidate, Evidence, Sent, name_keys, name_present, stems
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
+from assistant.answer.kinds.registry import register
 from assistant.answer.question import QuestionAnalysis
 from assistant.models import Mention, QuestionKind
 from assistant.text.folding import fold

@@ -17,8 +17,8 @@ from assistant.answer.evidence import (
     names_in_doc,
     required_names,
 )
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
+from assistant.answer.kinds.registry import register
 from assistant.answer.question import QuestionAnalysis
 from assistant.models import Mention, QuestionKind
 from assistant.text.folding import fold, fold_answer, name_key

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.evidence import Candidate, Evidence, name_in_paragraph, required_names
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind, clip
 from assistant.answer.kinds.parts import ask_typed, multi
+from assistant.answer.kinds.registry import register
 from assistant.answer.policy import ABSTAIN_BELOW
 from assistant.answer.views import VIEW_PASSAGES, Speaker, statements
 from assistant.models import QuestionKind

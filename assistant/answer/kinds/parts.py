@@ -72,7 +72,7 @@ def ask_typed(ev: Evidence, text: str, kind: QuestionKind, info: dict[str, str] 
     """Ask ``text`` as a question of ``kind`` over the same passages (a list's figures,
     each side of a comparison): its evidence, and its candidates best first.
     ``drop_names``: the caller binds the question's names itself."""
-    from assistant.answer.kinds import kind_for
+    from assistant.answer.kinds.registry import kind_for
 
     sub = analyse(text, as_kind=(kind, dict(info or {})))
     sub.asked_on = ev.qa.asked_on

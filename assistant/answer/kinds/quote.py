@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 
 from assistant.answer.evidence import Candidate, Evidence, Sent, paragraph_of, stems
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind, clip
+from assistant.answer.kinds.registry import register
 from assistant.answer.question import NOUN_LABEL
 from assistant.answer.quote_match import match_quote
 from assistant.models import Document, QuestionKind, QuoteRecord

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from assistant.answer.evidence import Candidate, Evidence, stems
 from assistant.answer.forms import features as F
 from assistant.answer.forms.model import choice
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import cited, multi, quoted
+from assistant.answer.kinds.registry import register
 from assistant.models import QuestionKind
 
 #: More sentences join the best one while their ranker probability is at least this share

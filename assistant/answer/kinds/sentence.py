@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.answer.evidence import Candidate, Evidence
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
+from assistant.answer.kinds.registry import register
 from assistant.models import QuestionKind
 
 #: Best sentences offered as candidates. Set by hand.

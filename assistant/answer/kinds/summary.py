@@ -23,9 +23,9 @@ from assistant.answer.corpus import coverage, idf
 from assistant.answer.evidence import Candidate, Evidence, doc_words, name_present, required_names
 from assistant.answer.forms.features import summary_features
 from assistant.answer.forms.model import Choice, choice
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import multi, quoted
+from assistant.answer.kinds.registry import register
 from assistant.models import Document, QuestionKind
 from assistant.text.dates import show_date
 from assistant.text.folding import fold

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assistant.answer.evidence import Candidate, Evidence
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import multi, quoted
+from assistant.answer.kinds.registry import register
 from assistant.answer.views import VIEW_PASSAGES, Event, events
 from assistant.models import QuestionKind
 

@@ -19,9 +19,9 @@ from dataclasses import replace
 from assistant.answer.evidence import Candidate, Evidence, Sent
 from assistant.answer.forms import features as F
 from assistant.answer.forms.model import choice, load
-from assistant.answer.kinds import register
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import quoted
+from assistant.answer.kinds.registry import register
 from assistant.models import Answer, QuestionKind
 
 #: Untrained fallback: a sentence states the claim when it covers this share of the

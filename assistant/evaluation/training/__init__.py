@@ -5,7 +5,7 @@
 Steps: build each set's index if missing (``assistant ingest``), dump what the rule
 pipeline sees for every question, fit the stages (``trainer``), measure them on the
 validation splits (``report``), and write ``assistant/answer/models/selection.json``
-plus the report. Needs scikit-learn (``pip install -e .[dev]``).
+and ``reader.json`` beside it, plus the report. Needs scikit-learn (``pip install -e .[dev]``).
 """
 
 from __future__ import annotations
@@ -77,35 +77,43 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
         sets: Sequence[str] = tuple(SETS), log: Callable[[str], None] = print) -> dict[str, Any]:
     """Everything ``make train`` does; returns the report."""
     from assistant.answer.corpus import IndexCorpus
+    from assistant.answer.learned import READER
     from assistant.api import Assistant
     from assistant.evaluation.training.report import report as make_report
     from assistant.evaluation.training.trainer import prepare, train
 
     cache.mkdir(parents=True, exist_ok=True)
-    items = []
-    for name in sets:
-        bench = SETS[name]
-        idx = _index(bench, shared, project, cache, log)
-        dump = _dump(bench, idx, shared, project, cache, log)
-        cached = cache / f"items-{name}.pkl"
-        if cached.exists() and cached.stat().st_mtime >= dump.stat().st_mtime:
-            with cached.open("rb") as f:
-                items.extend(pickle.load(f))
-            continue
-        asst = Assistant.open(index_dir=idx)
-        corpus = IndexCorpus(asst.local)
-        t0 = time.perf_counter()
-        mine = [it for rec in read_dump(dump) if (it := prepare(rec, corpus)) is not None]
-        log(f"{name}: features in {time.perf_counter() - t0:.0f} s")
-        with cached.open("wb") as f:
-            pickle.dump(mine, f)
-        items.extend(mine)
-    models, figures = train(items, log)
-    rep = make_report(items, models, figures)
+    items, corpora, opened = [], {}, []
+    try:
+        for name in sets:
+            bench = SETS[name]
+            idx = _index(bench, shared, project, cache, log)
+            dump = _dump(bench, idx, shared, project, cache, log)
+            asst = Assistant.open(index_dir=idx)
+            opened.append(asst)
+            corpus = corpora[name] = IndexCorpus(asst.local)
+            cached = cache / f"items-{name}.pkl"
+            if cached.exists() and cached.stat().st_mtime >= dump.stat().st_mtime:
+                with cached.open("rb") as f:
+                    items.extend(pickle.load(f))
+                continue
+            t0 = time.perf_counter()
+            mine = [it for rec in read_dump(dump) if (it := prepare(rec, corpus)) is not None]
+            log(f"{name}: features in {time.perf_counter() - t0:.0f} s")
+            with cached.open("wb") as f:
+                pickle.dump(mine, f)
+            items.extend(mine)
+        models, reader, figures = train(items, corpora, log)
+        rep = make_report(items, models, reader, figures)
+    finally:
+        for asst in opened:
+            asst.close()
     models = type(models)(**{**models.__dict__, "meta": {**models.meta, "validation": rep["summary"],
                                                          "splits": rep["splits"]}})
     models_out.parent.mkdir(parents=True, exist_ok=True)
     models_out.write_text(json.dumps(models.to_dict(), indent=1) + "\n", encoding="utf-8")
+    reader_out = models_out.with_name(f"{READER}.json")
+    reader_out.write_text(json.dumps(reader.to_dict(), indent=1) + "\n", encoding="utf-8")
     report_out.parent.mkdir(parents=True, exist_ok=True)
     report_out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
     return rep

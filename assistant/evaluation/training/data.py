@@ -19,12 +19,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.evaluation.eval import Case, gold_forms, load_cases
+from assistant.evaluation.eval import Case, contains_answer, gold_forms, load_cases
 from assistant.models import Answer, Citation, Passage
 
 #: Quiz years used for training; later years are validation.
@@ -111,6 +111,11 @@ def write_dump(path: Path, records: Iterator[dict[str, Any]]) -> int:
 def read_dump(path: Path) -> list[dict[str, Any]]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         return [json.loads(line) for line in f]
+
+
+def right(text: str, golds: Sequence[str]) -> bool:
+    """A text holds a gold answer (as ``assistant eval`` scores it)."""
+    return bool(text) and any(contains_answer(text, g) for g in golds)
 
 
 def rule_answer(rec: dict[str, Any]) -> Answer:

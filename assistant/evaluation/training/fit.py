@@ -103,3 +103,65 @@ def fit_isotonic(p: np.ndarray, y: np.ndarray) -> Isotonic:
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+#: L2 penalty of the conditional logit ranker on standardised features (scikit-learn's
+#: default C = 1 for the logistic regressions; the same strength here).
+RANKER_L2 = 1.0
+
+
+def _clogit(X: np.ndarray, y: np.ndarray, groups: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Conditional logit (McFadden 1974): softmax over each group's rows, maximising the
+    probability of its positive rows; groups without one are left out. Returns raw weights,
+    bias (0 for a softmax; kept for the export) and standardised weights."""
+    from scipy.optimize import minimize
+
+    order = np.argsort(groups, kind="stable")
+    X, y, groups = X[order], y[order].astype(float), groups[order]
+    mu, sd = X.mean(0), X.std(0)
+    sd = np.where(sd == 0, 1.0, sd)
+    Xs = (X - mu) / sd
+    uniq, starts = np.unique(groups, return_index=True)
+    sizes = np.diff(np.append(starts, len(groups)))
+    gw = w[uniq] * (np.add.reduceat(y, starts) > 0)
+
+    def loss(beta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = Xs @ beta
+        z = z - np.repeat(np.maximum.reduceat(z, starts), sizes)
+        e = np.exp(z)
+        all_ = np.add.reduceat(e, starts)
+        pos = np.add.reduceat(e * y, starts)
+        ok = gw > 0
+        val = float(np.sum(gw[ok] * (np.log(all_[ok]) - np.log(pos[ok])))) + 0.5 * RANKER_L2 * float(beta @ beta)
+        p_all = e / np.repeat(all_, sizes)
+        p_pos = e * y / np.repeat(np.where(pos > 0, pos, 1.0), sizes)
+        grad = Xs.T @ (np.repeat(gw, sizes) * (p_all - p_pos)) + RANKER_L2 * beta
+        return val, grad
+
+    res = minimize(loss, np.zeros(X.shape[1]), jac=True, method="L-BFGS-B", options={"maxiter": 1000})
+    beta = res.x
+    return beta / sd, float(-np.sum(beta * mu / sd)), beta
+
+
+def fit_ranker(X: np.ndarray, y: np.ndarray, groups: np.ndarray, group_weight: np.ndarray, folds: np.ndarray,
+               train: np.ndarray, names: Sequence[str]) -> tuple[np.ndarray, Linear]:
+    """Fit a conditional logit over the rows of each group (one question's candidates) on
+    the groups with ``train`` set; return every row's score (out of fold for training
+    groups) and the full model. ``group_weight``, ``folds`` and ``train`` are per group."""
+    out = np.zeros(len(y))
+    row_fold, row_train = folds[groups], train[groups]
+    for f in range(N_FOLDS):
+        sel = row_train & (row_fold == f)
+        if sel.any():
+            coef, bias, _ = _clogit(X, y, groups, group_weight * (train & (folds != f)))
+            out[sel] = X[sel] @ coef + bias
+    coef, bias, std = _clogit(X, y, groups, group_weight * train)
+    out[~row_train] = X[~row_train] @ coef + bias
+    named = {n: round(float(c), 3) for n, c in sorted(zip(names, std, strict=True), key=lambda x: -abs(x[1]))}
+    return out, Linear(tuple(names), tuple(round(float(v), 8) for v in coef), round(bias, 8), named)
+
+
+def group_weights(sets: Sequence[str]) -> np.ndarray:
+    """One unit of weight per group, each set's total scaled to ``SET_SHARE`` (as
+    ``balanced_weights`` does for rows)."""
+    return balanced_weights(sets)

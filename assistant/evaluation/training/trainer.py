@@ -7,22 +7,24 @@ model on validation questions, so every later stage sees scores like those at ru
 1. document re-ranker, stage 1 (no date features; rows without an asked-on date);
 2. stage 2: stage 1's log-odds plus the date features (rows with and without a date);
 3. sentence ranker over the sentences of each question's top documents;
-4. reply models: P(top sentence right), P(the rule pipeline's typed answer right);
-5. the gate (the likelier reply), an isotonic calibration of its probability, and the
-   abstention thresholds (with a usable date, and without one).
+4. the reply model: P(top sentence holds the answer), calibrated (isotonic);
+5. the reader (``training.reader``): the span model over the best sentences' span
+   candidates, its calibration and the threshold for stating the span;
+6. the abstention thresholds (with a usable date, and without one) on the reply's
+   confidence: the stated span's, or the sentence's.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from assistant.answer.corpus import Corpus
-from assistant.answer.learned import SelectionModels
+from assistant.answer.learned import ReaderModels, SelectionModels
 from assistant.answer.question import QuestionAnalysis, analyse
 from assistant.answer.selection.features import (
     DATE_FEATURES,
@@ -38,8 +40,8 @@ from assistant.answer.selection.features import (
     typed_in,
     with_context,
 )
-from assistant.evaluation.eval import contains_answer
-from assistant.evaluation.training.data import DUMP_K, fetched, rule_answer
+from assistant.answer.selection.selector import RANKED_KEPT, Ranked
+from assistant.evaluation.training.data import DUMP_K, fetched, right, rule_answer
 from assistant.evaluation.training.fit import fit_isotonic, fit_linear, fold_of, sigmoid
 from assistant.models import Answer, Document
 
@@ -48,9 +50,6 @@ TOP_DOCS = 3
 #: A question kind gets learned selection only with at least this many training questions
 #: (realtimeqa has 22 date questions in training, 8 quote, 6 why/how).
 MIN_KIND_QUESTIONS = 20
-#: The typed answer is given when P(typed right) >= P(sentence right) - GATE_MARGIN (0: the
-#: likelier reply; the research sweep found no margin better for every set).
-GATE_MARGIN = 0.0
 #: Abstain below the calibrated confidence that keeps this share of training questions that
 #: have an answer answered (the issue's bound on false abstentions is 5%).
 FALSE_ABSTENTION = 0.05
@@ -62,10 +61,6 @@ NO_SECOND = 5.0
 RANKER_SETS = ("realtimeqa", "polnear")
 #: Kinds that never get learned selection: too few training questions (3 in realtimeqa).
 FACTOID_KINDS = ("date", "figure", "entity", "speaker", "other")
-
-
-def right(text: str, golds: Sequence[str]) -> bool:
-    return bool(text) and any(contains_answer(text, g) for g in golds)
 
 
 @dataclass
@@ -131,82 +126,98 @@ class Reply:
     typed_right: int
     dated: bool
     doc_ranks: list[str]
+    #: The best sentences, best first, as the reader sees them at run time.
+    ranked: list[Ranked] = field(default_factory=list)
 
 
 def _matrix(rows: Sequence[dict[str, float]], names: Sequence[str]) -> np.ndarray:
     return np.asarray([[float(r.get(n, 0.0)) for n in names] for r in rows], dtype=float)
 
 
-def train(items: list[Item], log: Callable[[str], None] = print) -> tuple[SelectionModels, dict[str, Any]]:
-    """Fit every stage on the items; returns the models and the figures for the report."""
+@dataclass
+class _Rows:
+    """Training rows of one stage, with what ``fit_linear`` needs beside them."""
+
+    rows: list[dict[str, float]] = field(default_factory=list)
+    y: list[int] = field(default_factory=list)
+    sets: list[str] = field(default_factory=list)
+    folds: list[int] = field(default_factory=list)
+    train: list[bool] = field(default_factory=list)
+    qids: list[str] = field(default_factory=list)
+    owner: list[Any] = field(default_factory=list)
+
+    def add(self, it: Item, row: dict[str, float], y: int, train: bool, owner: Any) -> None:
+        self.rows.append(row)
+        self.y.append(y)
+        self.sets.append(it.rec["set"])
+        self.folds.append(it.fold)
+        self.train.append(train)
+        self.qids.append(it.rec["set"] + "/" + it.rec["id"])
+        self.owner.append(owner)
+
+    def fit(self, names: Sequence[str]):
+        return fit_linear(_matrix(self.rows, names), np.asarray(self.y), self.sets, np.asarray(self.folds),
+                          np.asarray(self.train), names, self.qids)
+
+
+def _documents(items: list[Item], log: Callable[[str], None]):
+    """Stages 1 and 2: the document re-ranker's log-odds per (question, condition)."""
     labelled = [it for it in items if it.answerable]
-    # -- 1. document re-ranker, stage 1 ----------------------------------------------------------
-    rows, y, sets, folds, tr, owner, qids = [], [], [], [], [], [], []
+    r1 = _Rows()
     for it in labelled:
         for j, r in enumerate(it.drows["none"]):
-            rows.append(r)
-            y.append(it.dlabel[j])
-            sets.append(it.rec["set"])
-            qids.append(it.rec["set"] + "/" + it.rec["id"])
-            folds.append(it.fold)
-            tr.append(it.train and it.rec["set"] in RANKER_SETS)
-            owner.append((it, j))
-    X1 = _matrix(rows, DOC_FEATURES)
-    z1, stage1 = fit_linear(X1, np.asarray(y), sets, np.asarray(folds), np.asarray(tr), DOC_FEATURES, qids)
-    z0 = {(id(it), j): z for (it, j), z in zip(owner, z1, strict=True)}
-    log(f"stage 1: {len(rows)} document rows")
+            r1.add(it, r, it.dlabel[j], it.train and it.rec["set"] in RANKER_SETS, (it, j))
+    z1, stage1 = r1.fit(DOC_FEATURES)
+    z0 = {(id(it), j): z for (it, j), z in zip(r1.owner, z1, strict=True)}
+    log(f"stage 1: {len(r1.rows)} document rows")
     for it in items:  # unlabelled (no-answer) items: scored by the full model
         for j, r in enumerate(it.drows["none"]):
             z0.setdefault((id(it), j), stage1(r))
-    # -- 2. stage 2: stage 1 plus dates, both conditions -------------------------------------------
     names2 = ("z0", *DATE_FEATURES)
-    rows, y, sets, folds, tr, owner, qids = [], [], [], [], [], [], []
+    r2 = _Rows()
     for it in labelled:
         for cond in it.conds:
             for j, r in enumerate(it.drows[cond]):
-                rows.append({**r, "z0": z0[(id(it), j)]})
-                y.append(it.dlabel[j])
-                sets.append(it.rec["set"])
-                qids.append(it.rec["set"] + "/" + it.rec["id"])
-                folds.append(it.fold)
-                tr.append(it.train and it.rec["set"] in RANKER_SETS)
-                owner.append((it, cond, j))
-    z2, stage2 = fit_linear(_matrix(rows, names2), np.asarray(y), sets, np.asarray(folds), np.asarray(tr), names2,
-                            qids)
+                r2.add(it, {**r, "z0": z0[(id(it), j)]}, it.dlabel[j], it.train and it.rec["set"] in RANKER_SETS,
+                       (it, cond, j))
+    z2, stage2 = r2.fit(names2)
     # Rows were added per (question, condition) in candidate order, so appending keeps it.
     dscore: dict[tuple[int, str], list[float]] = defaultdict(list)
-    for (it, cond, _j), z in zip(owner, z2, strict=True):
+    for (it, cond, _j), z in zip(r2.owner, z2, strict=True):
         dscore[(id(it), cond)].append(float(z))
     for it in items:  # no-answer questions: the full model
         for cond in it.conds:
             if (id(it), cond) not in dscore:
                 dscore[(id(it), cond)] = [stage2({**r, "z0": z0[(id(it), j)]}) for j, r in enumerate(it.drows[cond])]
-    log(f"stage 2: {len(rows)} document rows")
-    # -- 3. sentence ranker ------------------------------------------------------------------------
-    srows, y, sets, folds, tr, owner, qids = [], [], [], [], [], [], []
+    log(f"stage 2: {len(r2.rows)} document rows")
+    return stage1, stage2, dscore
+
+
+def _sentences(items: list[Item], dscore, log: Callable[[str], None]):
+    """Stage 3: the sentence ranker over each question's top documents."""
+    rs = _Rows()
     for it in items:
         for cond in it.conds:
             sc = dscore[(id(it), cond)]
             order = sorted(range(len(it.cands)), key=lambda i, sc=sc, it=it: (-sc[i], -it.drows[cond][i]["r_inv"]))
-            top = sigmoid(np.asarray(sc[order[0]]))
+            top = float(sigmoid(np.asarray(sc[order[0]])))
             for rank, i in enumerate(order[:TOP_DOCS], start=1):
                 doc = it.docs[it.cands[i].doc_id]
+                p_doc = float(sigmoid(np.asarray(sc[i])))
                 for idx, s, e, base, lab in it.sents[i]:
-                    srows.append(with_context(base, float(sigmoid(np.asarray(sc[i]))),
-                                              float(top - sigmoid(np.asarray(sc[i]))), rank,
-                                              typed_in(it.rule, doc.doc_id, s, e), len(doc.sentences)))
-                    y.append(lab)
-                    sets.append(it.rec["set"])
-                    qids.append(it.rec["set"] + "/" + it.rec["id"])
-                    folds.append(it.fold)
-                    tr.append(it.train and it.answerable and it.rec["set"] in RANKER_SETS)
-                    owner.append((it, cond, i, idx, s, e))
-    zs, sentence = fit_linear(_matrix(srows, SENT_MODEL_FEATURES), np.asarray(y), sets, np.asarray(folds),
-                              np.asarray(tr), SENT_MODEL_FEATURES, qids)
-    log(f"sentences: {len(srows)} rows")
-    # -- 4. reply rows -------------------------------------------------------------------------------
+                    row = with_context(base, p_doc, top - p_doc, rank, typed_in(it.rule, doc.doc_id, s, e),
+                                       len(doc.sentences))
+                    rs.add(it, row, lab, it.train and it.answerable and it.rec["set"] in RANKER_SETS,
+                           (it, cond, i, idx, s, e))
+    zs, sentence = rs.fit(SENT_MODEL_FEATURES)
+    log(f"sentences: {len(rs.rows)} rows")
+    return sentence, zs, rs
+
+
+def _replies(items: list[Item], dscore, zs: np.ndarray, rs: _Rows) -> list[Reply]:
+    """One reply row per (question, condition): the top sentence and the ranked ones."""
     by_q: dict[tuple[int, str], list[int]] = defaultdict(list)
-    for n, (it, cond, *_rest) in enumerate(owner):
+    for n, (it, cond, *_rest) in enumerate(rs.owner):
         by_q[(id(it), cond)].append(n)
     replies: list[Reply] = []
     for it in items:
@@ -215,17 +226,34 @@ def train(items: list[Item], log: Callable[[str], None] = print) -> tuple[Select
             if not idxs:
                 continue
             n1 = idxs[0]
-            _, _, i, _, s, e = owner[n1]
+            _, _, i, _, s, e = rs.owner[n1]
             z_2 = zs[idxs[1]] if len(idxs) > 1 else zs[n1] - NO_SECOND
             doc = it.docs[it.cands[i].doc_id]
-            last = max(owner[n][3] for n in idxs if owner[n][2] == i) + 1
-            feats = reply_features(it.qa, it.rule, srows[n1], float(sigmoid(np.asarray(z_2))),
+            last = max(rs.owner[n][3] for n in idxs if rs.owner[n][2] == i) + 1
+            feats = reply_features(it.qa, it.rule, rs.rows[n1], float(sigmoid(np.asarray(z_2))),
                                    it.drows[cond][i], doc.doc_id, s, e, last, float(sigmoid(np.asarray(zs[n1]))))
             sc = dscore[(id(it), cond)]
             ranks = [it.cands[j].doc_id for j in sorted(range(len(sc)), key=lambda j, sc=sc: -sc[j])]
+            ranked = []
+            for n in idxs[:RANKED_KEPT]:
+                _, _, j, idx, ss, ee = rs.owner[n]
+                ranked.append(Ranked(it.docs[it.cands[j].doc_id], idx, ss, ee, float(sigmoid(np.asarray(zs[n]))),
+                                     float(sigmoid(np.asarray(sc[j])))))
             replies.append(Reply(it, cond, feats, int(right(doc.text[s:e], it.rec["golds"])),
                                  int(not it.rule.abstained and right(it.rule.answer, it.rec["golds"])),
-                                 any(r["d_noinfo"] == 0.0 for r in it.drows[cond]), ranks))
+                                 any(r["d_noinfo"] == 0.0 for r in it.drows[cond]), ranks, ranked))
+    return replies
+
+
+def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str], None] = print
+          ) -> tuple[SelectionModels, ReaderModels, dict[str, Any]]:
+    """Fit every stage on the items (``corpora``: each set's word statistics, by set name);
+    returns the models and the figures for the report."""
+    from assistant.evaluation.training.reader import fit_reader
+
+    stage1, stage2, dscore = _documents(items, log)
+    sentence, zs, rs = _sentences(items, dscore, log)
+    replies = _replies(items, dscore, zs, rs)
     X = _matrix([r.feats for r in replies], REPLY_FEATURES)
     sets = [r.item.rec["set"] for r in replies]
     folds = np.asarray([r.item.fold for r in replies])
@@ -233,25 +261,20 @@ def train(items: list[Item], log: Callable[[str], None] = print) -> tuple[Select
     rq = [r.item.rec["set"] + "/" + r.item.rec["id"] for r in replies]
     zS, reply_sentence = fit_linear(X, np.asarray([r.sentence_right for r in replies]), sets, folds, tr,
                                     REPLY_FEATURES, rq)
-    answered = np.asarray([not r.item.rule.abstained for r in replies])
-    zT_part, reply_typed = fit_linear(X[answered], np.asarray([r.typed_right for r in replies])[answered],
-                                      [s for s, a in zip(sets, answered, strict=True) if a], folds[answered],
-                                      tr[answered], REPLY_FEATURES, [q for q, a in zip(rq, answered, strict=True) if a])
-    zT = np.full(len(replies), -50.0)
-    zT[answered] = zT_part
-    pS, pT = sigmoid(zS), np.where(answered, sigmoid(zT), 0.0)
-    use_t = answered & (pT >= pS - GATE_MARGIN)
-    chosen = np.where(use_t, pT, pS)
-    ok = np.asarray([(r.typed_right if u else r.sentence_right) for r, u in zip(replies, use_t, strict=True)])
+    pS = sigmoid(zS)
+    okS = np.asarray([r.sentence_right for r in replies])
     log(f"replies: {len(replies)} rows")
-    # -- 5. calibration and thresholds ------------------------------------------------------------
-    iso = fit_isotonic(chosen[tr], ok[tr])
-    conf = np.asarray([iso(p) for p in chosen])
+    iso = fit_isotonic(pS[tr], okS[tr])
+    confS = np.asarray([iso(p) for p in pS])
+    reader, rfig = fit_reader(replies, corpora, tr, pS, log)
+    # The reply's confidence: the stated span's where the reader states one, else the sentence's.
+    stated = rfig["stated"]
+    conf = np.where(stated, np.maximum(confS, rfig["confidence"]), confS)
+    ok = np.where(stated, rfig["short_right"] | okS.astype(bool), okS.astype(bool))
     dated = np.asarray([r.dated for r in replies])
     long = np.asarray([r.feats["doc_long"] == 1.0 for r in replies])
     has_answer = np.asarray([r.item.answerable for r in replies])
-
-    set_of = np.asarray([r.item.rec["set"] for r in replies])
+    set_of = np.asarray(sets)
 
     def threshold(mask: np.ndarray) -> float:
         """The highest threshold that keeps false abstentions at FALSE_ABSTENTION on every
@@ -260,16 +283,21 @@ def train(items: list[Item], log: Callable[[str], None] = print) -> tuple[Select
               if (m := mask & tr & has_answer & (set_of == name)).sum() >= MIN_KIND_QUESTIONS]
         return min(qs, default=0.0)
 
-    counts = defaultdict(int)
-    for it in labelled:
-        if it.train:
+    counts: dict[str, int] = defaultdict(int)
+    for it in items:
+        if it.train and it.answerable:
             counts[it.qa.kind.value] += 1
     kinds = tuple(k for k in FACTOID_KINDS if counts[k] >= MIN_KIND_QUESTIONS)
     models = SelectionModels(
         doc_stage1=stage1, doc_stage2=stage2, sentence=sentence, reply_sentence=reply_sentence,
-        reply_typed=reply_typed, calibration=iso, abstain_below=round(threshold(dated), 4),
-        abstain_below_nodate=round(threshold(~dated & ~long), 4), abstain_below_long=round(threshold(~dated & long), 4), gate_margin=GATE_MARGIN, k=DUMP_K, top_docs=TOP_DOCS,
-        kinds=kinds, meta={"training_questions_by_kind": dict(counts)})
-    figures = {"replies": replies, "confidence": conf, "use_typed": use_t, "right": ok, "train_mask": tr,
-               "long": long}
-    return models, figures
+        calibration=iso, abstain_below=round(threshold(dated), 4),
+        abstain_below_nodate=round(threshold(~dated & ~long), 4), abstain_below_long=round(threshold(~dated & long), 4),
+        k=DUMP_K, top_docs=TOP_DOCS, kinds=kinds, meta={"training_questions_by_kind": dict(counts)})
+    # The confidence a reply shows is about what it states: the span where it states one.
+    shown = np.where(stated, rfig["confidence"], confS)
+    shown_ok = np.where(stated, rfig["short_right"], okS.astype(bool))
+    figures = {"replies": replies, "reply_confidence": conf, "sentence_confidence": confS, "right": ok,
+               "shown": shown, "shown_right": shown_ok, "sentence_right": okS, "train_mask": tr, "long": long,
+               "stated": stated, "span_confidence": rfig["confidence"], "short_right": rfig["short_right"],
+               "span_right": rfig["span_right"]}
+    return models, reader, figures

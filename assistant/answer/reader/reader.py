@@ -1,0 +1,128 @@
+"""The reader: the short answer inside the evidence learned selection chose.
+
+Span candidates (``spans``) from the best few ranked sentences, and the rule pipeline's
+typed answer, are scored by one learned linear model over ``features``; the best span's
+probability is calibrated (isotonic) into the confidence that *this answer* is right.
+Pure given the models: no index, no clock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from assistant.answer.corpus import Corpus
+from assistant.answer.kinds.quote import speaker_mention
+from assistant.answer.learned import ReaderModels, sigmoid
+from assistant.answer.question import QuestionAnalysis
+from assistant.answer.reader.features import QuestionFrame, confidence_features, question_frame, span_features
+from assistant.answer.reader.spans import MAX_SPAN_WORDS, Span, empty, noun_phrase_spans, phrase_spans
+from assistant.answer.selection.selector import Ranked
+from assistant.models import Answer
+
+#: Mention labels a span may come from (ordinals rank, they do not answer).
+SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
+                         "LANGUAGE", "DATE", "FIGURE"})
+
+
+@dataclass
+class Reading:
+    """What the reader found for one question."""
+
+    #: The best span, or None when there was none to score.
+    span: Span | None = None
+    #: Its calibrated probability of being right (the answer's confidence).
+    confidence: float = 0.0
+    #: Every scored span, best first (log-odds, span): for ``explain`` and tests.
+    scored: list[tuple[float, Span]] = field(default_factory=list)
+    #: Whether the question asks for a short answer at all (a keyword query does not).
+    wants_span: bool = True
+
+
+def collect(ranked: Sequence[Ranked], rule: Answer, n: int) -> list[Span]:
+    """Span candidates of the first ``n`` ranked sentences, plus the rule pipeline's
+    answer; the same span from several sources is one candidate with all of them."""
+    found: dict[tuple[str, int, int], Span] = {}
+    docs = {r.doc.doc_id: r.doc for r in ranked}
+
+    def add(doc_id: str, s: int, e: int, text: str, j: int, source: str, **kw) -> None:
+        key = (doc_id, s, e)
+        sp = found.get(key)
+        if sp is None:
+            found[key] = sp = Span(doc_id, s, e, text, j, {source})
+        else:
+            sp.sources.add(source)
+            sp.sent = min(sp.sent, j) if sp.sent >= 0 and j >= 0 else max(sp.sent, j)
+        for k, v in kw.items():
+            if getattr(sp, k) is None:
+                setattr(sp, k, v)
+
+    for j, r in enumerate(ranked[:n]):
+        doc, text = r.doc, r.doc.text
+        for m in doc.mentions:
+            if r.start <= m.start and m.end <= r.end and m.kind in SPAN_LABELS:
+                add(doc.doc_id, m.start, m.end, m.text, j, m.kind, mention=m)
+        for q in doc.quotes:
+            if q.start < r.end and q.end > r.start and q.speaker:
+                _, ns, ne = speaker_mention(doc, q)
+                # The person's whole name where the mention is part of one ("Ruiz" in "Ana Ruiz").
+                m = next((m for m in doc.mentions if m.kind == "PERSON" and m.start <= ns and ne <= m.end), None)
+                ns, ne = (m.start, m.end) if m is not None else (ns, ne)
+                if ns < ne:
+                    add(doc.doc_id, ns, ne, text[ns:ne], j, "SPEAKER", quote=q)
+        nps = noun_phrase_spans(doc, r.start, r.end)
+        for s, e in phrase_spans(doc, r.start, r.end) if nps is None else nps:
+            add(doc.doc_id, s, e, text[s:e], j, "PHRASE")
+    if not rule.abstained and rule.citations and rule.answer:
+        marked = next((c for c in rule.citations if c.answer_start >= 0), None)
+        if marked is not None:
+            j = next((i for i, r in enumerate(ranked[:n])
+                      if r.doc.doc_id == marked.doc_id and r.start <= marked.answer_start < r.end), -1)
+            add(marked.doc_id, marked.answer_start, marked.answer_end, rule.answer, j, "RULE")
+        elif (d := docs.get(rule.citations[0].doc_id)) is None or rule.answer not in d.text:
+            # An answer no sentence states (an author from the byline metadata).
+            c = rule.citations[0]
+            add(c.doc_id, -1, -1, rule.answer, -1, "RULE")
+            found[(c.doc_id, -1, -1)].sources.add("META")
+    return [sp for sp in found.values() if sp.words <= MAX_SPAN_WORDS and not empty(sp.text)]
+
+
+def agreement(spans: Sequence[Span], ranked: Sequence[Ranked]) -> dict[str, tuple[float, int]]:
+    """Per value key: the summed probability and the number of ranked sentences that
+    hold a span with that value (the same answer found by several sentences)."""
+    sents: dict[str, set[int]] = defaultdict(set)
+    for sp in spans:
+        if sp.sent >= 0:
+            sents[sp.key].add(sp.sent)
+    return {k: (sum(ranked[j].p for j in js), len(js)) for k, js in sents.items()}
+
+
+def wants_span(qf: QuestionFrame) -> bool:
+    """A question with an answer type; a keyword query or a statement gets sentences."""
+    return qf.asks != "none"
+
+
+def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Sequence[Ranked],
+         rule: Answer, sel_p: float) -> Reading:
+    """Score the spans of ``ranked`` (best sentence first) and keep the best; ``sel_p``:
+    selection's probability that its best sentence holds the answer."""
+    qf = question_frame(qa)
+    out = Reading(wants_span=wants_span(qf))
+    spans = collect(ranked, rule, models.sentences)
+    if not spans:
+        return out
+    agree = agreement(spans, ranked)
+    rows = [span_features(corpus, qa, qf, sp, ranked, rule, agree) for sp in spans]
+    order = rank(spans, [models.span(r) for r in rows], len(ranked))
+    out.scored = [(z, spans[i]) for z, i in order]
+    out.span = out.scored[0][1]
+    conf = confidence_features(qf, [z for z, _ in order], rows[order[0][1]], sel_p)
+    out.confidence = round(models.calibration(sigmoid(models.confidence(conf))), 4)
+    return out
+
+
+def rank(spans: Sequence[Span], scores: Sequence[float], n_ranked: int) -> list[tuple[float, int]]:
+    """(score, index) best first; ties go to the better sentence, then the earlier span."""
+    key = [(-z, sp.sent if sp.sent >= 0 else n_ranked, sp.start) for z, sp in zip(scores, spans, strict=True)]
+    return [(scores[i], i) for i in sorted(range(len(spans)), key=lambda i: key[i])]

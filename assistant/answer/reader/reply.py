@@ -1,0 +1,102 @@
+"""The reply of a learned answer: the short answer first, then the sentence it stands
+in, with the confidence that *that answer* is right.
+
+- "London [1] — “London drivers spent …”" when the reader's best span is likely enough
+  (``ReaderModels.state_at``); sources that differ on it are shown side by side;
+- "Not sure; the closest statement is: “…” [1]" when no span is, with the confidence that
+  the sentence holds the answer;
+- the best sentence itself for a question that asks for no type of answer (a keyword
+  query, a statement);
+- "The corpus does not say" below the abstention threshold learned for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from assistant.answer.compose import abstain, citation
+from assistant.answer.corpus import Corpus
+from assistant.answer.kinds.base import SENTENCE_CLIP, clip, relative_note
+from assistant.answer.learned import ReaderModels, SelectionModels
+from assistant.answer.reader.reader import Reading
+from assistant.answer.reader.spans import Span
+from assistant.answer.selection import Selection
+from assistant.models import Answer, Citation, Document, Passage
+from assistant.text.folding import fold_answer
+
+#: How a reply without a stated answer begins.
+NOT_SURE = "Not sure; the closest statement is:"
+
+
+def _rule_reason(rule: Answer) -> str:
+    first = rule.text.split("\n", 1)[0]
+    return first.removeprefix("The corpus does not say: ").rstrip(".") if rule.abstained else ""
+
+
+def stated(reading: Reading, reader: ReaderModels | None) -> bool:
+    """Whether the reply states the reader's span as the answer."""
+    return (reader is not None and reading.wants_span and reading.span is not None
+            and reading.confidence >= reader.state_at)
+
+
+def reply(models: SelectionModels, reader: ReaderModels | None, sel: Selection, reading: Reading, rule: Answer,
+          corpus: Corpus, shown: list[Passage]) -> Answer:
+    """The answer for a question learned selection serves (see the module docstring)."""
+    retrieved = [d for d, _ in sel.documents] or rule.retrieved
+    base = dict(question=rule.question, rewritten=rule.rewritten, notice=rule.notice, kind=rule.kind,
+                retrieved=retrieved)
+    say = stated(reading, reader)
+    conf = max(sel.confidence, reading.confidence if say else 0.0)
+    if sel.doc is None or conf < models.threshold(sel.dated, sel.long):
+        why = _rule_reason(rule) or f"the evidence found is too weak (confidence {conf:.2f})"
+        return replace(abstain(corpus, shown, why, **base), confidence=conf, calibrated=True)
+    if say and reading.span is not None:
+        return _short(reading.span, reading.confidence, sel, rule, corpus, base)
+    doc, s, e = sel.doc, sel.start, sel.end
+    sentence = doc.text[s:e]
+    lead = f"{NOT_SURE} " if reading.wants_span else ""
+    return Answer(text=f"{lead}“{' '.join(sentence.split())}” [1]", answer=sentence, abstained=False,
+                  citations=[citation(1, doc, s, e, sel.confidence)], confidence=sel.confidence, calibrated=True,
+                  **base)
+
+
+def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus, base: dict) -> Answer:
+    """"<answer> [n] — “<sentence>”", citing the sentence the span stands in (and the
+    sentence that names a speaker, when that is another one)."""
+    if rule.conflicts and span.key in {fold_answer(c.value) for c in rule.conflicts}:
+        # Sources differ on this very value: every source is shown, with its date.
+        return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+    doc = corpus.doc(span.doc_id)
+    sents = _cited(span, sel, rule, doc)
+    if doc is None or not sents:
+        return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+    cites: list[Citation] = [citation(n, doc, s, e, conf, (span.start, span.end)) for n, (s, e) in
+                             enumerate(sents, start=1)]
+    markers = "".join(f"[{c.n}]" for c in cites)
+    note = relative_note(span.mention, doc)
+    if "META" in span.sources:
+        note += " (from the article's byline)"
+    quoted = clip(doc.text[sents[0][0]:sents[0][1]], SENTENCE_CLIP)
+    return Answer(text=f"{span.text} {markers}{note} — “{quoted}”", answer=span.text, abstained=False,
+                  citations=cites, confidence=conf, calibrated=True, **base)
+
+
+def _cited(span: Span, sel: Selection, rule: Answer, doc: Document | None) -> Sequence[tuple[int, int]]:
+    """The sentences to cite for ``span``: the ranked sentence it was found in, then the
+    sentence that holds the span itself if that is another (a speaker named before the quote)."""
+    if doc is None:
+        return []
+    if 0 <= span.sent < len(sel.ranked):
+        r = sel.ranked[span.sent]
+        out = [(r.start, r.end)]
+    elif rule.citations:  # the rule pipeline's answer, from a sentence learned selection did not rank
+        c = rule.citations[0]
+        out = [(c.start, c.end)]
+    else:
+        return []
+    if span.start >= 0 and not (out[0][0] <= span.start < out[0][1]):
+        s, e = doc.sentence_at(span.start)
+        if e > s:
+            out.append((s, e))
+    return out

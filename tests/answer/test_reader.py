@@ -1,0 +1,187 @@
+"""The reader with hand-set models on made-up articles: span candidates, their features,
+the reply that leads with the short answer, "not sure" below the threshold, and the
+answers no sentence gives alone (a byline, sources that differ, the asked quantity)."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import Q, entity, fake_answerer, figure, make_doc
+
+from assistant.answer.learned import Isotonic, Linear, ReaderModels, SelectionModels
+from assistant.answer.question import analyse
+from assistant.answer.reader.features import CONF_FEATURES, FEATURES, question_frame, span_features
+from assistant.answer.reader.reader import agreement, collect
+from assistant.answer.reader.reply import NOT_SURE
+from assistant.answer.reader.spans import empty, noun_phrase_spans, phrase_spans
+from assistant.answer.selection import Ranked
+from assistant.models import Answer, Citation
+
+
+def lin(bias: float = 0.0, **w: float) -> Linear:
+    return Linear(tuple(w), tuple(w.values()), bias)
+
+
+def selection(**kw) -> SelectionModels:
+    base = dict(
+        doc_stage1=lin(r_inv=1.0), doc_stage2=lin(z0=1.0), sentence=lin(s_first=1.0, s_cov=3.0, doc_p=2.0),
+        reply_sentence=lin(sent_p=4.0, s_cov=2.0), calibration=Isotonic((0.0, 1.0), (0.0, 1.0)),
+        abstain_below=0.0, abstain_below_nodate=0.0, abstain_below_long=0.0, k=20, top_docs=3,
+        kinds=("date", "figure", "entity", "speaker", "other"))
+    base.update(kw)
+    return SelectionModels(**base)
+
+
+#: A reader that follows the rules' vote and the asked quantity, trusts a quote's speaker,
+#: and never answers with the question's own words; it states what beats the rest clearly.
+READER = ReaderModels(
+    span=lin(rule_same=3.0, rule_key=1.0, unit_ok=2.0, unit_bad=-6.0, meta=4.0, g_speaker=2.0, sp_frag=2.0,
+             label_first=1.0, x_count_figure=1.0, q_all=-5.0, sent_p=1.0),
+    confidence=lin(-1.0, soft=4.0), calibration=Isotonic((0.0, 1.0), (0.0, 1.0)), state_at=0.5, sentences=3)
+
+
+def answerer(docs, **kw):
+    return fake_answerer(docs, models=selection(), reader=kw.pop("reader", READER), **kw)
+
+
+REPAIRS = make_doc("repairs", "Officials said 1,240 ferries were repaired in March. Work went on at night.",
+                   publisher="City Desk", mentions=[figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
+UNION = make_doc("union", "A union report said 1,100 ferries were repaired in March.", publisher="Union Weekly",
+                 mentions=[figure("1,100", "1100", "ferry", frame=["ferries", "repaired"])])
+BARRIER = make_doc("barrier", "The council voted to fund a 4.2-kilometre flood barrier along the docks. "
+                              "The barrier will cost 312 million euros, the mayor said.",
+                   mentions=[figure("4.2-kilometre", "4.2", "kilometre", frame=["barrier", "fund"]),
+                             figure("312 million euros", "312000000", "euro", frame=["barrier", "cost"],
+                                    extra={"currency": "EUR"})])
+WAGES = make_doc("wages", "Union leader Ana Ruiz spoke outside the plant on Monday. “Wages will rise by spring,” "
+                          "she said.",
+                 mentions=[entity("PERSON", "Ana Ruiz")],
+                 quotes=[Q("Ana Ruiz", "Wages will rise by spring", speaker_text="she")])
+
+
+# -- the reply ----------------------------------------------------------------------------------
+def test_the_reply_leads_with_the_short_answer_then_its_sentence():
+    tr = answerer([REPAIRS]).explain("How many ferries were repaired in March?")
+    ans = tr.answer
+    assert ans.text.startswith("1,240 [1] — “Officials said 1,240 ferries were repaired in March.”")
+    assert ans.answer == "1,240" and ans.calibrated
+    c = ans.citations[0]
+    assert REPAIRS.text[c.answer_start:c.answer_end] == "1,240"  # highlighted inside the cited sentence
+    assert ans.confidence == tr.reading.confidence  # the confidence is about the stated answer
+
+
+def test_below_the_threshold_the_reply_says_it_is_not_sure():
+    cautious = ReaderModels(READER.span, READER.confidence, READER.calibration, state_at=0.999, sentences=3)
+    tr = answerer([REPAIRS], reader=cautious).explain("How many ferries were repaired in March?")
+    assert tr.answer.text.startswith(f"{NOT_SURE} “Officials said 1,240 ferries")
+    assert tr.answer.confidence == tr.selection.confidence  # the sentence's, not the span's
+
+
+def test_a_keyword_query_gets_the_sentence_not_a_forced_span():
+    ans = answerer([REPAIRS]).ask("ferries repaired March")
+    assert ans.text.startswith("“Officials said 1,240") and not ans.text.startswith(NOT_SURE)
+
+
+def test_an_author_from_the_byline_is_a_span_no_sentence_states():
+    doc = make_doc("a", "The council closed the bridge, an engineer wrote in an article for the city.",
+                   title="Bridge closed", author="Jan Novak")
+    ans = answerer([doc]).ask("Who wrote the article about the bridge?")
+    assert ans.answer == "Jan Novak" and "(from the article's byline)" in ans.text
+    assert ans.text.startswith("Jan Novak [1]")
+
+
+def test_sources_that_differ_on_the_stated_value_stay_side_by_side():
+    ans = answerer([REPAIRS, UNION]).ask("How many ferries were repaired in March?")
+    assert ans.text.startswith("Sources differ:")
+    assert {c.doc_id for c in ans.citations} == {"repairs", "union"} and ans.calibrated
+
+
+def test_the_asked_quantity_wins_over_a_figure_of_another_kind():
+    tr = answerer([BARRIER]).explain("How much will the flood barrier cost?")
+    assert tr.answer.answer == "312 million euros"
+    assert tr.answer.text.startswith("312 million euros [1] — “The barrier will cost")
+
+
+def test_a_speaker_behind_a_pronoun_is_named_and_both_sentences_cited():
+    ans = answerer([WAGES]).ask("Who said “wages will rise by spring”?")
+    assert ans.answer == "Ana Ruiz"
+    assert ans.text.startswith("Ana Ruiz [1][2] — ““Wages will rise by spring,” she said.”")
+    assert [WAGES.text[c.start:c.end][:5] for c in ans.citations] == ["“Wage", "Union"]
+
+
+# -- candidates -----------------------------------------------------------------------------------
+def test_content_runs_cut_at_function_words_and_punctuation():
+    text = "Customs found 2,000 packages of baby wipes in Laredo, officials said."
+    doc = make_doc("d", text)
+    got = {text[s:e] for s, e in phrase_spans(doc, 0, len(text))}
+    assert {"Customs found 2,000 packages", "baby wipes", "Laredo", "officials said",
+            "Customs found 2,000 packages of baby wipes"} <= got
+    assert "wipes in Laredo" not in got
+
+
+def test_noun_phrases_come_with_and_without_their_determiner():
+    text = "The tech giant Apple reached a deal."
+    doc = make_doc("d", text, phrases=["The tech giant", "Apple", "a deal"])
+    assert [text[s:e] for s, e in noun_phrase_spans(doc, 0, len(text))] == [
+        "The tech giant", "tech giant", "Apple", "a deal", "deal"]
+    assert noun_phrase_spans(make_doc("d", text), 0, len(text)) is None  # annotated before phrases were kept
+
+
+def test_the_same_span_from_several_sources_is_one_candidate():
+    doc = make_doc("d", "Apple reached a deal with the union.", mentions=[entity("ORG", "Apple")],
+                   phrases=["Apple", "a deal", "the union"])
+    s, e = doc.sentences[0]
+    ranked = [Ranked(doc, 0, s, e, 0.9, 0.9)]
+    rule = Answer(text="Apple [1]", answer="Apple", kind="entity", abstained=False,
+                  citations=[Citation(1, "d", "", "", "", doc.text[s:e], s, e, answer_start=0, answer_end=5)])
+    spans = collect(ranked, rule, 3)
+    apple = [sp for sp in spans if sp.text == "Apple"]
+    assert len(apple) == 1 and apple[0].sources == {"ORG", "PHRASE", "RULE"}
+    assert not any(empty(sp.text) for sp in spans)
+    assert agreement(spans, ranked)["apple"] == (0.9, 1)
+
+
+# -- features -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("question", "asks", "head"), [
+    ("Which capital was named Europe's most congested city?", "place", "capit"),
+    ("To which country were the detainees transferred?", "place", "countri"),
+    ("How many ferries were repaired?", "count", ""),
+    ("Who said the plan was reckless?", "person", ""),
+    ("Which tech company signed the deal?", "org", "compani"),
+    ("The president threatened to send 20,000 of which animal to Germany?", "thing", "anim"),
+    ("ferries repaired March", "none", ""),
+])
+def test_what_the_question_asks_for(question, asks, head):
+    qf = question_frame(analyse(question))
+    assert (qf.asks, qf.head) == (asks, head)
+
+
+def test_an_answer_stands_between_the_words_around_the_wh_phrase():
+    qa = analyse("The president threatened to send 20,000 of which animal to Germany?")
+    qf = question_frame(qa)
+    doc = make_doc("d", "The president threatened to send 20,000 elephants to Germany.",
+                   phrases=["The president", "elephants", "Germany"])
+    s, e = doc.sentences[0]
+    ranked = [Ranked(doc, 0, s, e, 0.8, 0.8)]
+    rule = Answer(text="", answer="", kind="other", abstained=True)
+    spans = {sp.text: sp for sp in collect(ranked, rule, 3)}
+    from fakes import MemoryCorpus
+
+    row = span_features(MemoryCorpus([doc]), qa, qf, spans["elephants"], ranked, rule, {})
+    assert row["align_left"] > 0.5 and row["align_right"] == 1.0
+    assert row["x_thing_phrase"] == 1.0 and row["q_all"] == 0.0
+    own = span_features(MemoryCorpus([doc]), qa, qf, spans["Germany"], ranked, rule, {})
+    assert own["q_all"] == 1.0  # the question's own word is no answer
+
+
+def test_reader_models_round_trip_through_json():
+    assert ReaderModels.from_dict(READER.to_dict()) == READER
+
+
+def test_the_committed_reader_reads_only_features_that_exist():
+    from assistant.answer.learned import load_reader
+
+    m = load_reader()
+    assert m is not None, "run `make train` to fit assistant/answer/models/reader.json"
+    assert set(m.span.features) <= set(FEATURES) and set(m.confidence.features) <= set(CONF_FEATURES)
+    assert 0.0 <= m.state_at <= 1.0 and m.sentences >= 1
+    assert list(m.calibration.xs) == sorted(m.calibration.xs)
