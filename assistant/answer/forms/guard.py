@@ -23,7 +23,7 @@ from assistant.answer.corpus import Corpus, coverage, related, weight
 from assistant.answer.evidence import name_keys, name_present, paragraph_of, required_names, stems
 from assistant.answer.forms.model import choice
 from assistant.answer.kinds.figure import unit_score
-from assistant.answer.question import QuestionAnalysis
+from assistant.answer.question import FORM_CUES, QuestionAnalysis
 from assistant.models import Answer, Document, Passage
 from assistant.text.folding import fold
 
@@ -35,6 +35,7 @@ HEAD_WORDS = 2
 #: The rarest missing word's weight is divided by this (the corpus's weight of a word it
 #: never uses, ``corpus.UNSEEN_WORD_WEIGHT``) and capped at 1.
 WEIGHT_SCALE = 8.0
+_FORM_STEMS = frozenset(t for w in (*FORM_CUES, "count", "whole") for t in stems(w))
 #: A missing word is named in the refusal when it weighs at least this share of the rarest
 #: missing one (common words such as "come" or "look" are not what the question asks about).
 NAMED_SHARE = 0.6
@@ -64,7 +65,9 @@ def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict
     doc: Document | None = corpus.doc(cite.doc_id) if cite is not None else None
     # The question's words other than its names: names are checked as names (``name_miss``, by
     # transliteration key), not as words a passage must repeat ("Harbor City" is "the city").
-    named = {t for n in qa.names for t in stems(n)}
+    # Nor the words that only shape the question ("how much *higher* is the *count* ...",
+    # ``question.FORM_CUES``): a passage need not repeat them.
+    named = {t for n in qa.names for t in stems(n)} | _FORM_STEMS
     want = [t for t in qa.focus if t not in named]
     x = {f: 0.0 for f in NEARMISS_FEATURES}
     why: dict[str, str] = {}
@@ -143,7 +146,9 @@ def guard(corpus: Corpus, qa: QuestionAnalysis | None, answer: Answer, shown: Se
     p = model(x)
     if p >= model.abstain_below:
         return answer
-    said = reason(x, why, model.linear) or f"the evidence found is too weak (confidence {answer.confidence:.2f})"
+    said = reason(x, why, model.linear)
+    if not said:
+        return answer  # no evidence feature weighed against it: nothing true to say, so no refusal
     base = dict(question=answer.question, rewritten=answer.rewritten, notice=answer.notice, kind=answer.kind,
                 retrieved=answer.retrieved)
     out = abstain(corpus, shown, said, **base)
