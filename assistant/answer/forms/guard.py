@@ -6,8 +6,9 @@ A learned model (``nearmiss`` in ``forms.json``, fitted by ``make train`` on
 natural-train's answerable and near-miss questions and the seed cases) reads the reply
 the answerer is about to give: how much of the question's rarest words the cited
 sentence, its paragraph and its article lack, whether a figure of the asked quantity
-stands in the cited sentence, the question's years and names, the kind, and the
-answer's own confidence. Below its threshold the reply becomes an abstention whose
+stands in the cited sentence, the question's years and names, and the kind; not the
+answer's own confidence, which is the selection models' business (with it, the guard refused
+right answers over small corpora whose confidences run low). Below its threshold the reply becomes an abstention whose
 reason is the feature that weighed most against answering: the reason shown is the
 one the model used.
 """
@@ -22,7 +23,7 @@ from assistant.answer.corpus import Corpus, coverage, related, weight
 from assistant.answer.evidence import name_keys, name_present, paragraph_of, required_names, stems
 from assistant.answer.forms.model import choice
 from assistant.answer.kinds.figure import unit_score
-from assistant.answer.question import QuestionAnalysis
+from assistant.answer.question import FORM_CUES, QuestionAnalysis
 from assistant.models import Answer, Document, Passage
 from assistant.text.folding import fold
 
@@ -34,12 +35,13 @@ HEAD_WORDS = 2
 #: The rarest missing word's weight is divided by this (the corpus's weight of a word it
 #: never uses, ``corpus.UNSEEN_WORD_WEIGHT``) and capped at 1.
 WEIGHT_SCALE = 8.0
+_FORM_STEMS = frozenset(t for w in (*FORM_CUES, "count", "whole") for t in stems(w))
 #: A missing word is named in the refusal when it weighs at least this share of the rarest
 #: missing one (common words such as "come" or "look" are not what the question asks about).
 NAMED_SHARE = 0.6
 #: The guard's inputs.
 NEARMISS_FEATURES = (
-    "confidence", "miss_sent", "miss_par", "miss_doc", "n_miss_doc", "unit_miss", "year_miss", "name_miss",
+    "miss_sent", "miss_par", "miss_doc", "n_miss_doc", "unit_miss", "year_miss", "name_miss",
     "miss_head", "frame_cover", "has_frame", "subject_miss",
     "k_figure", "k_quote", "k_date", "k_entity", "k_speaker", "k_other", "typed",
 )
@@ -61,10 +63,14 @@ def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict
     """(features, what each reason would name) for the reply ``answer`` to ``qa``."""
     cite = answer.citations[0] if answer.citations else None
     doc: Document | None = corpus.doc(cite.doc_id) if cite is not None else None
-    want = list(qa.focus)
+    # The question's words other than its names: names are checked as names (``name_miss``, by
+    # transliteration key), not as words a passage must repeat ("Harbor City" is "the city").
+    # Nor the words that only shape the question ("how much *higher* is the *count* ...",
+    # ``question.FORM_CUES``): a passage need not repeat them.
+    named = {t for n in qa.names for t in stems(n)} | _FORM_STEMS
+    want = [t for t in qa.focus if t not in named]
     x = {f: 0.0 for f in NEARMISS_FEATURES}
     why: dict[str, str] = {}
-    x["confidence"] = float(answer.confidence or 0.0)
     x[f"k_{qa.kind.value}"] = 1.0 if f"k_{qa.kind.value}" in x else 0.0
     x["typed"] = float(bool(answer.answer) and cite is not None and answer.answer.strip() != cite.quote.strip())
     if doc is None or cite is None:
@@ -140,7 +146,9 @@ def guard(corpus: Corpus, qa: QuestionAnalysis | None, answer: Answer, shown: Se
     p = model(x)
     if p >= model.abstain_below:
         return answer
-    said = reason(x, why, model.linear) or f"the evidence found is too weak (confidence {answer.confidence:.2f})"
+    said = reason(x, why, model.linear)
+    if not said:
+        return answer  # no evidence feature weighed against it: nothing true to say, so no refusal
     base = dict(question=answer.question, rewritten=answer.rewritten, notice=answer.notice, kind=answer.kind,
                 retrieved=answer.retrieved)
     out = abstain(corpus, shown, said, **base)
