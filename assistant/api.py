@@ -10,13 +10,21 @@
         print(c.n, c.doc_id, c.quote)
 
 Collaborators (embedder, LLM) are passed in; nothing reads global settings.
+
+Fresh without restarts: every question first checks (at most every ``REFRESH_EVERY``
+seconds) whether another process changed the index, and if so reloads it before
+answering: within ``REFRESH_EVERY`` seconds of the end of the ingest run that changed it,
+plus the reload (README "Nothing lost, nothing stale"). It reloads only between an
+ingest's writes (``index.lock``), and answers meanwhile from the last complete build it
+loaded, so it never sees a half-written document.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +33,10 @@ from assistant.answer import views
 from assistant.answer.answerer import Answerer
 from assistant.answer.corpus import IndexCorpus
 from assistant.config import Settings
-from assistant.errors import IndexMissing
+from assistant.errors import AssistantError, IndexMissing
 from assistant.index.cache import LocalIndex
 from assistant.index.embedding import Embedder
+from assistant.index.lock import try_lock
 from assistant.index.store import Store, index_config
 from assistant.models import Answer, Document
 from assistant.retrieval.retriever import Retriever
@@ -36,13 +45,53 @@ if TYPE_CHECKING:
     from assistant.answer.views import Event, Speaker
 
     # Ingest-time code loads only when something is ingested: asking never imports it.
-    from assistant.ingest.pipeline import IngestReport, ProgressFn
+    from assistant.ingest.report import IngestReport, ProgressFn
+
+
+class _Gate:
+    """Many questions at once, or one reload alone (a reload swaps the Chroma client and
+    the loaded view under the questions' feet otherwise)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writer = False
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer:
+                self._cond.wait()
+            self._writer = True
+            while self._readers:
+                self._cond.wait()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
 
 
 class Assistant:
     """An open index plus the retriever and answerer over it."""
 
-    #: How often (seconds) to check whether another process changed the index.
+    #: How often (seconds) to check whether another process changed the index: a check
+    #: is one read of the collection's metadata (about a millisecond), and 2 s keeps a
+    #: change answerable within a few seconds of the ingest that made it.
     REFRESH_EVERY = 2.0
 
     def __init__(self, settings: Settings, store: Store, local: LocalIndex,
@@ -54,6 +103,12 @@ class Assistant:
         self._embedder_lock = threading.Lock()
         self.llm = llm
         self._last_refresh = time.monotonic()
+        self._gate = _Gate()
+        #: Serialises this process's own ingests and reloads (the ingest lock is per file).
+        self._writing = threading.Lock()
+        #: The store's generation when this process's Chroma client last saw every vector
+        #: (opened, re-opened, or written by this process's own ingest).
+        self._client_generation = ""
         self.retriever = Retriever(store, local, self._lazy_embedder)
         self.answerer = Answerer(self.retriever, IndexCorpus(local), llm=llm, models=settings.learned_selection)
 
@@ -88,8 +143,10 @@ class Assistant:
         if embedder is None and stored and stored.get("embedder") not in (None, _default_model_id()[0]):
             embedder = _embedder_for(stored)
         local = LocalIndex(settings.cache_dir)
-        local.sync(store)
-        return cls(settings, store, local, embedder, llm)
+        asst = cls(settings, store, local, embedder, llm)
+        asst._client_generation = store.generation()
+        asst._reload(opening=True)
+        return asst
 
     def _lazy_embedder(self) -> Embedder:
         if self._embedder is None or (callable(self._embedder) and not hasattr(self._embedder, "embed_query")):
@@ -109,12 +166,53 @@ class Assistant:
 
     # -- queries ---------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> int:
-        """Pick up changes another process made to the index (throttled)."""
+        """Pick up changes another process made to the index (throttled to one check every
+        ``REFRESH_EVERY`` seconds unless ``force``); returns the documents changed. While
+        another process ingests, the last complete build stays in use."""
         now = time.monotonic()
         if not force and now - self._last_refresh < self.REFRESH_EVERY:
             return 0
         self._last_refresh = now
-        return self.local.sync(self.store)
+        return self._reload()
+
+    def _reload(self, opening: bool = False) -> int:
+        """Load what another process published, and catch up with a store nobody here is
+        writing to (another machine's ingest, or one that was killed); never while an
+        ingest writes files (``index.lock``), never waiting for one."""
+        gen = self.store.generation()
+        published = self.local.generation
+        loaded = self.local.loaded_generation
+        if gen == published == loaded == self._client_generation and self.local.bm25 is not None:
+            return 0  # nothing new: the usual case, two metadata reads
+        if not self._writing.acquire(blocking=opening):
+            return 0  # this process is ingesting: its own ingest publishes when it ends
+        try:
+            with try_lock(self.settings, "write") as free:
+                if not free:  # an ingest is writing files this moment: next time
+                    if opening and self.local.bm25 is None:
+                        self.local.load(strict=False)
+                    return 0
+                with self._gate.exclusive():
+                    return self._catch_up(gen, opening)
+        finally:
+            self._writing.release()
+
+    def _catch_up(self, gen: str, opening: bool) -> int:
+        with try_lock(self.settings, "ingest") as idle:
+            if idle:  # no ingest runs: bring the cache in line with the store (a no-op, a load, a sync)
+                if not opening and gen != self._client_generation:
+                    self.store.reopen()  # embedded: see the vectors another process wrote
+                changed = self.local.sync(self.store)
+                self._client_generation = gen
+                return changed
+        # An ingest runs: load the build it last published, if it is newer than ours.
+        if self.local.generation != self.local.loaded_generation or self.local.bm25 is None:
+            if not opening and self.store.generation() != self._client_generation:
+                self.store.reopen()
+                self._client_generation = self.store.generation()
+            self.local.load(strict=False)
+            return 1
+        return 0
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             filters: Mapping[str, Any] | None = None, k: int = 5,
@@ -122,7 +220,8 @@ class Assistant:
         """Answer ``question`` from the corpus, with citations, or abstain. ``asked_on``
         (today by default) is the date "this week" or "recently" are read against."""
         self.refresh()
-        return self.answerer.ask(question, history=history, filters=filters, k=k, asked_on=asked_on)
+        with self._gate.shared():
+            return self.answerer.ask(question, history=history, filters=filters, k=k, asked_on=asked_on)
 
     #: The throwaway question ``warm_up`` asks: any question runs the whole answering path.
     WARM_UP_QUESTION = "What happened?"
@@ -131,8 +230,6 @@ class Assistant:
         """Load what the first question would otherwise wait for (the embedding model, the
         retrieval caches, the answerer's tables) by answering one throwaway question.
         The chat calls it in the background when the server starts."""
-        from assistant.errors import AssistantError
-
         self._lazy_embedder().embed_query(self.WARM_UP_QUESTION)
         try:
             self.answerer.ask(self.WARM_UP_QUESTION, k=1)
@@ -143,13 +240,15 @@ class Assistant:
         """Everyone the articles quote on ``topic``, each with their statements (most
         relevant first), every statement with the exact sentence that carries it."""
         self.refresh()
-        return views.who_said_what(self.retriever, self.answerer.corpus, topic, filters)
+        with self._gate.shared():
+            return views.who_said_what(self.retriever, self.answerer.corpus, topic, filters)
 
     def timeline(self, topic: str, filters: Mapping[str, Any] | None = None) -> list[Event]:
         """Dated events about ``topic`` across the articles, oldest first, each with the
         exact sentence it comes from."""
         self.refresh()
-        return views.timeline(self.retriever, self.answerer.corpus, topic, filters)
+        with self._gate.shared():
+            return views.timeline(self.retriever, self.answerer.corpus, topic, filters)
 
     def document(self, doc_id: str) -> Document:
         doc = self.local.doc(doc_id)
@@ -164,25 +263,91 @@ class Assistant:
                executor: str | None = None, workers: int = 0, address: str = "") -> IngestReport:
         """Add or update ``paths``. ``executor`` (``ingest.executors``: ``processes`` with
         ``workers``, ``dask`` at ``address``, ``inline``) prepares the documents in worker
-        processes or on a cluster; None: the pipelined ingest of this process."""
-        from assistant.ingest.pipeline import Ingestor, ingest_lock
+        processes or on a cluster; None: the pipelined ingest of this process. Every
+        file's outcome is in the report (a failure names its stage); a run that stops
+        part-way raises ``IngestStopped`` with the documents committed before."""
+        from assistant.index.lock import ingest_lock
+        from assistant.ingest.executors import ExecutorOptions
+        from assistant.ingest.pipeline import Ingestor
 
-        s = self.settings
-        embedder = _Deferred(self._lazy_embedder, *_default_model_id(),
-                             recipe=("minilm", {"precision": s.embed_precision, "backend": s.embed_backend,
-                                                "batch_size": s.embed_batch_size})) \
-            if self._embedder is None else self.embedder
-        with ingest_lock(self.settings, wait=wait, on_wait=on_wait):
+        embedder = self._deferred_embedder()
+        with self._writing, ingest_lock(self.settings, wait=wait, on_wait=on_wait):
             ingestor = Ingestor(self.store, self.local, embedder, self.settings)
-            if executor is None:
-                return ingestor.run(paths, prune=prune, progress=progress)
-            from assistant.ingest.executors import ExecutorOptions
-            from assistant.ingest.fanout import Fanout
+            options = ExecutorOptions(workers=workers or None, address=address) if executor else None
+            try:
+                return ingestor.run(paths, prune=prune, progress=progress, executor=executor, options=options)
+            finally:
+                # This process's client wrote what it wrote: only other processes' writes
+                # need it re-opened. (An unreachable store leaves it to the next refresh.)
+                with contextlib.suppress(AssistantError):
+                    if self.local.loaded_generation == self.store.generation():
+                        self._client_generation = self.local.loaded_generation
 
-            fan = Fanout(ingestor, executor, ExecutorOptions(workers=workers, address=address))
-            report = fan.run(paths, prune=prune, progress=progress)
-            report.where = fan.where
-            return report
+    def delete(self, doc_ids: Iterable[str], *, wait: bool = True,
+               on_wait: Callable[[str], None] | None = None) -> IngestReport:
+        """Remove documents from the index through the ingest's one writer, as ``--prune``
+        does: their chunks and records (Chroma), their annotations, and BM25, the aliases
+        and the corpus summary rebuilt without them. Unknown ids are reported as failed."""
+        from assistant.index.lock import ingest_lock
+        from assistant.ingest.pipeline import Ingestor
+        from assistant.ingest.report import FileResult, IngestReport
+
+        t0 = time.perf_counter()
+        report = IngestReport()
+        with self._writing, ingest_lock(self.settings, wait=wait, on_wait=on_wait):
+            self.local.sync(self.store)
+            existing = self.store.doc_records()
+            writer = Ingestor(self.store, self.local, self._deferred_embedder(), self.settings).writer
+            for doc_id in dict.fromkeys(doc_ids):
+                rec = existing.get(doc_id)
+                if rec is None:
+                    report.results.append(FileResult("", doc_id, "failed", f"no document {doc_id!r} in the index"))
+                    continue
+                writer.remove(doc_id)
+                report.results.append(FileResult(rec.source, doc_id, "removed"))
+            report.total_docs, report.total_chunks = writer.finish(any(r.status == "removed" for r in report.results))
+            if self.local.loaded_generation == self.store.generation():
+                self._client_generation = self.local.loaded_generation  # our own client wrote it
+        report.seconds = time.perf_counter() - t0
+        self._last_refresh = time.monotonic()
+        return report
+
+    def reingest(self, doc_ids: Iterable[str], *, progress: ProgressFn | None = None, wait: bool = True,
+                 on_wait: Callable[[str], None] | None = None) -> IngestReport:
+        """Read the files of documents again, as if they had changed: each is converted (OCR
+        included) and cleaned anew, and replaced when its text or metadata come out
+        different ("unchanged" otherwise). A document whose file is gone is reported."""
+        from assistant.ingest.report import FileResult, IngestReport
+
+        sources: dict[str, list[str]] = {}
+        missing = IngestReport()
+        records = self.store.doc_records()
+        for doc_id in dict.fromkeys(doc_ids):
+            rec = records.get(doc_id)
+            if rec is None or not rec.source or not Path(rec.source).is_file():
+                why = (f"no document {doc_id!r} in the index" if rec is None else
+                       f"its file {rec.source or '(unknown)'} is gone; add the file again")
+                missing.results.append(FileResult(rec.source if rec else "", doc_id, "failed", why))
+                continue
+            sources.setdefault(rec.source, []).append(doc_id)
+        if not sources:
+            missing.total_docs, missing.total_chunks = self.store.counts()
+            return missing
+        for ids in sources.values():
+            for doc_id in ids:  # a raw hash nothing has: the file is read and cleaned again
+                self.store.touch_document(doc_id, "", records[doc_id].source)
+        report = self.ingest(list(sources), progress=progress, wait=wait, on_wait=on_wait)
+        wanted = {d for ids in sources.values() for d in ids}
+        report.results = [r for r in report.results if r.doc_id in wanted] + missing.results
+        return report
+
+    def _deferred_embedder(self) -> Any:
+        s = self.settings
+        if self._embedder is not None:
+            return self.embedder
+        return _Deferred(self._lazy_embedder, *_default_model_id(),
+                         recipe=("minilm", {"precision": s.embed_precision, "backend": s.embed_backend,
+                                            "batch_size": s.embed_batch_size}))
 
     # -- inspection -----------------------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
@@ -197,7 +362,7 @@ class Assistant:
             "config": self.store.config,
             "docs": [
                 {**{k: r.get(k, "") for k in ("doc_id", "title", "publisher", "date", "author", "n_chunks", "source",
-                                              "fmt")},
+                                              "fmt", "ingested_at")},
                  "meta_origin": dict(r.get("meta_origin") or {})}
                 for r in sorted(records.values(), key=lambda r: r.get("doc_id", ""))
             ],
@@ -206,6 +371,7 @@ class Assistant:
 
     def close(self) -> None:
         self.local.close()
+        self.store.close()
 
 
 class _Deferred:

@@ -28,6 +28,17 @@ ENV_INGEST_WORKERS = "ASSISTANT_INGEST_WORKERS"
 #: Seconds an ingest waits for a cluster's scheduler and first worker (``--dask``).
 ENV_CLUSTER_TIMEOUT = "ASSISTANT_CLUSTER_TIMEOUT"
 
+#: Characters one document's text may hold (``Settings.max_document_chars``); past it, the
+#: file fails with this variable as the fix. Everything a file may inflate to when it is
+#: read (a .docx's XML, a PDF's decoded streams, an HTML page, a feed, a JSONL line) is
+#: capped in proportion (``ingest.loaders.limits``), so raising it raises those caps too.
+ENV_MAX_DOCUMENT_CHARS = "ASSISTANT_MAX_DOCUMENT_CHARS"
+#: 25 M characters: above the 20 MB text file that ``tests/system/test_reliability.py``
+#: ingests whole (a news article is ~5-50 K; a long report a few hundred K), and low enough
+#: that the reading caps it implies keep one file's ingest under 1.5 GB of memory
+#: (``tests/system/test_bombs.py`` measures it).
+DEFAULT_MAX_DOCUMENT_CHARS = 25_000_000
+
 #: Questions longer than this (characters) are truncated, with a notice in the reply.
 MAX_QUESTION_CHARS = 2000
 #: Text beyond this many characters of one document is stored and searchable but not
@@ -39,6 +50,18 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
+
+
+def max_document_chars() -> int:
+    """``ASSISTANT_MAX_DOCUMENT_CHARS`` (a positive whole number), else the default."""
+    raw = _env(ENV_MAX_DOCUMENT_CHARS).replace("_", "").replace(",", "")
+    if not raw:
+        return DEFAULT_MAX_DOCUMENT_CHARS
+    if not raw.isdigit() or int(raw) < 1000:
+        raise ConfigError(f"{ENV_MAX_DOCUMENT_CHARS}={_env(ENV_MAX_DOCUMENT_CHARS)!r} is not a number of "
+                          "characters of at least 1000",
+                          fix=f"set {ENV_MAX_DOCUMENT_CHARS}={DEFAULT_MAX_DOCUMENT_CHARS}, or unset it")
+    return int(raw)
 
 
 def project_root() -> Path:
@@ -88,6 +111,8 @@ class Settings:
     #: Learned selection of document, sentence and reply (``make train``); off: the rule
     #: pipeline alone, as before it existed (for comparison).
     learned_selection: bool = field(default_factory=lambda: _env(ENV_LEARNED, "on").lower() not in ("0", "off", "no"))
+    #: Characters one document may hold (see ``ENV_MAX_DOCUMENT_CHARS``).
+    max_document_chars: int = field(default_factory=max_document_chars)
     hnsw_ef_search: int = 256
     hnsw_ef_construction: int = 200
     hnsw_max_neighbors: int = 32

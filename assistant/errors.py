@@ -60,3 +60,20 @@ class ServerUnavailable(AssistantError):
 
 class ConfigError(AssistantError):
     """A setting or command-line value is invalid."""
+
+
+class IngestStopped(AssistantError):
+    """An ingest stopped part-way for a reason that is not one file's (the store went
+    away, the disk is full, the writer ran out of memory). ``committed`` lists the
+    documents written before it stopped; they stay in the index, and running the same
+    command again completes the rest."""
+
+    #: The CLI's exit status for a stopped ingest (2 is a usage error, 3 some files failed).
+    exit_code = 4
+
+    def __init__(self, message: str, *, committed: list[str] | None = None, report: object = None,
+                 fix: str = "") -> None:
+        super().__init__(message, fix=fix)
+        self.committed = list(committed or [])
+        #: The run's ``IngestReport`` up to the stop (failures named so far included).
+        self.report = report

@@ -26,6 +26,59 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+#: Figures tests measured (the seed eval's held-out slice, ...), printed after the run even
+#: under -q: a regression guard's figure is worth seeing when it passes too.
+_FIGURES: list[str] = []
+
+
+@pytest.fixture
+def figures():
+    """``figures(line)``: report a measured figure in the run's summary."""
+    return _FIGURES.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _FIGURES:
+        terminalreporter.section("figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
+#: Run the suite as if this process had N CPUs (``ASSISTANT_TEST_CPUS=16 OMP_NUM_THREADS=16 make
+#: test``): ``index.embedding.default_threads``, from which every thread and worker count is
+#: derived, returns N. Subprocesses (the CLI, ingest workers) still see the real count; use
+#: ``taskset`` to give the whole run fewer CPUs.
+ENV_TEST_CPUS = "ASSISTANT_TEST_CPUS"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mimic_cpus() -> Iterator[int | None]:
+    value = os.environ.get(ENV_TEST_CPUS, "").strip()
+    if not value:
+        yield None
+        return
+    if not value.isdigit() or int(value) < 1:
+        raise pytest.UsageError(f"{ENV_TEST_CPUS}={value!r}: give a number of CPUs, e.g. 16")
+    from assistant.index import embedding
+
+    _REAL["default_threads"] = embedding.default_threads
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(embedding, "default_threads", lambda: int(value))
+        yield int(value)
+
+
+_REAL: dict[str, object] = {}
+
+
+@pytest.fixture
+def real_cpus(monkeypatch) -> None:
+    """For a test of ``default_threads`` itself: the real one, under ``ASSISTANT_TEST_CPUS`` too."""
+    from assistant.index import embedding
+
+    if "default_threads" in _REAL:
+        monkeypatch.setattr(embedding, "default_threads", _REAL["default_threads"])
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,6 +163,38 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The path of a Chromium for the browser tests (``tests/browsers.py``): without one the
+    test fails under ``make test`` and skips elsewhere. Ask for it first, so that happens
+    before the seed index is built."""
+    from browsers import require_chromium
+
+    return require_chromium()
+
+
+#: Set (to anything but "", "0") by ``make test``: a missing Tesseract fails the OCR tests
+#: instead of skipping them, as a missing browser does (``tests/browsers.py``).
+ENV_REQUIRE_OCR = "ASSISTANT_REQUIRE_OCR"
+
+
+def require_tesseract(which=shutil.which, env: dict[str, str] | None = None) -> str:
+    """The path of the ``tesseract`` the OCR tests drive: without one the test fails under
+    ``make test`` (``ASSISTANT_REQUIRE_OCR``) and skips elsewhere, each time with the fix."""
+    path = which("tesseract")
+    if path is None:
+        why = "tesseract is not installed: run `make ocr` (apt-get install tesseract-ocr tesseract-ocr-eng)"
+        if (os.environ if env is None else env).get(ENV_REQUIRE_OCR, "").strip() not in ("", "0"):
+            pytest.fail(f"{why} ({ENV_REQUIRE_OCR} is set: `make test` runs the OCR tests)", pytrace=False)
+        pytest.skip(why)
+    return path
+
+
+@pytest.fixture(scope="session")
+def tesseract() -> str:
+    return require_tesseract()
 
 
 @pytest.fixture

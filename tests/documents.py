@@ -272,3 +272,56 @@ def saved_page(headline: str, paragraphs: list[str], *, site: str = "Pozirk", da
 
 def creation(y: int, m: int, d: int) -> dt.datetime:
     return dt.datetime(y, m, d, 9, 30, tzinfo=dt.timezone.utc)
+
+
+#: How a test-made scan is spoiled, mild to rough: (dpi of the scan, blur radius in pixels,
+#: noise standard deviation in grey levels, tilt in degrees, JPEG quality). A 200 dpi office
+#: scan; a 150 dpi photocopy of a clipping, tilted and compressed.
+SCAN_DEGRADATIONS = {
+    "clean": (200, 0.0, 0.0, 0.0, 92),
+    "office": (200, 0.6, 8.0, 0.4, 70),
+    "photocopy": (150, 0.9, 16.0, 1.2, 45),
+}
+
+
+def write_scanned_pdf(path: Path, paragraphs: list[str], *, headline: str = "", columns: int = 1,
+                      degrade: str = "office", seed: int = 7, metadata: dict[str, Any] | None = None,
+                      pages: int = 1) -> Path:
+    """A scan of an article: the PDF ``write_pdf`` lays out (headline, columns, words
+    hyphenated at line ends), rendered to a greyscale picture, spoiled as
+    ``SCAN_DEGRADATIONS[degrade]`` says (blur, noise, tilt, JPEG), and saved as a PDF of
+    images with no text layer, as a scanner writes it."""
+    import io
+
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    dpi, blur, noise, tilt, quality = SCAN_DEGRADATIONS[degrade]
+    text_pdf = path.with_suffix(".text.pdf")
+    write_pdf(text_pdf, paragraphs, headline=headline, columns=columns, hyphenate=True, pages=pages)
+    rng = np.random.default_rng(seed)
+    images = []
+    pdf = pdfium.PdfDocument(str(text_pdf))
+    for page in pdf:
+        img = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        page.close()
+        if blur:
+            img = img.filter(ImageFilter.GaussianBlur(blur))
+        if tilt:
+            img = img.rotate(tilt * (1 if rng.random() < 0.5 else -1), resample=Image.BICUBIC, fillcolor=255)
+        if noise:
+            arr = np.asarray(img, dtype=np.float32) + rng.normal(0, noise, (img.height, img.width))
+            img = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=quality)
+        images.append(Image.open(io.BytesIO(buf.getvalue())))
+    pdf.close()
+    text_pdf.unlink()
+    images[0].save(path, format="PDF", resolution=float(dpi), save_all=True, append_images=images[1:])
+    return _finish_pdf(path, metadata or {}, "")
+
+
+def scan_source_text(paragraphs: list[str], headline: str = "") -> str:
+    """What a perfect reading of ``write_scanned_pdf``'s page gives: headline, then paragraphs."""
+    return "\n\n".join(([headline] if headline else []) + list(paragraphs))

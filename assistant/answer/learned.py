@@ -141,18 +141,28 @@ class ReaderModels:
     #: Ranked sentences whose spans compete.
     sentences: int
     meta: Mapping[str, Any] = field(default_factory=dict)
+    #: Between this and ``state_at`` the reply offers the best span as a guess ("Possibly
+    #: London"), with its low confidence; below it, no span. ``None``: no guess tier (a
+    #: model written before it existed), the same as ``state_at``.
+    guess_at: float | None = None
+
+    @property
+    def guess_floor(self) -> float:
+        return self.state_at if self.guess_at is None else min(self.guess_at, self.state_at)
 
     def to_dict(self) -> dict[str, Any]:
         return {"span": self.span.to_dict(), "confidence": self.confidence.to_dict(),
                 "calibration": {"xs": list(self.calibration.xs), "ys": list(self.calibration.ys)},
-                "state_at": self.state_at, "sentences": self.sentences, "meta": dict(self.meta)}
+                "state_at": self.state_at, "guess_at": self.guess_at, "sentences": self.sentences,
+                "meta": dict(self.meta)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ReaderModels:
         cal = d["calibration"]
         return cls(span=Linear.from_dict(d["span"]), confidence=Linear.from_dict(d["confidence"]),
                    calibration=Isotonic(tuple(cal["xs"]), tuple(cal["ys"])),
-                   state_at=float(d["state_at"]), sentences=int(d["sentences"]), meta=d.get("meta", {}))
+                   state_at=float(d["state_at"]), sentences=int(d["sentences"]), meta=d.get("meta", {}),
+                   guess_at=None if d.get("guess_at") is None else float(d["guess_at"]))
 
 
 def _read(name: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ passage of the whole corpus, as they would be without the filter.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.answer.compose import abstain
@@ -148,11 +148,22 @@ def hold_to_unfiltered(corpus: Corpus, filtered: Any, unfiltered: Any) -> Answer
     weakly: "since when has X ruled" answered from an article about something else)."""
     ans: Answer = filtered.answer
     ref: Answer = unfiltered.answer
-    if ans is None or ans.abstained or ref is None:
+    if ans is None or ref is None:
         return ans
     base = dict(question=ans.question, rewritten=ans.rewritten, notice=ans.notice, retrieved=ans.retrieved,
                 kind=ans.kind)
     shown = filtered.passages[:3]
+    if ans.abstained:
+        # Say where the answer is when the unfiltered system finds it in an article the
+        # filter leaves out.
+        cited = ref.citations[0].doc_id if ref.citations else ""
+        doc = corpus.doc(cited) if cited and not ref.abstained and ref.answer else None
+        if doc is None or cited in ans.retrieved:
+            return ans
+        src = doc.publisher or doc.title or doc.doc_id
+        why = ans.text.split("\n", 1)[0].removeprefix("The corpus does not say: ").rstrip(".")
+        return replace(abstain(corpus, shown, f"{why}; outside the filter, {src} gives “{ref.answer}”", **base),
+                       confidence=ans.confidence, calibrated=ans.calibrated)
     if ref.abstained:
         why = ref.text.split("\n", 1)[0].removeprefix("The corpus does not say: ").rstrip(".")
         return abstain(corpus, shown, f"{why} (without the filter too)", **base)

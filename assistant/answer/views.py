@@ -24,7 +24,7 @@ from assistant.answer.corpus import Corpus, coverage
 from assistant.answer.evidence import Sent, candidate_sentences, paragraph_of, stems
 from assistant.answer.question import QuestionAnalysis, analyse
 from assistant.answer.relative import article_year
-from assistant.models import Document, Passage, QuestionKind
+from assistant.models import Document, Mention, Passage, QuestionKind
 from assistant.retrieval.types import PassageRetriever
 from assistant.text.datetimes import date_sort_key, resolve_relative
 from assistant.text.folding import fold
@@ -57,6 +57,19 @@ MAX_EVENTS = 10
 #: resolve to either is not someone.
 SPEAKER_LABELS = frozenset({"PERSON", "ORG"})
 _PRONOUNS = frozenset({"he", "she", "they", "it", "we", "i", "you", ""})
+#: Reported speech below this confidence is not a statement of the speaker's: the quote
+#: index gives 0.6 to the object phrase of a speech verb ("X reiterated *his refusal to
+#: cooperate*", "X accused *Western countries of unwillingness*": the narrator
+#: characterising them) and 0.3 at most to headline lines; a reported clause ("X said
+#: that ...") gets 0.7-0.8 (``nlp.quotes.indirect``, ``nlp.quotes``). Quotation-marked
+#: speech is the speaker's words at any confidence.
+MIN_REPORTED_CONFIDENCE = 0.7
+#: Date qualifiers that put an event somewhere before or after the date rather than on it:
+#: "sanctions imposed *after* 2020", "*before* 2019", "*by* 2030". A timeline would show
+#: the date as the event's. "since 1994" and "as of May" stay: they date the start of a
+#: state ("has ruled since 1994") or the day a figure was counted.
+BOUND_QUALIFIERS = frozenset({"after", "before", "prior to", "until", "till", "by",
+                              "no later than", "not later than", "no earlier than", "not earlier than"})
 
 
 @dataclass
@@ -146,7 +159,11 @@ def statements(corpus: Corpus, qa: QuestionAnalysis, passages: Sequence[Passage]
             name = r.speaker.strip()
             if fold(name) in _PRONOUNS or r.speaker_label not in labels:
                 continue
+            if r.kind != "direct" and r.confidence < MIN_REPORTED_CONFIDENCE:
+                continue
             s, e = d.sentence_at(r.start)
+            if is_headline(d, s, e):
+                continue  # the headline is the newsroom's summary, not the speaker's statement
             ps, pe = paragraph_of(d, s)
             relevance = 0.5 * rel[d.doc_id] + 0.5 * coverage(corpus, qa.focus, stems(r.quote + " " + d.text[ps:pe]))
             said = Said(name, r.quote.strip(), r.kind, d.doc_id, d.title, d.publisher, d.date, s, e,
@@ -163,6 +180,17 @@ def statements(corpus: Corpus, qa: QuestionAnalysis, passages: Sequence[Passage]
         sp.statements.sort(key=lambda x: -x.relevance)
     speakers.sort(key=lambda sp: -sp.statements[0].relevance)
     return speakers
+
+
+def is_headline(doc: Document, start: int, end: int) -> bool:
+    """Whether the sentence ``start:end`` lies in the article's headline: its first line,
+    when that line is the document's title."""
+    title = " ".join((doc.title or "").split())
+    text = doc.text
+    lead = len(text) - len(text.lstrip())
+    stop = text.find("\n", lead)
+    stop = len(text) if stop < 0 else stop
+    return bool(title) and end <= stop + 1 and " ".join(text[lead:stop].split()) == title and start >= lead
 
 
 def _event_value(doc: Document, value: str, text: str, extra: Mapping[str, Any]) -> tuple[str, str]:
@@ -201,6 +229,10 @@ def events(corpus: Corpus, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[
             article[doc.doc_id] = coverage(corpus, topic, stems(doc.title + "\n" + doc.text)) if topic else 1.0
         context = coverage(corpus, topic, stems(doc.text[ps:pe] + "\n" + doc.title) | stems(st.text)) \
             if topic else 1.0
+        # One event per sentence: the date most bound to the topic (the first on a tie).
+        # When that date is a bound ("sanctions imposed after 2020"), the sentence does not
+        # say when anything happened.
+        best: tuple[float, Mention, str, str] | None = None
         for m in doc.mentions:
             if m.kind != "DATE" or not (st.start <= m.start and m.end <= st.end) or m.extra.get("dateline"):
                 continue
@@ -212,20 +244,21 @@ def events(corpus: Corpus, qa: QuestionAnalysis, sents: Sequence[Sent]) -> list[
                          + W_EVENT_FRAME * (coverage(corpus, topic, frame) if topic else 1.0))
             if relevance < EVENT_MIN or st.names_ok < 1.0:
                 continue
-            ev = Event(m.text, value, doc.doc_id, doc.title, doc.publisher, doc.date, st.start, st.end, st.text,
-                       m.start, m.end, round(relevance, 4), year_from=year_from)
-            # One event per sentence: the date most bound to the topic (the first on a tie).
-            mine = next((x for x in found if x.doc_id == ev.doc_id and x.start == ev.start), None)
-            if mine is not None:
-                if ev.relevance > mine.relevance:
-                    found[found.index(mine)] = ev
-                continue
-            same = next((x for x in found if x.value == value
-                         and _jaccard(stems(x.sentence), stems(ev.sentence)) >= SAME_EVENT), None)
-            if same is None:
-                found.append(ev)
-            else:
-                same.also.append((ev.doc_id, ev.start, ev.end))
+            if best is None or relevance > best[0]:
+                best = (relevance, m, value, year_from)
+        if best is None or best[1].qualifier.lower() in BOUND_QUALIFIERS:
+            continue
+        relevance, m, value, year_from = best
+        ev = Event(m.text, value, doc.doc_id, doc.title, doc.publisher, doc.date, st.start, st.end, st.text,
+                   m.start, m.end, round(relevance, 4), year_from=year_from)
+        if any(x.doc_id == ev.doc_id and x.start == ev.start for x in found):
+            continue
+        same = next((x for x in found if x.value == value
+                     and _jaccard(stems(x.sentence), stems(ev.sentence)) >= SAME_EVENT), None)
+        if same is None:
+            found.append(ev)
+        else:
+            same.also.append((ev.doc_id, ev.start, ev.end))
     found.sort(key=lambda e: -e.relevance)
     found = found[:MAX_EVENTS]
     found.sort(key=lambda e: (e.key, -e.relevance))

@@ -4,6 +4,13 @@ Everything here is rebuilt from Chroma when missing or stale, so it can be
 deleted at any time. Staleness is detected with the chunk collection's
 ``generation`` token, which every ingest changes; a mismatch triggers a diff of
 document content hashes, so only changed documents are fetched again.
+
+Several processes share this directory (a chat and the ``assistant ingest`` a cron job
+runs). Each answers from the view it loaded: BM25 and the chunk table of one build, and
+the content hash of every document in it (``doc_hashes.json``, written with them), so a
+document that another process's ingest is rewriting reads as absent (``doc``) until the
+view is reloaded, never as text that its chunk offsets do not fit. An ingest publishes its
+build by recording its generation (``publish``); ``sync`` reloads a published build.
 """
 
 from __future__ import annotations
@@ -140,6 +147,11 @@ class LocalIndex:
         self._summary: tuple[list[str], frozenset[str]] | None = None
         #: Documents changed since the saved summary was written (``rebuild`` rewrites it).
         self._summary_stale = False
+        #: The generation the loaded view (BM25, chunk table) was built at ("": none yet).
+        self.loaded_generation = ""
+        #: doc_id -> content hash of every document in the loaded view (None: not known, for
+        #: a cache written before the hashes were saved).
+        self._pinned: dict[str, str] | None = None
 
     @property
     def aliases(self) -> AliasTable:
@@ -201,6 +213,12 @@ class LocalIndex:
     def generation(self) -> str:
         return self.get_meta("generation")
 
+    def publish(self, generation: str) -> None:
+        """Record that the build on disk is that of ``generation``: other processes sharing
+        this cache reload it (``sync``)."""
+        self.set_meta("generation", generation)
+        self.loaded_generation = generation
+
     # -- documents ---------------------------------------------------------------------
     def content_hashes(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT doc_id, content_hash FROM docs").fetchall())
@@ -257,6 +275,8 @@ class LocalIndex:
             ).fetchone()
             if row is None:
                 return None
+            if self._pinned is not None and self._pinned.get(doc_id) != json.loads(row[0]).get("content_hash"):
+                return None  # another version than the loaded view's (an ingest is rewriting it)
             rec, text, ann = json.loads(row[0]), row[1], json.loads(row[2] or "{}")
             view = Document(
                 doc_id=doc_id, text=text, title=rec.get("title", ""), publisher=rec.get("publisher", ""),
@@ -304,6 +324,7 @@ class LocalIndex:
             shutil.rmtree(tmp, ignore_errors=True)
             bm25.save(tmp)
             chunks.save(tmp)
+            pinned = _save_pin(tmp, recs)
             final = self.path / "bm25"
             shutil.rmtree(final, ignore_errors=True)
             tmp.rename(final)
@@ -319,23 +340,39 @@ class LocalIndex:
             tmp_summary.replace(self.path / "summary.json")
             self.bm25, self.chunks, self._aliases = bm25, chunks, aliases
             self._summary, self._summary_stale = summary, False
+            self._pinned = pinned
 
-    def load(self) -> bool:
+    def load(self, *, strict: bool = True) -> bool:
         """Open BM25 and the chunk table saved by ``rebuild`` (memory-mapped: nothing is read
-        in full); False if they are missing, unreadable, or hold another number of chunks
-        than the annotation store (then ``sync`` rebuilds them). The alias table and the
-        summary are read on first use."""
+        in full); False if they are missing or unreadable, or (``strict``) were built from
+        other documents than the annotation store now holds (then ``sync`` rebuilds them).
+        ``strict=False`` takes the build as it is, for a reader while another process
+        ingests: its documents are pinned to the versions it was built from (``doc``). The
+        alias table and the summary are read on first use."""
         try:
             bm25 = BM25Index.load(self.path / "bm25", mmap=True)
             chunks = ChunkTable.load(self.path / "bm25", bm25.ids)
         except Exception:
             return False
-        n_rows = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
-        if n_rows != len(bm25.ids) or not (self.path / "aliases.json").exists():
+        generation = self.generation
+        pinned = _load_pin(self.path / "bm25")
+        if strict:
+            if pinned is not None:
+                fits = pinned == self.content_hashes()
+            else:
+                fits = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0] == len(bm25.ids)
+            if not fits:
+                return False
+        if not (self.path / "aliases.json").exists():
             return False
-        self.bm25, self.chunks = bm25, chunks
-        self._aliases = None
-        self._summary = None
+        with self._lock:
+            self.bm25, self.chunks = bm25, chunks
+            self._aliases = None
+            self._summary, self._summary_stale = None, False
+            self._docs.clear()
+            self._records = None
+            self._pinned = pinned
+            self.loaded_generation = generation
         return True
 
     # -- synchronisation with Chroma ----------------------------------------------------
@@ -343,8 +380,11 @@ class LocalIndex:
         """Bring this cache in line with the store; returns the number of documents changed."""
         with self._lock:
             gen = store.generation()
-            if not force and gen and gen == self.generation and (self.bm25 is not None or self.load()):
-                return 0
+            if not force and gen and gen == self.generation:
+                if self.bm25 is not None and self.loaded_generation == gen:
+                    return 0
+                if self.load():  # another process published this build: reload it
+                    return 0
             remote = store.doc_records()
             local = self.content_hashes()
             stale = [d for d, r in remote.items() if local.get(d) != r.content_hash]
@@ -363,14 +403,29 @@ class LocalIndex:
                 for d, (rec, payload) in payloads.items():
                     self.put_doc(rec, payload.get("text", ""), payload.get("annotations", {}), rows_by_doc.get(d, []))
             changed = len(stale) + len(gone)
-            if (changed or self.bm25 is None) and (changed or not self.load()):
+            stale_view = self.bm25 is None or self.loaded_generation != gen
+            if changed or (stale_view and not self.load()):
                 self.rebuild()
-            self.set_meta("generation", gen)
+            self.publish(gen)
             return changed
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _save_pin(path: Path, records: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Save the content hash of every document of a build beside its BM25 arrays."""
+    pinned = {d: str(r.get("content_hash", "")) for d, r in records.items()}
+    (path / "doc_hashes.json").write_text(json.dumps(pinned), encoding="utf-8")
+    return pinned
+
+
+def _load_pin(path: Path) -> dict[str, str] | None:
+    try:
+        return json.loads((path / "doc_hashes.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _summarise(records: dict[str, dict[str, Any]]) -> tuple[list[str], frozenset[str]]:

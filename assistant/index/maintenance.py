@@ -8,16 +8,32 @@ from assistant.config import Settings
 
 
 def delete_index(settings: Settings) -> None:
-    """Remove the collections (server) or the index directory (embedded), and the caches."""
+    """Remove the collections (server) or the index directory (embedded), and the caches.
+
+    On a server, only a collection that is not there is passed over (NotFoundError: never
+    built, or already deleted). Any other failure (the server went away, refused the delete)
+    stops the rebuild with ServerUnavailable: passing over it, as a bare ``except`` did,
+    would re-ingest into the old collections and report a rebuild that never happened."""
     if settings.chroma_url:
+        from chromadb.errors import NotFoundError
+
+        from assistant.errors import ServerUnavailable
         from assistant.index.store import connect
 
         client = connect(settings)
         for name in (f"{settings.collection}_chunks", f"{settings.collection}_docs"):
             try:
                 client.delete_collection(name)
-            except Exception:
+            except NotFoundError:
                 pass  # not there: nothing to delete
+            except Exception as exc:
+                raise ServerUnavailable(
+                    f"could not delete collection {name!r} on the Chroma server at {settings.chroma_url} "
+                    f"({type(exc).__name__}: {exc}); nothing was rebuilt",
+                    url=settings.chroma_url,
+                    fix="check that the server is running and lets this client delete collections, then run "
+                        "the same `assistant ingest --rebuild ...` command again",
+                ) from exc
         shutil.rmtree(settings.cache_dir, ignore_errors=True)
         return
     d = settings.index_dir

@@ -207,6 +207,34 @@ class Store:
                 )
         return store
 
+    def reopen(self) -> None:
+        """Open the collections again with a new client. Embedded Chroma loads its vector
+        index into memory once per client, so a new client is how this process sees
+        vectors another process wrote; a server needs none of it. Call it only while no
+        ingest writes (``index.lock.reload_lock``): loading the index files while another
+        process rewrites them can crash this process."""
+        if self.settings.chroma_url:
+            return
+        try:
+            self.client.close()  # the last reference stops Chroma's system for this path
+        except Exception:
+            pass
+        fresh = Store.open(self.settings)
+        self.client, self.chunks, self.docs = fresh.client, fresh.chunks, fresh.docs
+
+    def close(self) -> None:
+        """Release the Chroma client (idempotent; embedded: its files and memory). Chroma
+        shares one system per path within a process: one left open keeps a deleted index's
+        database in use, so the same path could not be built again in this process
+        (``--rebuild`` from a library caller)."""
+        close = getattr(self.client, "close", None)
+        if close is None:
+            return
+        try:
+            close()
+        except Exception:
+            pass
+
     # -- collection-level state -------------------------------------------------------
     def _meta(self) -> dict[str, Any]:
         try:

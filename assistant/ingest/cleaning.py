@@ -29,6 +29,7 @@ from assistant.ingest.metadata import (
     is_caption,
     is_name_line,
     is_role_line,
+    merge_metadata,
 )
 from assistant.models import Document, Removed
 
@@ -430,18 +431,8 @@ def clean_document(raw: Document) -> Document:
     res = clean_text(raw.text)
     text_origins: dict[str, str] = {}
     meta = extract_metadata(raw.text, res.text, text_origins)
-    values: dict[str, str] = {}
-    origins: dict[str, str] = {}
-    for key in ("title", "publisher", "date", "author", "url"):
-        loaded = getattr(raw, key)
-        if loaded:
-            values[key] = loaded
-            origins[key] = raw.meta_origin.get(key) or f"{raw.fmt}"
-        elif meta.get(key):
-            values[key] = meta[key]
-            origins[key] = text_origins.get(key, "text")
-        else:
-            values[key] = ""
+    loaded = {key: getattr(raw, key) for key in ("title", "publisher", "date", "author", "url")}
+    values, origins = merge_metadata(loaded, raw.meta_origin, meta, text_origins, raw.fmt)
     return Document(
         doc_id=raw.doc_id,
         text=res.text,

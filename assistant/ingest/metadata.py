@@ -399,3 +399,47 @@ def extract_metadata(raw_text: str, cleaned_text: str, origins: dict[str, str] |
     if origins is not None:
         origins.update(why)
     return out
+
+
+#: Metadata a file format states about the *file*, not the article: the day the PDF or the
+#: Word file was made (exported, scanned, printed), often days or years after the story.
+#: For news the dateline in the text wins, and these only fill a date the text lacks.
+FILE_DATE_ORIGINS = frozenset({"pdf:CreationDate", "docx:created"})
+#: Appended to the origin of a date taken from the file as a fallback, so `assistant stats`,
+#: the documents table and ``meta_origin`` say it is the file's date, not the article's.
+FILE_DATE_MARK = " (file date: the text gives none)"
+#: Appended to a dateline's origin when its year comes from a file made on the same day.
+FILE_YEAR_MARK = " (year from the file date)"
+
+
+def merge_metadata(loaded: dict[str, str], loaded_origins: dict[str, str], found: dict[str, str],
+                   found_origins: dict[str, str], fmt: str,
+                   keys: tuple[str, ...] = ("title", "publisher", "date", "author", "url"),
+                   ) -> tuple[dict[str, str], dict[str, str]]:
+    """Each field's value and where it came from: what the file format states (JSONL fields,
+    HTML meta tags, PDF information, Word properties, feed items) wins over what the text
+    rules ``found``, except a file's own date (``FILE_DATE_ORIGINS``), which the text's
+    dateline or date line beats and which is marked as a fallback when it is kept."""
+    values: dict[str, str] = {}
+    origins: dict[str, str] = {}
+    for key in keys:
+        value, origin = loaded.get(key, ""), loaded_origins.get(key) or fmt
+        file_date = key == "date" and origin in FILE_DATE_ORIGINS
+        if file_date and value and found.get(key, "").startswith("--") and value[4:10] == found[key][1:]:
+            # "October 28" in the dateline of a file made on 2025-10-28: the same day, so
+            # the file's year is the article's (no year is guessed otherwise).
+            values[key] = value[:4] + found[key][1:]
+            origins[key] = found_origins.get(key, "text") + FILE_YEAR_MARK
+            continue
+        if value and not (file_date and found.get(key)):
+            values[key] = value
+            origins[key] = origin + (FILE_DATE_MARK if file_date else "")
+        elif found.get(key):
+            values[key] = found[key]
+            origins[key] = found_origins.get(key, "text")
+        else:
+            values[key] = ""
+    # What the loader noted about the text itself (``"text": "ocr:tesseract ..."``) is kept.
+    origins.update({k: v for k, v in loaded_origins.items() if k not in keys})
+    return values, origins
+

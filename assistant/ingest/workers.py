@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import signal
 import struct
 import subprocess
 import sys
@@ -27,13 +28,24 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from assistant.ingest.notes import set_note_sink
 from assistant.models import Document
 
 _LEN = struct.Struct("<Q")
 
 
 class WorkerDied(RuntimeError):
-    """A worker process ended in the middle of a task (crashed or was killed)."""
+    """A worker process ended in the middle of a task (crashed or was killed). ``note`` is
+    the last progress note the task sent before (``note``; e.g. the document and stage it
+    was at), or None."""
+
+    def __init__(self, message: str, note: Any = None) -> None:
+        super().__init__(message)
+        self.note = note
+
+
+class PoolBroken(WorkerDied):
+    """Every worker is gone: the task never ran (nothing to blame on its documents)."""
 
 
 def _send(stream: BinaryIO, obj: Any) -> None:
@@ -84,6 +96,8 @@ def serve(argv: Sequence[str] | None = None) -> None:
                 task_id, fn, args = _recv(inp)
             except EOFError:  # the ingest finished or died
                 return
+            # In ``ingest.notes``, which the task's code reads (this module runs as ``__main__``).
+            set_note_sink(lambda payload, t=task_id: _send(out, ("note", t, payload)))
             try:
                 reply = (task_id, True, fn(*args))
             except Exception as exc:  # reported to the ingest, which redoes the task itself
@@ -91,6 +105,20 @@ def serve(argv: Sequence[str] | None = None) -> None:
             _send(out, reply)
     except BrokenPipeError:  # the ingest died while this worker was busy
         return
+
+
+def _exit_status(proc: subprocess.Popen) -> str:
+    """How a worker ended, for messages: "killed by SIGKILL", "exit code 1"."""
+    try:
+        code = proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        return "still running"
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
 
 
 class _Worker:
@@ -103,11 +131,17 @@ class _Worker:
             pass
 
     def run(self, task_id: int, fn: Callable[..., Any], args: tuple) -> Any:
+        last = None
         try:
             _send(self.proc.stdin, (task_id, fn, args))  # type: ignore[arg-type]
-            got_id, ok, value = _recv(self.proc.stdout)  # type: ignore[arg-type]
+            while True:
+                msg = _recv(self.proc.stdout)  # type: ignore[arg-type]
+                if msg[0] != "note":
+                    break
+                last = msg[2]
+            got_id, ok, value = msg
         except (EOFError, OSError) as exc:
-            raise WorkerDied(f"worker {self.proc.pid} ended ({self.proc.poll()})") from exc
+            raise WorkerDied(f"worker {self.proc.pid} ended ({_exit_status(self.proc)})", note=last) from exc
         if got_id != task_id:
             raise WorkerDied(f"worker {self.proc.pid} answered task {got_id}, not {task_id}")
         if not ok:
@@ -236,7 +270,7 @@ class ProcessPool:
             except queue.Empty:
                 return
             if task is not None:
-                task[0].set_exception(WorkerDied(f"no worker left ({exc})"))
+                task[0].set_exception(PoolBroken(f"no worker left ({exc})"))
                 self._finished()
 
     @property
@@ -247,7 +281,7 @@ class ProcessPool:
     def call(self, fn: Callable[..., Any], *args: Any) -> Future:
         """``fn(*args)`` in a worker (``fn`` must be importable there by its name)."""
         if self.broken:
-            raise WorkerDied("no worker left")
+            raise PoolBroken("no worker left")
         fut: Future = Future()
         with self._lock:
             self._unfinished += 1
@@ -287,19 +321,22 @@ class ProcessPool:
 
 
 class AnnotationPool(ProcessPool):
-    """``workers`` processes running ``stages.annotate_documents``, spaCy loaded in each
-    before its first task, without PyTorch."""
+    """``workers`` processes running ``stages.annotate_each``, spaCy loaded in each before
+    its first task, without PyTorch. A worker that dies in a task is replaced (up to
+    ``respawn`` times), so one document that kills its worker costs that task's retries,
+    not a worker for the rest of the run."""
 
-    def __init__(self, workers: int, batch_size: int) -> None:
+    def __init__(self, workers: int, batch_size: int, respawn: int = 0) -> None:
         from assistant.nlp.model import load_nlp
 
         self.batch_size = batch_size
-        super().__init__(workers, warm=(load_nlp, ()), threads=1)
+        super().__init__(workers, warm=(load_nlp, ()), threads=1, respawn=respawn)
 
     def submit(self, items: Sequence[tuple[Document, list[tuple[int, int]]]]) -> Future:
-        from assistant.ingest.stages import annotate_documents
+        """Annotations of each document (or its ``stages.StageFailed``), in order."""
+        from assistant.ingest.stages import annotate_each
 
-        return self.call(annotate_documents, list(items), self.batch_size)
+        return self.call(annotate_each, list(items), self.batch_size)
 
 
 if __name__ == "__main__":

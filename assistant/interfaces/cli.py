@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from assistant.interfaces.commands.agents import cmd_mcp
 from assistant.interfaces.commands.corpus import cmd_ingest, cmd_search, cmd_show, cmd_stats
 from assistant.interfaces.commands.evaluation import cmd_bench, cmd_eval, cmd_serve, cmd_train
 from assistant.interfaces.commands.questions import cmd_ask, cmd_chat, cmd_views
@@ -127,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_llm_args(p)
 
+    p = sub.add_parser(
+        "mcp", help="serve the assistant to agents and LLM clients over MCP (stdio; --http for HTTP)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Serve the tools search, ask, timeline, who_said, document and stats, and each article as\n"
+                    "the resource news://doc/{doc_id}, over the Model Context Protocol: on stdio (a desktop\n"
+                    "client starts this command), or streamable HTTP with --http. Needs the [mcp] extra.",
+        epilog="examples:\n  assistant mcp --index-dir /data/index\n"
+               "  assistant mcp --http --port 8765      # clients connect to http://127.0.0.1:8765/mcp")
+    p.add_argument("--http", action="store_true", help="serve streamable HTTP at http://HOST:PORT/mcp instead of stdio")
+    p.add_argument("--host", help="with --http: the address to bind (default 127.0.0.1; any other is reachable "
+                                  "from other machines, and the server has no authentication)")
+    p.add_argument("--port", type=int, help="with --http: the port (default 8765)")
+    add_index_args(p)
+    add_llm_args(p)
+
     p = sub.add_parser("train", help="fit learned answer selection on the benchmark sets (needs [dev] extras)")
     p.add_argument("--shared", default="../shared", help="the folder holding benchmarks/ (default ../shared)")
     p.add_argument("--cache", default=".cache/train", help="where indexes and dumps are kept between runs")
@@ -158,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "ingest": cmd_ingest, "stats": cmd_stats, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat,
     "timeline": cmd_views, "who-said": cmd_views, "show": cmd_show, "eval": cmd_eval, "serve": cmd_serve,
-    "bench": cmd_bench, "train": cmd_train,
+    "bench": cmd_bench, "train": cmd_train, "mcp": cmd_mcp,
 }
 
 
@@ -171,21 +187,71 @@ def main(argv: Sequence[str] | None = None) -> int:
     from assistant.errors import AssistantError
 
     try:
-        return COMMANDS[args.command](args)
+        code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit as "Exception ignored"
+        return code
     except AssistantError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
-        if exc.fix:
-            print(f"  fix: {exc.fix}", file=sys.stderr)
+        print_error(exc)
         return exc.exit_code
+    except BrokenPipeError as exc:
+        if stdout_closed():
+            return quiet_broken_pipe()
+        return internal_error(exc)  # another pipe or socket: a real failure
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # the last line of defence: no tracebacks for users
         if os.environ.get("ASSISTANT_DEBUG"):
             raise
-        print(f"internal error: {type(exc).__name__}: {exc}\n  (run with ASSISTANT_DEBUG=1 for details;"
-              " please report it)", file=sys.stderr)
-        return 1
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    print(f"internal error: {type(exc).__name__}: {exc}\n  (run with ASSISTANT_DEBUG=1 for details;"
+          " please report it)", file=sys.stderr)
+    return 1
+
+
+def print_error(exc) -> None:
+    """An ``AssistantError`` as "error: ..." and "  fix: ...", each command in it as the
+    user can type it (``invocation.as_invoked``)."""
+    from assistant.interfaces.invocation import as_invoked
+
+    print(f"error: {as_invoked(exc.message)}", file=sys.stderr)
+    if exc.fix:
+        print(f"  fix: {as_invoked(exc.fix)}", file=sys.stderr)
+
+
+#: Exit status of a process that a closed pipe stopped: 128 + SIGPIPE, as ``yes | head -1``
+#: leaves it (POSIX shells report a process killed by signal N as 128 + N).
+BROKEN_PIPE_EXIT = 141
+
+
+def stdout_closed() -> bool:
+    """Whether our standard output is a pipe whose reader has gone (poll reports an error
+    on it), as opposed to a socket or another pipe breaking inside a command."""
+    import select
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        return any(ev & (select.POLLERR | select.POLLHUP) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no poll (Windows) or no real stdout
+        return True
+
+
+def quiet_broken_pipe() -> int:
+    """The reader of our output went away (``assistant ask ... | head -2``): stop without a
+    word, as Unix tools do. stdout is pointed at /dev/null so that the interpreter's flush
+    at exit finds nowhere to complain."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    return BROKEN_PIPE_EXIT
 
 
 if __name__ == "__main__":  # pragma: no cover

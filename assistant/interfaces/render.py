@@ -39,6 +39,7 @@ __all__ = [
     "example_questions",
     "ingest_results_html",
     "lead_title",
+    "ocr_line",
     "parse_citation_key",
     "show_date",
     "source_link",
@@ -138,6 +139,24 @@ def _source_line(c: Citation, doc_text: DocText | None = None) -> str:
     return " · ".join(x for x in parts if x)
 
 
+#: ``scanned(doc_id)``: how a document's text was read when it was OCRed from a scan
+#: (``meta_origin["text"]``, e.g. "ocr:tesseract 5.3.0, page 1 of 1"), else "".
+Scanned = Callable[[str], str]
+
+
+def ocr_line(ans: Answer, scanned: Scanned | None) -> str:
+    """"Source [2] was read by OCR from a scanned page: ..." when a cited document was OCRed, else ""."""
+    if scanned is None:
+        return ""
+    ns = [c.n for c in ans.citations if scanned(c.doc_id)]
+    if not ns:
+        return ""
+    which = ", ".join(f"[{n}]" for n in ns)
+    many = len(ns) > 1
+    return (f"Source{'s' if many else ''} {which} {'were' if many else 'was'} read by OCR from a scanned page: "
+            "check figures and names against the original.")
+
+
 def _headline(ans: Answer) -> str:
     first = ans.text.split("\n", 1)[0].strip()
     return first or "The corpus does not say."
@@ -159,10 +178,12 @@ def confidence_words(ans: Answer) -> str:
     return f"{words} ({ans.confidence:.0%})"
 
 
-def answer_to_text(ans: Answer | Mapping[str, Any], *, doc_text: DocText | None = None) -> str:
+def answer_to_text(ans: Answer | Mapping[str, Any], *, doc_text: DocText | None = None,
+                   scanned: Scanned | None = None) -> str:
     """The answer for a terminal: short answer, reply with ``[n]`` markers, then each
     citation (title · publisher · date · doc_id, and the quoted sentence).
-    ``doc_text(doc_id)`` gives untitled articles a title from their lead."""
+    ``doc_text(doc_id)`` gives untitled articles a title from their lead; ``scanned``
+    names the cited documents read by OCR."""
     ans = answer_from_dict(ans)
     out: list[str] = []
     if ans.notice:
@@ -178,6 +199,8 @@ def answer_to_text(ans: Answer | Mapping[str, Any], *, doc_text: DocText | None 
         out.append(ans.text)
         if confidence_words(ans):
             out.append(f"Confidence: {confidence_words(ans)}")
+    if not ans.abstained and ocr_line(ans, scanned):
+        out.append(f"note: {ocr_line(ans, scanned)}")
     if ans.conflicts:
         out.append("Sources differ:")
         for cf in ans.conflicts:
@@ -244,14 +267,15 @@ def _reply_with_links(text: str, cites: Mapping[int, Citation], titles: Mapping[
     return _MARKER.sub(sub, _e_lines(text))
 
 
-def _source_card(c: Citation, title: str, doc_text: str | None, context: int) -> str:
+def _source_card(c: Citation, title: str, doc_text: str | None, context: int, ocr: str = "") -> str:
     meta = " · ".join(_e(x) for x in (c.publisher, show_date(c.date)) if x)
     doc_id = f" · <code>{_e(c.doc_id)}</code>" if title != c.doc_id else ""
+    scan = f' · <span class="ocr-badge" title="{_e(ocr)}">OCR from a scan</span>' if ocr else ""
     return (
         f'<div class="source" data-n="{c.n}">'
         f'<div class="source-head">{source_link(c, f"[{c.n}]", "marker", title)} '
         f'{source_link(c, _e(title), "title", title)}'
-        f'{" · " + meta if meta else ""}{doc_id}</div>'
+        f'{" · " + meta if meta else ""}{doc_id}{scan}</div>'
         f'<div class="passage">{_passage(c, doc_text, context)}</div>'
         "</div>"
     )
@@ -265,7 +289,8 @@ OPEN_SOURCES_UP_TO = 1
 
 def answer_to_html(ans: Answer | Mapping[str, Any], *,
                    doc_text: DocText | None = None, context: int = 160,
-                   with_sources: bool = True, streaming: bool = False) -> str:
+                   with_sources: bool = True, streaming: bool = False, scanned: Scanned | None = None,
+                   sources_shown: int | None = None) -> str:
     """One chat reply as a single HTML block (no blank lines, no newlines).
 
     The verdict leads (the reply, "Sources differ", or "The corpus does not say"); the
@@ -273,8 +298,9 @@ def answer_to_html(ans: Answer | Mapping[str, Any], *,
     may give a document's cleaned text so each source shows its sentence in context (and
     an untitled article a title from its lead); without it the source shows the quoted
     sentence alone. ``streaming`` marks a reply still being revealed (the page keeps it in
-    view until the full one replaces it). Every corpus or question string is escaped; the
-    only markup is ours.
+    view until the full one replaces it; ``sources_shown`` then limits the source cards to
+    the first few, as they arrive). ``scanned(doc_id)`` marks sources read by OCR. Every
+    corpus or question string is escaped; the only markup is ours.
     """
     ans = answer_from_dict(ans)
     cites = {c.n: c for c in ans.citations}
@@ -302,11 +328,14 @@ def answer_to_html(ans: Answer | Mapping[str, Any], *,
         parts.append(f'<div class="reply verdict">{_reply_with_links(ans.text, cites, titles)}</div>')
         if confidence_words(ans):
             parts.append(f'<div class="confidence">Confidence: {_e(confidence_words(ans))}</div>')
+        if ocr_line(ans, scanned):
+            parts.append(f'<div class="ocr-note">{_e(ocr_line(ans, scanned))}</div>')
     if ans.rewritten:
         parts.append(f'<div class="rewritten">Understood as: <q>{_e(ans.rewritten)}</q></div>')
     if ans.notice:
         parts.append(f'<div class="notice">{_e(ans.notice)}</div>')
-    if with_sources and ans.citations:
+    shown = ans.citations if sources_shown is None else ans.citations[:sources_shown]
+    if with_sources and shown:
         n = len(ans.citations)
         if ans.abstained:
             head = f"Closest passages ({n}) — they do not answer the question"
@@ -315,7 +344,8 @@ def answer_to_html(ans: Answer | Mapping[str, Any], *,
         opened = " open" if not ans.abstained and n <= OPEN_SOURCES_UP_TO else ""
         parts.append(f'<details class="sources-box"{opened}><summary class="sources-head">{head}</summary>'
                      '<div class="sources">')
-        parts.extend(_source_card(c, titles[c.n], text_of(c.doc_id), context) for c in ans.citations)
+        parts.extend(_source_card(c, titles[c.n], text_of(c.doc_id), context,
+                                  scanned(c.doc_id) if scanned is not None else "") for c in shown)
         parts.append("</div></details>")
     parts.append("</div>")
     return "".join(parts)
@@ -373,11 +403,14 @@ def _md(s: str, *, block: bool = False) -> str:
 
 
 def conversation_to_markdown(turns: Iterable[tuple[str, Answer | Mapping[str, Any]]], *,
-                             title: str = "Conversation", doc_text: DocText | None = None) -> str:
+                             title: str = "Conversation", doc_text: DocText | None = None,
+                             scanned: Scanned | None = None) -> str:
     """A conversation (question, answer) as Markdown, each answer followed by its citations.
 
-    The verdict leads as in the chat: the short answer, every value when sources differ,
-    or the abstention. ``doc_text(doc_id)`` titles untitled articles from their lead."""
+    Everything the chat showed, in its order: the verdict (the short answer, every value
+    when sources differ, or the abstention), the reply, its confidence ("Confidence:
+    uncertain (52%)"), the note on sources read by OCR, the question as understood, the
+    notice, then the sources. ``doc_text(doc_id)`` titles untitled articles from their lead."""
     out = [f"# {title}", ""]
     for i, (q, a) in enumerate(turns, start=1):
         ans = answer_from_dict(a)
@@ -394,6 +427,12 @@ def conversation_to_markdown(turns: Iterable[tuple[str, Answer | Mapping[str, An
             out.append("")
         else:
             out += [f"**Answer:** {_md(ans.answer)}", "", _md(ans.text, block=True), ""]
+            if confidence_words(ans):
+                out += [f"*Confidence:* {_md(confidence_words(ans))}", ""]
+            if ocr_line(ans, scanned):
+                out += [f"*Note:* {_md(ocr_line(ans, scanned))}", ""]
+        if ans.notice:
+            out += [f"*Note:* {_md(ans.notice)}", ""]
         if ans.citations:
             out += ["Closest passages:" if ans.abstained else "Sources:", ""]
         for c in ans.citations:

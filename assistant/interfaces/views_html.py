@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from assistant.answer.views import Event, Speaker
 from assistant.interfaces.render import source_link
 from assistant.models import Citation
+from assistant.text.dates import show_date
 
 __all__ = ["speakers_html", "timeline_html"]
 
@@ -23,7 +24,7 @@ def _e(s: object) -> str:
 def _source(doc_id: str, title: str, publisher: str, date: str, sentence: str, start: int, end: int,
             a_s: int = -1, a_e: int = -1) -> str:
     c = Citation(0, doc_id, title, publisher, date, sentence, start, end, 0.0, a_s, a_e)
-    where = " · ".join(x for x in (publisher or title or doc_id, date) if x)
+    where = " · ".join(x for x in (publisher or title or doc_id, show_date(date)) if x)
     return source_link(c, _e(where), "title", title or doc_id)
 
 

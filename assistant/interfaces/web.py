@@ -57,7 +57,24 @@ a.src-link.marker { font-weight: 600; }
 .ingest-results .doc-id { color: #57606a; }
 .ingest-results .st-failed, .ingest-results .st-rejected { color: #b00020; }
 .ingest-summary { font-size: .85em; color: #57606a; margin-top: .3em; }
-#src-key { display: none !important; }
+#src-key, #doc-action { display: none !important; }
+.ocr-note { font-size: .9em; color: #7a4b00; }
+.ocr-badge { font-size: .8em; border: 1px solid #d4a72c; color: #7a4b00; border-radius: 4px; padding: 0 .3em; }
+.answer.draft .reply { color: #3b4148; }
+.docs-table .table-wrap { max-width: 100%; overflow-x: auto; }
+.docs-table table { font-size: .85em; width: 100%; table-layout: fixed; border-collapse: collapse; }
+.docs-table th, .docs-table td { overflow-wrap: anywhere; padding: .25em .35em; vertical-align: top;
+  border-top: 1px solid #e5e7eb; text-align: left; }
+.docs-table th:nth-child(2), .docs-table td:nth-child(2) { width: 22%; }
+.docs-table th:nth-child(3), .docs-table td:nth-child(3) { width: 20%; }
+.docs-table th.acts, .docs-table td.acts { width: 5.2em; }
+.docs-table .doc-meta { color: #57606a; font-size: .9em; }
+.docs-table a.doc-act { text-decoration: none; }
+.docs-table a.act-delete { color: #b00020; }
+.docs-count { font-size: .85em; color: #57606a; margin-bottom: .3em; }
+#docs-result .status.error { color: #b00020; }
+#conv-list label { width: 100%; }
+
 @media (max-width: 768px) {
   .back-to-chat { display: inline-block; margin-bottom: .4em; }
   .doc-view { max-height: 70vh; }
@@ -76,13 +93,19 @@ a.src-link.marker { font-weight: 600; }
 #    question is kept at the top of the chat box, so the verdict under it is in view
 #    however long the passages below are, and even if the reader had scrolled up.
 #    Once the answer is complete the reader scrolls freely.
+#: Narrowest window (CSS pixels) that shows the conversations sidebar open beside the chat:
+#: at 1024 px the chat keeps about 440 px beside a 280 px sidebar and the side panel.
+SIDEBAR_MIN_WIDTH = 1024
+
 PAGE_JS = """
 () => {
+  const SIDEBAR_MIN_WIDTH = @SIDEBAR_MIN_WIDTH@;
   document.addEventListener('click', (ev) => {
-    const a = ev.target.closest && ev.target.closest('a.src-link');
+    const a = ev.target.closest && ev.target.closest('a.src-link, a.doc-act');
     if (!a) return;
     ev.preventDefault();
-    const box = document.querySelector('#src-key textarea, #src-key input');
+    const id = a.matches('.doc-act') ? '#doc-action' : '#src-key';
+    const box = document.querySelector(id + ' textarea, ' + id + ' input');
     if (!box) return;
     box.value = (a.getAttribute('href') || '') + ' ' + Date.now();
     box.dispatchEvent(new Event('input', { bubbles: true }));
@@ -120,6 +143,16 @@ PAGE_JS = """
       .observe(chat, { childList: true, subtree: true, characterData: true });
   };
   watch();
+  // 4. The conversations sidebar starts closed (a phone shows the chat first); a wide screen
+  //    has room for it beside the chat, so it is opened there once.
+  const openSidebar = (tries) => {
+    const bar = document.getElementById('conversations');
+    if (!bar) { if (tries > 0) setTimeout(() => openSidebar(tries - 1), 200); return; }
+    if (window.innerWidth >= SIDEBAR_MIN_WIDTH && !bar.classList.contains('open')) {
+      const t = bar.querySelector('.toggle-button'); if (t) t.click();
+    }
+  };
+  openSidebar(50);
   let centred = null;
   setInterval(() => {
     const m = document.getElementById('cited-sentence');
@@ -132,7 +165,7 @@ PAGE_JS = """
     box.scrollTop += m.getBoundingClientRect().top - box.getBoundingClientRect().top - box.clientHeight / 3;
   }, 300);
 }
-"""
+""".replace("@SIDEBAR_MIN_WIDTH@", str(SIDEBAR_MIN_WIDTH))
 
 
 #: After a source is opened: on a narrow screen the viewer sits far below the chat, so the

@@ -6,6 +6,7 @@ The public entry point for apps that embed the retriever:
     asst = Assistant.open(index_dir="index")
     passages = asst.retriever.retrieve("question", k=5, filters={"publisher": "Reuters"})
     lli = asst.retriever.as_llama_index()   # a llama_index BaseRetriever
+    lc = asst.retriever.as_langchain()      # a langchain_core BaseRetriever (the [langchain] extra)
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ FILTER_KEYS = ("doc_id", "publisher", "date_from", "date_to")
 #: the best on seeds and better than 0.5 on realtimeqa for every metric, while 0.7+ costs
 #: seeds 3-6 points of R@1. RRF (any k, weighted or not) was lower on both sets.
 DEFAULT_ALPHA = 0.6
+LANGCHAIN_INSTALL_FIX = 'pip install "news-assistant[langchain]"  (or: pip install "langchain-core>=0.3")'
 
 
 def _as_list(v: Any) -> list[str]:
@@ -213,9 +215,21 @@ class Retriever:
                 best, best_score = (s, e), score
         return best
 
-    # -- llama-index adapter -------------------------------------------------------------------
+    # -- adapters (llama-index, LangChain) -----------------------------------------------------
     def as_llama_index(self, k: int = 5, filters: Mapping[str, Any] | None = None):
         """This retriever as a ``llama_index.core.retrievers.BaseRetriever``."""
         from assistant.retrieval.adapters.llamaindex import LlamaIndexRetriever
 
         return LlamaIndexRetriever(self, k=k, filters=filters)
+
+    def as_langchain(self, k: int = 5, filters: Mapping[str, Any] | None = None):
+        """This retriever as a ``langchain_core.retrievers.BaseRetriever`` (needs the
+        ``[langchain]`` extra): one ``Document`` per passage, the citation fields in its metadata."""
+        try:
+            from assistant.retrieval.adapters.langchain import LangChainRetriever
+        except ImportError as exc:
+            if not (exc.name or "").startswith("langchain"):
+                raise
+            raise ConfigError(f"as_langchain() needs langchain-core, which is not installed here ({exc})",
+                              fix=LANGCHAIN_INSTALL_FIX) from None
+        return LangChainRetriever(self, k=k, filters=filters)

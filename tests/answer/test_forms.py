@@ -4,7 +4,7 @@ yes/no, comparison, list, duration, timeline; relative dates; filters; follow-up
 from __future__ import annotations
 
 import pytest
-from fakes import Q, date, entity, fake_answerer, figure, make_doc
+from fakes import LEARNED, Q, configurations, date, entity, fake_answerer, figure, make_doc
 
 from assistant.answer.question import analyse
 from assistant.models import QuestionKind
@@ -39,8 +39,14 @@ UNION = make_doc(
             Q("Piet Vos", "We cannot run this service on goodwill,", speaker_text="Vos")])
 
 
-def ask(docs, question, **kw):
-    return fake_answerer(docs).ask(question, **kw)
+#: Why today's learned configuration fails a case (strict xfails: they fail once it is fixed).
+READER_WRONG_FIGURE = ("the reader ranks this year's other figure (1,240) over the asked one (800): no feature "
+                       "reads which year a figure belongs to")
+
+
+def ask(docs, question, models=LEARNED, **kw):
+    """The shipped configuration unless ``models`` says otherwise (``fakes.configurations``)."""
+    return fake_answerer(docs, models=models).ask(question, **kw)
 
 
 @pytest.mark.parametrize("q,kind", [
@@ -250,20 +256,21 @@ def test_views_return_structured_data():
 
 
 # -- relative dates -------------------------------------------------------------------------
-def test_this_year_is_each_articles_year_and_other_years_are_no_conflict():
+@pytest.mark.parametrize("models", configurations(READER_WRONG_FIGURE))
+def test_this_year_is_each_articles_year_and_other_years_are_no_conflict(models):
     a = make_doc("a", "In 2024, 1,240 ferries were repaired.", date="2024-11-02", publisher="Gazette",
                  mentions=[date("2024", "2024"), figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
     b = make_doc("b", "In 2023, 900 ferries were repaired.", date="2023-12-01", publisher="Post",
                  mentions=[date("2023", "2023"), figure("900", "900", "ferry", frame=["ferries", "repaired"])])
     c = make_doc("c", "In 2023, 800 ferries were repaired, a union said.", date="2024-02-01", publisher="Union",
                  mentions=[date("2023", "2023"), figure("800", "800", "ferry", frame=["ferries", "repaired"])])
-    ans = ask([a, b, c], "How many ferries were repaired this year?")
+    ans = ask([a, b, c], "How many ferries were repaired this year?", models=models)
     # a's "this year" is 2024, b's 2023: different periods, no conflict; the latest is meant
     assert not ans.abstained and not ans.text.startswith("Sources differ") and ans.answer == "1,240"
     # c's figure is for the year before its article's year: never the answer
     assert "800" not in ans.text
     # "last year" in the article of 2024 is 2023: c's figure, not b's "this year" of 2023
-    last = ask([a, c], "How many ferries were repaired last year?")
+    last = ask([a, c], "How many ferries were repaired last year?", models=models)
     assert last.answer == "800"
 
 
@@ -298,33 +305,38 @@ def test_a_date_filter_says_how_many_undated_articles_it_left_out():
     assert "left out 1 article that gives no year" in ans.notice
 
 
-def test_a_filtered_answer_the_unfiltered_system_would_reject_is_withheld():
-    unfiltered = ask([RULER, PORT], "Since when has Ana Ruiz led the city?")
+@pytest.mark.parametrize("models", configurations())
+def test_a_filtered_answer_the_unfiltered_system_would_reject_is_withheld(models):
+    unfiltered = ask([RULER, PORT], "Since when has Ana Ruiz led the city?", models=models)
     assert unfiltered.answer == "2015"
-    filtered = ask([RULER, PORT], "Since when has Ana Ruiz led the city?", filters={"publisher": "Port News"})
+    filtered = ask([RULER, PORT], "Since when has Ana Ruiz led the city?", models=models,
+                   filters={"publisher": "Port News"})
     assert filtered.abstained and "outside the filter" in filtered.text and "2015" in filtered.text
 
 
-def test_no_answer_under_a_filter_where_the_unfiltered_system_abstains():
+@pytest.mark.parametrize("models", configurations())
+def test_no_answer_under_a_filter_where_the_unfiltered_system_abstains(models):
     docs = [BRIDGE, UNION, RULER, PORT]
     for q in ("Why did the council sell the ferries?", "Did the council sell the old bridge to a museum?",
               "How many trams were repaired?", "Since when has Piet Vos led the union?"):
-        if not ask(docs, q).abstained:
-            continue
+        # the precondition is asserted, not skipped past: a question answered unfiltered
+        # would leave this test checking nothing
+        assert ask(docs, q, models=models).abstained, q
         for f in ({"publisher": "Harlow Gazette"}, {"publisher": "Harbour Post"}, {"publisher": "Port News"},
                   {"doc_id": ["union"]}):
-            assert ask(docs, q, filters=f).abstained, (q, f)
+            assert ask(docs, q, models=models, filters=f).abstained, (q, f)
 
 
 # -- follow-ups -----------------------------------------------------------------------------
-def test_he_is_the_person_of_the_previous_turn_not_their_title():
+@pytest.mark.parametrize("models", configurations())
+def test_he_is_the_person_of_the_previous_turn_not_their_title(models):
     doc = make_doc("t", "Mara Quell, the chief engineer of the port authority, said the repairs would start soon. "
                         "Quell said the budget for the repairs was tight.",
                    mentions=[entity("PERSON", "Mara Quell")],
                    quotes=[Q("Mara Quell", "the repairs would start soon", speaker_text="Mara Quell", kind="indirect"),
                            Q("Mara Quell", "the budget for the repairs was tight", speaker_text="Quell",
                              kind="indirect")])
-    a = fake_answerer([doc])
+    a = fake_answerer([doc], models=models)
     first = a.ask("Who is Mara Quell?")
     assert first.answer == "the chief engineer of the port authority"
     follow = a.ask("What did she say about the budget?", history=[("Who is Mara Quell?", first)])

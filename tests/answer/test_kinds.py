@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from fakes import Q, date, entity, fake_answerer, figure, make_doc
+from fakes import Q, configurations, date, entity, fake_answerer, figure, make_doc
 
 from assistant.answer.kinds import REGISTRY, kind_for, register
 from assistant.models import QuestionKind
+
+#: Why today's learned configuration fails a case (strict xfails: they fail once it is fixed).
+READER_QUOTES_ANOTHER_SENTENCE = ("the reader names the speaker (Ruiz) but quotes the sentence its ranking "
+                                  "chose, not the one holding the asked quote")
+ABSTAINS_ON_DESCRIBE = ("learned selection abstains (calibrated confidence 0.08, below its threshold) on "
+                        "a describe question whose best sentence the rules quote")
 
 BRIDGE = make_doc(
     "bridge", "The Harlow city council closed the old river bridge on March 3, 2024, after engineers found cracks. "
@@ -16,24 +22,27 @@ BRIDGE = make_doc(
               date("two years", frame=["take", "repair"])])
 
 
-def test_date_is_the_one_bound_to_the_asked_event():
-    ans = fake_answerer([BRIDGE]).ask("When did the council close the bridge?")
+@pytest.mark.parametrize("models", configurations())
+def test_date_is_the_one_bound_to_the_asked_event(models):
+    ans = fake_answerer([BRIDGE], models=models).ask("When did the council close the bridge?")
     assert not ans.abstained and ans.answer == "March 3, 2024"
     c = ans.citations[0]
     assert c.doc_id == "bridge" and c.quote.startswith("The Harlow city council closed")
     assert BRIDGE.text[c.answer_start:c.answer_end] == "March 3, 2024"  # the exact span, highlighted
 
 
-def test_a_year_question_skips_dates_without_a_year():
+@pytest.mark.parametrize("models", configurations())
+def test_a_year_question_skips_dates_without_a_year(models):
     doc = make_doc("d", "The ferry line opened on June 2. It first ran in 1998 as a summer service.",
                    mentions=[date("June 2", "--06-02", frame=["open", "line"]), date("1998", "1998", frame=["run"])])
-    assert fake_answerer([doc]).ask("In what year did the ferry line first run?").answer == "1998"
+    assert fake_answerer([doc], models=models).ask("In what year did the ferry line first run?").answer == "1998"
 
 
-def test_dateline_dates_the_lead_when_it_has_no_date_of_its_own():
+@pytest.mark.parametrize("models", configurations())
+def test_dateline_dates_the_lead_when_it_has_no_date_of_its_own(models):
     doc = make_doc("dl", "May 4, Daily Courier.\nThe port authority suspended all night ferries to the islands.",
                    mentions=[date("May 4", "--05-04"), entity("ORG", "Daily Courier")])
-    ans = fake_answerer([doc]).ask("When did the port authority suspend the night ferries?")
+    ans = fake_answerer([doc], models=models).ask("When did the port authority suspend the night ferries?")
     assert ans.answer == "May 4" and "dateline" in ans.text
     assert len(ans.citations) == 2  # the dateline and the lead sentence it dates
 
@@ -46,53 +55,61 @@ FERRIES = make_doc(
               figure("12 percent", "12", "percent", frame=["budget", "went"])])
 
 
-def test_figure_is_the_one_counting_the_asked_thing():
-    ans = fake_answerer([FERRIES]).ask("How many bridges were repaired?")
-    assert ans.answer == "35 bridges"
-    assert FERRIES.text[ans.citations[0].answer_start:ans.citations[0].answer_end] == "35 bridges"
+@pytest.mark.parametrize("models", configurations())
+def test_figure_is_the_one_counting_the_asked_thing(models):
+    ans = fake_answerer([FERRIES], models=models).ask("How many bridges were repaired?")
+    # the bridges' count, with or without its noun ("35" from the reader, "35 bridges" from the rules)
+    assert ans.answer in ("35", "35 bridges")
+    assert FERRIES.text[ans.citations[0].answer_start:ans.citations[0].answer_end] == ans.answer
 
 
-def test_a_share_is_never_the_answer_to_a_count_and_back():
-    a = fake_answerer([FERRIES])
+@pytest.mark.parametrize("models", configurations())
+def test_a_share_is_never_the_answer_to_a_count_and_back(models):
+    a = fake_answerer([FERRIES], models=models)
     assert a.ask("What percentage of the budget went to ferries?").answer == "12 percent"
     assert "percent" not in a.ask("How many ferries were repaired?").answer
 
 
-def test_sources_that_disagree_are_all_shown():
+@pytest.mark.parametrize("models", configurations())
+def test_sources_that_disagree_are_all_shown(models):
     other = make_doc("other", "A union report said 1,100 ferries were repaired in March.", publisher="Union Weekly",
                      mentions=[figure("1,100", "1100", "ferry", frame=["ferries", "repaired"])])
-    ans = fake_answerer([FERRIES, other]).ask("How many ferries were repaired in March?")
+    ans = fake_answerer([FERRIES, other], models=models).ask("How many ferries were repaired in March?")
     assert ans.text.startswith("Sources differ:")
     assert {c.value for c in ans.conflicts} == {"1,240", "1,100"}
     assert {c.doc_id for c in ans.citations} == {"ferries", "other"}
 
 
-def test_figure_bound_to_another_place_is_not_the_answer():
+@pytest.mark.parametrize("models", configurations())
+def test_figure_bound_to_another_place_is_not_the_answer(models):
     doc = make_doc("p", "Ruritania issued 500 permits last year, while Borduria issued 300 permits.",
                    mentions=[entity("GPE", "Ruritania"), entity("GPE", "Borduria"),
                              figure("500", "500", "permit", frame=["permits", "issued", "Ruritania"]),
                              figure("300", "300", "permit", frame=["permits", "issued", "Borduria"])])
-    assert fake_answerer([doc]).ask("How many permits did Borduria issue?").answer.startswith("300")
+    assert fake_answerer([doc], models=models).ask("How many permits did Borduria issue?").answer.startswith("300")
 
 
-def test_entity_of_the_expected_label():
+@pytest.mark.parametrize("models", configurations())
+def test_entity_of_the_expected_label(models):
     doc = make_doc("c", "The contract was won by Northwind Logistics, a freight company based in Harlow.",
                    mentions=[entity("ORG", "Northwind Logistics"), entity("GPE", "Harlow")])
-    assert fake_answerer([doc]).ask("Which company won the contract?").answer == "Northwind Logistics"
+    assert fake_answerer([doc], models=models).ask("Which company won the contract?").answer == "Northwind Logistics"
 
 
-def test_who_is_a_person_gives_their_title():
+@pytest.mark.parametrize("models", configurations())
+def test_who_is_a_person_gives_their_title(models):
     doc = make_doc("r", "Mara Quell, the chief engineer of the port authority, said the repairs would start soon.",
                    mentions=[entity("PERSON", "Mara Quell")])
-    ans = fake_answerer([doc]).ask("Who is Mara Quell?")
+    ans = fake_answerer([doc], models=models).ask("Who is Mara Quell?")
     assert ans.answer == "the chief engineer of the port authority"
 
 
-def test_author_comes_from_the_byline_metadata_when_the_text_lacks_it():
+@pytest.mark.parametrize("models", configurations())
+def test_author_comes_from_the_byline_metadata_when_the_text_lacks_it(models):
     doc = make_doc("a", "The council closed the bridge, an engineer wrote in an article for the city.",
                    title="Bridge closed", author="Jan Novak")
     other = make_doc("b", "The port raised ferry fares for the summer.", title="Ferry fares", author="Eva Lind")
-    ans = fake_answerer([doc, other]).ask("Who wrote the article about the bridge?")
+    ans = fake_answerer([doc, other], models=models).ask("Who wrote the article about the bridge?")
     assert ans.answer == "Jan Novak" and "byline" in ans.text
 
 
@@ -113,21 +130,24 @@ def test_author_question_cue_words_are_not_its_topic():
     assert fake_answerer([doc, other]).ask("Who wrote the article about the bridge?").answer == "Jan Novak"
 
 
-def test_who_said_a_quoted_fragment():
-    ans = fake_answerer([STRIKE]).ask("Who said “we will not back down”?")
+@pytest.mark.parametrize("models", configurations(READER_QUOTES_ANOTHER_SENTENCE))
+def test_who_said_a_quoted_fragment(models):
+    ans = fake_answerer([STRIKE], models=models).ask("Who said “we will not back down”?")
     assert ans.answer == "Ruiz" and "We will not back down" in ans.text
 
 
-def test_what_someone_said_about_a_topic():
-    ans = fake_answerer([STRIKE]).ask("What did Ana Ruiz say about wages?")
+@pytest.mark.parametrize("models", configurations())
+def test_what_someone_said_about_a_topic(models):
+    ans = fake_answerer([STRIKE], models=models).ask("What did Ana Ruiz say about wages?")
     # Her words in quotation marks; the reported sentence that continues the statement
     # as the article wrote it, so the whole reply is "as reported".
     assert ans.text.startswith("Ana Ruiz, as reported: “We will not back down on wages” [1] She added")
     assert [c.quote[:12] for c in ans.citations] == ["“We will not", "She added th"]
 
 
-def test_other_questions_get_the_best_sentence_quoted():
-    ans = fake_answerer([BRIDGE]).ask("Describe the bridge cracks engineers found")
+@pytest.mark.parametrize("models", configurations(ABSTAINS_ON_DESCRIBE))
+def test_other_questions_get_the_best_sentence_quoted(models):
+    ans = fake_answerer([BRIDGE], models=models).ask("Describe the bridge cracks engineers found")
     assert not ans.abstained and ans.text.startswith("“") and "cracks" in ans.answer
 
 

@@ -251,7 +251,7 @@ def extractive(open_fake) -> Answer:
 def test_answerer_uses_a_verified_reply(open_fake, extractive):
     llm = ScriptedLLM(replies=[GOOD_REPLY])
     ans = open_fake(llm).ask(FIGURE_Q)
-    assert not extractive.abstained and extractive.answer == "at least 40,549 irregular crossings"
+    assert not extractive.abstained and "40,549" in extractive.answer
     assert ans.text == GOOD_REPLY
     assert ans.answer == extractive.answer
     assert ans.citations == extractive.citations

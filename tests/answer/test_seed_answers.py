@@ -152,16 +152,46 @@ def test_author_from_metadata_when_the_byline_is_not_in_the_text(statement_asst)
 
 @pytest.mark.slow
 def test_a_filter_never_answers_what_the_corpus_does_not_support(asst) -> None:
-    """The issue's example (publisher Pozirk, "Since when has Lukashenko ruled Belarus?"
-    was answered "the start of 2025"), and every unanswerable seed case under every
-    publisher and every single-article filter."""
+    """The issue's example: publisher Pozirk, "Since when has Lukashenko ruled Belarus?"
+    was answered "the start of 2025"."""
     ans = asst.ask("Since when has Lukashenko ruled Belarus?", filters={"publisher": "Pozirk"})
     assert ans.abstained and ans.notice.startswith("Filtered: only publisher Pozirk")
     assert "2025" not in ans.answer and "outside the filter" in ans.text
+
+
+UNANSWERABLE = [c for c in load_cases(CASES) if c.type == "unanswerable"]
+#: Unanswerable seed cases the shipped configuration answers today, and how (strict xfails:
+#: each fails the day it is fixed, and its entry must go). Seen in both configurations.
+ANSWERED_TODAY = {
+    "q117": "'Who is Belarus' Interior Minister?' is answered with the First Deputy Interior Minister "
+            "(a deputy's title taken for the office asked about), confidence 100%",
+    "q126": "'When did Belarus restore its readmission agreement with the EU?' is answered with the date it "
+            "was suspended, June 2021 (the asked event, restoring, is not bound), confidence 92%",
+    "q115": "'How many crossing attempts from Belarus did Lithuania record in 2023?' gets the reader's "
+            "'Not sure; the closest statement is: ...' (the EU's 2025 tally) instead of an abstention: the "
+            "sentence's confidence clears the long-article threshold",
+    "q124": "'How many illegal crossings did Hungary report in 2024?' is answered 26,000, Warsaw's count: the "
+            "reader's span features do not check that the asked country is the one the figure belongs to",
+}
+
+
+def _unanswerable_case(case):
+    marks = [pytest.mark.xfail(strict=True, reason=ANSWERED_TODAY[case.id])] if case.id in ANSWERED_TODAY else []
+    return pytest.param(case, id=case.id, marks=marks)
+
+
+def test_the_seed_set_has_unanswerable_cases() -> None:
+    assert len(UNANSWERABLE) >= 10 and set(ANSWERED_TODAY) <= {c.id for c in UNANSWERABLE}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [_unanswerable_case(c) for c in UNANSWERABLE])
+def test_an_unanswerable_seed_case_gets_no_answer_under_any_filter(asst, case) -> None:
+    """Every unanswerable seed case, unfiltered and under every publisher and single-article
+    filter. Unfiltered abstention is asserted, not skipped past: skipping the cases the
+    system answers hid two (q117, q126) and would leave this test checking nothing."""
+    assert asst.ask(case.question).abstained, case.id
     filters = [{"publisher": p} for p in ("Pozirk", "The Kyiv Independent")] + \
         [{"doc_id": [p.name]} for p in sorted((ROOT / "seeds").glob("*.txt"))]
-    for case in load_cases(CASES):
-        if case.type != "unanswerable" or not asst.ask(case.question).abstained:
-            continue
-        for f in filters:
-            assert asst.ask(case.question, filters=f).abstained, (case.id, f)
+    for f in filters:
+        assert asst.ask(case.question, filters=f).abstained, (case.id, f)

@@ -5,7 +5,7 @@ states the short answer, is tested in ``test_reader``)."""
 from __future__ import annotations
 
 import pytest
-from fakes import FakeRetriever, MemoryCorpus, fake_answerer, make_doc
+from fakes import RULES_ONLY, FakeRetriever, MemoryCorpus, fake_answerer, figure, make_doc
 
 from assistant.answer.answerer import Answerer
 from assistant.answer.learned import Isotonic, Linear, SelectionModels, sigmoid
@@ -130,3 +130,22 @@ def test_the_committed_models_read_only_features_that_exist():
     xs = m.calibration.xs
     assert list(xs) == sorted(xs) and list(m.calibration.ys) == sorted(m.calibration.ys)  # a monotone map
     assert m.meta["validation"]["realtimeqa/on"]["n"] > 0  # the report travels with the models
+
+
+REPAIRS = make_doc("repairs", "Officials said 1,240 ferries were repaired in March. Work went on at night.",
+                   publisher="City Desk", mentions=[figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])
+
+
+def test_the_fast_answer_tests_run_the_shipped_configuration(monkeypatch):
+    """``fake_answerer`` answers as ``Assistant.open`` does by default: learned selection on,
+    with the committed models (a fast test on the rules alone says ``RULES_ONLY``)."""
+    from assistant.answer.learned import load
+    from assistant.config import ENV_LEARNED, Settings
+
+    monkeypatch.delenv(ENV_LEARNED, raising=False)
+    assert Settings().learned_selection  # what ships
+    a = fake_answerer([REPAIRS])
+    assert a.models is not None and a.models is load()
+    tr = a.explain("How many ferries were repaired in March?")
+    assert tr.selection is not None  # learned selection ran, not the rules alone
+    assert fake_answerer([REPAIRS], models=RULES_ONLY).models is None

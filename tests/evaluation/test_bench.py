@@ -102,7 +102,7 @@ def test_auto_precision_uses_bf16_only_with_native_support():
     assert resolve_precision("int8", frozenset()) == "int8"  # explicit choices are kept
 
 
-def test_default_threads_is_within_the_cpus_available():
+def test_default_threads_is_within_the_cpus_available(real_cpus):
     import os
 
     from assistant.index.embedding import default_threads

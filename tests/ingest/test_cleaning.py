@@ -194,7 +194,8 @@ def test_clean_document_metadata_precedence_and_hashes():
     assert (doc2.title, doc2.date, doc2.publisher) == ("Loader title", "2024-03-03", "Loader Pub")
     # Each field says where it came from: the format's metadata (named by the loader, or the
     # format when the loader named none), else the text rule that found it.
-    assert doc2.meta_origin == {"title": "pdf:Title", "date": "pdf:CreationDate", "publisher": "pdf"}
+    assert doc2.meta_origin == {"title": "pdf:Title", "date": "text:dateline (year from the file date)",
+                                "publisher": "pdf"}
     assert doc2.fmt == "pdf"
     assert doc2.text == doc.text and doc2.content_hash != doc.content_hash
     # The same values from elsewhere are a different record: the hash changes with the origins.

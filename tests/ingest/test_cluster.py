@@ -125,3 +125,30 @@ def test_a_cluster_worker_killed_mid_task_loses_nothing(dask_address, chroma_url
     assert report.count("added") == 12 and not report.failures, report.summary()
     assert_same_index(snapshot(a), want)
     a.close()
+
+
+def test_a_scanned_pdf_is_ocred_by_a_cluster_worker(dask_address, tmp_path, hashing_embedder, monkeypatch,
+                                                   tesseract):
+    """The ingesting process only finds that the PDF's pages need OCR (OCR here would
+    fail the test); a Dask worker reads them, and the document lands with its OCR note."""
+    from documents import write_scanned_pdf
+
+    from assistant.ingest.loaders import pdf_ocr
+
+    def not_here(*a, **k):
+        raise AssertionError("OCR ran in the ingesting process")
+
+    monkeypatch.setattr(pdf_ocr, "ocr_pages", not_here)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_scanned_pdf(corpus / "scan.pdf", ["PORTVILLE, March 3, 2025 (Coastal Wire) - The harbour board said on "
+                                           "Monday that 48,215 ferry passengers crossed the bay in 2024."],
+                      headline="Harbour board reports record ferry season", degrade="clean")
+    a = Assistant.open(index_dir=tmp_path / "index", embedder=hashing_embedder, create=True)
+    try:
+        report = a.ingest([corpus], executor="dask", address=dask_address)
+        assert report.count("added") == 1 and not report.failures, report.summary()
+        doc = a.document("scan.pdf")
+        assert doc.meta_origin["text"].startswith("ocr:tesseract") and "48,215" in doc.text
+    finally:
+        a.close()

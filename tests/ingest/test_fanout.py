@@ -17,7 +17,7 @@ from fanout_helpers import assert_same_index, copies, crash_once, fail_for, snap
 
 from assistant.api import Assistant
 from assistant.errors import ConfigError
-from assistant.ingest import fanout
+from assistant.ingest import driver
 from assistant.ingest.executors import ExecutorOptions, executor
 from assistant.ingest.executors.tasks import PrepareSpec
 
@@ -86,6 +86,32 @@ def test_a_worker_killed_mid_task_loses_nothing(tmp_path, corpus, reference, has
 
 
 @pytest.mark.slow
+def test_a_task_lost_before_it_began_is_sent_again_without_counting_a_try(tmp_path, corpus, reference,
+                                                                          hashing_embedder, monkeypatch):
+    """Tasks queued on a Dask worker that dies running another task are lost before they
+    begin (``TaskLost(started=False)``): sent again as they were, every document lands,
+    where counting those losses as tries would have failed one after ``ATTEMPTS``."""
+    from assistant.ingest.executors import inline
+    from assistant.ingest.executors.registry import TaskLost
+
+    victim = sorted(p.name for p in corpus.glob("*.txt"))[3]  # the doc id is the file name
+    losses = [driver.UNSTARTED_RETRIES]
+    real = inline.prepare_documents
+
+    def queued_on_a_dead_worker(spec, tasks):
+        if losses[0] > 0 and any(t.raw.doc_id == victim for t in tasks):
+            losses[0] -= 1
+            raise TaskLost("KilledWorker: its worker died before the task began", started=False)
+        return real(spec, tasks)
+
+    assert driver.UNSTARTED_RETRIES >= driver.ATTEMPTS  # else this test could not tell
+    monkeypatch.setattr(inline, "prepare_documents", queued_on_a_dead_worker)
+    snap, report = _build(tmp_path / "index", hashing_embedder, [corpus], executor="inline")
+    assert losses == [0] and not report.failures and report.count("added") == 10, report.summary()
+    assert_same_index(snap, reference)
+
+
+@pytest.mark.slow
 def test_a_document_that_keeps_failing_is_reported_and_the_rest_lands(tmp_path, corpus, reference,
                                                                        hashing_embedder, monkeypatch):
     from assistant.ingest.executors import inline
@@ -95,7 +121,7 @@ def test_a_document_that_keeps_failing_is_reported_and_the_rest_lands(tmp_path, 
     snap, report = _build(tmp_path / "index", hashing_embedder, [corpus], executor="inline")
     [failed] = report.failures
     assert failed.doc_id == victim and failed.source == str(corpus / victim)
-    assert f"not prepared after {fanout.ATTEMPTS} tries" in failed.reason and "RuntimeError" in failed.reason
+    assert f"not prepared after {driver.ATTEMPTS} tries" in failed.reason and "RuntimeError" in failed.reason
     assert "run the ingest again" in failed.reason
     assert report.count("added") == 9
     # nothing of it was written: no chunk, no record, no annotations
@@ -171,7 +197,7 @@ def test_flags_pick_the_executor_and_bad_values_are_messages():
 
 def test_an_ingest_without_dask_never_imports_it():
     """Dask is the optional [cluster] extra: the CLI and the executors load it only for --dask."""
-    code = ("import sys; import assistant.interfaces.cli, assistant.ingest.fanout, assistant.ingest.executors; "
+    code = ("import sys; import assistant.interfaces.cli, assistant.ingest.driver, assistant.ingest.executors; "
             "assert 'distributed' not in sys.modules and 'dask' not in sys.modules, 'dask imported'")
     res = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stderr

@@ -115,8 +115,8 @@ def test_stats_show_metadata_and_where_it_came_from(mixed_index):
     pdf = docs["budget.pdf"]
     assert (pdf["fmt"], pdf["title"], pdf["author"], pdf["date"], pdf["publisher"]) == (
         "pdf", "Regional budget passes", "Jana Novak", "2025-10-28", "Pozirk")
-    assert pdf["meta_origin"] == {"title": "pdf:Title", "author": "pdf:Author", "date": "pdf:CreationDate",
-                                  "publisher": "text:dateline"}
+    assert pdf["meta_origin"] == {"title": "pdf:Title", "author": "pdf:Author",
+                                  "date": "text:dateline (year from the file date)", "publisher": "text:dateline"}
     word = docs["hospital.docx"]
     assert word["meta_origin"] == {"title": "docx:title style", "author": "docx:author",
                                    "date": "text:dateline", "publisher": "text:dateline"}
@@ -137,11 +137,11 @@ def test_cli_stats_prints_the_origins(mixed_index, capsys):
     out = capsys.readouterr().out
     assert code == 0
     rows = {ln.split()[0]: ln for ln in out.splitlines() if ln.strip()}
-    assert "pdf: title date author; text: publisher" in rows["budget.pdf"]
+    assert "pdf: title author; text: date publisher" in rows["budget.pdf"]
     assert "docx: title author; text: date publisher" in rows["hospital.docx"]
     assert "text: title" in rows["barrier.txt"]
     assert "feed: title date publisher url" in rows["oakford-2025-1031"]
-    assert "budget.pdf: title <- pdf:Title, date <- pdf:CreationDate, author <- pdf:Author, " \
+    assert "budget.pdf: title <- pdf:Title, date <- text:dateline (year from the file date), author <- pdf:Author, " \
            "publisher <- text:dateline" in out
 
 

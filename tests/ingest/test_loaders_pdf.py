@@ -4,7 +4,8 @@ document information dictionary, and every bad PDF reported per file.
 Every PDF here is written by the test (reportlab draws, pypdf sets metadata and encrypts).
 
 Layouts out of reach (the loader does not try; ``assistant.ingest.loaders.pdf_layout``):
-- text that is only an image (a scan): no OCR, the file fails with "no text layer";
+- text that is only an image (a scan) is read by OCR (tests/ingest/test_ocr.py); a picture with no
+  text in it fails with "no text layer";
 - rotated or vertical text (dropped), and tables (each row comes out as a line);
 - columns separated by less than one em of white space (read across, as one column);
 - several articles on one page (the file is one document) and an article continued on a
@@ -150,7 +151,8 @@ def test_pdf_metadata_wins_and_says_so(tmp_path):
     assert (doc.title, doc.author, doc.date) == ("Regional budget passes", "Jana Novak", "2025-10-28")
     assert doc.meta_origin["title"] == "pdf:Title"
     assert doc.meta_origin["author"] == "pdf:Author"
-    assert doc.meta_origin["date"] == "pdf:CreationDate"
+    # The dateline ("October 28, Pozirk.") dates the article; the file, made that same day, gives the year.
+    assert doc.meta_origin["date"] == "text:dateline (year from the file date)"
     # The publisher is not in the PDF's metadata: the dateline ("October 28, Pozirk.") gives it.
     assert (doc.publisher, doc.meta_origin["publisher"]) == ("Pozirk", "text:dateline")
 
@@ -165,6 +167,24 @@ def test_placeholder_metadata_falls_back_to_the_text(tmp_path, title):
     assert doc.author == "" and "author" not in doc.meta_origin
     # No CreationDate in this file: the dateline's day and month, without an invented year.
     assert (doc.date, doc.meta_origin["date"]) == ("--10-28", "text:dateline")
+
+
+def test_the_dateline_beats_the_files_creation_date(tmp_path):
+    """A PDF's CreationDate is the day the file was made (a scan, an export), not the
+    article's: the dateline in the text wins, and the file's date only fills a date the text
+    lacks, marked as the file's."""
+    made_later = write_pdf(tmp_path / "later.pdf", PARAGRAPHS, headline=HEADLINE,
+                           metadata={"creation_date": creation(2026, 1, 9)})
+    (raw,), _ = _load(made_later)
+    doc = clean_document(raw)
+    assert (doc.date, doc.meta_origin["date"]) == ("--10-28", "text:dateline")
+    undated = [p.replace("October 28, Pozirk. ", "") for p in PARAGRAPHS]
+    assert undated != PARAGRAPHS
+    no_dateline = write_pdf(tmp_path / "undated.pdf", undated, headline=HEADLINE,
+                            metadata={"creation_date": creation(2026, 1, 9)})
+    (raw,), _ = _load(no_dateline)
+    doc = clean_document(raw)
+    assert (doc.date, doc.meta_origin["date"]) == ("2026-01-09", "pdf:CreationDate (file date: the text gives none)")
 
 
 def test_pdf_date_strings():
@@ -194,7 +214,8 @@ def test_bad_pdfs_fail_one_by_one_and_the_batch_goes_on(tmp_path):
     reasons = {f.source.rsplit("/", 1)[1]: f.reason for f in fails}
     assert set(reasons) == {"a_encrypted.pdf", "b_scan.pdf", "c_corrupt.pdf"}
     assert "encrypted with a password" in reasons["a_encrypted.pdf"] and "qpdf --decrypt" in reasons["a_encrypted.pdf"]
-    assert reasons["b_scan.pdf"].startswith("no text layer: OCR is not supported")
+    # A picture with no text in it: OCR reads nothing (or cannot run here), and says so.
+    assert reasons["b_scan.pdf"].startswith("no text layer (the pages are images, e.g. a scan)")
     assert "not a readable PDF" in reasons["c_corrupt.pdf"] and "export it again" in reasons["c_corrupt.pdf"]
 
 

@@ -40,7 +40,9 @@ def test_paragraphs_tables_and_core_properties(tmp_path):
     assert (doc.title, doc.author, doc.date) == ("Hospital expansion approved", "Ana Ruiz", "2025-03-03")
     assert doc.meta_origin["title"] == "docx:title"
     assert doc.meta_origin["author"] == "docx:author"
-    assert doc.meta_origin["date"] == "docx:created"
+    # The dateline dates the article (issue #27: a file's own date is a fallback); the file,
+    # made that same day, gives the year the dateline leaves out.
+    assert doc.meta_origin["date"] == "text:dateline (year from the file date)"
     assert (doc.publisher, doc.meta_origin["publisher"]) == ("Valley Courier", "text:dateline")
 
 

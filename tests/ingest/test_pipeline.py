@@ -409,7 +409,7 @@ def test_cli_show_cleaning_and_exit_codes(tmp_path, hashing_embedder, monkeypatc
     empty.write_bytes(b"")
     code = cli.main(["ingest", str(empty), "--index-dir", idx, "--no-progress"])
     captured = capsys.readouterr()
-    assert code == 1 and "empty.txt" in captured.err and "empty" in captured.err
+    assert code == 3 and "empty.txt" in captured.err and "empty" in captured.err  # report.EXIT_SOME_FAILED
 
 
 # --- chunk invariants on the seed articles ----------------------------------------------

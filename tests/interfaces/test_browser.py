@@ -1,4 +1,4 @@
-"""The chat in a real browser: Playwright driving Debian's Chromium (``make browser`` installs it).
+"""The chat in a real browser: Playwright driving Chromium (``tests/browsers.py`` finds it; ``make browser`` installs it).
 
 Types a question, waits for the streamed reply, checks the answer, the [1] marker and
 the highlighted sentence; opens the cited article by clicking the marker; uploads a
@@ -19,7 +19,6 @@ from conftest import ROOT, free_port, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium")
 README_SCREENSHOT = ROOT / "docs" / "screenshot.png"
 EVIL = ('<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">'
         "${window.__pwned = 3}")
@@ -29,10 +28,7 @@ UPLOAD = ("Harbour board reports record ferry season\n\nPORTVILLE, March 3, 2025
 
 
 @pytest.fixture(scope="module")
-def page_url(seed_index, minilm_embedder, tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (run `make browser`, or apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
+def page_url(chromium, seed_index, minilm_embedder, tmp_path_factory):
     import app
     from assistant.api import Assistant
 
@@ -51,11 +47,11 @@ def page_url(seed_index, minilm_embedder, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def page(page_url):
+def page(chromium, page_url):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+        browser = p.chromium.launch(executable_path=chromium, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         pg = browser.new_page(viewport={"width": 1280, "height": 900})
         dialogs: list[str] = []

@@ -74,13 +74,14 @@ def user(tmp_path):
 
 
 def _fix(res: subprocess.CompletedProcess) -> list[str]:
-    """The command in the error's fix line, as argv for this interpreter."""
+    """The command in the error's fix line, as argv for this interpreter (the program it
+    names, the console script of this environment, left out)."""
     assert res.returncode == 2, (res.stdout, res.stderr)
     assert "Traceback" not in res.stderr and "internal error" not in res.stderr, res.stderr
-    m = re.search(r"fix: .*?`(assistant [^`]+)`", res.stderr)
+    m = re.search(r"fix: .*?`([^`]*assistant [^`]+)`", res.stderr)
     assert m, res.stderr
     argv = shlex.split(m.group(1))
-    assert argv[0] == "assistant"
+    assert Path(argv[0]).name == "assistant", argv
     return argv[1:]
 
 

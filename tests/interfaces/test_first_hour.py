@@ -30,7 +30,6 @@ from conftest import free_port, wait_for_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium")
 WIDTHS = {"1366": (1366, 900), "390": (390, 844)}
 FINAL = "#chat .answer .sources, #chat .answer.abstained, #chat .error-msg"
 HARBOUR = ("Harbour board reports record ferry season\n\nPORTVILLE, March 3, 2025 (Coastal Wire) - The harbour "
@@ -49,11 +48,8 @@ def shots(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(seed_index, minilm_embedder, tmp_path_factory):
+def served(chromium, seed_index, minilm_embedder, tmp_path_factory):
     """(url, assistant, base dir) of the chat over a private copy of the seed index."""
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (run `make browser`, or apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
     import app
     from assistant.api import Assistant
 
@@ -73,14 +69,11 @@ def served(seed_index, minilm_embedder, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed (make install)")
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed")
+def browser(chromium):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+        b = p.chromium.launch(executable_path=chromium, args=[
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
             yield b
@@ -277,9 +270,26 @@ def test_4_tapping_a_marker_brings_the_cited_sentence_into_view(page, shots):
 
 
 # -- 5 ------------------------------------------------------------------------------------------------
-def test_5_upload_shows_one_progress_bar_and_a_table_that_fits(page, shots, tmp_path):
+#: How many distinct progress displays the page shows (each by its closest element with an id).
+PROGRESS_DISPLAYS = """() => new Set(Array.from(document.querySelectorAll('.progress-text, .progress-level'))
+    .filter(e => e.offsetParent !== null).map(e => e.closest('[id]') && e.closest('[id]').id)).size"""
+
+
+def test_5_upload_shows_one_progress_bar_and_a_table_that_fits(page, served, shots, tmp_path, monkeypatch):
     from playwright.sync_api import expect
 
+    # Hold the ingest until the page has been sampled: on a fast machine the upload could
+    # otherwise finish between two samples, and the check would see no progress at all.
+    asst = served[1]
+    entered, release = threading.Event(), threading.Event()
+    ingest = asst.ingest
+
+    def held_ingest(*args, **kwargs):
+        entered.set()
+        release.wait(120)
+        return ingest(*args, **kwargs)
+
+    monkeypatch.setattr(asst, "ingest", held_ingest)
     show_tab(page, "Corpus")
     hint, upload = page.locator("#upload-hint"), page.locator("#upload")
     expect(hint).to_contain_text("MB each")
@@ -291,13 +301,21 @@ def test_5_upload_shows_one_progress_bar_and_a_table_that_fits(page, shots, tmp_
     page.click("#ingest-btn")
     seen: set[int] = set()
     results = page.locator("#ingest-results")
-    for _ in range(200):  # sample while it runs: every visible progress display on the page
-        seen.add(page.evaluate("""() => new Set(Array.from(document.querySelectorAll('.progress-text, .progress-level'))
-            .filter(e => e.offsetParent !== null).map(e => e.closest('[id]') && e.closest('[id]').id)).size"""))
+    try:
+        assert entered.wait(60), "the upload never reached the ingest"
+        # while it is held, a progress display must show (waited for, not sampled by luck) ...
+        page.wait_for_function(f"({PROGRESS_DISPLAYS})() > 0", timeout=30_000)
+        for _ in range(5):
+            seen.add(page.evaluate(PROGRESS_DISPLAYS))
+            page.wait_for_timeout(100)
+    finally:
+        release.set()
+    for _ in range(200):  # ... and never more than one, until the results are in
+        seen.add(page.evaluate(PROGRESS_DISPLAYS))
         if results.locator("table").count():
             break
         page.wait_for_timeout(150)
-    assert max(seen) <= 1, f"{max(seen)} progress displays at once"
+    assert 1 in seen and max(seen) <= 1, f"progress displays seen at once: {sorted(seen)}"
     expect(results).to_contain_text("harbour.txt", timeout=120_000)
     expect(results.locator("tr")).to_have_count(3)
     fits = page.evaluate("""() => { const t = document.querySelector('#ingest-results table');

@@ -367,3 +367,26 @@ def test_confidence_reads_in_words_only_when_calibrated():
     assert "Confidence: likely right (78%)" in visible_text(answer_to_html(a))
     rule = Answer(text="x [1]", answer="x", kind="summary", abstained=False, confidence=0.78)
     assert confidence_words(rule) == "" and "Confidence" not in answer_to_text(rule)
+
+
+# -- issue 27: the export keeps what the chat showed; sources read by OCR say so -------------------
+def test_export_keeps_the_confidence_line_and_notices_the_chat_showed():
+    a = answer(confidence=0.52, calibrated=True, notice="Filtered to publisher Daily Record.")
+    chat = visible_text(answer_to_html(a))
+    assert "Confidence: uncertain (52%)" in chat
+    md = conversation_to_markdown([("How many arrivals were counted in March?", a.to_dict())])
+    assert "*Confidence:* uncertain (52%)" in md
+    assert "*Note:* Filtered to publisher Daily Record." in md
+
+
+def test_a_source_read_by_ocr_is_named_in_the_reply_the_card_the_terminal_and_the_export():
+    def scanned(doc_id: str) -> str:
+        return "ocr:tesseract 5.3.0, page 1 of 1" if doc_id == "a.txt" else ""
+
+    a = answer(citations=[cite(1), cite(2, doc_id="b.txt")], text=f"1,234 arrivals [1][2] — “{SENT}”")
+    html_out = answer_to_html(a, scanned=scanned)
+    assert "Source [1] was read by OCR from a scanned page" in visible_text(html_out)
+    assert html_out.count('class="ocr-badge"') == 1  # only the scanned source's card
+    assert "note: Source [1] was read by OCR" in answer_to_text(a, scanned=scanned)
+    assert "Source [1] was read by OCR" in conversation_to_markdown([("q", a)], scanned=scanned)
+    assert "OCR" not in visible_text(answer_to_html(a))  # nothing said when nothing was scanned

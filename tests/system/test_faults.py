@@ -44,8 +44,8 @@ from assistant.index.embedding import HashingEmbedder
 from assistant.nlp.model import load_nlp, parse
 import assistant.api, assistant.ingest.pipeline, assistant.ingest.loaders, assistant.ingest.cleaning, assistant.nlp.mentions, assistant.nlp.quotes
 import chromadb  # the module only: no client (and no Rust runtime) exists before the fork
-import assistant.ingest.pipeline as pipeline
-pipeline.POOL_MIN_DOCS = 1  # annotation workers for these small runs too (a request's "workers": 0 turns them off)
+import assistant.ingest.executors.pipelined as pipelined
+pipelined.POOL_MIN_DOCS = 1  # annotation workers for these small runs too (a request's "workers": 0 turns them off)
 parse("Warm up the pipeline on March 3, said the minister.", load_nlp())
 print(json.dumps({"ready": True}), flush=True)
 for line in sys.stdin:
@@ -221,9 +221,10 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
         # points past the end of the run.
         after = rng.randint(0, len(commits))
         delay = rng.uniform(0, gap) if after else rng.uniform(0, lo)
-        # Even trials annotate in worker processes, odd ones in the ingesting process.
+        # Even trials annotate in worker processes, odd ones in the ingesting process. The
+        # count is given: the automatic one is 0 on a single core (annotation_workers).
         with_workers = trial % 2 == 0
-        pid = _start(driver, d, paths, workers=None if with_workers else 0)
+        pid = _start(driver, d, paths, workers=2 if with_workers else 0)
         _wait_commits(d.parent / f"{d.name}.commits", after, pid)
         time.sleep(delay)
         workers = _children(pid)  # spaCy worker processes, if the run started them

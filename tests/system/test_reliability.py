@@ -394,12 +394,17 @@ def test_second_ingest_is_refused_or_waits_with_a_clear_message(tmp_path, copy_i
     a = Assistant.open(index_dir=d, embedder=hashing_embedder)
     settings = a.settings
     waits: list[str] = []
+    waiting = threading.Event()  # set when the second ingest reports that it waits
     done = threading.Event()
     result: dict = {}
 
+    def on_wait(msg: str) -> None:
+        waits.append(msg)
+        waiting.set()
+
     def second():
         try:
-            result["report"] = a.ingest([f], on_wait=waits.append)
+            result["report"] = a.ingest([f], on_wait=on_wait)
         except Exception as exc:  # surfaced by the assertions below
             result["error"] = exc
         done.set()
@@ -410,9 +415,10 @@ def test_second_ingest_is_refused_or_waits_with_a_clear_message(tmp_path, copy_i
         assert f"pid {os.getpid()}" in err.value.message and str(d) in err.value.message
         t = threading.Thread(target=second)
         t.start()
-        time.sleep(1.0)
+        # an event, not a sleep: however loaded the machine, the check runs once it reported
+        assert waiting.wait(120), f"the second ingest never said it waits ({result})"
         assert not done.is_set()  # serialised: it waits for the lock ...
-        assert waits and "another ingest" in waits[0] and "waiting" in waits[0]
+        assert "another ingest" in waits[0] and "waiting" in waits[0]
     t.join(timeout=120)
     assert done.is_set() and "error" not in result, result
     assert result["report"].count("added") == 1  # ... and completes once the lock is free

@@ -20,9 +20,17 @@ SENTENCE_CLIP = 220
 
 
 def clip(s: str, n: int) -> str:
-    """``s`` on one line, cut to ``n`` characters with an ellipsis."""
+    """``s`` on one line, cut to at most ``n`` characters at a word boundary, with an
+    ellipsis (a word is cut only when it alone is longer than half of ``n``)."""
     s = " ".join(s.split())
-    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
+    if len(s) <= n:
+        return s
+    cut = s[: n - 1]
+    if not s[n - 1].isspace():
+        head = cut.rsplit(" ", 1)[0]
+        if len(head) >= n // 2:
+            cut = head
+    return cut.rstrip(" ,;:–—-") + "…"
 
 
 class AnswerKind(Protocol):

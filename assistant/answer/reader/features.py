@@ -39,6 +39,9 @@ LABEL_GROUP = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place",
 #: Entity label of the head noun -> what the question asks for.
 LABEL_ASKS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", "FAC": "place", "NORP": "norp",
               "EVENT": "thing"}
+#: Question kinds whose answer is a statement, not a span: "what did X say about Y"
+#: (the quote is the answer), why/how, a summary. The reply gives sentences for them.
+STATEMENT_KINDS = frozenset({QuestionKind.QUOTE, QuestionKind.REASON, QuestionKind.SUMMARY})
 #: Words after "which"/"what" that never head the asked noun ("which *of* these", "what
 #: *kind of* product": the noun after "of" is the head).
 _HEAD_SKIP = frozenset({"kind", "type", "sort", "brand", "make", "one", "ones", "of", "form", "variety", "name"})
@@ -127,7 +130,9 @@ def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
     head = _singular(_head_noun(text))
     label = NOUN_LABEL.get(head, "")
     kind = qa.kind
-    if kind == QuestionKind.SPEAKER:
+    if kind in STATEMENT_KINDS:
+        asks = "none"
+    elif kind == QuestionKind.SPEAKER:
         asks = "person"
     elif kind == QuestionKind.DATE or (wh == "when" and kind == QuestionKind.OTHER):
         asks = "date"

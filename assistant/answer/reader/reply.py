@@ -3,6 +3,8 @@ in, with the confidence that *that answer* is right.
 
 - "London [1] — “London drivers spent …”" when the reader's best span is likely enough
   (``ReaderModels.state_at``); sources that differ on it are shown side by side;
+- "Possibly London [1] — “…”" when the best span is likely enough to offer, not to state
+  (``ReaderModels.guess_at``), with its own low confidence;
 - "Not sure; the closest statement is: “…” [1]" when no span is, with the confidence that
   the sentence holds the answer;
 - the best sentence itself for a question that asks for no type of answer (a keyword
@@ -27,11 +29,21 @@ from assistant.text.folding import fold_answer
 
 #: How a reply without a stated answer begins.
 NOT_SURE = "Not sure; the closest statement is:"
+#: How a reply that offers its best span as a guess begins ("Possibly London [1] — …").
+GUESS = "Possibly"
 
 
 def _rule_reason(rule: Answer) -> str:
     first = rule.text.split("\n", 1)[0]
     return first.removeprefix("The corpus does not say: ").rstrip(".") if rule.abstained else ""
+
+
+def _from_metadata(rule: Answer, corpus: Corpus) -> bool:
+    """Whether the rules' answer is one the cited article's text never writes (its byline)."""
+    if rule.abstained or not rule.citations or not rule.answer or rule.citations[0].answer_start >= 0:
+        return False
+    doc = corpus.doc(rule.citations[0].doc_id)
+    return doc is not None and rule.answer not in doc.text
 
 
 def stated(reading: Reading, reader: ReaderModels | None) -> bool:
@@ -40,12 +52,24 @@ def stated(reading: Reading, reader: ReaderModels | None) -> bool:
             and reading.confidence >= reader.state_at)
 
 
+def guessed(reading: Reading, reader: ReaderModels | None) -> bool:
+    """Whether the reply offers the reader's span as a guess (likely enough to name, not
+    to state)."""
+    return (reader is not None and reading.wants_span and reading.span is not None
+            and reader.guess_floor <= reading.confidence < reader.state_at)
+
+
 def reply(models: SelectionModels, reader: ReaderModels | None, sel: Selection, reading: Reading, rule: Answer,
           corpus: Corpus, shown: list[Passage]) -> Answer:
     """The answer for a question learned selection serves (see the module docstring)."""
     retrieved = [d for d, _ in sel.documents] or rule.retrieved
     base = dict(question=rule.question, rewritten=rule.rewritten, notice=rule.notice, kind=rule.kind,
                 retrieved=retrieved)
+    if _from_metadata(rule, corpus):
+        # An answer no sentence states (an author from the byline): no training set has
+        # such questions for the reader to learn, so the rules' answer and their own
+        # (uncalibrated) confidence stand, as before the reader.
+        return replace(rule, retrieved=retrieved)
     say = stated(reading, reader)
     conf = max(sel.confidence, reading.confidence if say else 0.0)
     if sel.doc is None or conf < models.threshold(sel.dated, sel.long):
@@ -53,6 +77,8 @@ def reply(models: SelectionModels, reader: ReaderModels | None, sel: Selection, 
         return replace(abstain(corpus, shown, why, **base), confidence=conf, calibrated=True)
     if say and reading.span is not None:
         return _short(reading.span, reading.confidence, sel, rule, corpus, base)
+    if guessed(reading, reader) and reading.span is not None:
+        return _short(reading.span, reading.confidence, sel, rule, corpus, base, lead=f"{GUESS} ")
     doc, s, e = sel.doc, sel.start, sel.end
     sentence = doc.text[s:e]
     lead = f"{NOT_SURE} " if reading.wants_span else ""
@@ -61,12 +87,18 @@ def reply(models: SelectionModels, reader: ReaderModels | None, sel: Selection, 
                   **base)
 
 
-def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus, base: dict) -> Answer:
+def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus, base: dict,
+           lead: str = "") -> Answer:
     """"<answer> [n] — “<sentence>”", citing the sentence the span stands in (and the
-    sentence that names a speaker, when that is another one)."""
-    if rule.conflicts and span.key in {fold_answer(c.value) for c in rule.conflicts}:
+    sentence that names a speaker, when that is another one); ``lead`` hedges a guess."""
+    if rule.conflicts and any(k and (k in span.key or span.key in k) for k in (fold_answer(c.value) for c in rule.conflicts)):
         # Sources differ on this very value: every source is shown, with its date.
         return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+    if "RULE" in span.sources and span.start >= 0 and not rule.abstained and rule.text:
+        # The reader chose the rules' own answer: their reply form stays (its notes, such as
+        # a date read from the dateline, and every sentence it cites), with the reader's
+        # confidence in it.
+        return replace(rule, text=lead + rule.text, confidence=conf, calibrated=True, retrieved=base["retrieved"])
     doc = corpus.doc(span.doc_id)
     sents = _cited(span, sel, rule, doc)
     if doc is None or not sents:
@@ -78,7 +110,7 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
     if "META" in span.sources:
         note += " (from the article's byline)"
     quoted = clip(doc.text[sents[0][0]:sents[0][1]], SENTENCE_CLIP)
-    return Answer(text=f"{span.text} {markers}{note} — “{quoted}”", answer=span.text, abstained=False,
+    return Answer(text=f"{lead}{span.text} {markers}{note} — “{quoted}”", answer=span.text, abstained=False,
                   citations=cites, confidence=conf, calibrated=True, **base)
 
 

@@ -269,7 +269,7 @@ def fill(asst: Any, base: Base, target: int, noise: Noise, log: Callable[[str], 
     reset_peak_rss()
     dt, _ = timed(local.rebuild)
     peak = peak_rss_mb()
-    local.set_meta("generation", gen)
+    local.publish(gen)
     n = len(ids)
     figures = {
         "synthetic_copies": copies - 1,

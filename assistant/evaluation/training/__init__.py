@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import pickle
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from assistant.evaluation.training.data import (
     write_dump,
 )
 
-__all__ = ["run"]
+__all__ = ["fit_and_write", "run"]
 
 
 def _index(bench: BenchSet, shared: Path, project: Path, root: Path, log: Callable[[str], None]) -> Path:
@@ -77,10 +77,8 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
         sets: Sequence[str] = tuple(SETS), log: Callable[[str], None] = print) -> dict[str, Any]:
     """Everything ``make train`` does; returns the report."""
     from assistant.answer.corpus import IndexCorpus
-    from assistant.answer.learned import READER
     from assistant.api import Assistant
-    from assistant.evaluation.training.report import report as make_report
-    from assistant.evaluation.training.trainer import prepare, train
+    from assistant.evaluation.training.trainer import prepare
 
     cache.mkdir(parents=True, exist_ok=True)
     items, corpora, opened = [], {}, []
@@ -91,6 +89,7 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
             dump = _dump(bench, idx, shared, project, cache, log)
             asst = Assistant.open(index_dir=idx)
             opened.append(asst)
+            # The reader reads spans from the documents: every set's corpus stays open.
             corpus = corpora[name] = IndexCorpus(asst.local)
             cached = cache / f"items-{name}.pkl"
             if cached.exists() and cached.stat().st_mtime >= dump.stat().st_mtime:
@@ -103,11 +102,24 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
             with cached.open("wb") as f:
                 pickle.dump(mine, f)
             items.extend(mine)
-        models, reader, figures = train(items, corpora, log)
-        rep = make_report(items, models, reader, figures)
+        return fit_and_write(items, corpora, models_out, report_out, log)
     finally:
         for asst in opened:
             asst.close()
+
+
+def fit_and_write(items: list[Any], corpora: Mapping[str, Any], models_out: Path, report_out: Path,
+                  log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fit every stage on prepared items (``trainer.prepare``) and the reader on their
+    sets' ``corpora``, measure them on the validation items, and write the models (with
+    the validation figures in their ``meta``), the reader's beside them, and the report;
+    returns the report."""
+    from assistant.answer.learned import READER
+    from assistant.evaluation.training.report import report as make_report
+    from assistant.evaluation.training.trainer import train
+
+    models, reader, figures = train(items, corpora, log)
+    rep = make_report(items, models, reader, figures)
     models = type(models)(**{**models.__dict__, "meta": {**models.meta, "validation": rep["summary"],
                                                          "splits": rep["splits"]}})
     models_out.parent.mkdir(parents=True, exist_ok=True)

@@ -55,10 +55,34 @@ def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if len(set(y.tolist())) < 2:  # rows of one class (a small set): a constant model
+        return _Constant(X.shape[1], float(y[0]) if len(y) else 0.0)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=LR_C, max_iter=5000))
-    if len(set(y.tolist())) < 2:  # a fold with one class: a constant model
-        raise ValueError("only one class among the training rows")
     return model.fit(X, y, logisticregression__sample_weight=w)
+
+
+#: Log-odds of a constant model fitted on rows of one class (a probability of 1/(1+e^-6),
+#: about 0.998, rather than an infinite one).
+CONSTANT_LOGIT = 6.0
+
+
+class _Constant:
+    """What ``_fit`` returns for rows of one class: the same log-odds for every row, shaped
+    like the pipeline ``export`` reads (a scaler, then a model with ``coef_``)."""
+
+    def __init__(self, n: int, label: float) -> None:
+        from types import SimpleNamespace
+
+        z = CONSTANT_LOGIT if label else -CONSTANT_LOGIT
+        self._z = z
+        self._parts = (SimpleNamespace(scale_=np.ones(n), mean_=np.zeros(n)),
+                       SimpleNamespace(coef_=np.zeros((1, n)), intercept_=np.asarray([z])))
+
+    def __getitem__(self, i: int):
+        return self._parts[i]
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        return np.full(len(X), self._z)
 
 
 def fit_linear(X: np.ndarray, y: np.ndarray, sets: Sequence[str], folds: np.ndarray, train: np.ndarray,

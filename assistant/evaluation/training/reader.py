@@ -37,6 +37,11 @@ READER_SENTENCES = 3
 #: when stating has the larger worth on the training questions (1: a wrong short answer is
 #: as bad as a right one is good, so about "likelier right than wrong").
 WRONG_ANSWER_COST = 1.0
+#: The same for a span offered as a guess ("Possibly London", shown with its low
+#: confidence): a hedged wrong answer misleads less than a stated one, so it costs half
+#: (with calibrated confidences, a guess is offered from about 1/3 likely). A cost chosen
+#: by reasoning, not tuned on any figure.
+WRONG_GUESS_COST = 0.5
 
 
 def rows_for(replies: Sequence[Any], corpora: Mapping[str, Corpus], n: int):
@@ -57,11 +62,11 @@ def rows_for(replies: Sequence[Any], corpora: Mapping[str, Corpus], n: int):
     return owner, spans, rows, labels
 
 
-def _state_at(conf: np.ndarray, ok: np.ndarray) -> float:
+def _state_at(conf: np.ndarray, ok: np.ndarray, cost: float = WRONG_ANSWER_COST) -> float:
     """The lowest confidence at which stating the span is worth it on these questions:
-    the threshold maximising (right stated) - WRONG_ANSWER_COST x (wrong stated)."""
+    the threshold maximising (right stated) - ``cost`` x (wrong stated)."""
     order = np.argsort(-conf, kind="stable")
-    gain = np.cumsum(np.where(ok[order], 1.0, -WRONG_ANSWER_COST))
+    gain = np.cumsum(np.where(ok[order], 1.0, -cost))
     if not len(gain) or gain.max() <= 0:
         return 1.01
     return float(conf[order][int(np.argmax(gain))])
@@ -106,9 +111,13 @@ def fit_reader(replies: Sequence[Any], corpora: Mapping[str, Corpus], train: np.
     conf = np.where(has, np.asarray([iso(x) for x in p]), 0.0)
     wants = has & np.asarray([wants_span(question_frame(it.qa)) for it in items])
     state_at = round(_state_at(conf[fit_q & wants], ok[fit_q & wants]), 4)
+    guess_at = min(state_at, round(_state_at(conf[fit_q & wants], ok[fit_q & wants], WRONG_GUESS_COST), 4))
     stated = wants & (conf >= state_at)
-    log(f"reader: out-of-fold top span right {ok[fit_q].mean():.3f}; state it at confidence >= {state_at}")
+    guessed = wants & (conf >= guess_at) & ~stated
+    log(f"reader: out-of-fold top span right {ok[fit_q].mean():.3f}; state it at confidence >= {state_at}, "
+        f"offer it as a guess at >= {guess_at}")
     reader = ReaderModels(span=ranker, confidence=confidence, calibration=iso, state_at=state_at,
-                          sentences=READER_SENTENCES)
-    return reader, {"stated": stated, "confidence": conf, "short_right": ok & stated, "span_right": ok,
+                          sentences=READER_SENTENCES, guess_at=guess_at)
+    return reader, {"stated": stated, "guessed": guessed, "confidence": conf,
+                    "short_right": ok & (stated | guessed), "span_right": ok,
                     "spans": [spans[t] if t is not None else None for t in top]}

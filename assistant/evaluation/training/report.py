@@ -40,6 +40,7 @@ def _group(replies: list[Any], figures: dict[str, Any], models: SelectionModels,
         sentence_right=on([bool(r.sentence_right) for r in rows]),
         false_abstentions=on(below),
         stated=on([bool(figures["stated"][n]) and not b for n, b in zip(idx, below, strict=True)]),
+        guessed=on([bool(figures["guessed"][n]) and not b for n, b in zip(idx, below, strict=True)]),
         doc_r1=on([bool(r.doc_ranks) and r.doc_ranks[0] in g for r, g in zip(rows, golds, strict=True)]),
         retriever_r1=on([bool(r.item.cands) and r.item.cands[0].doc_id in g for r, g in zip(rows, golds, strict=True)]),
         # The confidence shown against whether what the reply states is right (the span
@@ -82,7 +83,7 @@ def report(items: list[Any], models: SelectionModels, reader: ReaderModels, figu
     }
     return {"summary": summary, "splits": splits, "learned": learned,
             "thresholds": {"abstain_below": models.abstain_below, "abstain_below_nodate": models.abstain_below_nodate,
-                           "abstain_below_long": models.abstain_below_long, "state_span_at": reader.state_at},
+                           "abstain_below_long": models.abstain_below_long, "state_span_at": reader.state_at, "guess_span_at": reader.guess_at},
             "reader": {"sentences": reader.sentences, **dict(reader.meta)},
             "kinds": list(models.kinds)}
 
@@ -95,9 +96,9 @@ def _counts(items: list[Any]) -> dict[str, dict[str, int]]:
 
 
 def format_report(rep: dict[str, Any]) -> str:
-    cols = ("n", "short_right", "reply_right", "rule_right", "sentence_right", "stated", "false_abstentions",
+    cols = ("n", "short_right", "reply_right", "rule_right", "sentence_right", "stated", "guessed", "false_abstentions",
             "doc_r1", "retriever_r1", "auroc_right_vs_wrong", "ece", "abstained")
-    heads = ("n", "short", "reply", "rules", "sent", "stated", "f.abst", "docR1", "retR1", "AUROC", "ECE", "abst")
+    heads = ("n", "short", "reply", "rules", "sent", "stated", "guess", "f.abst", "docR1", "retR1", "AUROC", "ECE", "abst")
     lines = [f"{'set/condition':22} " + " ".join(f"{h:>6}" for h in heads)]
 
     def f(v: Any) -> str:

@@ -53,6 +53,13 @@ MIN_KIND_QUESTIONS = 20
 #: Abstain below the calibrated confidence that keeps this share of training questions that
 #: have an answer answered (the issue's bound on false abstentions is 5%).
 FALSE_ABSTENTION = 0.05
+#: A set's quantile sets a threshold only with at least this many answerable training
+#: questions in the slice, so that the FALSE_ABSTENTION quantile rests on at least 5 of them
+#: (5 / 0.05). Below it, the quantile is the 2nd or 3rd lowest confidence of the set: with the
+#: reader, the seeds' 54 long-article questions alone pulled the long-article threshold from
+#: 0.63 (polnear, 2,537 questions) to 0.06, and the seed eval then answered 14 of its 25
+#: unanswerable cases.
+MIN_QUANTILE_QUESTIONS = 100
 #: Score of a missing runner-up sentence: the top one's minus this (as at run time).
 NO_SECOND = 5.0
 #: Sets whose training questions fit the document and sentence rankers. The seed set is
@@ -270,7 +277,6 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
     # The reply's confidence: the stated span's where the reader states one, else the sentence's.
     stated = rfig["stated"]
     conf = np.where(stated, np.maximum(confS, rfig["confidence"]), confS)
-    ok = np.where(stated, rfig["short_right"] | okS.astype(bool), okS.astype(bool))
     dated = np.asarray([r.dated for r in replies])
     long = np.asarray([r.feats["doc_long"] == 1.0 for r in replies])
     has_answer = np.asarray([r.item.answerable for r in replies])
@@ -278,10 +284,14 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
 
     def threshold(mask: np.ndarray) -> float:
         """The highest threshold that keeps false abstentions at FALSE_ABSTENTION on every
-        training set (the lowest of the sets' quantiles)."""
-        qs = [float(np.quantile(conf[m], FALSE_ABSTENTION)) for name in sorted(set(set_of.tolist()))
-              if (m := mask & tr & has_answer & (set_of == name)).sum() >= MIN_KIND_QUESTIONS]
-        return min(qs, default=0.0)
+        training set large enough to say (the lowest of their quantiles): sets with
+        MIN_QUANTILE_QUESTIONS, or, when none has that many, those with MIN_KIND_QUESTIONS."""
+        n = {name: int((mask & tr & has_answer & (set_of == name)).sum()) for name in sorted(set(set_of.tolist()))}
+        least = MIN_QUANTILE_QUESTIONS if max(n.values(), default=0) >= MIN_QUANTILE_QUESTIONS else MIN_KIND_QUESTIONS
+        qs = {name: float(np.quantile(conf[mask & tr & has_answer & (set_of == name)], FALSE_ABSTENTION))
+              for name, k in n.items() if k >= least}
+        log("abstention quantiles: " + ", ".join(f"{k} {v:.3f} (n={n[k]})" for k, v in qs.items()))
+        return min(qs.values(), default=0.0)
 
     counts: dict[str, int] = defaultdict(int)
     for it in items:
@@ -293,11 +303,14 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
         calibration=iso, abstain_below=round(threshold(dated), 4),
         abstain_below_nodate=round(threshold(~dated & ~long), 4), abstain_below_long=round(threshold(~dated & long), 4),
         k=DUMP_K, top_docs=TOP_DOCS, kinds=kinds, meta={"training_questions_by_kind": dict(counts)})
-    # The confidence a reply shows is about what it states: the span where it states one.
-    shown = np.where(stated, rfig["confidence"], confS)
-    shown_ok = np.where(stated, rfig["short_right"], okS.astype(bool))
+    # The confidence a reply shows is about what it states: the span where it states or
+    # offers one, else the sentence.
+    offered = stated | rfig["guessed"]
+    shown = np.where(offered, rfig["confidence"], confS)
+    shown_ok = np.where(offered, rfig["short_right"], okS.astype(bool))
+    ok = np.where(offered, rfig["short_right"] | okS.astype(bool), okS.astype(bool))
     figures = {"replies": replies, "reply_confidence": conf, "sentence_confidence": confS, "right": ok,
                "shown": shown, "shown_right": shown_ok, "sentence_right": okS, "train_mask": tr, "long": long,
-               "stated": stated, "span_confidence": rfig["confidence"], "short_right": rfig["short_right"],
+               "stated": stated, "guessed": rfig["guessed"], "span_confidence": rfig["confidence"], "short_right": rfig["short_right"],
                "span_right": rfig["span_right"]}
     return models, reader, figures

@@ -1,14 +1,19 @@
 """Where an ingest's documents are prepared (cleaned, chunked, annotated, embedded):
 one ``Executor`` per place, registered in ``EXECUTORS`` and picked by the CLI's flags.
 
-    inline     in the ingesting process, one task after another   (no flag; tests)
+    pipelined  this machine: a thread, annotation processes, the
+               embedder here                                     (no flag: the default)
+    inline     in the ingesting process, one task after another   (tests: the reference)
     processes  N local worker processes                          (``--workers N``)
     dask       the workers of a Dask distributed cluster         (``--dask ADDRESS``)
 
 Every executor runs the same task (``tasks.prepare_documents``) and hands back whole
 documents; the ingesting process writes them through its one ``IndexWriter``
-(``ingest.fanout``). The default ingest, without a flag, is the pipelined single-machine
-path of ``ingest.pipeline`` (annotation workers beside an embedder in this process).
+(``ingest.driver``, the one driver of every ingest). Without a flag, the documents are
+prepared by the ``pipelined`` executor (cleaning in a thread, spaCy in annotation worker
+processes, the embedder in this process on the cores they leave). The registry and the
+protocols live in ``registry``, which the executor modules import: the package imports
+its modules, and none imports it back.
 
 Why Dask and not Ray (issue 18): both run document pipelines (Ray Data's
 ``map_batches`` over an actor pool; ``dask.bag`` or futures). What this ingest needs is a
@@ -25,85 +30,15 @@ machine (figures in README, "Past one machine").
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+# Importing the executor modules registers them (the Dask one imports Dask only when opened).
+from assistant.ingest.executors import dask_cluster, inline, pipelined, processes  # noqa: F401
+from assistant.ingest.executors.registry import (
+    EXECUTORS,
+    Executor,
+    ExecutorOptions,
+    Session,
+    TaskLost,
+    executor,
+)
 
-from assistant.config import ENV_CLUSTER_TIMEOUT
-from assistant.errors import ConfigError
-from assistant.ingest.executors.tasks import Outcome, PrepareSpec, SourceTask
-from assistant.registry import Registry
-
-__all__ = ["EXECUTORS", "Executor", "ExecutorOptions", "Session", "executor"]
-
-
-@dataclass(frozen=True)
-class ExecutorOptions:
-    """What the CLI's flags say: worker processes (``--workers``) and a cluster address
-    (``--dask``; ``local`` starts a ``LocalCluster`` of ``workers`` processes here)."""
-
-    workers: int = 0
-    address: str = ""
-    #: Seconds to wait for a cluster's scheduler and its first worker.
-    connect_timeout: float = field(default_factory=lambda: _timeout())
-
-
-class Session(Protocol):
-    """An executor at work for one ingest."""
-
-    #: Tasks to keep submitted and unfinished: enough to keep every worker busy.
-    capacity: int
-
-    def describe(self) -> str:
-        """Where the work runs, for the report ("2 local worker processes")."""
-        ...
-
-    def submit(self, key: int, tasks: list[SourceTask]) -> None:
-        """Prepare ``tasks``' documents (``tasks.prepare_documents``); ``key`` names the
-        submission in ``completed``."""
-        ...
-
-    def completed(self) -> Iterator[tuple[int, list[Outcome] | BaseException]]:
-        """Each submission as it finishes: its outcomes, or why the whole task failed
-        (a worker died, a model would not load). Blocks until one finishes; ends when
-        none is left."""
-        ...
-
-    def close(self, *, cancel: bool = False) -> None:
-        """Stop the workers this session started (after their tasks, or at once)."""
-        ...
-
-
-class Executor(Protocol):
-    """A place to run ``tasks.prepare_documents``."""
-
-    name: str
-
-    def open(self, spec: PrepareSpec, options: ExecutorOptions) -> Session:
-        """Start (or connect to) the workers; errors say how to get them."""
-        ...
-
-
-EXECUTORS: Registry[Any] = Registry("ingest executor")
-
-
-def _timeout() -> float:
-    raw = os.environ.get(ENV_CLUSTER_TIMEOUT, "").strip()
-    try:
-        return float(raw) if raw else 30.0
-    except ValueError:
-        raise ConfigError(f"{ENV_CLUSTER_TIMEOUT}={raw!r} is not a number of seconds",
-                          fix=f"set {ENV_CLUSTER_TIMEOUT}=30, or unset it") from None
-
-
-def executor(name: str) -> Executor:
-    """The executor registered as ``name``."""
-    try:
-        return EXECUTORS[name]
-    except KeyError:
-        raise ConfigError(f"unknown ingest executor {name!r}", fix=f"use one of {', '.join(sorted(EXECUTORS))}") from None
-
-
-# The executors register themselves (the Dask one imports Dask only when opened).
-from assistant.ingest.executors import dask_cluster, inline, processes  # noqa: E402, F401
+__all__ = ["EXECUTORS", "Executor", "ExecutorOptions", "Session", "TaskLost", "executor"]

@@ -6,7 +6,10 @@ A task whose worker dies is re-run by the scheduler on another worker, up to
 ``distributed.scheduler.allowed-failures`` times, then fails with ``KilledWorker``; a
 task that raises is retried ``RETRIES`` times (``Client.submit(retries=)``). Either way
 the ingest then retries the task's documents one by one, and reports those that still
-fail. Nothing is written by a worker, so nothing is half-written.
+fail. Nothing is written by a worker, so nothing is half-written. A task's notes (the
+document and stage it is at, ``workers.note``) are logged as worker events, so a task
+lost with its worker is reported with where it was (when the note reached the scheduler
+before the worker died).
 
 Dask is imported only when this executor is opened: it is the optional ``[cluster]``
 extra, and an ingest without ``--dask`` never needs it.
@@ -19,7 +22,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.errors import ConfigError, ServerUnavailable
-from assistant.ingest.executors import EXECUTORS, ExecutorOptions
+from assistant.ingest.executors.registry import EXECUTORS, ExecutorOptions, TaskLost, needs_recipe
 from assistant.ingest.executors.tasks import Outcome, PrepareSpec, SourceTask, prepare_documents
 
 #: Re-runs of a task that raised (a worker that could not load a model, say) before the
@@ -28,6 +31,8 @@ RETRIES = 1
 #: Tasks in flight per worker thread: one running, two waiting on the worker, so no
 #: worker waits for the driver's next submission.
 AHEAD_PER_THREAD = 3
+#: The worker-event topic of the tasks' notes.
+NOTES_TOPIC = "assistant-ingest-notes"
 INSTALL_FIX = 'pip install "news-assistant[cluster]"  (or: pip install "distributed>=2024.1")'
 
 
@@ -38,6 +43,21 @@ def _import_distributed() -> Any:
         raise ConfigError(f"--dask needs Dask distributed, which is not installed here ({exc})",
                           fix=INSTALL_FIX) from None
     return distributed
+
+
+def run_noted(fn: Any, spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcome]:
+    """``fn(spec, tasks)`` in a Dask worker, its notes logged as events under its task key."""
+    import distributed
+
+    from assistant.ingest.notes import set_note_sink
+
+    worker = distributed.get_worker()
+    key = str(worker.get_current_task())
+    set_note_sink(lambda payload: worker.log_event(NOTES_TOPIC, {"key": key, "note": list(payload)}))
+    try:
+        return fn(spec, tasks)
+    finally:
+        set_note_sink(None)
 
 
 class DaskSession:
@@ -92,7 +112,7 @@ class DaskSession:
 
     def submit(self, key: int, tasks: list[SourceTask]) -> None:
         # pure=False: a resubmitted task is a new task, never the failed one's result.
-        fut = self.client.submit(prepare_documents, self.spec, tasks, retries=RETRIES, pure=False)
+        fut = self.client.submit(run_noted, prepare_documents, self.spec, tasks, retries=RETRIES, pure=False)
         self._keys[fut.key] = (key, fut)
         self._done.add(fut)
 
@@ -103,9 +123,23 @@ class DaskSession:
             try:
                 yield key, fut.result()
             except Exception as exc:  # KilledWorker, or the task's own error after retries
-                yield key, exc
+                yield key, self._where(fut.key, exc)
             finally:
                 fut.release()
+
+    def _where(self, task_key: Any, exc: Exception) -> Exception:
+        """``exc`` as ``TaskLost`` naming the document and stage of the task's last note."""
+        try:
+            events = self.client.get_events(NOTES_TOPIC)
+        except Exception:  # the scheduler is gone too: the error alone says enough
+            return exc
+        notes = [e[1]["note"] for e in events if isinstance(e[1], dict) and e[1].get("key") == str(task_key)]
+        if not notes:
+            if type(exc).__name__ == "KilledWorker":  # queued on a worker that died, never begun
+                return TaskLost(f"{type(exc).__name__}: {exc} before the task began", started=False)
+            return exc
+        doc_id, stage = notes[-1]
+        return TaskLost(f"{type(exc).__name__}: {exc} while at {stage} of {doc_id}", stage=stage, doc_id=doc_id)
 
     def close(self, *, cancel: bool = False) -> None:
         try:
@@ -124,8 +158,10 @@ class DaskSession:
 @EXECUTORS.register("dask")
 class DaskExecutor:
     name = "dask"
+    defers_reading = True  # OCR runs on the cluster's workers
 
     def open(self, spec: PrepareSpec, options: ExecutorOptions) -> DaskSession:
+        needs_recipe(spec, options)
         if not options.address:
             raise ConfigError("--dask needs the scheduler's address",
                               fix="pass --dask tcp://HOST:8786, or --dask local for a cluster on this machine")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterator
 
-from assistant.ingest.executors import EXECUTORS, ExecutorOptions
+from assistant.ingest.executors.registry import EXECUTORS, ExecutorOptions, needs_recipe
 from assistant.ingest.executors.tasks import Outcome, PrepareSpec, SourceTask, prepare_documents
 
 
@@ -38,6 +38,8 @@ class InlineSession:
 @EXECUTORS.register("inline")
 class InlineExecutor:
     name = "inline"
+    defers_reading = True  # OCR runs where the tasks run (this process)
 
     def open(self, spec: PrepareSpec, options: ExecutorOptions) -> InlineSession:
+        needs_recipe(spec, options)
         return InlineSession(spec)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 
 from assistant.errors import ConfigError
-from assistant.ingest.executors import EXECUTORS, ExecutorOptions
+from assistant.ingest.executors.registry import EXECUTORS, ExecutorOptions, lost, needs_recipe
 from assistant.ingest.executors.tasks import Outcome, PrepareSpec, SourceTask, prepare_documents, warm_up
 from assistant.ingest.workers import ProcessPool, WorkerDied
 
@@ -54,7 +54,7 @@ class ProcessSession:
             key, fut = self._done.get()
             self._open -= 1
             exc = fut.exception()
-            yield key, (exc if exc is not None else fut.result())
+            yield key, (lost(exc) if exc is not None else fut.result())
 
     def close(self, *, cancel: bool = False) -> None:
         self.pool.close(cancel=cancel)
@@ -63,9 +63,11 @@ class ProcessSession:
 @EXECUTORS.register("processes")
 class ProcessExecutor:
     name = "processes"
+    defers_reading = True  # OCR runs in the worker processes
 
     def open(self, spec: PrepareSpec, options: ExecutorOptions) -> ProcessSession:
-        if options.workers < 1:
+        needs_recipe(spec, options)
+        if not options.workers or options.workers < 1:
             raise ConfigError(f"--workers {options.workers}: need at least one worker process",
                               fix="pass --workers 2 (or leave the flag out to ingest in one process)")
         return ProcessSession(spec, options.workers)

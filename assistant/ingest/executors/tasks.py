@@ -1,12 +1,15 @@
-"""The work an ingest sends to its workers: whole documents, cleaned, chunked, annotated
-and embedded (``prepare_documents``), answered as plain picklable values.
+"""The work an ingest sends to its workers: whole documents, read where reading is costly
+(a scanned PDF's OCR), cleaned, chunked, annotated and embedded (``prepare_documents``),
+answered as plain picklable values.
 
 A task's answer is all of a document or nothing: a ``Prepared`` carries every chunk,
 vector and annotation of its document, and only the ingesting process writes it
 (``writer.IndexWriter``), so a worker that dies mid-task has written nothing. One bad
-document is a ``Failed`` answer and the rest of its task goes on; an exception out of
-``prepare_documents`` means the worker itself failed (a model that would not load), and
-the ingest retries the task's documents.
+document is a ``Failed`` answer naming the stage it failed in, and the rest of its task
+goes on; an exception out of ``prepare_documents`` means the worker itself failed (a
+model that would not load), and the ingest retries the task's documents. Before each
+stage of each document the task sends a note (``workers.note``: document and stage), so
+a worker that dies is reported with where it was.
 
 The worker keeps its models between tasks (``_Models``, one per process): spaCy, the
 tokenizer and the embedder load on the first task.
@@ -22,7 +25,6 @@ from typing import Any
 
 import numpy as np
 
-from assistant.errors import AssistantError
 from assistant.models import Chunk, Document
 
 
@@ -32,13 +34,16 @@ class PrepareSpec:
 
     chunk_tokens: int
     chunk_overlap_tokens: int
-    #: ``Embedder.recipe()`` of the ingest's embedder: (kind, options).
-    embedder: tuple[str, dict[str, Any]]
+    #: ``Embedder.recipe()`` of the ingest's embedder: (kind, options); None when the
+    #: executor embeds in the ingesting process with the ingest's own embedder.
+    embedder: tuple[str, dict[str, Any]] | None
     #: CPU threads a worker's embedder uses; None: ``threads_by_host`` or every core.
     threads: int | None = None
     #: Worker processes per machine (host -> count), so workers sharing a machine share
     #: its cores; filled by executors that know (Dask), else empty.
     threads_by_host: dict[str, int] = field(default_factory=dict)
+    #: ``Settings.max_document_chars``: a longer text fails at cleaning (None: no cap).
+    max_document_chars: int | None = None
 
 
 @dataclass
@@ -72,12 +77,13 @@ class Unchanged:
 
 @dataclass
 class Failed:
-    """A document that could not be prepared, and why (an ``AssistantError``'s message
-    and fix, or the exception)."""
+    """A document that could not be prepared: the stage it failed in (``report.STAGES``)
+    and why (an ``AssistantError``'s message and fix, or the exception)."""
 
     doc_id: str
     source: str
     reason: str
+    stage: str = ""
 
 
 Outcome = Prepared | Unchanged | Failed
@@ -146,67 +152,80 @@ def warm_up(spec: PrepareSpec) -> None:
 
 
 def prepare_documents(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Outcome]:
-    """Clean, chunk, annotate and embed ``tasks``' documents, in order: one outcome each."""
-    from assistant.ingest.stages import chunk, clean, embed_inputs
+    """Finish reading (OCR), clean, chunk, annotate and embed ``tasks``' documents, in
+    order: one outcome each."""
+    from assistant.ingest.stages import Chunked, annotate_each, embed_each
 
-    tok = _Models.tokenizer()
-    out: list[Outcome | None] = [None] * len(tasks)
-    cut: list[tuple[int, Any]] = []
-    for i, task in enumerate(tasks):
-        raw = task.raw
-        try:
-            doc = clean(raw)
-            if not doc.text.strip():
-                out[i] = Failed(raw.doc_id, raw.source,
-                                "nothing left after removing page furniture (see --show-cleaning)")
-            elif task.old_content_hash and task.old_content_hash == doc.content_hash:
-                out[i] = Unchanged(raw.doc_id, raw.raw_hash, raw.source)
-            else:
-                cut.append((i, chunk(doc, spec.chunk_tokens, spec.chunk_overlap_tokens, tok)))
-        except Exception as exc:  # one bad document must not stop the task
-            out[i] = Failed(raw.doc_id, raw.source, _why(exc))
-    annotations = _annotate([c for _, c in cut])
+    out: list[Any] = prepare_texts(spec, tasks)
+    cut = [(i, c) for i, c in enumerate(out) if isinstance(c, Chunked)]
+    for _, c in cut:
+        note((c.doc.doc_id, "annotation"))
     ready = []
-    for (i, c), a in zip(cut, annotations, strict=True):
-        if isinstance(a, Failed):
-            out[i] = a
-        else:
+    for (i, c), a in zip(cut, annotate_each([(c.doc, c.sentences) for _, c in cut]), strict=True):
+        if isinstance(a, dict):
             ready.append((i, c, a))
+        else:
+            out[i] = Failed(c.doc.doc_id, c.doc.source, a.reason, a.stage)
     if ready:
         # One embedding call for the task: the model batches across its documents.
         embedder = _Models.embedder(spec)
-        texts = [t for _, c, _ in ready for t in embed_inputs(c.doc, c.chunks)]
-        vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
-        pos = 0
-        for i, c, a in ready:
-            n = len(c.chunks)
-            out[i] = Prepared(c.doc, c.chunks, vectors[pos: pos + n], a)
-            pos += n
-    return [o for o in out if o is not None]
-
-
-def _annotate(cut: list[Any]) -> list[dict[str, Any] | Failed]:
-    """Annotations of each chunked document, parsed together; if that fails, one by one,
-    so only a document that fails alone is reported."""
-    from assistant.ingest.stages import annotate_documents
-
-    if not cut:
-        return []
-    try:
-        return list(annotate_documents([(c.doc, c.sentences) for c in cut]))
-    except Exception:
-        pass
-    out: list[dict[str, Any] | Failed] = []
-    for c in cut:
-        try:
-            out.append(annotate_documents([(c.doc, c.sentences)])[0])
-        except Exception as exc:
-            out.append(Failed(c.doc.doc_id, c.doc.source, _why(exc)))
+        for _, c, _ in ready:
+            note((c.doc.doc_id, "embedding"))
+        vectors = embed_each([(c.doc, c.chunks) for _, c, _ in ready],
+                             lambda texts: np.asarray(embedder.embed_documents(texts), dtype=np.float32))
+        for (i, c, a), v in zip(ready, vectors, strict=True):
+            out[i] = (Prepared(c.doc, c.chunks, v, a) if isinstance(v, np.ndarray)
+                      else Failed(c.doc.doc_id, c.doc.source, v.reason, v.stage))
     return out
 
 
-def _why(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, AssistantError) else f"{type(exc).__name__}: {exc}"
+def prepare_texts(spec: PrepareSpec, tasks: list[SourceTask]) -> list[Any]:
+    """Each task's document read to the end (a ``Deferred`` one's OCR, ``finish_reading``),
+    cleaned and chunked (``stages.Chunked``), or ``Unchanged`` (it cleans to the content
+    already indexed), or ``Failed`` at the loader (a deferred reading), cleaning or chunking."""
+    from assistant.ingest.loaders.base import Deferred, DeferredFailure
+    from assistant.ingest.stages import chunk, clean, failure, finish_reading
+
+    tok = _Models.tokenizer()
+    out: list[Any] = []
+    for task in tasks:
+        raw = task.raw
+        stage = "cleaning"
+        try:
+            if isinstance(raw, Deferred):
+                # A scanned PDF comes unread (``stages.load(defer=True)``): its OCR runs
+                # here, on this worker's share of the cores, as its embedder does.
+                stage = "loader"
+                note((raw.doc_id, stage))
+                try:
+                    raw = finish_reading(raw, threads=spec.threads or _host_threads(spec.threads_by_host))
+                except DeferredFailure as exc:  # what the loader would have reported
+                    out.append(Failed(raw.doc_id, raw.source, str(exc), stage))
+                    continue
+                stage = "cleaning"
+            note((raw.doc_id, stage))
+            doc = clean(raw, spec.max_document_chars)
+            if not doc.text.strip():
+                out.append(Failed(raw.doc_id, raw.source,
+                                  "nothing left after removing page furniture (see --show-cleaning)", stage))
+                continue
+            if task.old_content_hash and task.old_content_hash == doc.content_hash:
+                out.append(Unchanged(raw.doc_id, raw.raw_hash, raw.source))
+                continue
+            stage = "chunking"
+            note((raw.doc_id, stage))
+            out.append(chunk(doc, spec.chunk_tokens, spec.chunk_overlap_tokens, tok))
+        except Exception as exc:  # one bad document must not stop the task (MemoryError included)
+            f = failure(stage, exc)
+            out.append(Failed(raw.doc_id, raw.source, f.reason, f.stage))
+    return out
+
+
+def note(payload: Any) -> None:
+    """Where the task is (``(doc_id, stage)``), for the ingest to name if the worker dies."""
+    from assistant.ingest.notes import note as send
+
+    send(payload)
 
 
 def worker_pid() -> int:

@@ -8,13 +8,16 @@ A format is one module in this package with a class decorated by ``register(suff
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from assistant.ingest.loaders.limits import ReadLimits, TooLarge
 from assistant.models import Document
 from assistant.registry import Registry
 
@@ -36,6 +39,8 @@ class Source:
     rel: str
     data: bytes
     label: str
+    #: What the file may inflate to while it is read (``limits``).
+    limits: ReadLimits = field(default_factory=ReadLimits.from_env)
 
 
 class Batch:
@@ -63,6 +68,53 @@ class Batch:
         self.ids.add(doc_id)
         self.hashes[doc_id] = raw_hash
         self.where[doc_id] = where
+
+
+#: Set while an ingest whose documents are prepared by workers reads its files
+#: (``deferring``): loaders then leave their costly part (OCR of scanned pages) to the
+#: worker that prepares the document.
+_DEFER: ContextVar[bool] = ContextVar("defer_costly_reading", default=False)
+
+
+@contextlib.contextmanager
+def deferring() -> Iterator[None]:
+    """Within: loaders yield ``Deferred`` documents instead of doing their costliest work."""
+    token = _DEFER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER.reset(token)
+
+
+def deferred_now() -> bool:
+    """Whether a loader should leave its costly reading to the worker (``deferring``)."""
+    return _DEFER.get()
+
+
+class DeferredFailure(Exception):
+    """A deferred document could not be read in the worker; the message says why and how
+    to fix it (what the loader's ``LoadFailure`` would have said)."""
+
+
+@dataclass
+class Deferred(Document):
+    """A document whose costly reading is left to the ingest worker that prepares it:
+    what the loader knows already (doc id, source, raw hash: enough to skip an unchanged
+    file without reading it) and the file's bytes; ``finish()``, in the worker, gives the
+    document as the loader would have read it, or raises ``DeferredFailure``."""
+
+    data: bytes = field(default=b"", repr=False)  # a whole file: never in a log line
+    label: str = ""
+
+    def finish(self, threads: int | None = None) -> Document:
+        """The document as read, using up to ``threads`` cores (None: every core)."""
+        raise NotImplementedError
+
+
+def finish_reading(raw: Document, threads: int | None = None) -> Document:
+    """``raw`` as read, a ``Deferred`` document's reading done here (in the worker), on up
+    to ``threads`` cores (the worker's share; None: every core)."""
+    return raw.finish(threads) if isinstance(raw, Deferred) else raw
 
 
 class Loader(Protocol):
@@ -140,10 +192,19 @@ def single_document(src: Source, batch: Batch, fmt: str, text: str, found: Found
         yield LoadFailure(src.label, f"no readable text left after converting the {fmt.upper()} file; "
                                      "check that the file holds an article")
         return
+    if len(text) > src.limits.document_chars:
+        yield LoadFailure(src.label, too_many_chars(len(text), src.limits))
+        return
     yield document(batch.file_id(src.path, src.rel), text, src, fmt, found, sha256(src.data))
 
 
-def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[bytes], tuple[str, Found]],
+def too_many_chars(n: int, limits: ReadLimits) -> str:
+    """The failure of a text over ``limits.document_chars``, with a fix that works."""
+    return (f"its text is {n:,} characters, over the limit of {limits.document_chars:,} for one document; "
+            f"{limits.fix(n)}")
+
+
+def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[bytes, ReadLimits], tuple[str, Found]],
                        errors: tuple[type[Exception], ...], empty_fix: str) -> Iterator[Document | LoadFailure]:
     """The one document of a binary file-per-article format (PDF, Word): ``convert`` gives
     its text and metadata; an empty file or a conversion error is a failure with its fix."""
@@ -151,8 +212,8 @@ def converted_document(src: Source, batch: Batch, fmt: str, convert: Callable[[b
         yield LoadFailure(src.label, f"file is empty; {empty_fix}")
         return
     try:
-        text, found = convert(src.data)
-    except errors as exc:
+        text, found = convert(src.data, src.limits)
+    except (*errors, TooLarge) as exc:
         yield LoadFailure(src.label, str(exc))
         return
     yield from single_document(src, batch, fmt, text, found)

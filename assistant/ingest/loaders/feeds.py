@@ -18,8 +18,18 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, document, register, sha256
+from assistant.ingest.loaders.base import (
+    Batch,
+    Found,
+    LoadFailure,
+    Source,
+    document,
+    register,
+    sha256,
+    too_many_chars,
+)
 from assistant.ingest.loaders.html import html_to_text, strip_inline_html
+from assistant.ingest.loaders.limits import markup_too_large
 from assistant.ingest.loaders.placeholders import plausible_author
 from assistant.ingest.metadata import parse_date
 from assistant.models import Document
@@ -73,6 +83,9 @@ class FeedLoader:
         if not src.data.strip():
             yield LoadFailure(src.label, "file is empty; remove it or save the feed again")
             return
+        if len(src.data) > src.limits.markup_bytes:
+            yield LoadFailure(src.label, markup_too_large("feed", len(src.data), src.limits))
+            return
         parsed = feedparser.parse(io.BytesIO(src.data), sanitize_html=True, resolve_relative_uris=False)
         broken = _broken(parsed, src.data)
         if broken:
@@ -90,6 +103,9 @@ class FeedLoader:
             if not text.strip():
                 yield LoadFailure(where, "no article text in this item (only a title or link); the feed links to "
                                          "articles instead of carrying them: save the pages and ingest those")
+                continue
+            if len(text) > src.limits.document_chars:
+                yield LoadFailure(where, too_many_chars(len(text), src.limits))
                 continue
             found = Found()
             found.add("title", strip_inline_html(entry.get("title", "") or ""), "feed:item title")

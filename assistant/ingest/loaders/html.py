@@ -24,6 +24,7 @@ from html.parser import HTMLParser
 
 from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, register, single_document
 from assistant.ingest.loaders.decoding import decode_file
+from assistant.ingest.loaders.limits import markup_too_large
 from assistant.ingest.metadata import parse_date
 from assistant.models import Document
 
@@ -274,6 +275,9 @@ class HtmlLoader:
     fmt = "html"
 
     def load(self, src: Source, batch: Batch) -> Iterator[Document | LoadFailure]:
+        if len(src.data) > src.limits.markup_bytes:  # lxml's tree of a page is ~5-10x its bytes
+            yield LoadFailure(src.label, markup_too_large("page", len(src.data), src.limits))
+            return
         html = decode_file(src.data, src.label)
         if isinstance(html, LoadFailure):
             yield html

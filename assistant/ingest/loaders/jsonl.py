@@ -6,9 +6,19 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 
-from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, document, register, sha256
+from assistant.ingest.loaders.base import (
+    Batch,
+    Found,
+    LoadFailure,
+    Source,
+    document,
+    register,
+    sha256,
+    too_many_chars,
+)
 from assistant.ingest.loaders.decoding import decode_file, normalise_newlines
 from assistant.ingest.loaders.html import strip_inline_html
+from assistant.ingest.loaders.limits import markup_too_large
 from assistant.ingest.metadata import parse_date
 from assistant.models import Document
 
@@ -32,6 +42,9 @@ class JsonlLoader:
             if not line.strip():
                 continue
             where = f"{label}:line {n}"
+            if len(line) > src.limits.markup_bytes:
+                yield LoadFailure(where, markup_too_large("line", len(line), src.limits))
+                continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
@@ -54,6 +67,9 @@ class JsonlLoader:
                 continue
             if doc_id in batch.ids:
                 yield LoadFailure(where, f"duplicate id {doc_id!r} (already used earlier in this batch); give every document a unique id")
+                continue
+            if len(body) > src.limits.document_chars:
+                yield LoadFailure(where, too_many_chars(len(body), src.limits))
                 continue
             body = normalise_newlines(strip_inline_html(body.replace("\x00", "")))
             if not body.strip():

@@ -116,19 +116,27 @@ def _split(words: list[Word], em: float, line_gap: float) -> list[list[Word]] | 
     """One XY-cut step: the parts of a region in reading order, or ``None`` for a text block."""
     if len(words) <= 1:
         return None
-    gutters = [g for g in _gaps([(w.x0, w.x1) for w in words]) if g[1] - g[0] >= GUTTER_EM * em]
+    # Gutters are where no word with a letter or digit stands: a stray mark in the gutter
+    # (a speck an OCR engine read as a dash) does not join the columns. Each word then goes
+    # to the column its middle falls in.
+    solid = [w for w in words if any(ch.isalnum() for ch in w.text)] or words
+    gutters = [g for g in _gaps([(w.x0, w.x1) for w in solid]) if g[1] - g[0] >= GUTTER_EM * em]
     if gutters:
         edges = [g[0] for g in gutters] + [float("inf")]
         parts, start = [], float("-inf")
         for cut in edges:
-            parts.append([w for w in words if start <= w.x0 and w.x1 <= cut])
+            parts.append([w for w in words if start <= (w.x0 + w.x1) / 2 < cut])
             start = cut
         return parts
     gaps = [g for g in _gaps([(w.top, w.bottom) for w in words]) if g[1] - g[0] > line_gap + BLOCK_GAP_EM * em]
     if gaps:
-        # Only the widest gap: under a headline across the page it is the one below the headline,
-        # and the columns beneath are then cut at their gutters before any gap inside them.
-        a, _b = max(gaps, key=lambda g: g[1] - g[0])
+        # A headline across the page is cut off first: the lowest gap with nothing but larger
+        # type above it. Else only the widest gap, and the columns beneath are then cut at
+        # their gutters before any gap inside them (paragraph breaks that happen to line up
+        # across the columns can be as wide as the gap under a headline, as on OCRed pages,
+        # whose word boxes are tight to the glyphs).
+        head = [g for g in gaps if all(w.size > (1 + SIZE_CHANGE) * em for w in words if w.bottom <= g[0])]
+        a, _b = max(head) if head else max(gaps, key=lambda g: g[1] - g[0])
         return [[w for w in words if w.bottom <= a], [w for w in words if w.bottom > a]]
     return None
 

@@ -12,7 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from assistant import config
+from assistant.ingest import faults
 from assistant.ingest.loaders.base import REGISTRY, Batch, LoadFailure, Source, loader_for
+from assistant.ingest.loaders.limits import ReadLimits
 from assistant.models import Document
 
 #: A browser's "Save page" writes ``Name.html`` and its images, scripts and embedded frames
@@ -88,32 +90,44 @@ def _walk(root: Path) -> Iterator[tuple[Path, str] | LoadFailure]:
     yield from rec(root, Path())
 
 
-def _load_file(path: Path, rel: str, batch: Batch) -> Iterator[Document | LoadFailure]:
+def _load_file(path: Path, rel: str, batch: Batch, limits: ReadLimits) -> Iterator[Document | LoadFailure]:
+    """The file's documents; anything its loader raises (a bug, MemoryError) is a failure
+    of this file, never the end of the batch."""
     loader = loader_for(path)
     assert loader is not None
     label = str(path)
-    data = read_source(path, label)
-    if isinstance(data, LoadFailure):
-        yield data
-        return
-    yield from loader.load(Source(path, rel, data, label), batch)
+    try:
+        faults.check("loader", label)
+        data = read_source(path, label)
+        if isinstance(data, LoadFailure):
+            yield data
+            return
+        yield from loader.load(Source(path, rel, data, label, limits), batch)
+    except Exception as exc:
+        why = ("reading it ran out of memory; split it into smaller files" if isinstance(exc, MemoryError)
+               else f"the {path.suffix or 'file'} reader failed ({type(exc).__name__}: {exc}); check that the file "
+                    "is what its name says, or convert it (e.g. to .txt) and ingest that")
+        yield LoadFailure(label, why)
 
 
 def supported_suffixes() -> list[str]:
     return sorted(REGISTRY)
 
 
-def iter_sources(paths: Iterable[str | Path] | str | Path) -> Iterator[Document | LoadFailure]:
+def iter_sources(paths: Iterable[str | Path] | str | Path,
+                 limits: ReadLimits | None = None) -> Iterator[Document | LoadFailure]:
     """Load every document from files and directories, in a deterministic order.
 
     Directories are walked recursively (sorted, hidden files and folders
     skipped, unknown extensions ignored); a file named explicitly with an
     unknown extension is a failure. ``doc_id`` is the file's base name (a later
     file with the same base name gets its path relative to the directory it was
-    found under), a JSONL line's ``id`` or a feed item's id or link.
+    found under), a JSONL line's ``id`` or a feed item's id or link. ``limits``: what a
+    file may inflate to while it is read (default: from ``ASSISTANT_MAX_DOCUMENT_CHARS``).
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
+    limits = limits or ReadLimits.from_env()
     batch = Batch()
     for given in paths:
         path = Path(given).expanduser()
@@ -125,7 +139,7 @@ def iter_sources(paths: Iterable[str | Path] | str | Path) -> Iterator[Document 
                     continue
                 p, rel = item
                 if loader_for(p) is not None:
-                    yield from _load_file(p, rel, batch)
+                    yield from _load_file(p, rel, batch, limits)
             continue
         if not path.exists() and not path.is_symlink():
             yield LoadFailure(label, "no such file or directory; check the path")
@@ -137,4 +151,4 @@ def iter_sources(paths: Iterable[str | Path] | str | Path) -> Iterator[Document 
                 + ", ".join(supported_suffixes()) + " (rename it or convert it)",
             )
             continue
-        yield from _load_file(path, path.as_posix(), batch)
+        yield from _load_file(path, path.as_posix(), batch, limits)

@@ -8,16 +8,35 @@ version. Text boxes, footnotes and comments are out of reach.
 Metadata: the core properties' title, author and created date, unless a value is a tool
 default (``placeholders``); a paragraph in the Title style gives the title otherwise.
 The old binary .doc format is not read: save it as .docx.
+
+Before python-docx reads the package (it inflates every part into memory and parses the
+XML whole), ``check_package`` reads the zip's directory and counts the XML's elements in
+a stream: a part that inflates past its cap, or far more than any text compresses, fails
+the file (``limits``). ``zipfile`` never inflates a part past the size its directory
+declares, so the declared sizes bound what python-docx can read.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from typing import Any
 
 from assistant.ingest.loaders.base import Batch, Found, LoadFailure, Source, converted_document, register
+from assistant.ingest.loaders.limits import (
+    COUNT_PAST_CAP,
+    INFLATED_BYTES_FLOOR,
+    INFLATED_BYTES_PER_CHAR,
+    MAX_ZIP_RATIO,
+    PART_BYTES_PER_CHAR,
+    RATIO_MIN_BYTES,
+    XML_ELEMENTS_PER_CHAR,
+    ReadLimits,
+    TooLarge,
+    megabytes,
+)
 from assistant.ingest.loaders.placeholders import TOOL_DATES, plausible_author, plausible_title
 from assistant.models import Document
 
@@ -63,13 +82,74 @@ def _blocks(container: Any, styles: dict[str, str]) -> Iterator[tuple[str, str]]
                 yield from _blocks(content, styles)
 
 
-def docx_text(data: bytes) -> tuple[str, Found]:
-    """Text and metadata of a .docx file's bytes; raises ``ValueError`` with the fix."""
+def check_package(data: bytes, limits: ReadLimits) -> None:
+    """Raise ``TooLarge`` if the package inflates past ``limits``: a part's declared size or
+    ratio, all parts together, or the XML's elements (counted while inflating, in pieces).
+    A package that is not a zip is left to python-docx to report."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    # Every cap is checked before any failure is raised, so the fix names a setting that
+    # lets the whole package through.
+    total, worst, bomb, needed = 0, None, None, 0.0
+    for info in infos:
+        size = info.file_size
+        if size > RATIO_MIN_BYTES and size > MAX_ZIP_RATIO * max(1, info.compress_size):
+            bomb = info
+        if size > limits.part_bytes and (worst is None or size > worst.file_size):
+            worst = info
+        needed = max(needed, size / PART_BYTES_PER_CHAR)
+        total += size
+    needed = max(needed, total / INFLATED_BYTES_PER_CHAR)
+    elements = None
+    if total <= COUNT_PAST_CAP * max(limits.inflated_bytes, INFLATED_BYTES_FLOOR):  # seconds of inflating at most
+        elements = _elements(z, infos)
+        if elements is None:
+            return  # damaged: python-docx says so
+        needed = max(needed, elements / XML_ELEMENTS_PER_CHAR)
+    if worst is not None:
+        raise TooLarge(f"its part {worst.filename} inflates to {megabytes(worst.file_size)} (from "
+                       f"{megabytes(worst.compress_size)} in the file), past the {megabytes(limits.part_bytes)} "
+                       f"cap on one part; {limits.fix(needed)}")
+    if total > limits.inflated_bytes:
+        raise TooLarge(f"its parts inflate to {megabytes(total)} together, past the "
+                       f"{megabytes(limits.inflated_bytes)} cap; {limits.fix(needed)}")
+    if bomb is not None:  # under the caps, but no text compresses like that
+        raise TooLarge(f"its part {bomb.filename} inflates {bomb.file_size / max(1, bomb.compress_size):,.0f} times "
+                       f"(to {megabytes(bomb.file_size)}), more than any text compresses ({MAX_ZIP_RATIO}x at most): "
+                       "a decompression bomb, or a damaged file; save the document again from Word or LibreOffice")
+    if elements is not None and elements > limits.xml_elements:
+        raise TooLarge(f"its XML holds {elements:,} elements, past the cap of {limits.xml_elements:,}; "
+                       f"{limits.fix(needed)}")
+
+
+def _elements(z: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> int | None:
+    """XML elements in the package's XML parts, counted while inflating them in pieces
+    (None: a part is damaged)."""
+    elements = 0
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels")):
+            continue
+        try:
+            with z.open(info) as part:
+                while piece := part.read(1 << 20):
+                    elements += piece.count(b"<") - piece.count(b"</") - piece.count(b"<?") - piece.count(b"<!")
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            return None
+    return elements
+
+
+def docx_text(data: bytes, limits: ReadLimits | None = None) -> tuple[str, Found]:
+    """Text and metadata of a .docx file's bytes; raises ``ValueError`` with the fix, or
+    ``TooLarge`` for a package that inflates past ``limits``."""
     import docx
 
     if data.startswith(_OLE_MAGIC):
         raise ValueError("not a .docx package: an old binary .doc or a password-protected document; "
                          "open it in Word or LibreOffice and save it as .docx without a password")
+    check_package(data, limits or ReadLimits.from_env())
     try:
         d = docx.Document(io.BytesIO(data))
         styles = {s.style_id: (s.name or "") for s in d.styles}

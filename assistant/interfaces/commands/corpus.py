@@ -32,24 +32,26 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix_str(f"{res.status}: {res.doc_id or res.source}"[:60])
 
+    from assistant.errors import IngestStopped
+
     executor, workers, address = executor_from(args)
-    report = asst.ingest(paths, prune=args.prune, progress=progress, wait=not args.no_wait,
-                         on_wait=lambda m: print(m, file=sys.stderr), executor=executor, workers=workers,
-                         address=address)
+    try:
+        report = asst.ingest(paths, prune=args.prune, progress=progress, wait=not args.no_wait,
+                             on_wait=lambda m: print(m, file=sys.stderr), executor=executor, workers=workers,
+                             address=address)
+    except IngestStopped as stop:
+        # The run stopped part-way: name what failed so far and what was committed, then
+        # the cause and its fix (exit 4: ``report.EXIT_STOPPED``).
+        if bar is not None:
+            bar.close()
+        if stop.report is not None:
+            _print_results(stop.report, args.json, stopped=str(stop))
+        print(f"committed before the stop ({len(stop.committed)}): " + (", ".join(stop.committed) or "none"),
+              file=sys.stderr)
+        raise
     if bar is not None:
         bar.close()
-    if args.json:
-        from dataclasses import asdict
-
-        print(json.dumps({"summary": report.summary(), "results": [asdict(r) for r in report.results],
-                          "seconds": report.seconds}, indent=2))
-    else:
-        for r in report.failures:
-            print(f"failed: {r.source}: {r.reason}", file=sys.stderr)
-        for r in report.results:
-            if r.reason and r not in report.failures:
-                print(f"note: {r.doc_id or r.source}: {r.reason}", file=sys.stderr)
-        print(report.summary())
+    _print_results(report, args.json)
     if args.show_cleaning:
         from assistant.ingest.cleaning import format_cleaning_report
         from assistant.ingest.loaders import LoadFailure, iter_sources
@@ -59,7 +61,28 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                 from assistant.ingest.cleaning import clean_document
 
                 print(format_cleaning_report(clean_document(raw)))
-    return 0 if report.ok else 1
+    # 0: everything landed; 3: some files failed (each named above), the rest landed.
+    return report.exit_code
+
+
+def _print_results(report: Any, as_json: bool, stopped: str = "") -> None:
+    """The report: every failure (file, stage, why and the fix) and note on stderr, the
+    summary on stdout; or all of it as JSON."""
+    if as_json:
+        from dataclasses import asdict
+
+        print(json.dumps({"summary": report.summary(), "results": [asdict(r) for r in report.results],
+                          "seconds": report.seconds, "exit_code": 4 if stopped else report.exit_code,
+                          **({"stopped": stopped} if stopped else {})}, indent=2))
+        return
+    for r in report.failures:
+        at = f" (at {r.stage})" if r.stage else ""
+        print(f"failed: {r.source}{at}: {r.reason}", file=sys.stderr)
+    for r in report.results:
+        if r.reason and r not in report.failures:
+            print(f"note: {r.doc_id or r.source}: {r.reason}", file=sys.stderr)
+    if not stopped:
+        print(report.summary())
 
 
 def executor_from(args: argparse.Namespace) -> tuple[str | None, int, str]:
@@ -95,9 +118,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     last = dt.datetime.fromtimestamp(st["last_ingest"]).strftime("%Y-%m-%d %H:%M") if st["last_ingest"] else "-"
     print(f"index: {st['where']}\ndocuments: {st['documents']}  chunks: {st['chunks']}  last ingest: {last}")
     rows = [("doc_id", "title", "publisher", "date", "author", "chunks", "metadata from")]
-    rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", d["date"] or "-", d["author"] or "-",
+    from assistant.text.dates import show_date
+
+    rows += [(d["doc_id"], d["title"] or "-", d["publisher"] or "-", show_date(d["date"]) or "-", d["author"] or "-",
               str(d["n_chunks"]), metadata_sources(d.get("fmt", ""), d.get("meta_origin") or {})) for d in st["docs"]]
-    print(_table(rows, widths=(28, 60, 20, 12, 20, 6, 60)))
+    print(_table(rows, widths=(28, 60, 20, 28, 20, 6, 60)))
     if args.origins:
         print("\nwhere each field came from:")
         for d in st["docs"]:
@@ -129,7 +154,9 @@ def metadata_sources(fmt: str, origins: dict[str, str]) -> str:
 
 def _table(rows: list[tuple[str, ...]], widths: Sequence[int]) -> str:
     def cut(s: str, w: int) -> str:
-        return s if len(s) <= w else s[: w - 1] + "…"
+        from assistant.answer.kinds.base import clip
+
+        return clip(s, w)
 
     ws = [min(w, max(len(r[i]) for r in rows)) for i, w in enumerate(widths)]
     lines = ["  ".join(cut(c, w).ljust(w) for c, w in zip(r, ws, strict=False)).rstrip() for r in rows]

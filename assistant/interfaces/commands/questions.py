@@ -59,6 +59,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_views(args: argparse.Namespace) -> int:
+    from assistant.text.dates import show_date
+
     asst = open_assistant(args)
     filters = filters_from(args)
     if args.command == "timeline":
@@ -69,7 +71,7 @@ def cmd_views(args: argparse.Namespace) -> int:
         if not events:
             print(f"no dated events about {args.topic!r} in the articles")
         for e in events:
-            src = " · ".join(x for x in (e.publisher or e.title or e.doc_id, e.date) if x)
+            src = " · ".join(x for x in (e.publisher or e.title or e.doc_id, show_date(e.date)) if x)
             print(f"{e.label}  ({src}; {e.doc_id} chars {e.start}-{e.end})\n    “{' '.join(e.sentence.split())}”")
         return 0
     speakers = asst.who_said_what(args.topic, filters=filters)
@@ -81,6 +83,6 @@ def cmd_views(args: argparse.Namespace) -> int:
     for sp in speakers:
         print(sp.name)
         for said in sp.statements:
-            src = " · ".join(x for x in (said.publisher or said.title or said.doc_id, said.date) if x)
+            src = " · ".join(x for x in (said.publisher or said.title or said.doc_id, show_date(said.date)) if x)
             print(f"    “{' '.join(said.sentence.split())}”  ({src}; {said.doc_id} chars {said.start}-{said.end})")
     return 0
