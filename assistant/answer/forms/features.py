@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer.corpus import idf, related
+from assistant.answer.corpus import Corpus, idf, related, weight
 from assistant.answer.evidence import (
     Evidence,
     Sent,
@@ -38,6 +38,26 @@ DOC_WINDOW = 10
 TOP_EVENT = 3
 #: A word the corpus never uses weighs like one in one chunk of twenty (as ``reason`` did).
 UNSEEN_WEIGHT = 3.0
+
+#: The rarest missing word's weight is divided by this (the corpus's weight of a word it
+#: never uses, ``corpus.UNSEEN_WORD_WEIGHT``) and capped at 1.
+WEIGHT_SCALE = 8.0
+#: A missing word is named in the refusal when it weighs at least this share of the rarest
+#: missing one (common words such as "come" or "look" are not what the question asks about).
+NAMED_SHARE = 0.6
+
+
+def rare_gap(corpus: Corpus, want: Sequence[str], have: set[str]) -> tuple[float, list[str]]:
+    """The rarest of ``want`` that ``have`` lacks (its weight, scaled), and the rare words it
+    lacks, rarest first (those weighing at least ``NAMED_SHARE`` of the rarest: a refusal names
+    "turnout", not "come")."""
+    have_r = {related(t) for t in have}
+    miss = [t for t in dict.fromkeys(want) if t not in have and related(t) not in have_r]
+    weights = {t: weight(corpus, t) for t in miss}
+    top = max(weights.values(), default=0.0)
+    named = sorted((t for t in miss if weights[t] >= NAMED_SHARE * top), key=lambda t: -weights[t])
+    return min(top / WEIGHT_SCALE, 1.0), named
+
 
 # -- shared word lists -------------------------------------------------------------------------------
 _NEGATION_WORDS = (
@@ -304,6 +324,14 @@ def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int) -> dict[str, 
         "negation": float(any(w in NEGATIONS or w.endswith("n't") for w in words(st.text))),
     })
     return x
+
+
+def claim_gap(ev: Evidence, st: Sent) -> tuple[float, list[str]]:
+    """How rare a word of the asked claim (its event words, names aside: names are checked as
+    names) the article of ``st`` never uses is (``rare_gap``), and those words: "did the council
+    sell the bridge to a *museum*" is not answered, yes or no, by an article that never
+    mentions a museum."""
+    return rare_gap(ev.corpus, event_words(ev), stems(st.doc.title + " " + st.doc.text))
 
 
 def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:

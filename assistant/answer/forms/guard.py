@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from assistant.answer.compose import abstain
-from assistant.answer.corpus import Corpus, coverage, related, weight
+from assistant.answer.corpus import Corpus, coverage
 from assistant.answer.evidence import name_keys, name_present, paragraph_of, required_names, stems
+from assistant.answer.forms.features import rare_gap
 from assistant.answer.forms.model import choice
 from assistant.answer.kinds.figure import unit_score
 from assistant.answer.question import FORM_CUES, QuestionAnalysis
@@ -32,31 +33,13 @@ GUARDED = ("date", "figure", "entity", "speaker", "quote", "other")
 #: Focus words that name what is asked ("what was [voter turnout] in ...", "how many
 #: [copies] ..."): the question's first content words.
 HEAD_WORDS = 2
-#: The rarest missing word's weight is divided by this (the corpus's weight of a word it
-#: never uses, ``corpus.UNSEEN_WORD_WEIGHT``) and capped at 1.
-WEIGHT_SCALE = 8.0
 _FORM_STEMS = frozenset(t for w in (*FORM_CUES, "count", "whole") for t in stems(w))
-#: A missing word is named in the refusal when it weighs at least this share of the rarest
-#: missing one (common words such as "come" or "look" are not what the question asks about).
-NAMED_SHARE = 0.6
 #: The guard's inputs.
 NEARMISS_FEATURES = (
     "miss_sent", "miss_par", "miss_doc", "n_miss_doc", "unit_miss", "year_miss", "name_miss",
     "miss_head", "frame_cover", "has_frame", "subject_miss",
     "k_figure", "k_quote", "k_date", "k_entity", "k_speaker", "k_other", "typed",
 )
-
-
-def _missing(corpus: Corpus, want: Sequence[str], have: set[str]) -> tuple[float, list[str]]:
-    """The rarest of ``want`` that ``have`` lacks (its weight, scaled), and the rare words it
-    lacks, rarest first (those weighing at least ``NAMED_SHARE`` of the rarest: a refusal names
-    "turnout", not "come")."""
-    have_r = {related(t) for t in have}
-    miss = [t for t in dict.fromkeys(want) if t not in have and related(t) not in have_r]
-    weights = {t: weight(corpus, t) for t in miss}
-    top = max(weights.values(), default=0.0)
-    named = sorted((t for t in miss if weights[t] >= NAMED_SHARE * top), key=lambda t: -weights[t])
-    return min(top / WEIGHT_SCALE, 1.0), named
 
 
 def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict[str, float], dict[str, str]]:
@@ -77,17 +60,17 @@ def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict
         return x, why
     sent = doc.text[cite.start: cite.end]
     ps, pe = paragraph_of(doc, cite.start)
-    x["miss_sent"], _ = _missing(corpus, want, stems(sent))
-    x["miss_par"], _ = _missing(corpus, want, stems(doc.text[ps:pe] + " " + doc.title))
-    x["miss_doc"], lacked = _missing(corpus, want, stems(doc.title + " " + doc.text))
+    x["miss_sent"], _ = rare_gap(corpus, want, stems(sent))
+    x["miss_par"], _ = rare_gap(corpus, want, stems(doc.text[ps:pe] + " " + doc.title))
+    x["miss_doc"], lacked = rare_gap(corpus, want, stems(doc.title + " " + doc.text))
     x["n_miss_doc"] = float(len(lacked))
     if lacked:
         why["miss_doc"] = why["n_miss_doc"] = f"the article it comes from never mentions {', '.join(lacked[:3])}"
-    par_lacked = _missing(corpus, want, stems(doc.text[ps:pe] + " " + doc.title))[1]
+    par_lacked = rare_gap(corpus, want, stems(doc.text[ps:pe] + " " + doc.title))[1]
     if par_lacked:
         why["miss_par"] = why["miss_sent"] = f"the closest passage does not mention {', '.join(par_lacked[:3])}"
     head = want[:HEAD_WORDS]
-    x["miss_head"], head_lacked = _missing(corpus, head, stems(sent))
+    x["miss_head"], head_lacked = rare_gap(corpus, head, stems(sent))
     if head_lacked:
         why["miss_head"] = f"the closest passage does not mention {', '.join(head_lacked)}"
     span = [m for m in doc.mentions if cite.answer_start >= 0 and m.start <= cite.answer_start < m.end]

@@ -55,12 +55,18 @@ class YesNoKind(TypedKind):
         scored.sort(key=lambda t: -t[0])
         p, st, x = scored[0]
         conf = model.calibration(p) if model is not None else p
-        floor = float(load().meta.get("yesno_claim_floor", 0.0))
-        stated = conf >= (model.abstain_below if model is not None else STATED_COVERAGE) and x["claim"] >= floor
+        meta = load().meta
+        floor = float(meta.get("yesno_claim_floor", 0.0))
+        gap, lacked = F.claim_gap(ev, st)
+        ceiling = float(meta.get("yesno_gap_ceiling", 1.0))
+        stated = (conf >= (model.abstain_below if model is not None else STATED_COVERAGE) and x["claim"] >= floor
+                  and gap <= ceiling)
         value, p_no = polarity(ev, st) if stated else ("", 0.5)
+        # The reason shown is the one used: the article never mentions the claim's rare words.
+        note = "unstated" if stated or gap <= ceiling else f"unstated: the closest article never mentions {', '.join(lacked[:3])}"
         # Confidence in the stated answer: the sentence states the claim, and its polarity is read right.
         cand = Candidate(value, st, st.start, st.end, conf * max(p_no, 1.0 - p_no), key=f"{st.doc.doc_id}:{st.start}",
-                         note="" if stated else "unstated")
+                         note="" if stated else note)
         return [cand]
 
     def why_not(self, ev: Evidence, cand: Candidate) -> str:
@@ -69,7 +75,9 @@ class YesNoKind(TypedKind):
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
         st: Sent = cand.sent
         if not cand.value:
-            return f"The articles don't say directly; they say: {quoted(st.doc, st.start, st.end)} {markers}"
+            why = cand.note.partition(": ")[2]
+            why = f" ({why})" if why else ""
+            return f"The articles don't say directly{why}; they say: {quoted(st.doc, st.start, st.end)} {markers}"
         if cand.value == "No":
             return f"No — the article says: {quoted(st.doc, st.start, st.end)} {markers}"
         return f"Yes — {quoted(st.doc, st.start, st.end)} {markers}"

@@ -32,7 +32,14 @@ from assistant.answer.forms import features as F
 from assistant.answer.forms.model import Choice, FormsModels
 from assistant.answer.kinds import reason as reason_kind
 from assistant.evaluation.eval import Case, contains_answer, load_cases
-from assistant.evaluation.training.fit import fit_isotonic, fit_linear, fold_of, sigmoid
+from assistant.evaluation.training.fit import (
+    fit_isotonic,
+    fit_linear,
+    fit_ranker,
+    fold_of,
+    group_weights,
+    sigmoid,
+)
 
 #: Where the training questions are, and the index each is asked of (under the cache).
 FORM_SETS = {
@@ -119,6 +126,20 @@ class Rows:
         return fit_linear(X, np.asarray(self.y), self.sets, folds, np.ones(len(self.y), dtype=bool), self.names,
                           self.q)
 
+    def rank(self) -> tuple[np.ndarray, Any]:
+        """As ``fit``, for a choice among each question's candidates: a conditional logit
+        (``fit.fit_ranker``, the reader's ranker) learns what makes the right candidate beat the
+        others of its own question, not what a right candidate looks like across questions
+        (pooled, the evidence score's level set the claim ranker and coverage weighed against it)."""
+        X = np.asarray([[float(r.get(n, 0.0)) for n in self.names] for r in self.x], dtype=float)
+        qids = list(dict.fromkeys(self.q))
+        index = {q: i for i, q in enumerate(qids)}
+        groups = np.asarray([index[q] for q in self.q])
+        gsets = [self.sets[self.q.index(q)] for q in qids]
+        folds = np.asarray([fold_of(q) for q in qids])
+        return fit_ranker(X, np.asarray(self.y), groups, group_weights(gsets), folds, np.ones(len(qids), dtype=bool),
+                          self.names)
+
     def by_question(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
         for i, q in enumerate(self.q):
@@ -148,7 +169,7 @@ def fit_reason(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice |
             rows.add(F.reason_features(a.ev, cx, st, rank), right(st.text, a.case.answers), a, st.text)
     if len(rows.by_question()) < MIN_QUESTIONS:
         return None, {}
-    z, linear = rows.fit()
+    z, linear = rows.rank()
     p = sigmoid(z)
     tops, oks, hit1 = [], [], 0
     for _q, idx in rows.by_question().items():
@@ -209,7 +230,13 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
     # FALSE_ABSTENTION quantile over the training sentences that hold a gold supporting phrase.
     covered = [x["claim"] for x, y in zip(claim.x, claim.y, strict=True) if y]
     floor = math.floor(float(np.quantile(np.asarray(covered), FALSE_ABSTENTION)) * 1e4) / 1e4 if covered else 0.0
-    fig = {"claim_floor": floor, "questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
+    # The rarest claim word an answering article may lack: the 1 - FALSE_ABSTENTION quantile,
+    # over the training questions, of the gap of the article that holds the gold support.
+    gaps = [min(F.claim_gap(evs[q].ev, claim.payload[i])[0] for i in idx if claim.y[i])
+            for q, idx in claim.by_question().items() if any(claim.y[i] for i in idx)]
+    ceiling = math.ceil(float(np.quantile(np.asarray(gaps), 1.0 - FALSE_ABSTENTION)) * 1e4) / 1e4 if gaps else 1.0
+    fig = {"claim_floor": floor, "gap_ceiling": ceiling, "gaps_at_ceiling": sum(g >= ceiling for g in gaps),
+           "questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
            "polarity_rows": len(pol.y), "polarity_right_out_of_fold": pol_oof, "reply_right": sum(oks),
            "abstain_below": ch.abstain_below, "claim_weights": dict(linear_c.standardised),
            "polarity_weights": dict(linear_p.standardised)}
@@ -324,9 +351,11 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
             figures[name] = fig
     sets = {n: sum(a.set == n for a in asked) for n in FORM_SETS}
     floors = {k: v["claim_floor"] for k, v in figures.items() if isinstance(v, dict) and "claim_floor" in v}
-    models = FormsModels(choices, {"yesno_claim_floor": floors.get("yesno_claim", 0.0), "training_questions": sets, "figures": {k: {kk: vv for kk, vv in v.items()
-                                                                               if kk != "weights"}
-                                                                           for k, v in figures.items()}})
+    yn = figures.get("yesno_claim") or {}
+    figs = {k: {kk: vv for kk, vv in v.items() if kk != "weights"} for k, v in figures.items()}
+    models = FormsModels(choices, {"yesno_claim_floor": floors.get("yesno_claim", 0.0),
+                                   "yesno_gap_ceiling": yn.get("gap_ceiling", 1.0), "training_questions": sets,
+                                   "figures": figs})
     models_out.parent.mkdir(parents=True, exist_ok=True)
     models_out.write_text(json.dumps(models.to_dict(), indent=1) + "\n", encoding="utf-8")
     rep = {"training_questions": sets, "choices": figures}
