@@ -25,6 +25,7 @@ from assistant.answer.forms.features import rare_gap
 from assistant.answer.forms.model import choice
 from assistant.answer.kinds.figure import unit_score
 from assistant.answer.question import FORM_CUES, QuestionAnalysis
+from assistant.answer.reader.reply import GUESS, NOT_SURE
 from assistant.models import Answer, Document, Passage
 from assistant.text.folding import fold
 
@@ -38,7 +39,7 @@ _FORM_STEMS = frozenset(t for w in (*FORM_CUES, "count", "whole") for t in stems
 NEARMISS_FEATURES = (
     "miss_sent", "miss_par", "miss_doc", "n_miss_doc", "unit_miss", "year_miss", "name_miss",
     "miss_head", "frame_cover", "has_frame", "subject_miss",
-    "k_figure", "k_quote", "k_date", "k_entity", "k_speaker", "k_other", "typed",
+    "k_figure", "k_quote", "k_date", "k_entity", "k_speaker", "k_other", "typed", "hedged", "name_miss_par",
 )
 
 
@@ -55,6 +56,9 @@ def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict
     x = {f: 0.0 for f in NEARMISS_FEATURES}
     why: dict[str, str] = {}
     x[f"k_{qa.kind.value}"] = 1.0 if f"k_{qa.kind.value}" in x else 0.0
+    # The reply hedges (the reader's "Possibly …" or "Not sure; …"): its own doubt, in words
+    # the user sees, not a confidence on another scale.
+    x["hedged"] = float(answer.text.startswith((GUESS, NOT_SURE)))
     x["typed"] = float(bool(answer.answer) and cite is not None and answer.answer.strip() != cite.quote.strip())
     if doc is None or cite is None:
         return x, why
@@ -102,6 +106,12 @@ def features(corpus: Corpus, qa: QuestionAnalysis, answer: Answer) -> tuple[dict
         x["name_miss"] = len(gone) / len(names)
         if gone:
             why["name_miss"] = f"the closest article does not mention {', '.join(gone)}"
+        around = doc.text[ps:pe]
+        keys, folded = name_keys(around), fold(around)
+        away = [n for n in names if not name_present(n, keys, folded)]
+        x["name_miss_par"] = len(away) / len(names)
+        if away:
+            why["name_miss_par"] = f"the closest passage does not mention {', '.join(away)}"
     return x, why
 
 
