@@ -266,20 +266,35 @@ class ComparisonKind(TypedKind):
         return "\n".join(lines)
 
 
+def _written(side: str, c: Candidate) -> list[tuple[str, str]]:
+    """Each word of ``side`` and how its cited sentence writes it ("" when it does not)."""
+    out = []
+    for w in side.split():
+        m = re.search(rf"(?<!\w){re.escape(w)}(?!\w)", c.sent.text, re.I)
+        out.append((w, m.group(0) if m else ""))
+    return out
+
+
 def is_name(side: str, c: Candidate) -> bool:
-    """The side is a name (capitalised in the question or in its cited sentence), not a quantity."""
+    """The side is a name (capitalised in the question, or a word of it capitalised in its
+    cited sentence: "bill clinton in 1996" where the sentence says "Clinton"), not a quantity."""
     if side[:1].isupper():
         return True
     m = re.search(re.escape(side), c.sent.text, re.I)
-    return bool(m and m.group(0)[:1].isupper())
+    if m:
+        return m.group(0)[:1].isupper()
+    return any(v[:1].isupper() and w.lower() not in STOPWORDS for w, v in _written(side, c))
 
 
 def as_written(side: str, c: Candidate) -> str:
-    """A side as its cited sentence writes it ("clinton" -> "Clinton"), else capitalised."""
+    """A side as its cited sentence writes it ("clinton" -> "Clinton"; word by word when the
+    sentence does not hold it whole), else capitalised."""
     m = re.search(re.escape(side), c.sent.text, re.I)
     if m:
         return m.group(0)
-    return side[:1].upper() + side[1:]
+    words = [v if v[:1].isupper() else w for w, v in _written(side, c)]
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
 
 
 def _bare(c: Candidate) -> str:
