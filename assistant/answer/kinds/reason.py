@@ -13,22 +13,41 @@ a few sentences). A question about an event no retrieved sentence mentions absta
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
 from assistant.answer.evidence import Candidate, Evidence, stems
 from assistant.answer.forms import features as F
-from assistant.answer.forms.model import choice
+from assistant.answer.forms.model import choice, load
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import cited, multi, quoted
 from assistant.answer.kinds.registry import register
 from assistant.models import QuestionKind
 
-#: More sentences join the best one while their ranker probability is at least this share
-#: of the best one's, up to ``MAX_PARTS`` in all. Chosen on natural-train: the reply holds
-#: a gold reason in 16/54 questions with the best sentence alone, 32/54 with the best three
-#: (out-of-fold ranker).
+#: More sentences join the best one while their probability of being the question's
+#: reason sentence (the ranker's softmax over the candidates, a conditional logit) is at
+#: least a share of the best one's, up to ``MAX_PARTS`` in all. The share is learned by
+#: ``make train`` (``forms.json`` meta ``reason_extra_share``: the grid value ``SHARE_GRID``
+#: with the most out-of-fold natural-train replies holding a gold reason, fewest sentences
+#: on a tie); ``EXTRA_SHARE`` is the untrained fallback (chosen on natural-train before the
+#: ranker was a conditional logit).
 EXTRA_SHARE, MAX_PARTS = 0.5, 3
+SHARE_GRID = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+
+
+def extra_share() -> float:
+    """The learned share (``EXTRA_SHARE`` untrained)."""
+    return float(load().meta.get("reason_extra_share", EXTRA_SHARE))
+
+
+def odds_share(p: float, p0: float) -> float:
+    """A candidate's softmax probability as a share of the best one's, from their ranker
+    probabilities (sigmoids of the linear scores): exp(z - z0)."""
+    def logit(v: float) -> float:
+        v = min(max(v, 1e-12), 1 - 1e-12)
+        return math.log(v / (1 - v))
+    return math.exp(logit(p) - logit(p0))
 #: The reason must be about the asked event: some candidate covers at least this share of
 #: the question's words other than names (idf-weighted), with the sentence before it. Set
 #: by hand on eval/seeds.jsonl (a question's own paraphrase must not sink every sentence).
@@ -88,8 +107,9 @@ class ReasonKind(TypedKind):
             return []  # no retrieved sentence is about the asked event
         p0, top, _ = scored[0]
         parts = [(top.doc, top.start, top.end)]
+        share = extra_share()
         for p, st, _ in scored[1:]:
-            if len(parts) >= MAX_PARTS or p < EXTRA_SHARE * p0:
+            if len(parts) >= MAX_PARTS or odds_share(p, p0) < share:
                 break
             parts.append((st.doc, st.start, st.end))
         model = choice("reason")

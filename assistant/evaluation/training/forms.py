@@ -171,18 +171,31 @@ def fit_reason(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice |
         return None, {}
     z, linear = rows.rank()
     p = sigmoid(z)
-    tops, oks, hit1 = [], [], 0
+
+    def replies(share: float) -> tuple[list[int], int]:
+        """Per question, whether the reply holds a gold reason; and the sentences given."""
+        oks, n = [], 0
+        for _q, idx in rows.by_question().items():
+            order = sorted(idx, key=lambda i: -z[i])
+            parts = [order[0]] + [i for i in order[1:] if math.exp(z[i] - z[order[0]]) >= share]
+            parts = parts[: reason_kind.MAX_PARTS]
+            oks.append(int(any(rows.y[i] for i in parts)))
+            n += len(parts)
+        return oks, n
+
+    grid = {s_: replies(s_) for s_ in reason_kind.SHARE_GRID}
+    share = max(grid, key=lambda s_: (sum(grid[s_][0]), -grid[s_][1], s_))
+    oks = grid[share][0]
+    tops, hit1 = [], 0
     for _q, idx in rows.by_question().items():
-        order = sorted(idx, key=lambda i: -p[i])
-        parts = [order[0]] + [i for i in order[1:] if p[i] >= reason_kind.EXTRA_SHARE * p[order[0]]]
-        parts = parts[: reason_kind.MAX_PARTS]
-        tops.append(float(p[order[0]]))
-        oks.append(int(any(rows.y[i] for i in parts)))
-        hit1 += rows.y[order[0]]
+        top = max(idx, key=lambda i: z[i])
+        tops.append(float(p[top]))
+        hit1 += rows.y[top]
     iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
     conf = [iso(t) for t in tops]
     ch = Choice(linear, iso, threshold(conf))
     fig = {"questions": len(tops), "rows": len(rows.y), "best_sentence_right": hit1, "reply_right": sum(oks),
+           "extra_share": share, "share_grid": {str(k): [sum(v[0]), v[1]] for k, v in grid.items()},
            "abstain_below": ch.abstain_below, "weights": dict(linear.standardised)}
     log(f"forms: reason: {fig['questions']} questions; best sentence right {hit1}, reply right {sum(oks)} "
         f"(out of fold)")
@@ -354,7 +367,10 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
     yn = figures.get("yesno_claim") or {}
     figs = {k: {kk: vv for kk, vv in v.items() if kk != "weights"} for k, v in figures.items()}
     models = FormsModels(choices, {"yesno_claim_floor": floors.get("yesno_claim", 0.0),
-                                   "yesno_gap_ceiling": yn.get("gap_ceiling", 1.0), "training_questions": sets,
+                                   "yesno_gap_ceiling": yn.get("gap_ceiling", 1.0),
+                                   "reason_extra_share": (figures.get("reason") or {}).get("extra_share",
+                                                                                          reason_kind.EXTRA_SHARE),
+                                   "training_questions": sets,
                                    "figures": figs})
     models_out.parent.mkdir(parents=True, exist_ok=True)
     models_out.write_text(json.dumps(models.to_dict(), indent=1) + "\n", encoding="utf-8")
