@@ -252,7 +252,8 @@ class ComparisonKind(TypedKind):
             # writes it ("Clinton (95 …)"); a side that is itself a quantity ("the number of
             # suspects arrested") by its number, which is then the answer.
             if is_name(wn, wc):
-                return (f"{as_written(wn, wc)} ({wc.value}) [{n1}] — {how} than {as_written(ln, lc)} ({lc.value}) "
+                # Each value in quotation marks, as its cited sentence writes it (traceable).
+                return (f"{as_written(wn, wc)} (“{wc.value}”) [{n1}] — {how} than {as_written(ln, lc)} (“{lc.value}”) "
                         f"[{n2}].")
             return f"{_bare(wc)} ({wn}: “{wc.value}”) [{n1}] — {how} than {_bare(lc)} ({ln}: “{lc.value}”) [{n2}]."
         lines = ["The sources give:"]
