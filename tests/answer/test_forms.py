@@ -162,10 +162,10 @@ PERMITS = make_doc(
 
 def test_comparison_names_the_winner_first_and_cites_both_sides():
     ans = ask([PERMITS], "Which issued more permits in 2024, Ruritania or Borduria?")
-    assert ans.kind == "comparison" and ans.text.startswith("Ruritania (500")
+    assert ans.kind == "comparison" and ans.text.startswith("Ruritania (“500")
     assert "500" in ans.text and "300" in ans.text and "more than Borduria" in ans.text
     fewer = ask([PERMITS], "Which issued fewer permits in 2024, Ruritania or Borduria?")
-    assert fewer.text.startswith("Borduria (300")
+    assert fewer.text.startswith("Borduria (“300")
 
 
 def test_comparison_across_periods_is_refused_with_the_reason():
