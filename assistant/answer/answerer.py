@@ -26,8 +26,9 @@ from typing import Any
 from assistant.answer import relative, scope
 from assistant.answer.compose import abstain, compose
 from assistant.answer.corpus import Corpus
-from assistant.answer.dialogue import rewrite
+from assistant.answer.dialogue import keep_article, missing_in, rewrite
 from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sentences
+from assistant.answer.forms.guard import guard
 from assistant.answer.kinds.registry import kind_for
 from assistant.answer.learned import ReaderModels, SelectionModels, load, load_reader
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
@@ -120,6 +121,10 @@ class Answerer:
                 if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])
+        if tr.answer is not None and models is not None and models is load():
+            # A near-miss question (a detail no article gives) is refused, with the model's reason.
+            # (Fitted on the committed selection models' confidences: not applied over others.)
+            tr.answer = guard(self.corpus, qa, tr.answer, tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if self.llm is not None and synthesise and tr.answer is not None and not tr.answer.abstained:
             from assistant.answer.llm import synthesise as llm_synthesise
 
@@ -159,6 +164,10 @@ class Answerer:
         selected = models is None or qa.kind.value in models.kinds
         fetch = max(want, self.fetch) if selected else want
         tr.fetched = self.retriever.retrieve(search_text, k=fetch, filters=filters)
+        if context.get("article"):
+            # A follow-up stays in the conversation's article unless it moves away (``dialogue``).
+            tr.fetched = keep_article(self.retriever.retrieve, search_text, fetch, filters, context["article"],
+                                      tr.fetched, lambda d: bool(missing_in(corpus, qa, d)))
         passages = tr.passages = tr.fetched[:want]
         # -- filters never mislead (scope): the reply says so; scores keep the unfiltered scale
         notice = " ".join(x for x in (scope.notice(corpus, filters), notice) if x)
@@ -189,7 +198,9 @@ class Answerer:
             tr.answer = abstain(corpus, shown, why, **base)
             return tr
         cand, alts = cands[0], cands[1:]
-        why = why_not(corpus, qa, cand, kind.binds_names)
+        # A form with a learned abstention judges its own candidate (``forms``).
+        judge = getattr(kind, "why_not", None)
+        why = judge(ev, cand) if judge is not None else why_not(corpus, qa, cand, kind.binds_names)
         if why:
             tr.answer = abstain(corpus, shown, why, **base)
             return tr

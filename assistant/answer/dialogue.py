@@ -7,9 +7,13 @@ done with the corpus's own entity labels instead of a model:
 
 - an elliptical turn naming an entity ("And Lithuania?", "What about Latvia?")
   re-asks the previous question with the entity of the same NER label replaced;
-- a pronoun (he/she/his/her, it/its, they/their) is replaced by the previous
-  answer's person (for he/she) or by the previous question's subject;
-- "else" excludes what the previous answer already cited.
+- a pronoun (he/she/his/her, it/its, they/them/their) is replaced by the previous
+  answer's person or entity, else by the previous question's names or its subject; a
+  pronoun whose person the question itself names first ("who did Kasich send as *his*
+  surrogate") is left alone;
+- "else" excludes what the previous answer already cited;
+- the conversation stays in its article: the previous answer's article is searched
+  first (``keep_article``) unless the question names something that article lacks.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from assistant.answer.question import ENTITY_NOUNS, analyse, extract_names
-from assistant.models import Answer, QuestionKind
+from assistant.models import Answer, Passage, QuestionKind
+from assistant.text.lexicon import STOPWORDS
 
 if TYPE_CHECKING:
     from assistant.index.aliases import AliasTable
@@ -65,13 +70,24 @@ def _answer_field(a: Answer | dict | None, key: str) -> Any:
     return getattr(a, key, None) if not isinstance(a, dict) else a.get(key)
 
 
+#: Longest noun phrase taken as a question's subject, in words.
+MAX_SUBJECT_WORDS = 6
+
+
 def _subject_np(question: str) -> str:
-    """The subject of a wh-question: "When did [the crisis on the border] begin?"."""
-    m = re.match(r"^\s*(?:when|how|why|where|what|which \w+)\s+(?:did|does|do|is|was|were|are|has|have|had|will|would)"
-                 r"\s+(.+?)\s+(\w+)(?:\s+\w+){0,3}\s*\?\s*$", question, re.I)
-    if m:
-        np = m.group(1)
-        return np if len(np.split()) <= 10 else ""
+    """The subject of a wh-question: "When did [the crisis on the border] begin?". Without a
+    parser: the shortest run of words after the auxiliary that ends on a content word and is
+    followed by one (the verb); "" when there is none (never a lone "the")."""
+    m = re.match(r"^\s*(?:when|how|why|where|what|which \w+)\s+(?:did|does|do|is|was|were|are|has|have|had|will|"
+                 r"would)\s+(.+?)\s*\?*\s*$", question, re.I)
+    if not m:
+        return ""
+    ws = m.group(1).split()
+    for n in range(1, min(MAX_SUBJECT_WORDS, len(ws) - 1) + 1):
+        last, nxt = ws[n - 1].lower().strip(",.'’"), ws[n].lower()
+        if last in STOPWORDS or nxt in STOPWORDS or not re.search(r"[a-z]", last):
+            continue
+        return " ".join(ws[:n])
     return ""
 
 
@@ -92,14 +108,17 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
     if not items:
         return question, ctx
     prev_q, prev_a = items[-1]
-    if prev_a is None and ask is not None and (
-            _PERSON_PRON.search(question) or re.search(r"\belse\b", question, re.I) or _THING_PRON.search(question)):
-        # Earlier answers were not passed in: re-derive the previous one (cheap, deterministic).
+    if prev_a is None and ask is not None:
+        # Earlier answers were not passed in: re-derive the previous one (cheap, deterministic);
+        # its entities resolve pronouns and its article is where the conversation is.
         try:
             prev_a = ask(prev_q, [q for q, _ in items[:-1]])
         except Exception:
             prev_a = None
     q = question.strip()
+    article = _answer_article(prev_a)
+    if article:
+        ctx["article"] = article
 
     m = _ELLIPSIS.match(q)
     if m and len(m.group(1).split()) <= 6 and not re.search(r"\b(did|does|do|is|was|were|say|said)\b", m.group(1), re.I):
@@ -134,7 +153,13 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         else:
             people = [n for n in extract_names(prev_q) if aliases is None or aliases.label(n) in ("PERSON", "")]
             person = people[-1] if people else ""
-    if person and _PERSON_PRON.search(out):
+    pron = _PERSON_PRON.search(out)
+    before = out[: pron.start()] if pron else ""
+    if pron and (any(n in before for n in extract_names(out) if aliases is None or aliases.label(n) in ("PERSON", ""))
+                 or (aliases is not None and any(aliases.label(w.capitalize()) == "PERSON"
+                                                 for w in re.findall(r"[a-z][a-z'’-]{2,}", before)))):
+        person = ""  # the question names the person its pronoun means ("Kasich ... his surrogate")
+    if person and pron:
         def repl(mm: re.Match) -> str:
             w = mm.group(1).lower()
             return f"{person}'s" if w in ("his", "hers") else person
@@ -150,7 +175,8 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
     elif _GROUP_PRON.search(out):
         thing = _subject_np(prev_q)
         if thing:
-            out = _GROUP_PRON.sub(thing, out, count=1)
+            # "their" is a possessive: "the sanctions'"; "they"/"them": the phrase itself.
+            out = _GROUP_PRON.sub(lambda mm: thing + ("'s" if mm.group(1).lower() == "their" else ""), out, count=1)
     if re.search(r"\belse\b", out, re.I) and prev_a is not None:
         cites = [(c["doc_id"], c["start"], c["end"]) if isinstance(c, dict) else (c.doc_id, c.start, c.end)
                  for c in _answer_field(prev_a, "citations") or []]
@@ -163,3 +189,46 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         if re.search(r"\b(that|this|those|these)\s*\??\s*$", q, re.I) or len(q.split()) <= 4:
             ctx["carry_focus"] = True
     return out, ctx
+
+
+def _answer_article(a: Answer | dict | None) -> list[str]:
+    """The article the previous answer cites first ([] when it abstained or cites none)."""
+    if a is None or _answer_field(a, "abstained"):
+        return []
+    cites = _answer_field(a, "citations") or []
+    if not cites:
+        return []
+    c = cites[0]
+    doc = c.get("doc_id") if isinstance(c, dict) else getattr(c, "doc_id", None)
+    return [doc] if doc else []
+
+
+def keep_article(retrieve: Callable[..., list[Passage]], search_text: str, k: int, filters: Any,
+                 article: Sequence[str], fetched: list[Passage], moved: Callable[[str], bool]) -> list[Passage]:
+    """The retrieved passages with the conversation's article searched first: a follow-up
+    ("how many sailors were killed") is about the article of the answer before it, unless
+    the question moves away (``moved(doc_id)``: it names something that article lacks)."""
+    if not article or any(moved(d) for d in article):
+        return fetched
+    scoped = dict(filters or {})
+    if scoped.get("doc_id"):
+        wanted = scoped["doc_id"] if isinstance(scoped["doc_id"], (list, tuple)) else [scoped["doc_id"]]
+        article = [d for d in article if d in wanted]
+        if not article:
+            return fetched
+    scoped["doc_id"] = list(article)
+    within = retrieve(search_text, k=k, filters=scoped)
+    seen = {p.chunk_id for p in within}
+    return within + [p for p in fetched if p.chunk_id not in seen]
+
+
+def missing_in(corpus: Any, qa: Any, doc_id: str) -> list[str]:
+    """The question's names (people, places, organisations) that article ``doc_id`` never
+    mentions: a follow-up naming one has moved to another article."""
+    from assistant.answer.evidence import doc_words, name_present, required_names
+
+    doc = corpus.doc(doc_id)
+    if doc is None:
+        return ["(the article is gone)"]
+    keys, folded = doc_words(doc)
+    return [n for n in required_names(corpus, qa) if not name_present(n, keys, folded)]

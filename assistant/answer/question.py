@@ -259,6 +259,9 @@ def _comparison(s: str, q: str) -> dict[str, str] | None:
             and re.search(r"^\s*(?:which|who|whom|whose|what|did|does|do|is|was|were|are|has|have|had)\b|[,:;]\s*(?:which|who|"
                           r"what)\b", ask):
         return {"form": "winner"}
+    if re.search(r"^\s*(?:who|which|whose)\b[^?]*?(?:[,:;–—]|\s-)\s*(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}"
+                 r"\s+or\s+(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}\s*\??\s*$", ask):
+        return {"form": "winner"}  # "who finished ahead in Nevada, Rubio or Cruz?"
     if re.search(r"\bcompared?\b|\bcomparison\b|\bversus\b|\bvs\.?\s|\bdifference between\b"
                  r"|\bhow (?:do|does|did) .{3,80}? (?:differ|compare)\b|\bdiffer(?:s|ed)? (?:from|between|across|among)\b", s):
         return {"form": "values"}
@@ -304,7 +307,8 @@ RULES: list[Rule] = [
     Rule("summary", QuestionKind.SUMMARY, when(
         r"\bsummar(?:y|ies|ise|ize|ised|ized|ising|izing)\b|\b(?:key|main|central|major) (?:points?|facts?|takeaways?|"
         r"findings?|ideas?|messages?)\b|\bgist\b|\btl;? ?dr\b|\brecap\b|\boverview\b|\bin (?:a )?nutshell\b|\brundown\b"
-        r"|\bhighlights\b|\bbrief me\b"
+        r"|\bhighlights\b|\bbrief me\b|\bsum(?:s|med|ming)? (?:it |this |that )?up\b"
+        r"|^\s*(?:so\s+)?what(?:'s|’s|s| is| was) the (?:story|deal|scoop) (?:with|on|about|behind)\b"
         r"|^\s*what(?:'s|’s| is| was) (?:the|this|that|their|an?) (?:[\w'’.-]+ ){0,10}?(?:article|story|piece|report|"
         r"op-ed|column|editorial|interview|post)\b.*\babout\s*\??\s*$"
         r"|^\s*what (?:does|did) (?:the|this|that) (?:[\w'’.-]+ ){0,4}?(?:article|story|piece|report) (?:say|tell|cover)\s*\??\s*$", outside_quotes=True)),

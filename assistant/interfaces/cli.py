@@ -149,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sets", default="realtimeqa,noanswer,polnear,seeds", help="comma-separated sets to use")
     p.add_argument("--models", default=None, help="write the models here (default: the package's models file)")
     p.add_argument("--report", default="eval/reports/training.json", help="write the validation report here")
+    p.add_argument("--stage", choices=("all", "selection", "forms"), default="all",
+                   help="fit learned selection, the question forms' choices (after it), or both (default)")
+    p.add_argument("--forms-report", default="eval/reports/training-forms.json",
+                   help="write the forms stage's report here")
 
     p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
     p.add_argument("--sizes", default=None, help="corpus sizes in chunks (default 1000,10000,100000; --quick: 300)")

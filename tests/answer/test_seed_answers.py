@@ -167,9 +167,6 @@ ANSWERED_TODAY = {
             "(a deputy's title taken for the office asked about), confidence 100%",
     "q126": "'When did Belarus restore its readmission agreement with the EU?' is answered with the date it "
             "was suspended, June 2021 (the asked event, restoring, is not bound), confidence 92%",
-    "q115": "'How many crossing attempts from Belarus did Lithuania record in 2023?' gets the reader's "
-            "'Not sure; the closest statement is: ...' (the EU's 2025 tally) instead of an abstention: the "
-            "sentence's confidence clears the long-article threshold",
     "q124": "'How many illegal crossings did Hungary report in 2024?' is answered 26,000, Warsaw's count: the "
             "reader's span features do not check that the asked country is the one the figure belongs to",
 }

@@ -135,10 +135,14 @@ def _side_question(side: str, measure: str) -> str:
 
 
 def _value(c: Candidate) -> float | None:
-    try:
-        return float(c.mention.value) if c.mention is not None and c.mention.value else None
-    except ValueError:
+    """The figure's number; of a range or a score ("71 percent to 27 percent") its first."""
+    if c.mention is None or not c.mention.value:
         return None
+    try:
+        return float(c.mention.value)
+    except ValueError:
+        m = re.match(r"\s*(-?\d+(?:\.\d+)?)", c.mention.value)
+        return float(m.group(1)) if m else None
 
 
 def incomparable(a: Candidate, b: Candidate) -> str:
@@ -244,8 +248,13 @@ class ComparisonKind(TypedKind):
         if len(items) == 3 and isinstance(items[2], str):
             (wn, wc), (ln, lc), how = items
             n1, n2 = (list(cite_ns) + list(cite_ns))[:2]
-            if wn[:1].isupper():
-                return f"{wn}: “{wc.value}” [{n1}] — {how} than {ln}: “{lc.value}” [{n2}]."
+            # The winner leads, then both values, each cited: a named side as the article
+            # writes it ("Clinton (95 …)"); a side that is itself a quantity ("the number of
+            # suspects arrested") by its number, which is then the answer.
+            if is_name(wn, wc):
+                # Each value in quotation marks, as its cited sentence writes it (traceable).
+                return (f"{as_written(wn, wc)} (“{wc.value}”) [{n1}] — {how} than {as_written(ln, lc)} (“{lc.value}”) "
+                        f"[{n2}].")
             return f"{_bare(wc)} ({wn}: “{wc.value}”) [{n1}] — {how} than {_bare(lc)} ({ln}: “{lc.value}”) [{n2}]."
         lines = ["The sources give:"]
         for (src, c), n in zip(items, cite_ns, strict=False):
@@ -256,6 +265,37 @@ class ComparisonKind(TypedKind):
                                           f"for {' and '.join(period)}" if period else "") if x)
             lines.append(f"- {c.value} [{n}] ({about})")
         return "\n".join(lines)
+
+
+def _written(side: str, c: Candidate) -> list[tuple[str, str]]:
+    """Each word of ``side`` and how its cited sentence writes it ("" when it does not)."""
+    out = []
+    for w in side.split():
+        m = re.search(rf"(?<!\w){re.escape(w)}(?!\w)", c.sent.text, re.I)
+        out.append((w, m.group(0) if m else ""))
+    return out
+
+
+def is_name(side: str, c: Candidate) -> bool:
+    """The side is a name (capitalised in the question, or a word of it capitalised in its
+    cited sentence: "bill clinton in 1996" where the sentence says "Clinton"), not a quantity."""
+    if side[:1].isupper():
+        return True
+    m = re.search(re.escape(side), c.sent.text, re.I)
+    if m:
+        return m.group(0)[:1].isupper()
+    return any(v[:1].isupper() and w.lower() not in STOPWORDS for w, v in _written(side, c))
+
+
+def as_written(side: str, c: Candidate) -> str:
+    """A side as its cited sentence writes it ("clinton" -> "Clinton"; word by word when the
+    sentence does not hold it whole), else capitalised."""
+    m = re.search(re.escape(side), c.sent.text, re.I)
+    if m:
+        return m.group(0)
+    words = [v if v[:1].isupper() else w for w, v in _written(side, c)]
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
 
 
 def _bare(c: Candidate) -> str:

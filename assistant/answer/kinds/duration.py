@@ -29,6 +29,9 @@ _START_VERBS = frozenset(tokenize("start started begin began begun launch launch
 #: ~ "ruled"; one verb, since each word the corpus lacks weighs as a rare one).
 _HOLDING = re.compile(r"\b(?:been )?(?:in power|in office|at the helm|in charge|in control|at the top)\b", re.I)
 _HOLDING_VERB = "ruled"
+#: Units of a length of time.
+_TIME_UNIT = re.compile(r"\b(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centur(?:y|ies))\b|"
+                        r"-(?:second|minute|hour|day|week|month|year)\b", re.I)
 
 
 def _years_between(start: str, end: str) -> int | None:
@@ -59,12 +62,23 @@ class DurationKind(TypedKind):
             opens = fold_q(m.qualifier) in _SINCE or bool(frame & _START_VERBS)
             c.score += W_SINCE if opens else 0.0
             out.append(c)
+        if not out:
+            # No start date: a stated length of time answers it ("more than three hours long",
+            # "for 36 years"), a figure in units of time bound to the asked words.
+            _, figs = ask_typed(ev, re.sub(r"\bhow long\b", "how many hours", ev.qa.text, flags=re.I),
+                                QuestionKind.FIGURE)
+            for c in figs:
+                if _TIME_UNIT.search(c.value) or (c.mention is not None and _TIME_UNIT.search(c.mention.unit or "")):
+                    c.note = "length"
+                    out.append(c)
         return out
 
     def why_none(self, ev: Evidence) -> str:
         return "no date with a year for when it began appears in the closest passages"
 
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
+        if cand.note == "length":
+            return f"{cand.value} {markers} — “{clip(cand.sent.text, SENTENCE_CLIP)}”"
         m = cand.mention
         value = m.value if m is not None else ""
         doc = cand.sent.doc
@@ -84,6 +98,8 @@ class DurationKind(TypedKind):
         return f"{since[0].upper()}{since[1:]} {markers}{count} — “{clip(cand.sent.text, SENTENCE_CLIP)}”"
 
     def finish(self, ev: Evidence, cand: Candidate, answer: Answer) -> Answer:
+        if cand.note == "length":
+            return answer
         value = cand.value if re.match(r"(?i)since\b", cand.value) else f"since {cand.value}"
         return replace(answer, answer=value)
 

@@ -1,137 +1,135 @@
-"""Why / how: the sentence (or the run of a speaker's quoted sentences) that gives the
-reason or the means, cited.
+"""Why / how: the sentences that give the reason or the means, best first, cited; the
+reply leads with the reason ("Because …", "By …") when the best sentence states it
+with a connective.
 
-A reason is a sentence about the asked event that says why (a causal connective:
-"because", "in response to", "angered by", "in an effort to") or how ("by ...ing",
-"through", "worked with"). The headline and sentences that only restate the question
-rank lower: they say what happened, not why. When the reason is in a direct quote
-that runs over several sentences, the quote's neighbouring sentences come with it
-(speakers argue over a few sentences).
+Which sentences: a learned ranker (``forms.features.reason_features``, fitted by ``make
+train`` on natural-train's why/how questions and the seed cases) reads the evidence
+score, the document's standing, causal / purpose / means connectives, the asked event's
+words in the sentence and the one before it, nearness to the sentences that state the
+event, a speaker's explanation, position and length. The reply gives the best sentence
+and up to two more the ranker finds nearly as likely (a reason is often argued over
+a few sentences). A question about an event no retrieved sentence mentions abstains.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 
-from assistant.answer.corpus import idf, related
-from assistant.answer.evidence import Candidate, Evidence, Sent, paragraph_of, stems
+from assistant.answer.evidence import Candidate, Evidence, stems
+from assistant.answer.forms import features as F
+from assistant.answer.forms.model import choice, load
 from assistant.answer.kinds.base import TypedKind
-from assistant.answer.kinds.parts import cited, content_focus, multi, quoted
+from assistant.answer.kinds.parts import cited, multi, quoted
 from assistant.answer.kinds.registry import register
 from assistant.models import QuestionKind
 
-#: Sentences (best first) searched for a reason. Set by hand.
-REASON_SENTENCES = 12
-#: Weight of a causal (or, for "how", a means) connective in the sentence: a strong one
-#: counts 1, a weak one ("after", "for ...ing") half. Set by hand on eval/seeds.jsonl.
-W_CUE, WEAK_CUE = 0.15, 0.5
-#: Taken off the headline, and off a sentence of which less than ``RESTATES`` of the
-#: words are new (not in the question): they say what happened, not why. Set by hand.
-HEADLINE_PENALTY, RESTATE_PENALTY, RESTATES = 0.3, 0.15, 0.35
-#: A reason runs over at most this many sentences of one quote, and this many words.
-MAX_SENTENCES, MAX_WORDS = 3, 90
-#: The reason must be about the asked event: its sentences cover at least this share of
-#: the question's words other than names (idf-weighted; a word the corpus never uses
-#: weighs ``UNSEEN_EVENT_WEIGHT``, about a word in one chunk of twenty: a question's own
-#: paraphrase, "interpreted" for "seen as", must not sink every sentence). Set by hand on
-#: eval/seeds.jsonl.
-EVENT_COVERAGE, UNSEEN_EVENT_WEIGHT = 0.3, 3.0
-
-_STRONG_WHY = re.compile(
-    r"\b(?:because|due to|owing to|as a result|in response to|in retaliation|in reaction to|in protest|"
-    r"in an effort to|in order to|in a bid to|so that|so as to|aimed at|designed to|intended to|meant to|"
-    r"angered by|prompted|triggered|led to|leads to|caused|causing|the reason|reasons? (?:for|why)|thanks to|"
-    r"on the grounds that|citing|as long as|that is why|which is why)\b", re.I)
-_WEAK_WHY = re.compile(r"\b(?:after|following|since|amid|unless|if|for \w+ing|for (?:the|its|his|her|their) "
-                       r"\w+|over (?:the|its|his|her|their))\b", re.I)
-_STRONG_HOW = re.compile(r"\b(?:by \w+ing|by means of|through|worked with|using|with the help of|in cooperation "
-                         r"with|how)\b", re.I)
-_WEAK_HOW = re.compile(r"\b(?:via|with|to \w+ (?:the|their|its))\b", re.I)
+#: More sentences join the best one while their probability of being the question's
+#: reason sentence (the ranker's softmax over the candidates, a conditional logit) is at
+#: least a share of the best one's, up to ``MAX_PARTS`` in all. The share is learned by
+#: ``make train`` (``forms.json`` meta ``reason_extra_share``: the grid value ``SHARE_GRID``
+#: with the most out-of-fold natural-train replies holding a gold reason, fewest sentences
+#: on a tie); ``EXTRA_SHARE`` is the untrained fallback (chosen on natural-train before the
+#: ranker was a conditional logit).
+EXTRA_SHARE, MAX_PARTS = 0.5, 3
+SHARE_GRID = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
 
 
-def cue_strength(text: str, how: bool) -> float:
-    """1 for a strong connective of the asked relation, ``WEAK_CUE`` for a weak one, else 0."""
-    strong, weak = (_STRONG_HOW, _WEAK_HOW) if how else (_STRONG_WHY, _WEAK_WHY)
-    if strong.search(text):
-        return 1.0
-    return WEAK_CUE if weak.search(text) else 0.0
+def extra_share() -> float:
+    """The learned share (``EXTRA_SHARE`` untrained)."""
+    return float(load().meta.get("reason_extra_share", EXTRA_SHARE))
 
 
-def is_headline(st: Sent) -> bool:
-    """The sentence is the article's headline (its title, or the first line standing alone)."""
-    t = " ".join(st.text.split())
-    return bool(st.doc.title) and t == " ".join(st.doc.title.split())
+def odds_share(p: float, p0: float) -> float:
+    """A candidate's softmax probability as a share of the best one's, from their ranker
+    probabilities (sigmoids of the linear scores): exp(z - z0)."""
+    def logit(v: float) -> float:
+        v = min(max(v, 1e-12), 1 - 1e-12)
+        return math.log(v / (1 - v))
+    return math.exp(logit(p) - logit(p0))
+#: The reason must be about the asked event: some candidate covers at least this share of
+#: the question's words other than names (idf-weighted), with the sentence before it. Set
+#: by hand on eval/seeds.jsonl (a question's own paraphrase must not sink every sentence).
+EVENT_COVERAGE = 0.3
+
+#: A connective that opens the reason inside the best sentence, for the reply's lead.
+_LEAD_WHY = re.compile(r"\b(because(?: of)?|due to|owing to|thanks to|in response to|in order to|so that|"
+                       r"in an effort to|in a bid to|after|amid|citing|blam(?:ed|ing) [^,.;]{1,40}? on)\b\s*", re.I)
+_LEAD_HOW = re.compile(r"\b(by (?=\w+ing\b)|through|using|with the help of)\s*", re.I)
 
 
-def quote_run(st: Sent) -> list[tuple[int, int]]:
-    """The sentences of the direct quote ``st`` stands in, up to ``MAX_SENTENCES`` around it
-    (``st`` first), within its paragraph; [(st)] when it is not in a longer quote."""
-    doc = st.doc
-    ps, pe = paragraph_of(doc, st.start)
-    for r in doc.quotes:
-        if r.kind == "direct" and r.start <= st.start < r.end and r.end - r.start > st.end - st.start:
-            run = [(s, e) for s, e in doc.sentences_in(max(r.start, ps), min(r.end, pe))]
-            if len(run) > 1:
-                i = next((k for k, (s, _) in enumerate(run) if s == st.start), 0)
-                lo = max(0, min(i - 1, len(run) - MAX_SENTENCES))
-                run = run[lo: lo + MAX_SENTENCES]
-                kept, n = [], 0
-                for s, e in sorted(run, key=lambda x: (x[0] != st.start, abs(x[0] - st.start))):
-                    n += len(doc.text[s:e].split())
-                    if kept and n > MAX_WORDS:
-                        break
-                    kept.append((s, e))
-                return sorted(kept, key=lambda x: (x[0] != st.start, x[0]))
-    return [(st.start, st.end)]
+def lead(text: str, how: bool) -> str:
+    """"Because …" / "By …": the clause of ``text`` from its first connective of the asked
+    relation to the clause's end ("" when it has none)."""
+    m = (_LEAD_HOW if how else _LEAD_WHY).search(text)
+    if not m:
+        return ""
+    rest = re.split(r"(?<=[^\d])[.;:!?](?:\s|$)|\s[—–]\s", text[m.end():], maxsplit=1)[0].strip(" ,\"'“”‘’")
+    if len(rest.split()) < 2:
+        return ""
+    word = m.group(1).split()[0].lower()
+    opener = {"because": "Because", "due": "Due to", "owing": "Owing to", "thanks": "Thanks to", "by": "By",
+              "through": "Through", "using": "Using", "with": "With the help of", "after": "After",
+              "amid": "Amid", "citing": "Citing"}.get(word, m.group(1).strip().capitalize())
+    if word in ("because",) and m.group(1).lower().endswith("of"):
+        opener = "Because of"
+    if word in ("in", "so", "blamed", "blaming"):
+        opener = m.group(1).strip()[0].upper() + m.group(1).strip()[1:]
+    return f"{opener} {rest}"
 
 
-def event_coverage(ev: Evidence, want: Sequence[str], have: set[str]) -> float:
-    """idf-weighted share of ``want`` in ``have`` (related forms count), with words the
-    corpus never uses at ``UNSEEN_EVENT_WEIGHT``."""
-    weights = {t: idf(ev.corpus, t) or UNSEEN_EVENT_WEIGHT for t in dict.fromkeys(want)}
-    total = sum(weights.values())
-    have_r = {related(t) for t in have}
-    return sum(w for t, w in weights.items() if t in have or related(t) in have_r) / total if total else 0.0
+def ranked(ev: Evidence) -> list[tuple[float, object, dict[str, float]]]:
+    """(ranker probability, sentence, features) of the candidates, best first."""
+    cx = F.context(ev)
+    model = choice("reason")
+    out = []
+    for rank, st in F.candidates(ev):
+        x = F.reason_features(ev, cx, st, rank)
+        p = model.raw(x) if model is not None else x[F.FALLBACK]
+        out.append((p, st, x))
+    out.sort(key=lambda t: -t[0])
+    return out
 
 
 @register(QuestionKind.REASON)
 class ReasonKind(TypedKind):
+    #: The ranker reads the question's names as a feature; the answerer's name check is not applied.
+    binds_names = False
+
     def candidates(self, ev: Evidence) -> list[Candidate]:
-        qa = ev.qa
-        # "How did X do it" asks for the means; "how was X seen" for a description (no cue).
-        how = bool(re.match(r"\W*(?:and |so |but )?how (?:did|does|do|can|could|will|would|has|have|had)\b",
-                            qa.text.strip(), re.I))
-        passive_how = not how and bool(re.match(r"\W*(?:and |so |but )?how\b", qa.text.strip(), re.I))
-        event = content_focus(ev, drop_names=True)
-        qwords = stems(qa.text)
-        out = []
-        for st in ev.sents[:REASON_SENTENCES]:
-            own = stems(st.text)
-            novel = len(own - qwords) / len(own) if own else 0.0
-            score = st.score + (0.0 if passive_how else W_CUE * cue_strength(st.text, how))
-            if is_headline(st):
-                score -= HEADLINE_PENALTY
-            elif novel < RESTATES:
-                score -= RESTATE_PENALTY
-            run = quote_run(st)
-            parts = [(st.doc, s, e) for s, e in run]
-            order = sorted(parts, key=lambda p: p[1])
-            value = " ".join(st.doc.text[s:e].strip() for _, s, e in order)
-            # About the asked event: the reason's sentences, or the sentence before them in
-            # the paragraph ("This mirrors tactics used in 2021 ... The effort was seen as ...").
-            first = min(s for _, s, _ in parts)
-            ps, _ = paragraph_of(st.doc, first)
-            before = [(s, e) for s, e in st.doc.sentences_in(ps, first) if e <= first][-1:]
-            context = value + "".join(" " + st.doc.text[s:e] for s, e in before)
-            if event and event_coverage(ev, event, stems(context)) < EVENT_COVERAGE:
-                continue  # not about the asked event
-            cand = multi(value, parts, score, span=(st.start, st.end), key=f"{st.doc.doc_id}:{st.start}")
-            cand.sent = st
-            out.append(cand)
-        return out
+        scored = ranked(ev)
+        event = F.event_words(ev)
+        if not scored:
+            return []
+        if event and max(F.weighted_cover(ev, event, stems(st.text + " " + F.previous_sentence(st.doc, st.start)))
+                         for _, st, _ in scored) < EVENT_COVERAGE:
+            return []  # no retrieved sentence is about the asked event
+        p0, top, _ = scored[0]
+        parts = [(top.doc, top.start, top.end)]
+        share = extra_share()
+        for p, st, _ in scored[1:]:
+            if len(parts) >= MAX_PARTS or odds_share(p, p0) < share:
+                break
+            parts.append((st.doc, st.start, st.end))
+        model = choice("reason")
+        conf = model.calibration(p0) if model is not None else p0
+        value = " ".join(" ".join(d.text[s:e].split()) for d, s, e in parts)
+        cand = multi(value, parts, conf, span=(top.start, top.end), key=f"{top.doc.doc_id}:{top.start}")
+        cand.sent = top
+        return [cand]
+
+    def why_not(self, ev: Evidence, cand: Candidate) -> str:
+        """The learned abstention: below the threshold ``make train`` chose."""
+        model = choice("reason")
+        if model is not None and cand.score < model.abstain_below:
+            return f"no sentence found gives the reason (confidence {cand.score:.2f})"
+        return ""
 
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
-        # The sentences in the article's order, each with its own marker.
-        parts = sorted(zip(cited(cand), cite_ns, strict=True), key=lambda x: x[0][1])
-        return " ".join(f"{quoted(d, s, e)} [{n}]" for (d, s, e), n in parts)
+        parts = list(zip(cited(cand), cite_ns, strict=True))
+        (d, s, e), n = parts[0]
+        head = lead(" ".join(d.text[s:e].split()), F.asks_how(ev.qa.text))
+        first = f"{head} [{n}] — {quoted(d, s, e)}" if head else f"{quoted(d, s, e)} [{n}]"
+        more = " ".join(f"{quoted(d2, s2, e2)} [{n2}]" for (d2, s2, e2), n2 in parts[1:])
+        return first + (f"\nAlso: {more}" if more else "")

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 
 from assistant.answer.corpus import coverage, idf
 from assistant.answer.evidence import Candidate, Evidence, doc_words, name_present, required_names
+from assistant.answer.forms.features import summary_features
+from assistant.answer.forms.model import Choice, choice
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.parts import multi, quoted
 from assistant.answer.kinds.registry import register
@@ -32,6 +34,9 @@ from assistant.text.tokens import tokenize
 #: Key sentences: 3 by default, 2 for a short article (under ``SHORT`` usable
 #: sentences), 4 for a long one (``LONG`` or more). The issue's range (2-4).
 KEY_SENTENCES, SHORT, LONG = 3, 6, 20
+#: Four key points from an article with this many usable sentences (the issue's 3-4 points;
+#: news articles of the polnear corpus have 20-60).
+MANY = 12
 #: A sentence shorter than this many words is furniture (a dateline, "2 min read").
 MIN_WORDS = 6
 #: Weights of a sentence: centrality; position: the article's first sentence (the lead),
@@ -47,6 +52,8 @@ W_QUERY = 0.3
 #: security conference" is often one sentence of the article) and of its best passage's
 #: retrieval score; a publisher or a date the question names adds ``W_META``. Set by hand.
 W_TITLE, W_TEXT, W_SENTENCE, W_PRIOR, W_META = 0.3, 0.25, 0.25, 0.2, 0.2
+#: A key point is quoted whole up to this many characters (longer is a run-on, not a sentence).
+WHOLE = 1000
 #: Characters of the lead that count as "the lead" for choosing the article.
 LEAD_CHARS = 600
 
@@ -76,32 +83,58 @@ def usable(doc: Document, s: int, e: int) -> bool:
     nxt = next(((a, b) for a, b in doc.sentences if a >= e), None)
     if nxt is not None and not doc.text[e: nxt[0]].strip() and re.fullmatch(r"\s*" + _CAPTION.pattern, doc.text[nxt[0]: nxt[1]]):
         return False
-    return not (doc.title and text.rstrip(".") == " ".join(doc.title.split()).rstrip("."))
+    return not (doc.title and _bare_words(text) == _bare_words(doc.title))
 
 
-def key_sentences(corpus, doc: Document, n: int | None = None, focus: Sequence[str] = ()) -> list[tuple[int, int]]:
-    """The article's most central sentences (document order); ``focus``: the question's
-    words, which a key point may also cover (query-focused summarisation, as in DUC 2005)."""
+def _bare_words(text: str) -> str:
+    """Folded words only: the headline repeated with other punctuation ("… dies at 92;") is the headline."""
+    return " ".join(re.findall(r"\w+", fold(text)))
+
+
+def key_point_rows(corpus, doc: Document, focus: Sequence[str] = ()) -> list[tuple[int, int, int, dict[str, float],
+                                                                              dict[str, float]]]:
+    """(index, start, end, features, tf-idf vector) of each usable sentence of ``doc``."""
     sents = [(i, s, e) for i, (s, e) in enumerate(doc.sentences) if usable(doc, s, e)]
-    if not sents:
-        return []
-    if n is None:
-        n = 2 if len(sents) < SHORT else 4 if len(sents) >= LONG else KEY_SENTENCES
     vecs = {i: _vector(corpus, doc.text[s:e]) for i, s, e in sents}
     centroid: dict[str, float] = {}
     for v in vecs.values():
         for t, x in v.items():
             centroid[t] = centroid.get(t, 0.0) + x
-    base = {}
+    title = set(tokenize(doc.title))
+    rows = []
     inner, para = 0, -2
-    for rank, (i, s, _) in enumerate(sents):
+    for rank, (i, s, e) in enumerate(sents):
         p = doc.text.rfind("\n", 0, s)
         inner = 0 if p != para else inner + 1
         para = p
-        position = W_LEAD if rank == 0 else W_PARAGRAPH if inner == 0 else W_INNER / (1 + inner)
-        base[i] = W_CENTRAL * _cos(vecs[i], centroid) + position
-        if focus:
-            base[i] += W_QUERY * coverage(corpus, focus, set(vecs[i]))
+        x = summary_features(doc, i, s, e, rank=rank, inner=inner, central=_cos(vecs[i], centroid),
+                             query=coverage(corpus, focus, set(vecs[i])) if focus else 0.0,
+                             title_cover=len(title & set(vecs[i])) / len(title) if title else 0.0)
+        rows.append((i, s, e, x, vecs[i]))
+    return rows
+
+
+def _hand_score(x: dict[str, float]) -> float:
+    """The untrained fallback: centrality, position and the question's words (the weights above)."""
+    position = W_LEAD if x["lead"] else W_PARAGRAPH if x["para_first"] else W_INNER * x["inner"]
+    return W_CENTRAL * x["central"] + position + W_QUERY * x["query"]
+
+
+def key_sentences(corpus, doc: Document, n: int | None = None, focus: Sequence[str] = (),
+                  model: Choice | None = None) -> list[tuple[int, int]]:
+    """The article's key points (document order): the sentences the learned key-point model
+    (``forms.features.summary_features``, fitted on natural-train's summaries) rates likeliest
+    to hold a key point, chosen greedily with a redundancy penalty; ``focus``: the question's
+    words, which a key point may also cover (query-focused summarisation, as in DUC 2005)."""
+    rows = key_point_rows(corpus, doc, focus)
+    if not rows:
+        return []
+    sents = [(i, s, e) for i, s, e, _, _ in rows]
+    if n is None:
+        n = 2 if len(sents) < SHORT else 4 if len(sents) >= MANY else KEY_SENTENCES
+    model = model or choice("summary")
+    base = {i: (model.raw(x) if model is not None else _hand_score(x)) for i, _, _, x, _ in rows}
+    vecs = {i: v for i, _, _, _, v in rows}
     chosen: list[int] = []
     while len(chosen) < min(n, len(sents)):
         best = max((i for i, _, _ in sents if i not in chosen),
@@ -177,5 +210,6 @@ class SummaryKind(TypedKind):
         lines = [head + (f" ({src}):" if src else ":")]
         parts = [(cand.sent.start, cand.sent.end), *[(s, e) for _, s, e in cand.extra_cites]]
         for i, ((s, e), n) in enumerate(zip(parts, cite_ns, strict=True), start=1):
-            lines.append(f"{i}. {quoted(doc, s, e)} [{n}]")
+            # Whole sentences: a key point is never cut mid-sentence.
+            lines.append(f"{i}. {quoted(doc, s, e, n=WHOLE)} [{n}]")
         return "\n".join(lines)

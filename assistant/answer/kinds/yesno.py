@@ -1,92 +1,89 @@
-"""Yes / no: "Yes" or "No" only when a cited sentence states the asked proposition or
-negates it; otherwise "The articles don't say directly; they say: ..." with the closest
-sentence, and no answer is claimed.
+"""Yes / no: the sentence that best states (or denies) the asked claim, then its
+polarity, both learned (``forms.features.claim_features`` and ``polarity_features``,
+fitted by ``make train`` on natural-train's yes/no questions and the seed cases).
 
-Stated: the sentence covers the question's content words (idf-weighted, as evidence
-scoring does) and keeps its names. Polarity: a negation ("not", "never", "refused",
-"denied", ...) near the matched words flips it, as does one in the question ("Has X
-denied ...?" is answered "Yes" by "X has denied ..."), and "only a small part" answers
-"most ...?" with "No". Negation scope is approximated by a window around the matched
-words (in the spirit of NegEx; Chapman et al. 2001).
+The reply leads with the answer: "Yes — “…” [1]" or "No — the article says: “…” [1]".
+The polarity is read from the cited sentence itself (negation in the scope of the claim's
+words, a negated question, "few" against "most", another name or number than the one
+asked, an antonym of the asked word, contrast and refutation verbs), so the stated
+answer always agrees with it. When no sentence states the claim well enough (the
+claim model's calibrated confidence under the learned threshold), nothing is claimed:
+"The articles don't say directly; they say: …" with the closest sentence.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.answer.evidence import Candidate, Evidence, Sent, stems
+from assistant.answer.evidence import Candidate, Evidence, Sent
+from assistant.answer.forms import features as F
+from assistant.answer.forms.model import choice, load
 from assistant.answer.kinds.base import TypedKind
-from assistant.answer.kinds.parts import content_focus, quoted, words
+from assistant.answer.kinds.parts import quoted
 from assistant.answer.kinds.registry import register
 from assistant.models import Answer, QuestionKind
-from assistant.text.tokens import tokenize
 
-#: Sentences (best first) examined. Set by hand.
-YESNO_SENTENCES = 8
-#: A sentence states the proposition when it covers at least this share of the
+#: Untrained fallback: a sentence states the claim when it covers this share of the
 #: question's content words (idf-weighted). Set by hand on eval/seeds.jsonl.
 STATED_COVERAGE = 0.6
-#: A negation counts when it stands within this many words before the first matched
-#: word, or anywhere between the matched words (NegEx uses a window of 5).
-NEG_WINDOW = 4
-#: Bonus of a stated sentence over one that is not, when choosing the reply's sentence.
-W_STATED = 0.3
-
-_NEGATION_WORDS = (
-    "not no never cannot none nobody nothing neither nor without refuse refused refuses refusal refusing "
-    "reject rejected rejects rejecting deny denied denies denial denying fail failed fails unable lack lacks "
-    "lacked won't don't doesn't didn't isn't aren't wasn't weren't hasn't haven't hadn't can't couldn't "
-    "wouldn't shouldn't")
-NEGATIONS = frozenset(_NEGATION_WORDS.split())
-#: "Are most ...?" answered by "only a small part ..." is a "No".
-_MOST = re.compile(r"\b(?:most|majority|mostly|mainly|largely|all|every)\b", re.I)
-_FEW = re.compile(r"\bonly (?:a )?(?:small|tiny|few|fraction|minority|handful|some)\b|\ba (?:small )?minority\b"
-                  r"|\bonly a (?:small )?part\b|\bfew of\b", re.I)
 
 
-def negated(text: str, focus: set[str]) -> bool:
-    """A negation governs the words of ``text`` that match ``focus``."""
-    ws = words(text)
-    hits = [i for i, w in enumerate(ws) if set(tokenize(w)) & focus]
-    if not hits:
-        return False
-    lo, hi = max(0, hits[0] - NEG_WINDOW), hits[-1]
-    return any(w in NEGATIONS for w in ws[lo: hi + 1])
-
-
-def polarity(question: str, sentence: str, focus: set[str]) -> str:
-    """"Yes" when ``sentence`` states what ``question`` asks, "No" when it negates it."""
-    flip = negated(sentence, focus) != any(w in NEGATIONS for w in words(question))
-    if _MOST.search(question) and _FEW.search(sentence):
-        flip = not flip
-    return "No" if flip else "Yes"
+def polarity(ev: Evidence, st: Sent) -> tuple[str, float]:
+    """("Yes" | "No", P(No)) for the claim of ``ev.qa`` as ``st`` states it."""
+    x = F.polarity_features(ev, st)
+    model = choice("yesno_polarity")
+    p_no = model.raw(x) if model is not None else float(x["neg_xor"] != x["few_most"])
+    return ("No" if p_no >= 0.5 else "Yes"), p_no
 
 
 @register(QuestionKind.YESNO)
 class YesNoKind(TypedKind):
+    #: The claim model reads the question's names as a feature.
+    binds_names = False
+
     def candidates(self, ev: Evidence) -> list[Candidate]:
-        focus = content_focus(ev) or ev.qa.focus
-        fset = set(focus)
-        out = []
-        for st in ev.sents[:YESNO_SENTENCES]:
-            cov = ev.coverage(focus, stems(st.text))
-            stated = cov >= STATED_COVERAGE and st.names_ok >= 1.0
-            value = polarity(ev.qa.text, st.text, fset) if stated else ""
-            cand = Candidate(value, st, st.start, st.end, st.score + (W_STATED if stated else 0.0),
-                             key=f"{st.doc.doc_id}:{st.start}", note="" if stated else "unstated")
-            out.append(cand)
-        return out
+        cx = F.context(ev)
+        model = choice("yesno_claim")
+        scored = []
+        for rank, st in F.candidates(ev):
+            x = F.claim_features(ev, cx, st, rank)
+            p = model.raw(x) if model is not None else (x["claim_all"] if x["names"] >= 1.0 else 0.0)
+            scored.append((p, st, x))
+        if not scored:
+            return []
+        scored.sort(key=lambda t: -t[0])
+        p, st, x = scored[0]
+        conf = model.calibration(p) if model is not None else p
+        meta = load().meta
+        floor = float(meta.get("yesno_claim_floor", 0.0))
+        gap, lacked = F.claim_gap(ev, st)
+        ceiling = float(meta.get("yesno_gap_ceiling", 1.0))
+        stated = (conf >= (model.abstain_below if model is not None else STATED_COVERAGE) and x["claim"] >= floor
+                  and gap <= ceiling)
+        value, p_no = polarity(ev, st) if stated else ("", 0.5)
+        # The reason shown is the one used: the article never mentions the claim's rare words.
+        note = "unstated" if stated or gap <= ceiling else f"unstated: the closest article never mentions {', '.join(lacked[:3])}"
+        # Confidence in the stated answer: the sentence states the claim, and its polarity is read right.
+        cand = Candidate(value, st, st.start, st.end, conf * max(p_no, 1.0 - p_no), key=f"{st.doc.doc_id}:{st.start}",
+                         note="" if stated else note)
+        return [cand]
+
+    def why_not(self, ev: Evidence, cand: Candidate) -> str:
+        return ""  # an unstated claim is answered by ``finish`` (the closest sentence, no answer)
 
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
         st: Sent = cand.sent
         if not cand.value:
-            return f"The articles don't say directly; they say: {quoted(st.doc, st.start, st.end)} {markers}"
-        return f"{cand.value}: {quoted(st.doc, st.start, st.end)} {markers}"
+            why = cand.note.partition(": ")[2]
+            why = f" ({why})" if why else ""
+            return f"The articles don't say directly{why}; they say: {quoted(st.doc, st.start, st.end)} {markers}"
+        if cand.value == "No":
+            return f"No — the article says: {quoted(st.doc, st.start, st.end)} {markers}"
+        return f"Yes — {quoted(st.doc, st.start, st.end)} {markers}"
 
     def finish(self, ev: Evidence, cand: Candidate, answer: Answer) -> Answer:
         if cand.value:
-            return replace(answer, answer=f"{cand.value}: {cand.sent.text.strip()}")
-        # Neither stated nor negated: the closest sentence is shown, but nothing is answered.
+            return replace(answer, answer=f"{cand.value} — {' '.join(cand.sent.text.split())}")
+        # Neither stated nor denied: the closest sentence is shown, but nothing is answered.
         return replace(answer, answer="", abstained=True, confidence=0.0)

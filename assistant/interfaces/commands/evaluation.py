@@ -96,10 +96,18 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     project = project_root()
     models = Path(args.models) if args.models else project / "assistant" / "answer" / "models" / "selection.json"
-    rep = run(shared, project, Path(args.cache), models, Path(args.report), sets,
-              log=lambda m: print(m, file=sys.stderr, flush=True))
-    print(format_report(rep))
-    print(f"models written to {models}; report to {args.report}")
+    stage = getattr(args, "stage", "all")
+    log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    if stage in ("all", "selection"):
+        rep = run(shared, project, Path(args.cache), models, Path(args.report), sets, log=log)
+        print(format_report(rep))
+        print(f"models written to {models}; report to {args.report}")
+    if stage in ("all", "forms"):
+        from assistant.evaluation.training import forms
+
+        out = models.with_name("forms.json")
+        forms.run(shared, project, Path(args.cache), out, Path(args.forms_report), log=log)
+        print(f"forms models written to {out}; report to {args.forms_report}")
     return 0
 
 

@@ -1,0 +1,380 @@
+"""``make train``'s forms stage: fit the learned choices of the question forms beyond a
+factoid (``assistant.answer.forms``) and write ``assistant/answer/models/forms.json``.
+
+Training questions (never the validation set ``natural/``):
+
+- ``natural-train``: 272 questions in the forms over 45 polnear articles, asked of the
+  whole polnear index (built by the selection stage, ``idx-polnear``);
+- the seed form cases of ``eval/seeds.jsonl`` (those with a ``form``), asked of the seeds.
+
+Each question is asked through the answerer as at run time (with the committed selection
+models); its evidence gives each choice's rows through the same feature functions that
+answering calls. Models are logistic regressions (``fit.fit_linear``: set-balanced, one
+unit of weight per question, out-of-fold scores on 5 folds by question), calibrated by
+isotonic regression of the out-of-fold probability of each question's reply to whether
+that reply was right.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.evidence import Evidence, candidate_sentences
+from assistant.answer.forms import features as F
+from assistant.answer.forms.model import Choice, FormsModels
+from assistant.answer.kinds import reason as reason_kind
+from assistant.evaluation.eval import Case, contains_answer, load_cases
+from assistant.evaluation.training.fit import (
+    fit_isotonic,
+    fit_linear,
+    fit_ranker,
+    fold_of,
+    group_weights,
+    sigmoid,
+)
+
+#: Where the training questions are, and the index each is asked of (under the cache).
+FORM_SETS = {
+    "natural-train": ("benchmarks/natural-train/questions.jsonl", "idx-polnear", "shared"),
+    "seeds": ("eval/seeds.jsonl", "idx-seeds", "project"),
+}
+#: A form's abstention threshold keeps this share of its answerable training questions
+#: answered (the bound learned selection uses for false abstentions).
+FALSE_ABSTENTION = 0.05
+#: Fewest training questions a choice is fitted on; below it the choice stays untrained.
+MIN_QUESTIONS = 15
+
+
+@dataclass
+class Asked:
+    """One training question as the answerer saw it."""
+
+    set: str
+    case: Case
+    ev: Evidence | None
+    answer: Any
+
+    @property
+    def qid(self) -> str:
+        return f"{self.set}/{self.case.id}"
+
+
+def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]) -> list[Asked]:
+    """Every training question of ``FORM_SETS``, asked through the answerer."""
+    from assistant.answer.answerer import Answerer
+    from assistant.answer.corpus import IndexCorpus
+    from assistant.answer.forms import guard
+    from assistant.api import Assistant
+
+    guard.ENABLED[0] = False
+    out: list[Asked] = []
+    for name, (questions, index, base) in FORM_SETS.items():
+        path = (shared if base == "shared" else project) / questions
+        # natural-train: every case has a form; the seeds: every case (the near-miss guard
+        # reads factoid and unanswerable ones too).
+        cases = load_cases(path)
+        asst = Assistant.open(index_dir=cache / index)
+        corpus = IndexCorpus(asst.local)
+        answerer = Answerer(asst.retriever, corpus)
+        t0 = time.perf_counter()
+        for c in cases:
+            tr = answerer.explain(c.question, history=c.history or None)
+            ev = None
+            if tr.analysis is not None and tr.passages:
+                sents = tr.sentences or candidate_sentences(corpus, tr.analysis, tr.passages)
+                ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue)
+            out.append(Asked(name, c, ev, tr.answer))
+        log(f"forms: {name}: {len(cases)} questions asked in {time.perf_counter() - t0:.0f} s")
+    guard.ENABLED[0] = True
+    return out
+
+
+# -- fitting helpers ----------------------------------------------------------------------------------
+@dataclass
+class Rows:
+    """Candidate rows of one choice: features, label, and the question each belongs to."""
+
+    names: Sequence[str]
+    x: list[dict[str, float]]
+    y: list[int]
+    q: list[str]
+    sets: list[str]
+    payload: list[Any]
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names, self.x, self.y, self.q, self.sets, self.payload = names, [], [], [], [], []
+
+    def add(self, x: dict[str, float], y: int, asked: Asked, payload: Any = None) -> None:
+        self.x.append(x)
+        self.y.append(int(y))
+        self.q.append(asked.qid)
+        self.sets.append(asked.set)
+        self.payload.append(payload)
+
+    def fit(self) -> tuple[np.ndarray, Any]:
+        """Out-of-fold log-odds for every row, and the full model (``learned.Linear``)."""
+        X = np.asarray([[float(r.get(n, 0.0)) for n in self.names] for r in self.x], dtype=float)
+        folds = np.asarray([fold_of(q) for q in self.q])
+        return fit_linear(X, np.asarray(self.y), self.sets, folds, np.ones(len(self.y), dtype=bool), self.names,
+                          self.q)
+
+    def rank(self) -> tuple[np.ndarray, Any]:
+        """As ``fit``, for a choice among each question's candidates: a conditional logit
+        (``fit.fit_ranker``, the reader's ranker) learns what makes the right candidate beat the
+        others of its own question, not what a right candidate looks like across questions
+        (pooled, the evidence score's level set the claim ranker and coverage weighed against it)."""
+        X = np.asarray([[float(r.get(n, 0.0)) for n in self.names] for r in self.x], dtype=float)
+        qids = list(dict.fromkeys(self.q))
+        index = {q: i for i, q in enumerate(qids)}
+        groups = np.asarray([index[q] for q in self.q])
+        gsets = [self.sets[self.q.index(q)] for q in qids]
+        folds = np.asarray([fold_of(q) for q in qids])
+        return fit_ranker(X, np.asarray(self.y), groups, group_weights(gsets), folds, np.ones(len(qids), dtype=bool),
+                          self.names)
+
+    def by_question(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, q in enumerate(self.q):
+            out.setdefault(q, []).append(i)
+        return out
+
+
+def threshold(conf: Sequence[float]) -> float:
+    """The calibrated confidence below which a form abstains: the ``FALSE_ABSTENTION``
+    quantile of its answerable training questions' confidences."""
+    # Rounded down: a threshold rounded up past a calibration plateau would abstain on all of it.
+    return math.floor(float(np.quantile(np.asarray(conf), FALSE_ABSTENTION)) * 1e4) / 1e4 if len(conf) else 0.0
+
+
+def right(text: str, golds: Sequence[str]) -> bool:
+    return bool(text) and any(contains_answer(text, g) for g in golds)
+
+
+# -- why / how ------------------------------------------------------------------------------------------
+def fit_reason(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    rows = Rows(F.REASON_FEATURES)
+    for a in asked:
+        if a.case.form != "why-how" or a.ev is None:
+            continue
+        cx = F.context(a.ev)
+        for rank, st in F.candidates(a.ev):
+            rows.add(F.reason_features(a.ev, cx, st, rank), right(st.text, a.case.answers), a, st.text)
+    if len(rows.by_question()) < MIN_QUESTIONS:
+        return None, {}
+    z, linear = rows.rank()
+    p = sigmoid(z)
+
+    def replies(share: float) -> tuple[list[int], int]:
+        """Per question, whether the reply holds a gold reason; and the sentences given."""
+        oks, n = [], 0
+        for _q, idx in rows.by_question().items():
+            order = sorted(idx, key=lambda i: -z[i])
+            parts = [order[0]] + [i for i in order[1:] if math.exp(z[i] - z[order[0]]) >= share]
+            parts = parts[: reason_kind.MAX_PARTS]
+            oks.append(int(any(rows.y[i] for i in parts)))
+            n += len(parts)
+        return oks, n
+
+    grid = {s_: replies(s_) for s_ in reason_kind.SHARE_GRID}
+    share = max(grid, key=lambda s_: (sum(grid[s_][0]), -grid[s_][1], s_))
+    oks = grid[share][0]
+    tops, hit1 = [], 0
+    for _q, idx in rows.by_question().items():
+        top = max(idx, key=lambda i: z[i])
+        tops.append(float(p[top]))
+        hit1 += rows.y[top]
+    iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
+    conf = [iso(t) for t in tops]
+    ch = Choice(linear, iso, threshold(conf))
+    fig = {"questions": len(tops), "rows": len(rows.y), "best_sentence_right": hit1, "reply_right": sum(oks),
+           "extra_share": share, "share_grid": {str(k): [sum(v[0]), v[1]] for k, v in grid.items()},
+           "abstain_below": ch.abstain_below, "weights": dict(linear.standardised)}
+    log(f"forms: reason: {fig['questions']} questions; best sentence right {hit1}, reply right {sum(oks)} "
+        f"(out of fold)")
+    return ch, fig
+
+
+# -- yes / no -------------------------------------------------------------------------------------------
+def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple[Choice | None, dict[str, Any]]]:
+    """The claim ranker (which sentence holds a gold supporting phrase), then the polarity
+    model on the sentences that do (the gold's "Yes" / "No")."""
+    claim, pol = Rows(F.CLAIM_FEATURES), Rows(F.POLARITY_FEATURES)
+    evs: dict[str, Asked] = {}
+    for a in asked:
+        if a.case.form != "yes-no" or a.ev is None or not a.case.answers:
+            continue
+        want, support = a.case.answers[0].capitalize(), a.case.answers[1:]
+        evs[a.qid] = a
+        cx = F.context(a.ev)
+        for rank, st in F.candidates(a.ev):
+            ok = right(st.text, support) if support else False
+            claim.add(F.claim_features(a.ev, cx, st, rank), ok, a, st)
+            if ok:
+                pol.add(F.polarity_features(a.ev, st), want == "No", a, st)
+    if len(claim.by_question()) < MIN_QUESTIONS:
+        return {}
+    zc, linear_c = claim.fit()
+    zp, linear_p = pol.fit()
+    pol_choice = Choice(linear_p)
+    pc = sigmoid(zc)
+    tops, oks, hit1, pol_ok = [], [], 0, 0
+    for q, idx in claim.by_question().items():
+        a = evs[q]
+        i = max(idx, key=lambda j: pc[j])
+        st = claim.payload[i]
+        said = "No" if pol_choice.raw(F.polarity_features(a.ev, st)) >= 0.5 else "Yes"
+        good = said == a.case.answers[0].capitalize()
+        tops.append(float(pc[i]))
+        oks.append(int(claim.y[i] and good))
+        hit1 += claim.y[i]
+        pol_ok += good
+    pol_oof = sum(int((z >= 0) == bool(y)) for z, y in zip(zp, pol.y, strict=True))
+    iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
+    ch = Choice(linear_c, iso, threshold([iso(t) for t in tops]))
+    # The least of the asked event's words a sentence must cover to answer yes or no: the
+    # FALSE_ABSTENTION quantile over the training sentences that hold a gold supporting phrase.
+    covered = [x["claim"] for x, y in zip(claim.x, claim.y, strict=True) if y]
+    floor = math.floor(float(np.quantile(np.asarray(covered), FALSE_ABSTENTION)) * 1e4) / 1e4 if covered else 0.0
+    # The rarest claim word an answering article may lack: the 1 - FALSE_ABSTENTION quantile,
+    # over the training questions, of the gap of the article that holds the gold support.
+    gaps = [min(F.claim_gap(evs[q].ev, claim.payload[i])[0] for i in idx if claim.y[i])
+            for q, idx in claim.by_question().items() if any(claim.y[i] for i in idx)]
+    ceiling = math.ceil(float(np.quantile(np.asarray(gaps), 1.0 - FALSE_ABSTENTION)) * 1e4) / 1e4 if gaps else 1.0
+    fig = {"claim_floor": floor, "gap_ceiling": ceiling, "gaps_at_ceiling": sum(g >= ceiling for g in gaps),
+           "questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
+           "polarity_rows": len(pol.y), "polarity_right_out_of_fold": pol_oof, "reply_right": sum(oks),
+           "abstain_below": ch.abstain_below, "claim_weights": dict(linear_c.standardised),
+           "polarity_weights": dict(linear_p.standardised)}
+    log(f"forms: yes/no: {len(tops)} questions; best sentence right {hit1}, polarity right {pol_ok}, reply right "
+        f"{sum(oks)}; polarity out of fold {pol_oof}/{len(pol.y)}")
+    return {"yesno_claim": (ch, fig), "yesno_polarity": (pol_choice, {})}
+
+
+# -- summary ------------------------------------------------------------------------------------------
+def fit_summary(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    """The key-point ranker over every usable sentence of each summary question's gold
+    article: a sentence is a key point when it holds a gold key phrase."""
+    from assistant.answer.kinds.summary import key_point_rows, key_sentences
+
+    rows = Rows(F.SUMMARY_FEATURES)
+    docs = {}
+    for a in asked:
+        if a.case.form != "summary" or a.ev is None or not a.case.sources:
+            continue
+        doc = a.ev.corpus.doc(a.case.sources[0])
+        if doc is None:
+            continue
+        docs[a.qid] = (a, doc)
+        for _i, s, e, x, _v in key_point_rows(a.ev.corpus, doc, a.ev.qa.focus):
+            rows.add(x, right(doc.text[s:e], a.case.answers), a)
+    if len(rows.by_question()) < MIN_QUESTIONS:
+        return None, {}
+    _, linear = rows.fit()
+    ch = Choice(linear)
+    covered = 0
+    for a, doc in docs.values():
+        spans = key_sentences(a.ev.corpus, doc, focus=a.ev.qa.focus, model=ch)
+        text = " ".join(doc.text[s:e] for s, e in spans)
+        covered += sum(right(text, [g]) for g in a.case.answers) >= min(2, len(a.case.answers))
+    fig = {"questions": len(docs), "rows": len(rows.y), "key_points_covered_in_sample": covered,
+           "weights": dict(linear.standardised)}
+    log(f"forms: summary: {len(docs)} questions; 2+ key points covered on the gold article {covered} (in sample)")
+    return ch, fig
+
+
+# -- near-miss guard ------------------------------------------------------------------------------------
+def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    """Answer (1) or refuse (0): every answered question of a guarded kind; an answerable one
+    is 1, a near-miss 0. The threshold minimises near-misses answered plus right answers
+    refused, on the out-of-fold calibrated probability."""
+    from assistant.answer.forms.guard import GUARDED, NEARMISS_FEATURES, features
+    from assistant.evaluation.eval import score_case
+
+    rows = Rows(NEARMISS_FEATURES)
+    ok_if_kept = []
+    for a in asked:
+        ans, ev = a.answer, a.ev
+        if ans is None or ans.abstained or ev is None or ev.qa.kind.value not in GUARDED:
+            continue
+        x, _ = features(ev.corpus, ev.qa, ans)
+        rows.add(x, a.case.type != "unanswerable", a)
+        ok_if_kept.append(bool(score_case(a.case, ans)["correct"]) if a.case.type != "unanswerable" else False)
+    if sum(1 - y for y in rows.y) < 5:
+        return None, {}
+    z, linear = rows.fit()
+    p = sigmoid(z)
+    iso = fit_isotonic(p, np.asarray(rows.y))
+    conf = np.asarray([iso(v) for v in p])
+    y = np.asarray(rows.y)
+    kept_right = np.asarray(ok_if_kept)
+    # Chosen over every training question: on natural-train alone it refuses 8 near-misses for
+    # 4 right answers there, but 8 right seed answers too (the seed eval's floor).
+    natural = np.asarray([s_ == "natural-train" for s_ in rows.sets])
+    best = (10**9, 0.0)
+    for t in sorted(set(conf.tolist())):
+        cost = int(((conf >= t) & (y == 0)).sum() + ((conf < t) & kept_right).sum())
+        best = min(best, (cost, t))
+    thr = math.floor(best[1] * 1e4) / 1e4
+    ch = Choice(linear, iso, thr)
+    fig = {"rows": len(y), "near_miss": int((y == 0).sum()), "near_miss_refused": int(((conf < thr) & (y == 0)).sum()),
+           "right_refused": int(((conf < thr) & kept_right).sum()), "answerable_refused": int(((conf < thr) & (y == 1)).sum()),
+           "natural_near_miss_refused": int(((conf < thr) & (y == 0) & natural).sum()),
+           "natural_right_refused": int(((conf < thr) & kept_right & natural).sum()),
+           "abstain_below": thr, "weights": dict(linear.standardised)}
+    log(f"forms: near-miss: {fig['rows']} answered questions, {fig['near_miss']} near-miss; refused out of fold: "
+        f"{fig['near_miss_refused']} near-miss, {fig['right_refused']} right answers")
+    return ch, fig
+
+
+# -- the stage ------------------------------------------------------------------------------------------
+FITTERS: dict[str, Callable[[list[Asked], Callable[[str], None]], tuple[Choice | None, dict[str, Any]]]] = {
+    "reason": fit_reason,
+    "nearmiss": fit_nearmiss,
+    "summary": fit_summary,
+}
+
+
+#: Fitters of several related choices at once.
+MULTI_FITTERS = [fit_yesno]
+
+
+def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: Path,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Ask the training questions, fit every choice, write the models and the report."""
+    asked = ask_all(shared, project, cache, log)
+    choices: dict[str, Choice] = {}
+    figures: dict[str, Any] = {}
+    for name, fitter in FITTERS.items():
+        ch, fig = fitter(asked, log)
+        if ch is not None:
+            choices[name] = ch
+        figures[name] = fig
+    for fitter2 in MULTI_FITTERS:
+        for name, (ch, fig) in fitter2(asked, log).items():
+            if ch is not None:
+                choices[name] = ch
+            figures[name] = fig
+    sets = {n: sum(a.set == n for a in asked) for n in FORM_SETS}
+    floors = {k: v["claim_floor"] for k, v in figures.items() if isinstance(v, dict) and "claim_floor" in v}
+    yn = figures.get("yesno_claim") or {}
+    figs = {k: {kk: vv for kk, vv in v.items() if kk != "weights"} for k, v in figures.items()}
+    models = FormsModels(choices, {"yesno_claim_floor": floors.get("yesno_claim", 0.0),
+                                   "yesno_gap_ceiling": yn.get("gap_ceiling", 1.0),
+                                   "reason_extra_share": (figures.get("reason") or {}).get("extra_share",
+                                                                                          reason_kind.EXTRA_SHARE),
+                                   "training_questions": sets,
+                                   "figures": figs})
+    models_out.parent.mkdir(parents=True, exist_ok=True)
+    models_out.write_text(json.dumps(models.to_dict(), indent=1) + "\n", encoding="utf-8")
+    rep = {"training_questions": sets, "choices": figures}
+    report_out.parent.mkdir(parents=True, exist_ok=True)
+    report_out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
+    return rep
