@@ -34,6 +34,7 @@ from assistant.answer.learned import ReaderModels, SelectionModels, load, load_r
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
 from assistant.answer.reader import Reading, read, reply
+from assistant.answer.reader.extractive import TokenScorer, load_scorer
 from assistant.answer.selection import Selection, select
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
@@ -77,7 +78,8 @@ class Answerer:
 
     def __init__(self, retriever: PassageRetriever, corpus: Corpus, llm: Any = None,
                  passages: int = PASSAGES, models: SelectionModels | bool | None = True,
-                 fetch: int | None = None, reader: ReaderModels | bool | None = True) -> None:
+                 fetch: int | None = None, reader: ReaderModels | bool | None = True,
+                 tokens: TokenScorer | bool | None = True) -> None:
         self.retriever = retriever
         self.corpus = corpus
         self.llm = llm
@@ -86,8 +88,18 @@ class Answerer:
         self.models = load() if models is True else (models or None)
         #: The reader's model (True: the committed one); only with learned selection.
         self.reader = None if self.models is None else (load_reader() if reader is True else (reader or None))
+        #: The extractive reader the span model reads (True: the committed one, loaded at the
+        #: first question; None/False: none, its features read as unscored).
+        self._tokens = tokens
         #: Passages retrieved for learned selection (its models' depth; training sets it to dump).
         self.fetch = fetch if fetch is not None else (self.models.k if self.models is not None else 0)
+
+    @property
+    def tokens(self) -> TokenScorer | None:
+        """The extractive reader (``reader.extractive``), loaded once when first needed."""
+        if self._tokens is True:
+            self._tokens = load_scorer()
+        return self._tokens or None
 
     def ask(self, question: str, history: Sequence[Any] | None = None,
             filters: Mapping[str, Any] | None = None, k: int = 5,
@@ -117,8 +129,8 @@ class Answerer:
         # its features (a name the rules call absent is often spelt another way).
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
-            tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence) \
-                if self.reader is not None else Reading(wants_span=False)
+            tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence,
+                              self.tokens) if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if tr.answer is not None and models is not None and models is load():

@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit learned selection, the question forms' choices (after it), or both (default)")
     p.add_argument("--forms-report", default="eval/reports/training-forms.json",
                    help="write the forms stage's report here")
+    p.add_argument("--no-tokens", dest="tokens", action="store_false",
+                   help="fit the span model without the extractive reader (no torch fine-tuning)")
+    p.add_argument("--tokens-adapter", default=None,
+                   help="use this fitted extractive-reader adapter (.npz) as the final one instead of "
+                        "fitting it (the training questions are still scored out of fold)")
 
     p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
     p.add_argument("--sizes", default=None, help="corpus sizes in chunks (default 1000,10000,100000; --quick: 300)")

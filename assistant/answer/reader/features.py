@@ -22,6 +22,7 @@ from assistant.answer.corpus import Corpus, idf
 from assistant.answer.evidence import name_keys
 from assistant.answer.kinds.figure import unit_score
 from assistant.answer.question import NOUN_LABEL, QuestionAnalysis
+from assistant.answer.reader.extractive import SentenceLogits, span_score
 from assistant.answer.reader.spans import Span
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer, Document, QuestionKind
@@ -170,7 +171,13 @@ BASE_FEATURES = (
 )
 #: Cross features: what the question asks for x what the span is.
 CROSS_FEATURES = tuple(f"x_{a}_{g}" for a in ASKS for g in GROUPS)
-FEATURES = (*BASE_FEATURES, *CROSS_FEATURES)
+#: The extractive reader's score of the span (``extractive``): its own, its gap to the best
+#: span's, whether it is the best, and whether it could be scored at all.
+TOKEN_FEATURES = ("tk", "tk_gap", "tk_top", "tk_has")
+FEATURES = (*BASE_FEATURES, *TOKEN_FEATURES, *CROSS_FEATURES)
+#: The reader's scores are log-odds-like sums of two logits; beyond +-TOKEN_CAP they say no
+#: more (fitted scores fall within about +-15), and /TOKEN_CAP keeps them near unit scale.
+TOKEN_CAP = 20.0
 
 
 def _groups(span: Span) -> set[str]:
@@ -270,6 +277,28 @@ def span_features(corpus: Corpus, qa: QuestionAnalysis, qf: QuestionFrame, span:
     return row
 
 
+def token_features(rows: Sequence[dict[str, float]], spans: Sequence[Span], ranked: Sequence[Ranked],
+                   logits: Sequence[SentenceLogits]) -> None:
+    """Add the extractive reader's features to each span's row; ``logits``: the reader's
+    scores over the first ``len(logits)`` ranked sentences."""
+    scores: list[float | None] = []
+    for sp in spans:
+        j = sp.sent
+        ok = 0 <= j < len(logits) and sp.start >= ranked[j].start and sp.end <= ranked[j].end
+        scores.append(span_score(logits[j], sp.start - ranked[j].start, sp.end - ranked[j].start) if ok else None)
+    known = [min(TOKEN_CAP, max(-TOKEN_CAP, z)) for z in scores if z is not None]
+    best = max(known, default=0.0)
+    for row, z in zip(rows, scores, strict=True):
+        if z is None:
+            row["tk"], row["tk_gap"] = -1.0, -1.0
+            continue
+        z = min(TOKEN_CAP, max(-TOKEN_CAP, z))
+        row["tk"] = z / TOKEN_CAP
+        row["tk_gap"] = (z - best) / TOKEN_CAP
+        row["tk_top"] = float(z >= best)
+        row["tk_has"] = 1.0
+
+
 def _rule_features(row: dict[str, float], span: Span, rule: Answer) -> None:
     """The rule pipeline's vote: its typed answer is this span, overlaps it, or says the
     same value elsewhere; its own (uncalibrated) confidence; an answer from metadata."""
@@ -288,7 +317,7 @@ def _rule_features(row: dict[str, float], span: Span, rule: Answer) -> None:
 #: What the confidence model reads about the best span: how far it beats the others (its
 #: softmax share and log-odds gap), how sure selection is of its sentence, the rules' vote,
 #: and what kind of answer was asked for and given.
-TOP_COPIED = ("sent_p", "doc_p", "agree", "rule_same", "rule_key", "meta", "q_share", "label_first", "unit_ok",
+TOP_COPIED = ("sent_p", "doc_p", "agree", "tk", "tk_top", "rule_same", "rule_key", "meta", "q_share", "label_first", "unit_ok",
               *(f"g_{g}" for g in GROUPS))
 CONF_FEATURES = ("soft", "gap", "n_log", "sel_p", *TOP_COPIED, *(f"a_{a}" for a in ASKS))
 #: Cap on the log-odds gap between the best and the second span (beyond it, no news).

@@ -16,7 +16,14 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.quote import speaker_mention
 from assistant.answer.learned import ReaderModels, sigmoid
 from assistant.answer.question import QuestionAnalysis
-from assistant.answer.reader.features import QuestionFrame, confidence_features, question_frame, span_features
+from assistant.answer.reader.extractive import TokenScorer
+from assistant.answer.reader.features import (
+    QuestionFrame,
+    confidence_features,
+    question_frame,
+    span_features,
+    token_features,
+)
 from assistant.answer.reader.spans import MAX_SPAN_WORDS, Span, empty, noun_phrase_spans, phrase_spans
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer
@@ -98,15 +105,21 @@ def agreement(spans: Sequence[Span], ranked: Sequence[Ranked]) -> dict[str, tupl
     return {k: (sum(ranked[j].p for j in js), len(js)) for k, js in sents.items()}
 
 
+def sentences(ranked: Sequence[Ranked], n: int) -> list[str]:
+    """The texts of the first ``n`` ranked sentences (what the extractive reader reads)."""
+    return [r.doc.text[r.start:r.end] for r in ranked[:n]]
+
+
 def wants_span(qf: QuestionFrame) -> bool:
     """A question with an answer type; a keyword query or a statement gets sentences."""
     return qf.asks != "none"
 
 
 def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Sequence[Ranked],
-         rule: Answer, sel_p: float) -> Reading:
+         rule: Answer, sel_p: float, tokens: TokenScorer | None = None) -> Reading:
     """Score the spans of ``ranked`` (best sentence first) and keep the best; ``sel_p``:
-    selection's probability that its best sentence holds the answer."""
+    selection's probability that its best sentence holds the answer; ``tokens``: the
+    extractive reader (without it, its features read as unscored)."""
     qf = question_frame(qa)
     out = Reading(wants_span=wants_span(qf))
     spans = collect(ranked, rule, models.sentences)
@@ -114,6 +127,8 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         return out
     agree = agreement(spans, ranked)
     rows = [span_features(corpus, qa, qf, sp, ranked, rule, agree) for sp in spans]
+    if tokens is not None:
+        token_features(rows, spans, ranked, tokens.logits(qa.text, sentences(ranked, models.sentences)))
     order = rank(spans, [models.span(r) for r in rows], len(ranked))
     out.scored = [(z, spans[i]) for z, i in order]
     out.span = out.scored[0][1]

@@ -17,6 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.evaluation.training.data import (
     DUMP_K,
     SETS,
@@ -73,9 +75,25 @@ def _dump(bench: BenchSet, idx: Path, shared: Path, project: Path, out: Path, lo
     return path
 
 
+def tokens_fitter(work: Path, adapter: Path | None = None, log: Callable[[str], None] = print):
+    """What ``train`` calls to fit the extractive reader (``training.extractive``), working
+    in ``work``; with ``adapter``, that fitted adapter is the final one (not refitted)."""
+    from assistant.evaluation.training.extractive import fit_tokens
+    from assistant.index.embedding import minilm_path
+
+    given = dict(np.load(adapter)) if adapter is not None else None
+
+    def fit(replies, owner, spans, labels, n, train):
+        return fit_tokens(replies, owner, spans, labels, n, train, Path(minilm_path()), work, log, given)
+
+    return fit
+
+
 def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: Path,
-        sets: Sequence[str] = tuple(SETS), log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Everything ``make train`` does; returns the report."""
+        sets: Sequence[str] = tuple(SETS), log: Callable[[str], None] = print, tokens: bool = True,
+        tokens_adapter: Path | None = None) -> dict[str, Any]:
+    """Everything ``make train`` does; returns the report. ``tokens``: fit the extractive
+    reader (``tokens_adapter``: reuse that one)."""
     from assistant.answer.corpus import IndexCorpus
     from assistant.api import Assistant
     from assistant.evaluation.training.trainer import prepare
@@ -102,14 +120,15 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
             with cached.open("wb") as f:
                 pickle.dump(mine, f)
             items.extend(mine)
-        return fit_and_write(items, corpora, models_out, report_out, log)
+        fitter = tokens_fitter(cache / "tokens", tokens_adapter, log) if tokens else None
+        return fit_and_write(items, corpora, models_out, report_out, log, fitter)
     finally:
         for asst in opened:
             asst.close()
 
 
 def fit_and_write(items: list[Any], corpora: Mapping[str, Any], models_out: Path, report_out: Path,
-                  log: Callable[[str], None] = print) -> dict[str, Any]:
+                  log: Callable[[str], None] = print, tokens: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Fit every stage on prepared items (``trainer.prepare``) and the reader on their
     sets' ``corpora``, measure them on the validation items, and write the models (with
     the validation figures in their ``meta``), the reader's beside them, and the report;
@@ -118,7 +137,7 @@ def fit_and_write(items: list[Any], corpora: Mapping[str, Any], models_out: Path
     from assistant.evaluation.training.report import report as make_report
     from assistant.evaluation.training.trainer import train
 
-    models, reader, figures = train(items, corpora, log)
+    models, reader, figures = train(items, corpora, log, tokens)
     rep = make_report(items, models, reader, figures)
     models = type(models)(**{**models.__dict__, "meta": {**models.meta, "validation": rep["summary"],
                                                          "splits": rep["splits"]}})
@@ -126,6 +145,11 @@ def fit_and_write(items: list[Any], corpora: Mapping[str, Any], models_out: Path
     models_out.write_text(json.dumps(models.to_dict(), indent=1) + "\n", encoding="utf-8")
     reader_out = models_out.with_name(f"{READER}.json")
     reader_out.write_text(json.dumps(reader.to_dict(), indent=1) + "\n", encoding="utf-8")
+    if figures.get("adapter") is not None:
+        from assistant.answer.reader.extractive import ADAPTER
+
+        with models_out.with_name(ADAPTER).open("wb") as f:
+            np.savez_compressed(f, **figures["adapter"])
     report_out.parent.mkdir(parents=True, exist_ok=True)
     report_out.write_text(json.dumps(rep, indent=1) + "\n", encoding="utf-8")
     return rep

@@ -11,6 +11,7 @@ scores like those at run time.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,6 +25,7 @@ from assistant.answer.reader.features import (
     confidence_features,
     question_frame,
     span_features,
+    token_features,
 )
 from assistant.answer.reader.reader import agreement, collect, rank, wants_span
 from assistant.evaluation.training.data import right
@@ -44,22 +46,38 @@ WRONG_ANSWER_COST = 1.0
 WRONG_GUESS_COST = 0.5
 
 
-def rows_for(replies: Sequence[Any], corpora: Mapping[str, Corpus], n: int):
-    """Span rows of every reply: (reply index, span, features, label) lists."""
-    owner, spans, rows, labels = [], [], [], []
+def candidates(replies: Sequence[Any], n: int) -> tuple[list[int], list[Any], list[int]]:
+    """Span candidates of every reply: (reply index, span, label) lists."""
+    owner, spans, labels = [], [], []
     for k, rep in enumerate(replies):
         it = rep.item
-        qa, rule = it.qa, it.rule
-        qf = question_frame(qa)
-        cands = collect(rep.ranked, rule, n)
-        agree = agreement(cands, rep.ranked)
-        corpus = corpora[it.rec["set"]]
-        for sp in cands:
+        for sp in collect(rep.ranked, it.rule, n):
             owner.append(k)
             spans.append(sp)
-            rows.append(span_features(corpus, qa, qf, sp, rep.ranked, rule, agree))
             labels.append(int(it.answerable and right(sp.text, it.rec["golds"])))
-    return owner, spans, rows, labels
+    return owner, spans, labels
+
+
+def rows_for(replies: Sequence[Any], corpora: Mapping[str, Corpus], owner: Sequence[int], spans: Sequence[Any],
+             logits: Sequence[Any] | None = None) -> list[dict[str, float]]:
+    """The feature rows of the candidates (``candidates``), with the extractive reader's
+    features where ``logits`` holds each reply's token scores."""
+    rows: list[dict[str, float]] = []
+    by_reply: dict[int, list[int]] = defaultdict(list)
+    for i, k in enumerate(owner):
+        by_reply[k].append(i)
+    for k, idx in by_reply.items():
+        rep = replies[k]
+        it = rep.item
+        qf = question_frame(it.qa)
+        mine = [spans[i] for i in idx]
+        agree = agreement(mine, rep.ranked)
+        corpus = corpora[it.rec["set"]]
+        got = [span_features(corpus, it.qa, qf, sp, rep.ranked, it.rule, agree) for sp in mine]
+        if logits is not None and logits[k] is not None:
+            token_features(got, mine, rep.ranked, logits[k])
+        rows.extend(got)
+    return rows
 
 
 def _state_at(conf: np.ndarray, ok: np.ndarray, cost: float = WRONG_ANSWER_COST) -> float:
@@ -73,16 +91,21 @@ def _state_at(conf: np.ndarray, ok: np.ndarray, cost: float = WRONG_ANSWER_COST)
 
 
 def fit_reader(replies: Sequence[Any], corpora: Mapping[str, Corpus], train: np.ndarray, p_sentence: np.ndarray,
-               log: Callable[[str], None] = print) -> tuple[ReaderModels, dict[str, Any]]:
+               log: Callable[[str], None] = print, tokens: Callable[..., tuple[Any, list]] | None = None
+               ) -> tuple[ReaderModels, dict[str, Any]]:
     """The reader's models, and per reply: whether it states its span, the span, its
     confidence and whether it is right. ``p_sentence``: selection's (out-of-fold)
-    probability that each reply's sentence holds the answer."""
+    probability that each reply's sentence holds the answer. ``tokens(owner, spans,
+    labels)``: fits the extractive reader and returns (its adapter, each reply's token
+    scores); the adapter is returned in the figures as ``"adapter"``."""
     items = [r.item for r in replies]
     answerable = np.asarray([it.answerable for it in items])
     fit_q = train & answerable
     sets = [it.rec["set"] for it in items]
     folds = np.asarray([it.fold for it in items])
-    owner, spans, rows, labels = rows_for(replies, corpora, READER_SENTENCES)
+    owner, spans, labels = candidates(replies, READER_SENTENCES)
+    adapter, logits = tokens(owner, spans, labels) if tokens is not None else (None, None)
+    rows = rows_for(replies, corpora, owner, spans, logits)
     X = np.asarray([[float(r.get(f, 0.0)) for f in FEATURES] for r in rows], dtype=float)
     y = np.asarray(labels)
     z, ranker = fit_ranker(X, y, np.asarray(owner, dtype=int), group_weights(sets), folds, fit_q, FEATURES)
@@ -120,4 +143,4 @@ def fit_reader(replies: Sequence[Any], corpora: Mapping[str, Corpus], train: np.
                           sentences=READER_SENTENCES, guess_at=guess_at)
     return reader, {"stated": stated, "guessed": guessed, "confidence": conf,
                     "short_right": ok & (stated | guessed), "span_right": ok,
-                    "spans": [spans[t] if t is not None else None for t in top]}
+                    "spans": [spans[t] if t is not None else None for t in top], "adapter": adapter}

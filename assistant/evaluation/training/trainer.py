@@ -252,10 +252,13 @@ def _replies(items: list[Item], dscore, zs: np.ndarray, rs: _Rows) -> list[Reply
     return replies
 
 
-def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str], None] = print
-          ) -> tuple[SelectionModels, ReaderModels, dict[str, Any]]:
+def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str], None] = print,
+          tokens: Callable[..., tuple[Any, list]] | None = None) -> tuple[SelectionModels, ReaderModels, dict[str, Any]]:
     """Fit every stage on the items (``corpora``: each set's word statistics, by set name);
-    returns the models and the figures for the report."""
+    returns the models and the figures for the report. ``tokens(replies, owner, spans,
+    labels, n, train)`` fits the extractive reader (``training.extractive.fit_tokens``);
+    the figures carry its adapter as ``"adapter"``."""
+    from assistant.evaluation.training.reader import READER_SENTENCES as READER_SENTENCES_FOR_TOKENS
     from assistant.evaluation.training.reader import fit_reader
 
     stage1, stage2, dscore = _documents(items, log)
@@ -273,7 +276,9 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
     log(f"replies: {len(replies)} rows")
     iso = fit_isotonic(pS[tr], okS[tr])
     confS = np.asarray([iso(p) for p in pS])
-    reader, rfig = fit_reader(replies, corpora, tr, pS, log)
+    fit_tok = None if tokens is None else (
+        lambda owner, spans, labels: tokens(replies, owner, spans, labels, READER_SENTENCES_FOR_TOKENS, tr))
+    reader, rfig = fit_reader(replies, corpora, tr, pS, log, fit_tok)
     # The reply's confidence: the stated span's where the reader states one, else the sentence's.
     stated = rfig["stated"]
     conf = np.where(stated, np.maximum(confS, rfig["confidence"]), confS)
@@ -312,5 +317,5 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
     figures = {"replies": replies, "reply_confidence": conf, "sentence_confidence": confS, "right": ok,
                "shown": shown, "shown_right": shown_ok, "sentence_right": okS, "train_mask": tr, "long": long,
                "stated": stated, "guessed": rfig["guessed"], "span_confidence": rfig["confidence"], "short_right": rfig["short_right"],
-               "span_right": rfig["span_right"]}
+               "span_right": rfig["span_right"], "adapter": rfig["adapter"]}
     return models, reader, figures

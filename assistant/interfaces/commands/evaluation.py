@@ -98,8 +98,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     models = Path(args.models) if args.models else project / "assistant" / "answer" / "models" / "selection.json"
     stage = getattr(args, "stage", "all")
     log = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    adapter = Path(args.tokens_adapter) if getattr(args, "tokens_adapter", None) else None
+    if adapter is not None and not adapter.is_file():
+        raise ConfigError(f"no adapter file {adapter}", fix="pass the .npz a training run wrote, or leave out --tokens-adapter")
     if stage in ("all", "selection"):
-        rep = run(shared, project, Path(args.cache), models, Path(args.report), sets, log=log)
+        rep = run(shared, project, Path(args.cache), models, Path(args.report), sets, log=log,
+                  tokens=getattr(args, "tokens", True), tokens_adapter=adapter)
         print(format_report(rep))
         print(f"models written to {models}; report to {args.report}")
     if stage in ("all", "forms"):
