@@ -232,6 +232,8 @@ class Assistant:
         The chat calls it in the background when the server starts."""
         self._lazy_embedder().embed_query(self.WARM_UP_QUESTION)
         try:
+            # The extractive reader: its ONNX session (and, once per machine, its export).
+            _ = self.answerer.tokens
             self.answerer.ask(self.WARM_UP_QUESTION, k=1)
         except AssistantError:
             pass  # an empty or unreachable index: the first real question reports it
