@@ -9,8 +9,6 @@ from assistant.answer.kinds import REGISTRY, kind_for, register
 from assistant.models import QuestionKind
 
 #: Why today's learned configuration fails a case (strict xfails: they fail once it is fixed).
-READER_QUOTES_ANOTHER_SENTENCE = ("the reader names the speaker (Ruiz) but quotes the sentence its ranking "
-                                  "chose, not the one holding the asked quote")
 ABSTAINS_ON_DESCRIBE = ("learned selection abstains (calibrated confidence 0.08, below its threshold) on "
                         "a describe question whose best sentence the rules quote")
 
@@ -130,7 +128,7 @@ def test_author_question_cue_words_are_not_its_topic():
     assert fake_answerer([doc, other]).ask("Who wrote the article about the bridge?").answer == "Jan Novak"
 
 
-@pytest.mark.parametrize("models", configurations(READER_QUOTES_ANOTHER_SENTENCE))
+@pytest.mark.parametrize("models", configurations())
 def test_who_said_a_quoted_fragment(models):
     ans = fake_answerer([STRIKE], models=models).ask("Who said “we will not back down”?")
     assert ans.answer == "Ruiz" and "We will not back down" in ans.text

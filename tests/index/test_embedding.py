@@ -202,11 +202,13 @@ def test_failed_export_falls_back_to_pytorch_or_explains(tmp_path, monkeypatch, 
 @pytest.mark.slow
 @CPU_KINDS
 def test_asking_does_not_import_torch(seed_index, tmp_path, flags):
-    """With the ONNX file exported, answering a question never loads PyTorch (most of a
+    """With the ONNX files exported (the embedder's, the extractive reader's), answering a question never loads PyTorch (most of a
     cold start), on a CPU with native bf16 as on one without (faked flags)."""
+    from assistant.answer.reader.extractive import load_scorer
     from assistant.index.embedding import MiniLMEmbedder
 
     MiniLMEmbedder(backend="onnx", model_cache=tmp_path / "models").embed_query("export once")
+    load_scorer(tmp_path / "models")  # the extractive reader's export, once
     code = (
         "import sys\n"
         "import assistant.index.embedding as embedding\n"

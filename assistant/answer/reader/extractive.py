@@ -169,7 +169,7 @@ class OnnxTokenScorer:
         from tokenizers import Tokenizer
 
         self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+        self.tok.enable_truncation(MAX_TOKENS, strategy="longest_first")
         pad_id = self.tok.token_to_id("[PAD]")
         self.tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
         so = ort.SessionOptions()
