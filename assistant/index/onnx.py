@@ -145,24 +145,36 @@ def _mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (v / n).astype(np.float32)
 
 
+def padded_tokenizer(model_dir: Path, max_len: int, strategy: str = "longest_first"):
+    """The model's own ``tokenizer.json``, truncating at ``max_len`` and padding batches."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tok.enable_truncation(max_len, strategy=strategy)
+    pad_id = tok.token_to_id("[PAD]")
+    tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
+    return tok
+
+
+def cpu_session(onnx_path: Path, threads: int):
+    """An ONNX Runtime CPU session on ``threads`` intra-op threads, fully optimised, quiet."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = max(1, threads)
+    so.inter_op_num_threads = 1
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    return ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+
+
 class OnnxEncoder:
     """Tokenise with the model's own ``tokenizer.json`` and run the exported graph."""
 
     def __init__(self, model_dir: Path, onnx_path: Path, threads: int) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         self.max_len = _max_seq_length(model_dir)
-        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tok.enable_truncation(self.max_len)
-        pad_id = self.tok.token_to_id("[PAD]")
-        self.tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = max(1, threads)
-        so.inter_op_num_threads = 1
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        self.tok = padded_tokenizer(model_dir, self.max_len)
+        self.session = cpu_session(onnx_path, threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:

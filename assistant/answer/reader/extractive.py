@@ -165,19 +165,11 @@ class OnnxTokenScorer:
     """The merged reader under ONNX Runtime; the question and each sentence are one pair."""
 
     def __init__(self, model_dir: Path, onnx_path: Path, threads: int = 1) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+        from assistant.index.onnx import cpu_session, padded_tokenizer
 
-        self.tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.tok.enable_truncation(MAX_TOKENS, strategy="longest_first")
-        pad_id = self.tok.token_to_id("[PAD]")
-        self.tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
-        so = ort.SessionOptions()
-        so.intra_op_num_threads = max(1, threads)
-        so.inter_op_num_threads = 1
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.log_severity_level = 3
-        self.session = ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])
+        # Longest first: a question longer than the limit is cut too (a 100 KB question).
+        self.tok = padded_tokenizer(model_dir, MAX_TOKENS, "longest_first")
+        self.session = cpu_session(onnx_path, threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 
     def logits(self, question: str, sentences: Sequence[str]) -> list[SentenceLogits]:
