@@ -33,10 +33,15 @@ GOOD_Q = "How many irregular crossings were thwarted?"
 PROBES = [GOOD_Q, "When did the migration crisis on the Belarus-EU border begin?",
           "What did the council approve in report 3?"]
 KILL_TRIALS = int(os.environ.get("ASSISTANT_KILL_TRIALS", "10"))
+#: Timed kills fall within this span of a warm run's time to its first commit: late enough that
+#: annotation workers have started (kills must hit them), early enough that a trial a little
+#: faster than the warm run is still reading, annotating and embedding.
+TIMED_SPAN = (0.25, 0.8)
 
-# Reads one JSON request per line: {"index": dir, "paths": [...], "batch": n, "log": file}; forks a
-# child that runs the ingest (logging when each document is committed) and exits; prints
-# {"pid": child} then {"status": wait-status}.
+# Reads one JSON request per line: {"index": dir, "paths": [...], "batch": n, "log": file,
+# "hold_at": k}; forks a child that runs the ingest (logging when each document is committed,
+# and stopping for good just after the k-th commit if asked) and exits; prints {"pid": child}
+# then {"status": wait-status}.
 DRIVER = r"""
 import json, os, sys
 sys.path.insert(0, os.getcwd())
@@ -57,10 +62,14 @@ for line in sys.stdin:
             import time
             t0 = time.monotonic()
             log = open(req["log"], "w")
+            committed = [0]
             def progress(kind, res):
                 if res is not None and res.status in ("added", "updated"):
                     log.write(f"{time.monotonic() - t0:.3f} {res.status} {res.doc_id}\n")
                     log.flush()
+                    committed[0] += 1
+                    if committed[0] == req.get("hold_at"):
+                        time.sleep(3600)  # held just after this commit until the test kills it
             from assistant.api import Assistant
             from assistant.ingest.pipeline import Ingestor, ingest_lock
             a = Assistant.open(index_dir=req["index"], embedder=HashingEmbedder(), create=True)
@@ -121,10 +130,12 @@ def driver():
     proc.wait(timeout=60)
 
 
-def _start(driver, index: Path, paths: list[Path], batch: int = 4, workers: int | None = None) -> int:
-    """Start an ingest in a forked child; ``workers``: annotation processes (None: the default)."""
+def _start(driver, index: Path, paths: list[Path], batch: int = 4, workers: int | None = None,
+           hold_at: int | None = None) -> int:
+    """Start an ingest in a forked child; ``workers``: annotation processes (None: the default);
+    ``hold_at``: the child stops just after its k-th committed document, until killed."""
     req = {"index": str(index), "paths": [str(p) for p in paths], "batch": batch, "workers": workers,
-           "log": str(index.parent / f"{index.name}.commits")}
+           "log": str(index.parent / f"{index.name}.commits"), "hold_at": hold_at}
     driver.stdin.write(json.dumps(req) + "\n")
     driver.stdin.flush()
     return json.loads(driver.stdout.readline())["pid"]
@@ -205,10 +216,18 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
     full = time.perf_counter() - t0
     commits = [float(line.split()[0]) for line in (tmp_path / "ref.commits").read_text().splitlines()]
     assert len(commits) >= 5
-    lo = commits[0]
-    gap = max(0.05, (commits[-1] - commits[0]) / (len(commits) - 1))
     ref = _inventory(ref_dir, hashing_embedder)
     assert len(ref["docs"]) == 13 and ref["dup_ids"] == 0 and ref["per_doc_ok"] and not ref["stale"]
+
+    # The time to the first commit of a warm run, with and without annotation workers (the
+    # first run above also pays for cold caches, and in-process annotation starts sooner).
+    first_commit = {}
+    for with_workers in (True, False):
+        warm = tmp_path / f"warm{int(with_workers)}"
+        shutil.copytree(seed_index_fake, warm)
+        _start(driver, warm, paths, workers=2 if with_workers else 0)
+        assert _wait(driver) == 0
+        first_commit[with_workers] = float((tmp_path / f"{warm.name}.commits").read_text().split()[0])
 
     rng = random.Random(int(os.environ.get("ASSISTANT_KILL_SEED", "20240611")))
     outcomes = []
@@ -216,15 +235,19 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
     for trial in range(KILL_TRIALS):
         d = tmp_path / f"trial{trial}"
         shutil.copytree(seed_index_fake, d)
-        # Kill after a random number of committed documents plus a random fraction of the gap
-        # to the next one: progress-based, so a machine's varying load does not shift the kill
-        # points past the end of the run.
-        after = rng.randint(0, len(commits))
-        delay = rng.uniform(0, gap) if after else rng.uniform(0, lo)
+        # Two kinds of kill point. Held: the child stops just after a random commit (the last
+        # one included, before the keyword index is published) and is killed there, so the
+        # kill lands mid-run whatever the machine's load; commits come in a burst at the end
+        # of a run, milliseconds apart, too close to aim at with a timer. Timed: a random
+        # moment before a warm run's first commit, while documents are read,
+        # annotated and embedded (a loaded machine only makes the run longer).
+        held = trial % 4 in (0, 3)
         # Even trials annotate in worker processes, odd ones in the ingesting process. The
         # count is given: the automatic one is 0 on a single core (annotation_workers).
         with_workers = trial % 2 == 0
-        pid = _start(driver, d, paths, workers=2 if with_workers else 0)
+        after = rng.randint(1, len(commits)) if held else 0
+        delay = 0.0 if held else rng.uniform(*TIMED_SPAN) * first_commit[with_workers]
+        pid = _start(driver, d, paths, workers=2 if with_workers else 0, hold_at=after or None)
         _wait_commits(d.parent / f"{d.name}.commits", after, pid)
         time.sleep(delay)
         workers = _children(pid)  # spaCy worker processes, if the run started them
@@ -252,10 +275,13 @@ def test_sigkilled_ingest_leaves_usable_index_and_rerun_completes(driver, corpus
         for key in ("docs", "n_chunks", "dup_ids", "per_doc_ok", "orphans", "stale", "chunk_ids",
                     "cache_chunks", "answers"):
             assert got[key] == ref[key], (trial, after, round(delay, 2), key, got[key], ref[key])
-        outcomes.append((trial, f"{after} commits + {delay:.2f} s", killed, mid["documents"], mid["chunks"]))
+        point = f"held after {after} commits" if after else f"timed at {delay:.2f} s"
+        outcomes.append((trial, point, killed, mid["documents"], mid["chunks"]))
     print("\nkill trials (trial, kill point, killed mid-run, docs, chunks after kill):", *outcomes, sep="\n  ")
-    print(f"clean build {full:.1f} s, {ref['n_chunks']} chunks; commits at {commits} s")
-    # Most kills must land mid-ingest, or the test proves nothing.
+    print(f"clean build {full:.1f} s, {ref['n_chunks']} chunks; commits at {commits} s; "
+          f"warm runs' first commit {first_commit}")
+    # Every held kill lands mid-ingest, and most kills overall, or the test proves nothing.
+    assert all(k for _, point, k, _, _ in outcomes if "held" in point), outcomes
     assert sum(k for _, _, k, _, _ in outcomes) >= 0.7 * KILL_TRIALS
     assert len({c for *_, c in outcomes}) > 1  # kills landed at different stages
     # Kills hit ingests with annotation workers running (workers start with the run).
