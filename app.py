@@ -67,7 +67,7 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
 
     # Handlers that need the request or report progress are functions here: Gradio finds
     # ``gr.Request`` and ``gr.Progress`` by the parameter's annotation and default.
-    def ingest_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+    def ingest_files(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
         return docs_ui.upload(ctx, files, progress)
 
     # -- layout ------------------------------------------------------------------------------------
@@ -180,9 +180,11 @@ def build_app(asst: Assistant, *, upload_dir: str | Path | None = None, stream_d
         src_key.change(chat.open_link, [src_key, turns], [viewer, tabs, source_pick], **hidden).then(None, js=SHOW_SOURCE_JS)
         source_pick.input(chat.open_source, source_pick, [viewer, tabs], **hidden).then(None, js=SHOW_SOURCE_JS)
         side = [summary, f_docs, f_pubs, example_ds]
-        # The progress shows on the results alone (on every output it covered the stats and filters).
-        ingested = ingest_btn.click(ingest_files, files, [ingest_out, *side], api_name="upload",
-                                    concurrency_limit=1, show_progress_on=[ingest_out])
+        # The progress shows on the results alone: the upload's only output (the upload API
+        # returns the results table and nothing else). The side panel is redrawn after it by
+        # an event that shows no progress.
+        ingested = ingest_btn.click(ingest_files, files, ingest_out, api_name="upload", concurrency_limit=1)
+        ingested.then(ctx.side_panel, None, side, show_progress="hidden", **hidden)
         timer.tick(chat.status_tick, None, [status, timer], show_progress="hidden", concurrency_limit=None, **hidden)
 
         # Conversations: reopened on load, switched, made, renamed and deleted in the sidebar.

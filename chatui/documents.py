@@ -111,18 +111,18 @@ def cancel() -> tuple[Any, Any, Any]:
     return gr.update(visible=False), [], status_html("Nothing was deleted.", "hint")
 
 
-def upload(ctx: Ctx, files: list[str] | None, progress: Any) -> tuple[Any, ...]:
+def upload(ctx: Ctx, files: list[str] | None, progress: Any) -> str:
     """Files chosen in the page, staged (``ingest.uploads``: type and size checked) and
-    ingested with ``progress`` (a ``gr.Progress``) following each file: the results, then
-    the corpus side panel as it is now."""
+    ingested with ``progress`` (a ``gr.Progress``) following each file: the results table.
+    (The side panel is redrawn by an event of its own that shows no progress.)"""
     paths = [str(f) for f in (files or [])]
     if not paths:
-        return (ingest_results_html([], "no files chosen"), *ctx.side_panel())
+        return ingest_results_html([], "no files chosen")
     rows: list[dict[str, Any]] = []
     try:
         staged = stage_uploads([(Path(p).name, p) for p in paths], ctx.updir)
     except AssistantError as exc:
-        return (ctx.err(exc), *ctx.side_panel())
+        return ctx.err(exc)
     rows += [{"file": name, "status": "rejected", "reason": why} for name, why in staged.rejected]
     summary = ""
     if staged.saved:
@@ -139,10 +139,10 @@ def upload(ctx: Ctx, files: list[str] | None, progress: Any) -> tuple[Any, ...]:
         try:
             report = ctx.asst.ingest(staged.paths, progress=tick, wait=False)
         except AssistantError as exc:
-            return (ctx.err(exc), *ctx.side_panel())
+            return ctx.err(exc)
         except Exception:
             log.exception("ingesting uploads failed")
-            return (ctx.err(INTERNAL), *ctx.side_panel())
+            return ctx.err(INTERNAL)
         for r in report.results:
             rows.append({"file": names.get(str(Path(r.source).resolve()), names.get(r.source, Path(r.source).name)),
                          "status": r.status, "doc_id": r.doc_id, "chunks": r.chunks,
@@ -150,7 +150,7 @@ def upload(ctx: Ctx, files: list[str] | None, progress: Any) -> tuple[Any, ...]:
                          "reason": scrub_paths((f"at {r.stage}: " if r.status == "failed" and r.stage else "")
                                                + r.reason, ctx.known)})
         summary = report.summary()
-    return (ingest_results_html(rows, summary), *ctx.side_panel())
+    return ingest_results_html(rows, summary)
 
 
 def _drop_uploads(ctx: Ctx, sources: dict[str, str]) -> None:
