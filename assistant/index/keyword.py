@@ -36,7 +36,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -115,6 +115,41 @@ class KeywordIndex(Protocol):
     def close(self) -> None: ...
 
 
+class CountedView:
+    """What every backend's view shares: it is sized by its live chunks (``n_chunks``)."""
+
+    n_chunks: int
+
+    @property
+    def empty(self) -> bool:
+        return self.n_chunks == 0
+
+    @property
+    def ids(self) -> range:
+        """Sized like the live chunks (``answer.corpus`` reads ``len(ids)``)."""
+        return range(self.n_chunks)
+
+
+V = TypeVar("V")
+
+
+class LazyView(Generic[V]):
+    """What every backend's index shares: its view is read on first use, under its lock
+    (``refresh`` reads it, and again whenever the stored index changed)."""
+
+    _lock: threading.RLock
+    _view: V | None
+
+    def view(self) -> V | None:
+        with self._lock:
+            if self._view is None:
+                self.refresh()
+            return self._view
+
+    def refresh(self) -> bool:
+        raise NotImplementedError
+
+
 class Vocabulary:
     """Global term ids: term -> id in SQLite (``vocab.sqlite``), append-only, so an id once
     read never changes and a process may remember it. Opening reads nothing; a question
@@ -165,7 +200,7 @@ class Vocabulary:
         self._db.close()
 
 
-class SegmentView:
+class SegmentView(CountedView):
     """One consistent state of a ``SegmentedIndex`` (``KeywordSearch``): its segments,
     their deletions, and the corpus statistics of that state."""
 
@@ -184,17 +219,8 @@ class SegmentView:
         self._df: dict[int, int] = {}
 
     @property
-    def empty(self) -> bool:
-        return self.n_chunks == 0
-
-    @property
     def n_segments(self) -> int:
         return len(self.segments)
-
-    @property
-    def ids(self) -> range:
-        """Sized like the live chunks (``answer.corpus`` reads ``len(ids)``)."""
-        return range(self.n_chunks)
 
     @property
     def rows(self) -> ChunkRows:
@@ -311,7 +337,7 @@ def _tier(rows: int) -> int:
     return 0 if rows < FLOOR_ROWS else 1 + int(math.log(rows / FLOOR_ROWS, MERGE_FACTOR))
 
 
-class SegmentedIndex:
+class SegmentedIndex(LazyView[SegmentView]):
     """The local ``KeywordIndex``: segments under ``path`` (see the module docstring).
     One process writes at a time (ingest holds its lock); any number read."""
 
@@ -335,12 +361,6 @@ class SegmentedIndex:
     # -- reading -----------------------------------------------------------------------------
     def exists(self) -> bool:
         return (self.path / _MANIFEST).exists()
-
-    def view(self) -> SegmentView | None:
-        with self._lock:
-            if self._view is None:
-                self.refresh()
-            return self._view
 
     def refresh(self) -> bool:
         """Re-read the manifest if it changed on disk; segments already mapped are kept."""

@@ -25,7 +25,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from assistant.index.bm25 import K1, B
-from assistant.index.keyword import KeywordChunk
+from assistant.index.keyword import CountedView, KeywordChunk, LazyView
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {p}chunks (row BIGSERIAL PRIMARY KEY, chunk_id TEXT UNIQUE NOT NULL,
@@ -59,7 +59,7 @@ def table_prefix(namespace: str) -> str:
     return f"kw_{hashlib.sha1(namespace.encode()).hexdigest()[:10]}_"
 
 
-class PostgresView:
+class PostgresView(CountedView):
     """The index as of one commit (``KeywordSearch``); queries run on the server."""
 
     def __init__(self, owner: PostgresKeywordIndex, n: int, version: int) -> None:
@@ -67,14 +67,6 @@ class PostgresView:
         self.n_chunks = n
         self.version = version
         self.n_segments = 1
-
-    @property
-    def empty(self) -> bool:
-        return self.n_chunks == 0
-
-    @property
-    def ids(self) -> range:
-        return range(self.n_chunks)
 
     def df(self, token: str) -> int:
         row = self._owner.fetch(f"SELECT df FROM {self._owner.p}terms WHERE term = %s", (token,))
@@ -97,7 +89,7 @@ class PostgresView:
         return [(cid, float(score)) for cid, score in rows if score > 0]
 
 
-class PostgresKeywordIndex:
+class PostgresKeywordIndex(LazyView[PostgresView]):
     """``KeywordIndex`` on a PostgreSQL server at ``url``, in tables named for ``namespace``."""
 
     def __init__(self, url: str, namespace: str) -> None:
@@ -118,12 +110,6 @@ class PostgresKeywordIndex:
 
     def exists(self) -> bool:
         return bool(self.fetch(f"SELECT 1 FROM {self.p}stats WHERE id = 1"))
-
-    def view(self) -> PostgresView | None:
-        with self._lock:
-            if self._view is None:
-                self.refresh()
-            return self._view
 
     def refresh(self) -> bool:
         with self._lock:

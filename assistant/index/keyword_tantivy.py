@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.index.bm25 import K1
-from assistant.index.keyword import KeywordChunk
+from assistant.index.keyword import CountedView, KeywordChunk, LazyView
 
 #: Memory of the writer while it adds documents (Tantivy's default is 50 MB per thread;
 #: more makes fewer, larger segments per commit).
@@ -45,7 +45,7 @@ def _schema() -> Any:
     return sb.build()
 
 
-class TantivyView:
+class TantivyView(CountedView):
     """One searcher of the index (``KeywordSearch``): a consistent view until replaced."""
 
     def __init__(self, searcher: Any, schema: Any) -> None:
@@ -53,15 +53,6 @@ class TantivyView:
         self._schema = schema
         self.n_chunks = int(searcher.num_docs)
         self.n_segments = int(searcher.num_segments)
-
-    @property
-    def empty(self) -> bool:
-        return self.n_chunks == 0
-
-    @property
-    def ids(self) -> range:
-        """Sized like the live chunks (``answer.corpus`` reads ``len(ids)``)."""
-        return range(self.n_chunks)
 
     def df(self, token: str) -> int:
         return int(self._searcher.doc_freq(_BODY, token)) if token and " " not in token else 0
@@ -86,7 +77,7 @@ class TantivyView:
         return [(self._searcher.doc(addr)[_CHUNK][0], float(score) * scale) for score, addr in hits if score > 0]
 
 
-class TantivyIndex:
+class TantivyIndex(LazyView[TantivyView]):
     """The ``KeywordIndex`` on a Tantivy index under ``path``. One process writes at a
     time (Tantivy's own lock, and ingest's); readers reload when ``meta.json`` changes."""
 
@@ -115,12 +106,6 @@ class TantivyIndex:
         except FileNotFoundError:
             return None
         return st.st_ino, st.st_mtime_ns, st.st_size
-
-    def view(self) -> TantivyView | None:
-        with self._lock:
-            if self._view is None:
-                self.refresh()
-            return self._view
 
     def refresh(self) -> bool:
         with self._lock:
