@@ -199,9 +199,18 @@ def shrink(asst: Any, base: Base, target: int) -> None:
             break
         keep.add(d.doc_id)
         n += len(d.chunks)
-    drop = [d.doc_id for d in base.docs if d.doc_id not in keep]
-    for i in range(0, len(drop), 200):
-        part = drop[i: i + 200]
+    drop_documents(asst, [d.doc_id for d in base.docs if d.doc_id not in keep])
+
+
+#: Documents deleted per Chroma call when a bench trims an index (keeps each ``$in`` filter small).
+DROP_BATCH = 200
+
+
+def drop_documents(asst: Any, doc_ids: list[str]) -> None:
+    """Delete ``doc_ids`` from the index as ingest deletes (the store's chunks and records,
+    then the local caches), and publish the result as one new generation."""
+    for i in range(0, len(doc_ids), DROP_BATCH):
+        part = doc_ids[i: i + DROP_BATCH]
         asst.store.chunks.delete(where={"doc_id": {"$in": part}})
         asst.store.docs.delete(ids=part)
         for did in part:

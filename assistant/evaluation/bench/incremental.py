@@ -20,6 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from assistant.evaluation.bench.fill import drop_documents
 from assistant.evaluation.bench.measure import peak_rss_mb, reset_peak_rss, vm_rss_mb
 
 #: New documents added to the filled index (the issue's daily batch).
@@ -89,14 +90,7 @@ def hold_out(asst: Any, source: Path | None, n: int) -> list[str]:
         return []
     names = {f.name for f in sorted(p for p in source.rglob("*") if p.is_file())[:n]}
     drop = [d for d, r in asst.local.records().items() if Path(str(r.get("source", ""))).name in names]
-    for i in range(0, len(drop), 200):
-        part = drop[i: i + 200]
-        asst.store.chunks.delete(where={"doc_id": {"$in": part}})
-        asst.store.docs.delete(ids=part)
-        for did in part:
-            asst.local.delete_doc(did)
-    asst.local.commit()
-    asst.local.publish(asst.store.bump_generation())
+    drop_documents(asst, drop)
     return drop
 
 
