@@ -20,7 +20,9 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +31,8 @@ from assistant.errors import ConfigError
 #: Bump when the export recipe changes (forces a fresh export).
 EXPORT_VERSION = 1
 OPSET = 17
+#: The inputs of every exported graph, as the BERT tokenizer names them.
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 #: Vectors of the exported model must match PyTorch's this closely on the check texts.
 MIN_COSINE = 0.9999
 _CHECK_TEXTS = (
@@ -100,24 +104,40 @@ def export(model_dir: Path, out: Path) -> None:
     model = _Hidden(AutoModel.from_pretrained(str(model_dir)).eval()).eval()
     enc = tok(list(_CHECK_TEXTS), padding=True, truncation=True, max_length=_max_seq_length(model_dir),
               return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=out.stem, suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        # The tracer warns about shape checks it freezes; the check below is what counts.
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model, tuple(enc[n] for n in names), tmp, input_names=names,
-                              output_names=["last_hidden_state"],
-                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-                              opset_version=OPSET, dynamo=False)
-            ref = _mean_pool(model(*(enc[n] for n in names)).numpy(), enc["attention_mask"].numpy())
-        got = OnnxEncoder(model_dir, Path(tmp), threads=1).encode(list(_CHECK_TEXTS))
+    with torch.inference_mode():
+        ref = _mean_pool(model(*(enc[n] for n in INPUT_NAMES)).numpy(), enc["attention_mask"].numpy())
+
+    def check(tmp: Path) -> None:
+        got = OnnxEncoder(model_dir, tmp, threads=1).encode(list(_CHECK_TEXTS))
         cos = float((ref * got).sum(axis=1).min())
         if cos < MIN_COSINE:
             raise ConfigError(f"the ONNX export of {model_dir.name} differs from PyTorch (cosine {cos:.5f})",
                               fix="set ASSISTANT_EMBED_BACKEND=torch")
+
+    export_graph(model, enc, out, ["last_hidden_state"], check)
+
+
+def export_graph(model: Any, enc: Any, out: Path, outputs: list[str],
+                 check: Callable[[Path], None] | None = None) -> None:
+    """Trace ``model`` (a torch module called with the tokenizer's ``INPUT_NAMES``) on the
+    encoding ``enc`` into an ONNX graph whose inputs and ``outputs`` have dynamic batch and
+    token axes. It is written beside ``out`` and moved there only once ``check`` (given the
+    new file) returns, so a failed or interrupted export never leaves a file to load."""
+    import torch
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=out.stem, suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        # The tracer warns about shape checks it freezes; ``check`` is what counts.
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(model, tuple(enc[n] for n in INPUT_NAMES), tmp, input_names=list(INPUT_NAMES),
+                              output_names=outputs,
+                              dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*INPUT_NAMES, *outputs]},
+                              opset_version=OPSET, dynamo=False)
+        if check is not None:
+            check(Path(tmp))
         os.replace(tmp, out)
     finally:
         if os.path.exists(tmp):

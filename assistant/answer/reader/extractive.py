@@ -19,10 +19,7 @@ ONNX Runtime without torch.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -32,12 +29,12 @@ from typing import Protocol
 import numpy as np
 
 from assistant.errors import ConfigError
+from assistant.index.onnx import OPSET, export_graph
 
 #: The committed adapter, beside the other learned models.
 ADAPTER = "reader-tokens.npz"
 #: Bump when the export recipe changes (forces a fresh export).
 EXPORT_VERSION = 1
-OPSET = 17
 #: Question plus sentence, in word pieces: a longer sentence is cut (the same length the
 #: adapter was fitted with; 99% of the training sentences fit).
 MAX_TOKENS = 160
@@ -142,23 +139,7 @@ def export(model_dir: Path, adapter: Path, out: Path) -> None:
     model.load_state_dict(state)
     tok = AutoTokenizer.from_pretrained(str(model_dir))
     enc = tok(["Who won?"], ["Ana Ruiz won the vote on Tuesday."], return_tensors="pt")
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=out.stem, suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(model, tuple(enc[n] for n in names), tmp, input_names=names,
-                              output_names=["start_logits", "end_logits"],
-                              dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
-                                            "start_logits": {0: "batch", 1: "tokens"},
-                                            "end_logits": {0: "batch", 1: "tokens"}},
-                              opset_version=OPSET, dynamo=False)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    export_graph(model, enc, out, ["start_logits", "end_logits"])
 
 
 class OnnxTokenScorer:
