@@ -158,6 +158,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokens-adapter", default=None,
                    help="use this fitted extractive-reader adapter (.npz) as the final one instead of "
                         "fitting it (the training questions are still scored out of fold)")
+    p.add_argument("--reuse-tokens", action="store_true",
+                   help="reuse the out-of-fold reader adapters the last run left in CACHE/tokens instead of "
+                        "refitting them (token scores are cached per adapter): refits the later stages "
+                        "(span model, calibration, abstention thresholds) in minutes; only while the "
+                        "training questions and the reader's recipe are unchanged")
 
     p = sub.add_parser("bench", help="measure ingest, query and answer speed against their floors")
     p.add_argument("--sizes", default=None, help="corpus sizes in chunks (default 1000,10000,100000; --quick: 300)")

@@ -75,25 +75,28 @@ def _dump(bench: BenchSet, idx: Path, shared: Path, project: Path, out: Path, lo
     return path
 
 
-def tokens_fitter(work: Path, adapter: Path | None = None, log: Callable[[str], None] = print):
+def tokens_fitter(work: Path, adapter: Path | None = None, log: Callable[[str], None] = print,
+                  reuse: bool = False):
     """What ``train`` calls to fit the extractive reader (``training.extractive``), working
-    in ``work``; with ``adapter``, that fitted adapter is the final one (not refitted)."""
+    in ``work``; with ``adapter``, that fitted adapter is the final one (not refitted); with
+    ``reuse``, the out-of-fold adapters a previous run left in ``work`` are reused."""
     from assistant.evaluation.training.extractive import fit_tokens
     from assistant.index.embedding import minilm_path
 
     given = dict(np.load(adapter)) if adapter is not None else None
 
     def fit(replies, owner, spans, labels, n, train):
-        return fit_tokens(replies, owner, spans, labels, n, train, Path(minilm_path()), work, log, given)
+        return fit_tokens(replies, owner, spans, labels, n, train, Path(minilm_path()), work, log, given, reuse=reuse)
 
     return fit
 
 
 def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: Path,
         sets: Sequence[str] = tuple(SETS), log: Callable[[str], None] = print, tokens: bool = True,
-        tokens_adapter: Path | None = None) -> dict[str, Any]:
+        tokens_adapter: Path | None = None, reuse_tokens: bool = False) -> dict[str, Any]:
     """Everything ``make train`` does; returns the report. ``tokens``: fit the extractive
-    reader (``tokens_adapter``: reuse that one)."""
+    reader (``tokens_adapter``: reuse that one as the final adapter; ``reuse_tokens``: reuse
+    the out-of-fold adapters the last run left under ``cache``)."""
     from assistant.answer.corpus import IndexCorpus
     from assistant.api import Assistant
     from assistant.evaluation.training.trainer import prepare
@@ -120,7 +123,7 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
             with cached.open("wb") as f:
                 pickle.dump(mine, f)
             items.extend(mine)
-        fitter = tokens_fitter(cache / "tokens", tokens_adapter, log) if tokens else None
+        fitter = tokens_fitter(cache / "tokens", tokens_adapter, log, reuse_tokens) if tokens else None
         return fit_and_write(items, corpora, models_out, report_out, log, fitter)
     finally:
         for asst in opened:

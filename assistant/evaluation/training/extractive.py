@@ -13,6 +13,8 @@ about a megabyte instead of 90, and a fit of minutes on two cores.
 
 from __future__ import annotations
 
+import hashlib
+import pickle
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +171,51 @@ def fit_adapter(exs: Sequence[Example], model_dir: Path, log: Callable[[str], No
 TOKEN_FOLDS = 2
 
 
+def fingerprint(adapter: dict[str, np.ndarray]) -> str:
+    """A digest of an adapter's arrays: scores cached under it belong to these weights only."""
+    h = hashlib.sha1()
+    for k in sorted(adapter):
+        a = np.ascontiguousarray(adapter[k])
+        h.update(f"{k}:{a.dtype}:{a.shape}".encode())
+        h.update(a.tobytes())
+    return h.hexdigest()
+
+
+class _Scores:
+    """An adapter's token scores per (question, sentence), kept in ``work`` under the
+    adapter's fingerprint, so a later run with the same adapter scores only what is new
+    (the scores are a function of the weights and the text alone). The ONNX export is
+    made on the first pair not in the cache."""
+
+    def __init__(self, adapter: dict[str, np.ndarray], model_dir: Path, work: Path, name: str) -> None:
+        self.adapter, self.model_dir, self.work, self.name = adapter, model_dir, work, name
+        self.path = work / f"{name}.scores.pkl"
+        self.digest = fingerprint(adapter)
+        self.seen: dict[tuple[str, str], object] = {}
+        self.added = 0
+        self._scorer = None
+        if self.path.exists():
+            with self.path.open("rb") as f:
+                kept = pickle.load(f)
+            if kept.get("adapter") == self.digest:
+                self.seen = kept["scores"]
+
+    def logits(self, question: str, sentences: Sequence[str]) -> list:
+        todo = [s for s in dict.fromkeys(sentences) if (question, s) not in self.seen]
+        if todo:
+            if self._scorer is None:
+                self._scorer = _scorer(self.adapter, self.model_dir, self.work, self.name)
+            self.seen.update(zip(((question, s) for s in todo), self._scorer.logits(question, todo), strict=True))
+            self.added += len(todo)
+        return [self.seen[(question, s)] for s in sentences]
+
+    def save(self) -> None:
+        if self.added:
+            self.work.mkdir(parents=True, exist_ok=True)
+            with self.path.open("wb") as f:
+                pickle.dump({"adapter": self.digest, "scores": self.seen}, f)
+
+
 def _scorer(adapter: dict[str, np.ndarray], model_dir: Path, work: Path, name: str):
     from assistant.answer.reader.extractive import OnnxTokenScorer, export
 
@@ -179,32 +226,37 @@ def _scorer(adapter: dict[str, np.ndarray], model_dir: Path, work: Path, name: s
     return OnnxTokenScorer(model_dir, onnx, threads=2)
 
 
-def _score(scorer, replies: Sequence, which: np.ndarray, n: int, out: list) -> None:
+def _score(scores: _Scores, replies: Sequence, which: np.ndarray, n: int, out: list) -> None:
     """Score the replies ``which`` marks; a question asked with and without its date often
     ranks the same sentences, so each (question, sentence) is scored once."""
-    seen: dict[tuple[str, str], object] = {}
     for k in np.nonzero(which)[0]:
         rep = replies[k]
-        q, sents = rep.item.qa.text, [r.doc.text[r.start:r.end] for r in rep.ranked[:n]]
-        todo = [s for s in dict.fromkeys(sents) if (q, s) not in seen]
-        seen.update(zip(((q, s) for s in todo), scorer.logits(q, todo), strict=True))
-        out[k] = [seen[(q, s)] for s in sents]
+        out[k] = scores.logits(rep.item.qa.text, [r.doc.text[r.start:r.end] for r in rep.ranked[:n]])
+    scores.save()
 
 
 def fit_tokens(replies: Sequence, owner: Sequence[int], spans: Sequence, labels: Sequence[int], n: int,
                train: np.ndarray, model_dir: Path, work: Path, log: Callable[[str], None] = print,
-               adapter: dict[str, np.ndarray] | None = None, folds: int = TOKEN_FOLDS):
+               adapter: dict[str, np.ndarray] | None = None, folds: int = TOKEN_FOLDS, reuse: bool = False):
     """The adapter fitted on every training question, and each reply's token scores over
     its first ``n`` sentences: out of fold for training replies (an adapter fitted on the
     other parts), from the final adapter for the others. With ``adapter`` given, it is the
-    final one (not refitted); the training replies are still scored out of fold."""
+    final one (not refitted); the training replies are still scored out of fold. With
+    ``reuse``, the out-of-fold adapters a previous run left in ``work`` (``fold<f>.npz``)
+    are taken instead of refitted: for refitting the later stages when the training
+    questions and this recipe are unchanged."""
     logits: list = [None] * len(replies)
     part = np.asarray([r.item.fold % folds for r in replies])
     for f in range(folds):
-        fitted = fit_adapter(examples(replies, owner, spans, labels, n, train & (part != f)), model_dir, log)
-        _score(_scorer(fitted, model_dir, work, f"fold{f}"), replies, train & (part == f), n, logits)
+        kept = work / f"fold{f}.npz"
+        if reuse and kept.is_file():
+            fitted = dict(np.load(kept))
+            log(f"reader tokens: part {f + 1}/{folds} reuses the adapter in {kept}")
+        else:
+            fitted = fit_adapter(examples(replies, owner, spans, labels, n, train & (part != f)), model_dir, log)
+        _score(_Scores(fitted, model_dir, work, f"fold{f}"), replies, train & (part == f), n, logits)
         log(f"reader tokens: part {f + 1}/{folds} scored out of fold")
     if adapter is None:
         adapter = fit_adapter(examples(replies, owner, spans, labels, n, train), model_dir, log)
-    _score(_scorer(adapter, model_dir, work, "final"), replies, ~train, n, logits)
+    _score(_Scores(adapter, model_dir, work, "final"), replies, ~train, n, logits)
     return adapter, logits

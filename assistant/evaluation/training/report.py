@@ -50,6 +50,11 @@ def _group(replies: list[Any], figures: dict[str, Any], models: SelectionModels,
         ece=ece([float(shown[n]) for n in idx], said),
         reliability=reliability([float(shown[n]) for n in idx], said),
     )
+    if not all(answerable):
+        # A set with both kinds: how many of its unanswerable questions it abstains on
+        # (abstention recall), and how many of its abstentions were right (precision).
+        fig["abstained"] = _rate([b for b, a in zip(below, answerable, strict=True) if not a])
+        fig["abstention_precision"] = _rate([not a for b, a in zip(below, answerable, strict=True) if b])
     return fig
 
 
@@ -67,11 +72,16 @@ def report(items: list[Any], models: SelectionModels, reader: ReaderModels, figu
         pos = [n for (s, c), idx in groups.items() if s == "realtimeqa" and c == cond for n in idx]
         neg = [n for (s, c), idx in groups.items() if s == "noanswer" and c == cond for n in idx]
         if pos and neg:
+            neg_set = set(neg)
             right_pos = [n for n in pos if ok[n]]
             summary[f"separation/{cond}"] = {
                 "auroc_answerable_right_vs_noanswer": auroc([float(conf[n]) for n in right_pos],
                                                             [float(conf[n]) for n in neg]),
                 "ece": ece([float(conf[n]) for n in pos + neg], [bool(ok[n]) for n in pos] + [False] * len(neg)),
+                # Of the abstentions over both sets (as they come, no reweighting), the share on
+                # questions without an answer.
+                "abstention_precision": _rate([n in neg_set for n in pos + neg
+                                               if conf[n] < models.threshold(replies[n].dated, bool(figures["long"][n]))]),
             }
     learned = {name: dict(getattr(models, name).standardised)
                for name in ("doc_stage1", "doc_stage2", "sentence", "reply_sentence")}
@@ -112,7 +122,7 @@ def format_report(rep: dict[str, Any]) -> str:
         sep = rep["summary"].get(f"separation/{cond}")
         if sep:
             lines.append(f"answerable-right vs no-answer ({cond}): AUROC {f(sep['auroc_answerable_right_vs_noanswer'])},"
-                         f" ECE {f(sep['ece'])}")
+                         f" ECE {f(sep['ece'])}, abstention precision {f(sep.get('abstention_precision'))}")
     lines.append(f"thresholds {rep['thresholds']}; reader {rep['reader']}; learned selection serves kinds "
                  f"{rep['kinds']}")
     return "\n".join(lines)

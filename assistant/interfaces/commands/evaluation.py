@@ -103,7 +103,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise ConfigError(f"no adapter file {adapter}", fix="pass the .npz a training run wrote, or leave out --tokens-adapter")
     if stage in ("all", "selection"):
         rep = run(shared, project, Path(args.cache), models, Path(args.report), sets, log=log,
-                  tokens=getattr(args, "tokens", True), tokens_adapter=adapter)
+                  tokens=getattr(args, "tokens", True), tokens_adapter=adapter,
+                  reuse_tokens=getattr(args, "reuse_tokens", False))
         print(format_report(rep))
         print(f"models written to {models}; report to {args.report}")
     if stage in ("all", "forms"):
