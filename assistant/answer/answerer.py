@@ -152,7 +152,7 @@ class Answerer:
         q, notice = sanitise(question)
         standalone, context = rewrite(q, history or [],
                                       lambda prev, hist: self.ask(prev, history=hist, asked_on=asked),
-                                      corpus.aliases)
+                                      corpus.aliases, corpus)
         qa = analyse(standalone)
         qa.asked_on = asked
         qa.period = asked_period(standalone, asked)
