@@ -130,7 +130,8 @@ class Answerer:
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence,
-                              self.tokens) if self.reader is not None else Reading(wants_span=False)
+                              self.tokens, tr.dialogue.get("given", frozenset())) \
+                if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if tr.answer is not None and models is not None and models is load():

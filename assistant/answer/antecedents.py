@@ -225,3 +225,21 @@ def names_someone(text: str, people: frozenset[str]) -> bool:
     tagged "Network" a person somewhere in the corpus (the corpus-wide labels are too noisy
     for lower-case questions: "What", "Does" and "Work" are among its people)."""
     return any(w in people for w in words(text))
+
+
+def content_words(text: str) -> frozenset[str]:
+    """Folded words and numbers of ``text`` that carry content (no stopwords)."""
+    return frozenset(w for w in re.findall(r"\w+", fold(text).replace("’", "'")) if w not in STOPWORDS)
+
+
+def given(prev_question: str, prev_answer: str) -> frozenset[str]:
+    """What the conversation already established: the previous question's and short
+    answer's content words. A follow-up asks something new ("where does he work" after
+    "who said Libya is the biggest trouble spot?" is not answered "Libya")."""
+    return content_words(prev_question) | content_words(prev_answer)
+
+
+def only_given(text: str, known: frozenset[str]) -> bool:
+    """Whether every content word of ``text`` is already ``known`` (and it has one)."""
+    ws = content_words(text)
+    return bool(ws) and ws <= known

@@ -142,6 +142,7 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         else:
             out = prev_q.rstrip(" ?") + f", for {new}?"
         ctx["carried_from"] = prev_q
+        ctx["given"] = _given(prev_q, prev_a, [])
         return out, ctx
 
     out = q
@@ -180,6 +181,7 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         ctx["seen_quotes"] = set(cites[1:])
     if out != q or len(q.split()) <= 6:
         ctx["carried_from"] = prev_q
+        ctx["given"] = _given(prev_q, prev_a, cands)
         if re.search(r"\b(that|this|those|these)\s*\??\s*$", q, re.I) or len(q.split()) <= 4:
             ctx["carry_focus"] = True
     return out, ctx
@@ -210,6 +212,20 @@ def _antecedents(prev_q: str, prev_a: Answer | dict | None, pa: QuestionAnalysis
     entities = A.cited_entities(doc, cites[0]) if doc is not None and cites else []
     answer = str(_answer_field(prev_a, "answer") or "")
     return A.candidates(prev_q, answer, _answer_label(prev_a, pa, aliases), entities, doc)
+
+
+#: Previous answers that are a short answer (a sentence-long one is context, not a value given).
+_SHORT_KINDS = frozenset(k.value for k in (QuestionKind.DATE, QuestionKind.FIGURE, QuestionKind.ENTITY,
+                                           QuestionKind.SPEAKER, QuestionKind.LIST))
+
+
+def _given(prev_q: str, prev_a: Answer | dict | None, cands: Sequence[A.Antecedent]) -> frozenset[str]:
+    """The words the previous turn established (``antecedents.given``), and the names its
+    question asked about as the article writes them: a follow-up's short answer says
+    something new."""
+    short = not _answer_field(prev_a, "abstained") and _answer_field(prev_a, "kind") in _SHORT_KINDS
+    answer = str(_answer_field(prev_a, "answer") or "") if short else ""
+    return A.given(prev_q, answer).union(*(A.content_words(a.text) for a in cands if a.asked))
 
 
 def _asked_person(prev_q: str, pa: QuestionAnalysis, aliases: AliasTable | None) -> str:

@@ -128,3 +128,29 @@ def test_an_elliptical_cue_before_a_question_of_its_own_is_no_ellipsis():
     assert out == "and who owns Northline Network"
     out, ctx = rewrite("And what about Latvia?", ["How many attempts did Poland report?"])
     assert out.startswith("How many attempts") and "Latvia" in out and ctx["carried_from"]
+
+
+def test_a_follow_ups_answer_is_something_the_conversation_has_not_said():
+    from assistant.answer.reader.reader import new_spans
+    from assistant.answer.reader.spans import Span
+
+    known = A.given("who said libya is the biggest trouble spot", "Michael O'Hanlon")
+    spans = [Span("d", 0, 5, "Libya", 0), Span("d", 6, 18, "Michael O'Hanlon", 0),
+             Span("d", 20, 42, "the Brookings Institution", 0), Span("d", 50, 52, "17", 0)]
+    assert [sp.text for sp in new_spans(spans, known)] == ["the Brookings Institution", "17"]
+    # Nothing new left: every span stays (the reader's own doubt decides).
+    assert new_spans(spans[:2], known) == spans[:2]
+    assert new_spans(spans, frozenset()) == spans
+
+
+def test_a_sentence_long_previous_answer_establishes_no_value():
+    corpus = MemoryCorpus([EMAILS])
+    prev = _answer("Former planning director Nadia Brandt wrote to Senator Helen Moss on March 19, 2011.", "quote",
+                   cite(EMAILS, 0))
+    _, ctx = rewrite("when did she send that", [("what did nadia brandt write to helen moss", prev)],
+                     aliases=corpus.aliases, corpus=corpus)
+    assert "2011" not in ctx["given"] and {"nadia", "brandt", "helen", "moss"} <= ctx["given"]
+    prev = _answer("March 19, 2011", "date", cite(EMAILS, 0, "March 19, 2011"))
+    _, ctx = rewrite("and who replied", [("when did nadia brandt write to the senator", prev)],
+                     aliases=corpus.aliases, corpus=corpus)
+    assert "2011" in ctx["given"]
