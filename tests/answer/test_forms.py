@@ -122,6 +122,25 @@ def test_no_when_a_cited_sentence_negates_it():
     assert ans.answer.startswith("No") and "has not decided" in ans.text
 
 
+def test_a_yes_or_no_is_backed_by_close_claim_sentences_of_the_same_polarity_only():
+    from assistant.answer.kinds.yesno import MAX_PARTS, backing
+
+    scored = [(0.8, "best"), (0.7, "agrees"), (0.6, "disagrees"), (0.01, "weak")]
+    said = {"best": "Yes", "agrees": "Yes", "disagrees": "No", "weak": "Yes"}.__getitem__
+    assert backing(scored, "Yes", 0.2, said) == ["agrees"][: MAX_PARTS - 1]
+    assert backing(scored, "No", 0.2, said) == ["disagrees"][: MAX_PARTS - 1]  # the best's own polarity is asked
+    assert backing(scored, "Yes", 1.0, said) == []  # no other sentence is as likely as the best
+    assert backing(scored, "", 0.0, said) == []  # nothing claimed: nothing backs it
+    assert backing(scored, "Yes", float("inf"), said) == []  # untrained
+
+
+def test_the_committed_forms_models_learned_how_many_sentences_back_a_yes_or_no():
+    from assistant.answer.forms.model import load
+    from assistant.answer.kinds.reason import SHARE_GRID
+
+    assert load().meta["yesno_extra_share"] in SHARE_GRID
+
+
 def test_the_stated_polarity_is_the_cited_sentences_own():
     unstated = ask([BRIDGE, UNION], "Did the council sell the old bridge to a museum?")
     if unstated.answer.startswith("No"):
