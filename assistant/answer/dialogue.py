@@ -99,6 +99,25 @@ def _subject_np(question: str) -> str:
     return ""
 
 
+#: NER labels of the names an elliptical turn swaps for one another ("and bernie's?").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
+_POSSESSIVE = re.compile(r"^([^\W\d_][\w-]*)(?:'s|’s)$")
+
+
+def swap_possessive(prev_q: str, new: str, label: Callable[[str], str]) -> str:
+    """"and bernie's?" after "what did X compare hillary's policies to": the previous
+    question with its first possessive name replaced by the new one, or "" when the new
+    turn does not start with a possessive name or the question has none. Lower-case
+    questions hide names from capitalisation; the corpus's labels (``label``) tell a name."""
+    m = _POSSESSIVE.match(new.split()[0]) if new.split() else None
+    if m is None or label(m.group(1).capitalize()) not in _NAME_LABELS:
+        return ""
+    for tok in re.finditer(r"\b([^\W\d_][\w-]*)(?:'s|’s)(?![\w'])", prev_q):
+        if tok.group(1).lower() != m.group(1).lower() and label(tok.group(1).capitalize()) in _NAME_LABELS:
+            return prev_q[: tok.start()] + m.group(0) + prev_q[tok.end():]
+    return ""
+
+
 def _is_role(text: str) -> bool:
     """A title or office ("state secretary of the Security Council"), not a name: it
     contains a role noun or starts lower-case."""
@@ -137,8 +156,11 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         names = extract_names(prev_q)
         same = [n for n in names if aliases and new_label and aliases.label(n) == new_label]
         target = same[-1] if same else ""
+        swapped = swap_possessive(prev_q, new, aliases.label if aliases else lambda _: "")
         if target:
             out = re.sub(re.escape(target), new, prev_q, count=1)
+        elif swapped:
+            out = swapped
         else:
             out = prev_q.rstrip(" ?") + f", for {new}?"
         ctx["carried_from"] = prev_q

@@ -154,3 +154,18 @@ def test_a_sentence_long_previous_answer_establishes_no_value():
     _, ctx = rewrite("and who replied", [("when did nadia brandt write to the senator", prev)],
                      aliases=corpus.aliases, corpus=corpus)
     assert "2011" in ctx["given"]
+
+
+def test_an_elliptical_possessive_swaps_the_previous_questions_possessive_name():
+    from assistant.answer.dialogue import swap_possessive
+
+    label = {"Bernie": "PERSON", "Hillary": "PERSON", "Policies": ""}.get
+
+    def lab(w: str) -> str:
+        return label(w) or ""
+
+    prev = "what did the panel compare hillary's policies to on the show"
+    assert swap_possessive(prev, "bernie's", lab) == "what did the panel compare bernie's policies to on the show"
+    assert swap_possessive(prev, "policies's", lab) == ""  # not a name
+    assert swap_possessive(prev, "bernie", lab) == ""  # not a possessive: the usual ellipsis
+    assert swap_possessive("what did the panel say", "bernie's", lab) == ""
