@@ -96,18 +96,23 @@ def cited_entities(doc: Document, citation: Any) -> list[tuple[str, str]]:
     return out
 
 
-def asked_people(doc: Document, prev_question: str) -> list[tuple[str, str]]:
-    """(text, "PERSON") for the people of ``doc`` the previous question names, the fullest
-    spelling of each, in the order the question names them ("hillary" finds "Hillary
-    Clinton" though the cited sentence only says "Clinton")."""
-    best: dict[int, str] = {}
+def asked_entities(doc: Document, question: str, labels: frozenset[str]) -> list[tuple[str, str]]:
+    """(text, label) for the entities of ``doc`` with one of ``labels`` that ``question``
+    names, the fullest spelling of each, in the order the question names them ("hillary"
+    finds "Hillary Clinton" though the cited sentence only says "Clinton")."""
+    best: dict[int, tuple[str, str]] = {}
     for m in doc.mentions:
-        if m.kind != "PERSON":
+        if m.kind not in labels:
             continue
-        at = asked_at(m.text, prev_question)
-        if at >= 0 and len(m.text) > len(best.get(at, "")):
-            best[at] = m.text
-    return [(best[at], "PERSON") for at in sorted(best)]
+        at = asked_at(m.text, question)
+        if at >= 0 and len(m.text) > len(best.get(at, ("", ""))[0]):
+            best[at] = (m.text, m.kind)
+    return [best[at] for at in sorted(best)]
+
+
+def asked_people(doc: Document, prev_question: str) -> list[tuple[str, str]]:
+    """(text, "PERSON") for the people of ``doc`` the previous question names (``asked_entities``)."""
+    return asked_entities(doc, prev_question, PRONOUN_LABELS["person"])
 
 
 def candidates(prev_question: str, answer: str, answer_label: str,

@@ -169,3 +169,10 @@ def test_an_elliptical_possessive_swaps_the_previous_questions_possessive_name()
     assert swap_possessive(prev, "policies's", lab) == ""  # not a name
     assert swap_possessive(prev, "bernie", lab) == ""  # not a possessive: the usual ellipsis
     assert swap_possessive("what did the panel say", "bernie's", lab) == ""
+
+
+def test_a_lower_case_question_names_what_its_article_names():
+    assert A.asked_entities(FORUM, "did dietz leave the northline network", frozenset({"PERSON", "ORG"})) == [
+        ("Carl Dietz", "PERSON"), ("Northline Network", "ORG")]
+    assert A.asked_entities(FORUM, "did dietz leave the network", frozenset({"ORG"})) == [("Northline Network", "ORG")]
+    assert A.asked_entities(FORUM, "did the host leave", frozenset({"PERSON", "ORG"})) == []

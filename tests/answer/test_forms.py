@@ -154,14 +154,14 @@ def test_polarity_features_read_negation_the_question_and_quantifiers():
     from assistant.answer.forms.features import polarity_features
     from assistant.models import Passage
 
-    def feats(question, text):
-        doc = make_doc("p", text)
+    def feats(question, text, mentions=(), pick=""):
+        doc = make_doc("p", text, mentions=mentions)
         corpus = MemoryCorpus([doc])
         qa = analyse(question)
         p = Passage(doc_id="p", chunk_id="p:0", text=doc.text, start=0, end=len(doc.text), sentence=doc.text,
                     sentence_start=0, sentence_end=len(doc.text), score=1.0)
         ev = Evidence(qa=qa, corpus=corpus, passages=[p], sents=candidate_sentences(corpus, qa, [p]))
-        return polarity_features(ev, ev.sents[0])
+        return polarity_features(ev, next(st for st in ev.sents if pick in st.text))
 
     assert feats("Did the plan work?", "The plan did not work.")["neg_scope"] == 1.0
     assert feats("Did the plan work?", "The plan worked.")["neg_scope"] == 0.0
@@ -169,6 +169,13 @@ def test_polarity_features_read_negation_the_question_and_quantifiers():
     assert feats("Are most permits related to trade?", "Only a small part of the permits are related to trade.")[
         "few_most"] == 1.0
     assert feats("Did prices go up in August?", "Prices fell in August.")["antonym"] == 1.0
+    # A lower-case question's names are its article's ("did jeanne shaheen endorse bernie"): the
+    # sentence that has her endorse another person answers "No".
+    people = [entity("PERSON", "Bernie Sanders"), entity("PERSON", "Jeanne Shaheen"),
+              entity("PERSON", "Hillary Clinton")]
+    text = "Bernie Sanders won the state by 20 points. Senator Jeanne Shaheen had already endorsed Hillary Clinton."
+    said = feats("did jeanne shaheen endorse bernie sanders", text, people, pick="endorsed")
+    assert said["other_name"] == 1.0 and said["name_miss"] == 0.5
 
 
 # -- comparison -----------------------------------------------------------------------------
