@@ -13,6 +13,8 @@ Pure functions over a document's annotations: no index, no model.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +33,9 @@ PRONOUN_LABELS: Mapping[str, frozenset[str]] = {
 }
 #: Labels of the cited sentence's mentions that can be antecedents at all.
 ENTITY_LABELS = frozenset().union(*PRONOUN_LABELS.values())
+#: Mentions of a person read for "he"/"she" (the first ones): enough to decide, and bounded
+#: however long the article (a design bound, not fitted).
+MAX_GENDER_MENTIONS = 50
 #: Shortest question word matched against a name ("al", "de" match too much). Three
 #: letters keep surnames such as "Rao" or "Fox".
 MIN_MATCH_LEN = 3
@@ -156,13 +161,14 @@ def gender(doc: Document, name: str) -> str:
         return ""
     text, votes = doc.text, {"he": 0, "she": 0}
     people = sorted(m.start for m in doc.mentions if m.kind == "PERSON")
-    for m in re.finditer(rf"\b{re.escape(key)}\b", text, re.I):
+    starts = [s for s, _ in doc.sentences]
+    for m in itertools.islice(re.finditer(rf"\b{re.escape(key)}\b", text, re.I), MAX_GENDER_MENTIONS):
         title = re.search(r"\b(mrs|mr|ms)\.?\s+(?:[A-Z]\w*\.?\s+)*$", text[max(0, m.start() - 30): m.start()], re.I)
         if title:
             votes[_HONORIFIC[title.group(1).lower()]] += 1
-        end = _sentence_end(doc, m.end(), following=1)
+        end = _sentence_end(doc, starts, m.end(), following=1)
         p = _SUBJECT_PRONOUN.search(text, m.end(), end)
-        if p and not any(m.end() < s < p.start() for s in people):
+        if p and bisect.bisect_right(people, m.end()) == bisect.bisect_left(people, p.start()):
             votes[p.group(1).lower()] += 1
     return "he" if votes["he"] > votes["she"] else "she" if votes["she"] > votes["he"] else ""
 
@@ -182,12 +188,13 @@ def _calling_word(doc: Document, name: str) -> str:
     return ws[0] if len(ws) > 1 else ""
 
 
-def _sentence_end(doc: Document, at: int, following: int) -> int:
-    """The end of the sentence holding offset ``at``, or of the ``following``-th one after it."""
-    for i, (s, e) in enumerate(doc.sentences):
-        if s <= at < e or at < s:
-            return doc.sentences[min(i + following, len(doc.sentences) - 1)][1]
-    return len(doc.text)
+def _sentence_end(doc: Document, starts: Sequence[int], at: int, following: int) -> int:
+    """The end of the sentence holding offset ``at`` (``starts``: the sentences' starts), or
+    of the ``following``-th one after it; the text's end when there are no sentences."""
+    if not doc.sentences:
+        return len(doc.text)
+    i = max(0, bisect.bisect_right(starts, at) - 1)
+    return doc.sentences[min(i + following, len(doc.sentences) - 1)][1]
 
 
 def preference(a: Antecedent) -> tuple[int, int, int, int]:
