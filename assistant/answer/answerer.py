@@ -130,7 +130,8 @@ class Answerer:
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence,
-                              self.tokens) if self.reader is not None else Reading(wants_span=False)
+                              self.tokens, tr.dialogue.get("given", frozenset())) \
+                if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])
         if tr.answer is not None and models is not None and models is load():
@@ -152,7 +153,7 @@ class Answerer:
         q, notice = sanitise(question)
         standalone, context = rewrite(q, history or [],
                                       lambda prev, hist: self.ask(prev, history=hist, asked_on=asked),
-                                      corpus.aliases)
+                                      corpus.aliases, corpus)
         qa = analyse(standalone)
         qa.asked_on = asked
         qa.period = asked_period(standalone, asked)

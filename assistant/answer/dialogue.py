@@ -22,18 +22,26 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from assistant.answer.question import ENTITY_NOUNS, analyse, extract_names
-from assistant.models import Answer, Passage, QuestionKind
+from assistant.answer import antecedents as A
+from assistant.answer.question import ENTITY_NOUNS, QuestionAnalysis, analyse, extract_names
+from assistant.models import Answer, Document, Passage, QuestionKind
 from assistant.text.lexicon import STOPWORDS
 
 if TYPE_CHECKING:
+    from assistant.answer.corpus import Corpus
     from assistant.index.aliases import AliasTable
 
 #: Answers an earlier question again: (question, the questions before it) -> Answer.
 AskFn = Callable[[str, list[str]], Answer]
 
-_ELLIPSIS = re.compile(r"^\s*(?:and|what about|how about|and what about|what of|and how about|same for|"
-                       r"and for|and in|and via|what about in)\s+(.+?)\s*\??\s*$", re.I)
+#: An elliptical turn: a cue, then what replaces the earlier question's entity (longest
+#: cues first, so "and what about X" leaves "X", not "what about X").
+_ELLIPSIS = re.compile(r"^\s*(?:and what about|and how about|what about in|what about|how about|what of|same for|"
+                       r"and for|and in|and via|and)\s+(.+?)\s*\??\s*$", re.I)
+#: What an elliptical turn's remainder never is: a question of its own ("and who owns it",
+#: "and who's paying") or a clause with a verb of its own ("and what did he say").
+_NOT_ELLIPSIS = re.compile(r"^(?:who|whom|whose|what|which|when|where|why|how)\b|\b(?:did|does|do|is|was|were|say|said)\b",
+                           re.I)
 _PERSON_PRON = re.compile(r"\b(he|she|him|his|her|hers)\b", re.I)
 #: Nouns of offices and roles ("minister", "secretary", "spokesman").
 _ROLE_NOUNS = frozenset(ENTITY_NOUNS["PERSON"].split()) - {"person", "man", "woman"}
@@ -91,6 +99,25 @@ def _subject_np(question: str) -> str:
     return ""
 
 
+#: NER labels of the names an elliptical turn swaps for one another ("and bernie's?").
+_NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC"})
+_POSSESSIVE = re.compile(r"^([^\W\d_][\w-]*)(?:'s|’s)$")
+
+
+def swap_possessive(prev_q: str, new: str, label: Callable[[str], str]) -> str:
+    """"and bernie's?" after "what did X compare hillary's policies to": the previous
+    question with its first possessive name replaced by the new one, or "" when the new
+    turn does not start with a possessive name or the question has none. Lower-case
+    questions hide names from capitalisation; the corpus's labels (``label``) tell a name."""
+    m = _POSSESSIVE.match(new.split()[0]) if new.split() else None
+    if m is None or label(m.group(1).capitalize()) not in _NAME_LABELS:
+        return ""
+    for tok in re.finditer(r"\b([^\W\d_][\w-]*)(?:'s|’s)(?![\w'])", prev_q):
+        if tok.group(1).lower() != m.group(1).lower() and label(tok.group(1).capitalize()) in _NAME_LABELS:
+            return prev_q[: tok.start()] + m.group(0) + prev_q[tok.end():]
+    return ""
+
+
 def _is_role(text: str) -> bool:
     """A title or office ("state secretary of the Security Council"), not a name: it
     contains a role noun or starts lower-case."""
@@ -99,10 +126,12 @@ def _is_role(text: str) -> bool:
 
 
 def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
-            aliases: AliasTable | None = None) -> tuple[str, dict[str, Any]]:
+            aliases: AliasTable | None = None, corpus: Corpus | None = None) -> tuple[str, dict[str, Any]]:
     """(standalone question, context) for ``question`` given earlier turns. ``ask``
     re-answers an earlier question whose answer the history lacks; ``aliases`` tells
-    which names are of one kind ("And Lithuania?" after a question about Poland)."""
+    which names are of one kind ("And Lithuania?" after a question about Poland);
+    ``corpus`` gives the previous answer's article, whose cited sentence names what a
+    pronoun may mean (``antecedents``)."""
     items = _history_items(history)
     ctx: dict[str, Any] = {}
     if not items:
@@ -121,43 +150,35 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         ctx["article"] = article
 
     m = _ELLIPSIS.match(q)
-    if m and len(m.group(1).split()) <= 6 and not re.search(r"\b(did|does|do|is|was|were|say|said)\b", m.group(1), re.I):
+    if m and len(m.group(1).split()) <= 6 and not _NOT_ELLIPSIS.search(m.group(1)):
         new = m.group(1).strip()
         new_label = aliases.label(new) if aliases else ""
         names = extract_names(prev_q)
         same = [n for n in names if aliases and new_label and aliases.label(n) == new_label]
         target = same[-1] if same else ""
+        swapped = swap_possessive(prev_q, new, aliases.label if aliases else lambda _: "")
         if target:
             out = re.sub(re.escape(target), new, prev_q, count=1)
+        elif swapped:
+            out = swapped
         else:
             out = prev_q.rstrip(" ?") + f", for {new}?"
         ctx["carried_from"] = prev_q
+        ctx["given"] = _given(prev_q, prev_a, [])
         return out, ctx
 
     out = q
-    person = ""
     pa = analyse(prev_q)
-    if prev_a is not None and _answer_field(prev_a, "kind") in (QuestionKind.SPEAKER.value, QuestionKind.ENTITY.value) \
-            and not _answer_field(prev_a, "abstained") and pa.unit != "role":
-        # The previous answer is the person "he" means, unless it is not a person: "Who is
-        # X?" is answered with X's title, and "he" is X, not the title.
-        answer = str(_answer_field(prev_a, "answer") or "")
-        if not _is_role(answer) and (aliases is None or aliases.label(answer) in ("PERSON", "")):
-            person = answer
-    if not person:
-        if pa.subject:
-            person = pa.subject.strip()
-            # Keep the original capitalisation from the question text.
-            i = prev_q.lower().find(person.lower())
-            person = prev_q[i: i + len(person)] if i >= 0 else person
-        else:
-            people = [n for n in extract_names(prev_q) if aliases is None or aliases.label(n) in ("PERSON", "")]
-            person = people[-1] if people else ""
+    doc = corpus.doc(article[0]) if corpus is not None and article else None
+    cands = _antecedents(prev_q, prev_a, pa, aliases, doc)
     pron = _PERSON_PRON.search(out)
+    said = A.said_as(pron.group(1)) if pron else ""
+    person = A.resolve("person", cands, said) or _asked_person(prev_q, pa, aliases)
+    if person and said and doc is not None and A.gender(doc, person) not in ("", said):
+        person = ""  # the article calls the previous question's subject the other way
     before = out[: pron.start()] if pron else ""
     if pron and (any(n in before for n in extract_names(out) if aliases is None or aliases.label(n) in ("PERSON", ""))
-                 or (aliases is not None and any(aliases.label(w.capitalize()) == "PERSON"
-                                                 for w in re.findall(r"[a-z][a-z'’-]{2,}", before)))):
+                 or (doc is not None and A.names_someone(before, A.person_words(doc)))):
         person = ""  # the question names the person its pronoun means ("Kasich ... his surrogate")
     if person and pron:
         def repl(mm: re.Match) -> str:
@@ -165,15 +186,11 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
             return f"{person}'s" if w in ("his", "hers") else person
         out = _PERSON_PRON.sub(repl, out, count=1)
     elif _THING_PRON.search(out):
-        thing = ""
-        if prev_a is not None and _answer_field(prev_a, "kind") == QuestionKind.ENTITY.value \
-                and not _answer_field(prev_a, "abstained"):
-            thing = str(_answer_field(prev_a, "answer") or "")
-        thing = thing or _subject_np(prev_q)
+        thing = A.resolve("thing", cands) or _subject_np(prev_q)
         if thing:
             out = _THING_PRON.sub(lambda mm: thing + ("'s" if mm.group(1).lower() == "its" else ""), out, count=1)
     elif _GROUP_PRON.search(out):
-        thing = _subject_np(prev_q)
+        thing = A.resolve("group", cands) or _subject_np(prev_q)
         if thing:
             # "their" is a possessive: "the sanctions'"; "they"/"them": the phrase itself.
             out = _GROUP_PRON.sub(lambda mm: thing + ("'s" if mm.group(1).lower() == "their" else ""), out, count=1)
@@ -186,9 +203,61 @@ def rewrite(question: str, history: Sequence[Any], ask: AskFn | None = None,
         ctx["seen_quotes"] = set(cites[1:])
     if out != q or len(q.split()) <= 6:
         ctx["carried_from"] = prev_q
+        ctx["given"] = _given(prev_q, prev_a, cands)
         if re.search(r"\b(that|this|those|these)\s*\??\s*$", q, re.I) or len(q.split()) <= 4:
             ctx["carry_focus"] = True
     return out, ctx
+
+
+def _answer_label(prev_a: Answer | dict | None, pa: QuestionAnalysis, aliases: AliasTable | None) -> str:
+    """The NER label of the previous short answer when it names someone or something ("" when
+    it is not a name: a figure, a sentence, an abstention, or a title such as "the chief
+    engineer" that "Who is X?" is answered with — "he" is X, not the title)."""
+    if prev_a is None or _answer_field(prev_a, "abstained") or pa.unit == "role":
+        return ""
+    kind = _answer_field(prev_a, "kind")
+    answer = str(_answer_field(prev_a, "answer") or "")
+    if kind not in (QuestionKind.SPEAKER.value, QuestionKind.ENTITY.value) or not answer:
+        return ""
+    label = aliases.label(answer) if aliases is not None else ""
+    if kind == QuestionKind.SPEAKER.value or label == "PERSON":
+        return "" if _is_role(answer) else "PERSON"
+    # An entity the corpus never labelled is taken for a thing ("NGP VAN"), as before.
+    return label or "ORG"
+
+
+def _antecedents(prev_q: str, prev_a: Answer | dict | None, pa: QuestionAnalysis, aliases: AliasTable | None,
+                 doc: Document | None) -> list[A.Antecedent]:
+    """What a pronoun may mean: the previous answer, and the entities of its cited sentence
+    that the previous question names (``antecedents``)."""
+    cites = _answer_field(prev_a, "citations") or []
+    entities = A.cited_entities(doc, cites[0]) if doc is not None and cites else []
+    answer = str(_answer_field(prev_a, "answer") or "")
+    return A.candidates(prev_q, answer, _answer_label(prev_a, pa, aliases), entities, doc)
+
+
+#: Previous answers that are a short answer (a sentence-long one is context, not a value given).
+_SHORT_KINDS = frozenset(k.value for k in (QuestionKind.DATE, QuestionKind.FIGURE, QuestionKind.ENTITY,
+                                           QuestionKind.SPEAKER, QuestionKind.LIST))
+
+
+def _given(prev_q: str, prev_a: Answer | dict | None, cands: Sequence[A.Antecedent]) -> frozenset[str]:
+    """The words the previous turn established (``antecedents.given``), and the names its
+    question asked about as the article writes them: a follow-up's short answer says
+    something new."""
+    short = not _answer_field(prev_a, "abstained") and _answer_field(prev_a, "kind") in _SHORT_KINDS
+    answer = str(_answer_field(prev_a, "answer") or "") if short else ""
+    return A.given(prev_q, answer).union(*(A.content_words(a.text) for a in cands if a.asked))
+
+
+def _asked_person(prev_q: str, pa: QuestionAnalysis, aliases: AliasTable | None) -> str:
+    """The previous question's subject or last capitalised person name, as it writes it."""
+    if pa.subject:
+        person = pa.subject.strip()
+        i = prev_q.lower().find(person.lower())
+        return prev_q[i: i + len(person)] if i >= 0 else person
+    people = [n for n in extract_names(prev_q) if aliases is None or aliases.label(n) in ("PERSON", "")]
+    return people[-1] if people else ""
 
 
 def _answer_article(a: Answer | dict | None) -> list[str]:

@@ -122,6 +122,25 @@ def test_no_when_a_cited_sentence_negates_it():
     assert ans.answer.startswith("No") and "has not decided" in ans.text
 
 
+def test_a_yes_or_no_is_backed_by_close_claim_sentences_of_the_same_polarity_only():
+    from assistant.answer.kinds.yesno import MAX_PARTS, backing
+
+    scored = [(0.8, "best"), (0.7, "agrees"), (0.6, "disagrees"), (0.01, "weak")]
+    said = {"best": "Yes", "agrees": "Yes", "disagrees": "No", "weak": "Yes"}.__getitem__
+    assert backing(scored, "Yes", 0.2, said) == ["agrees"][: MAX_PARTS - 1]
+    assert backing(scored, "No", 0.2, said) == ["disagrees"][: MAX_PARTS - 1]  # the best's own polarity is asked
+    assert backing(scored, "Yes", 1.0, said) == []  # no other sentence is as likely as the best
+    assert backing(scored, "", 0.0, said) == []  # nothing claimed: nothing backs it
+    assert backing(scored, "Yes", float("inf"), said) == []  # untrained
+
+
+def test_the_committed_forms_models_learned_how_many_sentences_back_a_yes_or_no():
+    from assistant.answer.forms.model import load
+    from assistant.answer.kinds.reason import SHARE_GRID
+
+    assert load().meta["yesno_extra_share"] in SHARE_GRID
+
+
 def test_the_stated_polarity_is_the_cited_sentences_own():
     unstated = ask([BRIDGE, UNION], "Did the council sell the old bridge to a museum?")
     if unstated.answer.startswith("No"):
@@ -135,14 +154,14 @@ def test_polarity_features_read_negation_the_question_and_quantifiers():
     from assistant.answer.forms.features import polarity_features
     from assistant.models import Passage
 
-    def feats(question, text):
-        doc = make_doc("p", text)
+    def feats(question, text, mentions=(), pick=""):
+        doc = make_doc("p", text, mentions=mentions)
         corpus = MemoryCorpus([doc])
         qa = analyse(question)
         p = Passage(doc_id="p", chunk_id="p:0", text=doc.text, start=0, end=len(doc.text), sentence=doc.text,
                     sentence_start=0, sentence_end=len(doc.text), score=1.0)
         ev = Evidence(qa=qa, corpus=corpus, passages=[p], sents=candidate_sentences(corpus, qa, [p]))
-        return polarity_features(ev, ev.sents[0])
+        return polarity_features(ev, next(st for st in ev.sents if pick in st.text))
 
     assert feats("Did the plan work?", "The plan did not work.")["neg_scope"] == 1.0
     assert feats("Did the plan work?", "The plan worked.")["neg_scope"] == 0.0
@@ -150,6 +169,13 @@ def test_polarity_features_read_negation_the_question_and_quantifiers():
     assert feats("Are most permits related to trade?", "Only a small part of the permits are related to trade.")[
         "few_most"] == 1.0
     assert feats("Did prices go up in August?", "Prices fell in August.")["antonym"] == 1.0
+    # A lower-case question's names are its article's ("did jeanne shaheen endorse bernie"): the
+    # sentence that has her endorse another person answers "No".
+    people = [entity("PERSON", "Bernie Sanders"), entity("PERSON", "Jeanne Shaheen"),
+              entity("PERSON", "Hillary Clinton")]
+    text = "Bernie Sanders won the state by 20 points. Senator Jeanne Shaheen had already endorsed Hillary Clinton."
+    said = feats("did jeanne shaheen endorse bernie sanders", text, people, pick="endorsed")
+    assert said["other_name"] == 1.0 and said["name_miss"] == 0.5
 
 
 # -- comparison -----------------------------------------------------------------------------

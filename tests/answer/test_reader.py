@@ -185,3 +185,18 @@ def test_the_committed_reader_reads_only_features_that_exist():
     assert set(m.span.features) <= set(FEATURES) and set(m.confidence.features) <= set(CONF_FEATURES)
     assert 0.0 <= m.state_at <= 1.0 and m.sentences >= 1
     assert list(m.calibration.xs) == sorted(m.calibration.xs)
+
+
+def test_a_figures_short_answer_carries_what_it_counts_and_its_rate():
+    from assistant.answer.reader.spans import unit_end
+
+    def longest(text: str, figure: str, unit: str) -> str:
+        i = text.find(figure)
+        return text[i: unit_end(text, i + len(figure), unit)]
+
+    assert longest("This search turned up four documents.", "four", "document") == "four documents"
+    assert longest("Cruz released a 45-second Web ad.", "45", "second") == "45-second"
+    assert longest("In 2000, they killed 17 American sailors.", "17", "sailor") == "17 American sailors"
+    assert longest("It cost $600,000 a day in donations.", "$600,000", "USD") == "$600,000 a day"
+    assert longest("He won 12 of the 40 states.", "12", "state") == "12"  # the noun is not next to it
+    assert longest("Turnout was 57 percent in May.", "57 percent", "percent") == "57 percent"

@@ -14,8 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answer.antecedents import asked_entities
 from assistant.answer.corpus import Corpus, idf, related, weight
 from assistant.answer.evidence import (
+    REQUIRED_LABELS,
     Evidence,
     Sent,
     name_keys,
@@ -343,11 +345,14 @@ def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
     qw = words(q)
     q_neg = any(w in NEGATIONS or w.endswith("n't") for w in qw)
     scope = negated(text, focus)
-    names = required_names(ev.corpus, ev.qa)
+    # A lower-case question hides its names from capitalisation: those its article's
+    # entities show it names ("did jeanne shaheen endorse bernie").
+    found = {} if ev.qa.names else dict(asked_entities(st.doc, q, REQUIRED_LABELS))
+    names = required_names(ev.corpus, ev.qa) or list(found)
     keys, folded = name_keys(text), fold(text)
     missing = [n for n in names if not name_present(n, keys, folded)]
     asked = {fold(n) for n in names}
-    labels = {ev.corpus.aliases.label(n) for n in missing}
+    labels = {found.get(n) or ev.corpus.aliases.label(n) for n in missing}
     others = [m for m in st.doc.mentions if st.start <= m.start and m.end <= st.end and m.kind in labels
               and fold(m.text) not in asked]
     nums = ev.qa.numbers

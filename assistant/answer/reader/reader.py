@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.answer.antecedents import only_given
 from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.quote import speaker_mention
 from assistant.answer.learned import ReaderModels, sigmoid
@@ -95,6 +96,12 @@ def collect(ranked: Sequence[Ranked], rule: Answer, n: int) -> list[Span]:
     return [sp for sp in found.values() if sp.words <= MAX_SPAN_WORDS and not empty(sp.text)]
 
 
+def new_spans(spans: list[Span], given: frozenset[str]) -> list[Span]:
+    """``spans`` without those that only repeat ``given`` words (all of them when none is left)."""
+    fresh = [sp for sp in spans if not only_given(sp.text, given)] if given else spans
+    return fresh or spans
+
+
 def agreement(spans: Sequence[Span], ranked: Sequence[Ranked]) -> dict[str, tuple[float, int]]:
     """Per value key: the summed probability and the number of ranked sentences that
     hold a span with that value (the same answer found by several sentences)."""
@@ -116,13 +123,16 @@ def wants_span(qf: QuestionFrame) -> bool:
 
 
 def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Sequence[Ranked],
-         rule: Answer, sel_p: float, tokens: TokenScorer | None = None) -> Reading:
+         rule: Answer, sel_p: float, tokens: TokenScorer | None = None,
+         given: frozenset[str] = frozenset()) -> Reading:
     """Score the spans of ``ranked`` (best sentence first) and keep the best; ``sel_p``:
     selection's probability that its best sentence holds the answer; ``tokens``: the
-    extractive reader (without it, its features read as unscored)."""
+    extractive reader (without it, its features read as unscored); ``given``: in a
+    follow-up, the words the conversation already established (``antecedents.given``),
+    whose spans are no answer to it while another span is left."""
     qf = question_frame(qa)
     out = Reading(wants_span=wants_span(qf))
-    spans = collect(ranked, rule, models.sentences)
+    spans = new_spans(collect(ranked, rule, models.sentences), given)
     if not spans:
         return out
     agree = agreement(spans, ranked)

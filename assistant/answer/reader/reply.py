@@ -22,7 +22,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.base import SENTENCE_CLIP, clip, relative_note
 from assistant.answer.learned import ReaderModels, SelectionModels
 from assistant.answer.reader.reader import Reading
-from assistant.answer.reader.spans import Span
+from assistant.answer.reader.spans import Span, unit_end
 from assistant.answer.selection import Selection
 from assistant.models import Answer, Citation, Document, Passage
 from assistant.text.folding import fold_answer
@@ -98,8 +98,10 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
         # The reader chose the rules' own answer: their reply form stays (its notes, such as
         # a date read from the dateline, and every sentence it cites), with the reader's
         # confidence in it.
-        return replace(rule, text=lead + rule.text, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+        out = replace(rule, text=lead + rule.text, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+        return _rule_with_unit(out, corpus.doc(span.doc_id))
     doc = corpus.doc(span.doc_id)
+    span = with_unit(span, doc)
     sents = _cited(span, sel, rule, doc)
     if doc is None or not sents:
         return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
@@ -112,6 +114,36 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
     quoted = clip(doc.text[sents[0][0]:sents[0][1]], SENTENCE_CLIP)
     return Answer(text=f"{lead}{span.text} {markers}{note} — “{quoted}”", answer=span.text, abstained=False,
                   citations=cites, confidence=conf, calibrated=True, **base)
+
+
+def figure_end(doc: Document, start: int, end: int) -> int:
+    """Where the answer ``doc.text[start:end]`` ends with its figure's unit and rate
+    (``spans.unit_end``): the figure it ends with ("nearly $1 million", a phrase), or ``end``."""
+    m = next((x for x in doc.mentions if x.kind == "FIGURE" and x.end == end and x.start >= start), None)
+    return unit_end(doc.text, end, m.unit or "") if m is not None else end
+
+
+def with_unit(span: Span, doc: Document | None) -> Span:
+    """A figure's span with the noun it counts and its rate."""
+    if doc is None or span.start < 0:
+        return span
+    end = figure_end(doc, span.start, span.end)
+    return replace(span, end=end, text=doc.text[span.start:end]) if end > span.end else span
+
+
+def _rule_with_unit(ans: Answer, doc: Document | None) -> Answer:
+    """The rules' reply with its figure's unit and rate, where its short answer is marked
+    in its first citation."""
+    c = ans.citations[0] if ans.citations else None
+    if doc is None or c is None or c.answer_start < 0 or c.doc_id != doc.doc_id or not ans.answer \
+            or doc.text[c.answer_start:c.answer_end] != ans.answer or ans.answer not in ans.text:
+        return ans
+    end = figure_end(doc, c.answer_start, c.answer_end)
+    if end <= c.answer_end:
+        return ans
+    longer = doc.text[c.answer_start:end]
+    return replace(ans, answer=longer, text=ans.text.replace(ans.answer, longer, 1),
+                   citations=[replace(c, answer_end=end), *ans.citations[1:]])
 
 
 def _cited(span: Span, sel: Selection, rule: Answer, doc: Document | None) -> Sequence[tuple[int, int]]:

@@ -143,3 +143,23 @@ def empty(text: str) -> bool:
     """A span that cannot answer anything: only function words or pronouns."""
     words = [w.lower() for w in re.findall(r"\w+", text)]
     return not words or all(w in STOPWORDS or w in _EMPTY for w in words)
+
+
+#: Words a figure's counted noun may stand after ("17 *American* sailors"): one modifier.
+UNIT_GAP_WORDS = 1
+_RATE = re.compile(r"\s+(?:a|an|per|each)\s+[^\W\d_][\w'’-]*")
+
+
+def unit_end(text: str, end: int, unit: str) -> int:
+    """Where a figure ending at ``end`` ends with what it counts and its rate: "four"
+    -> "four documents", "14" -> "14 years", "45" -> "45-second", "$600,000" -> "$600,000 a
+    day". ``unit`` is the mention's unit lemma ("document"); a currency or a non-word unit
+    ("USD", "percent" already written) only takes the rate. A reader wants the unit with the
+    number, and a gold answer written with its unit ("3,200 times") needs it."""
+    if unit.isalpha() and unit.islower():
+        m = re.match(rf"(?:-|\s+)(?:[^\W\d_][\w'’-]*\s+){{0,{UNIT_GAP_WORDS}}}?({re.escape(unit)}\w*)\b", text[end:],
+                     re.I)
+        if m:
+            end += m.end()
+    rate = _RATE.match(text, end)
+    return rate.end() if rate else end

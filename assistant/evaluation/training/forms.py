@@ -31,6 +31,7 @@ from assistant.answer.evidence import Evidence, candidate_sentences
 from assistant.answer.forms import features as F
 from assistant.answer.forms.model import Choice, FormsModels
 from assistant.answer.kinds import reason as reason_kind
+from assistant.answer.kinds import yesno as yesno_kind
 from assistant.evaluation.eval import Case, contains_answer, load_cases
 from assistant.evaluation.training.fit import (
     fit_isotonic,
@@ -203,6 +204,28 @@ def fit_reason(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice |
 
 
 # -- yes / no -------------------------------------------------------------------------------------------
+def yesno_replies(claim: Rows, evs: dict[str, Asked], pc: np.ndarray, pol: Choice,
+                  share: float) -> tuple[list[int], int]:
+    """Per question, whether the reply is right with the sentences that join the best one at
+    ``share`` (``yesno.backing``: the polarity read from the best, a gold supporting phrase in
+    any given sentence), from the out-of-fold claim probabilities ``pc``; and the sentences given."""
+    oks, n = [], 0
+
+    def said(a: Asked, st: Any) -> str:
+        return "No" if pol.raw(F.polarity_features(a.ev, st)) >= 0.5 else "Yes"
+
+    for q, idx in claim.by_question().items():
+        a = evs[q]
+        order = sorted(idx, key=lambda j: -pc[j])
+        value = said(a, claim.payload[order[0]])
+        more = yesno_kind.backing([(float(pc[j]), j) for j in order], value, share,
+                                  lambda j, a=a: said(a, claim.payload[j]))
+        parts = [order[0], *more]
+        oks.append(int(value == a.case.answers[0].capitalize() and any(claim.y[j] for j in parts)))
+        n += len(parts)
+    return oks, n
+
+
 def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple[Choice | None, dict[str, Any]]]:
     """The claim ranker (which sentence holds a gold supporting phrase), then the polarity
     model on the sentences that do (the gold's "Yes" / "No")."""
@@ -237,6 +260,8 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
         hit1 += claim.y[i]
         pol_ok += good
     pol_oof = sum(int((z >= 0) == bool(y)) for z, y in zip(zp, pol.y, strict=True))
+    grid = {s_: yesno_replies(claim, evs, pc, pol_choice, s_) for s_ in reason_kind.SHARE_GRID}
+    share = max(grid, key=lambda s_: (sum(grid[s_][0]), -grid[s_][1], s_))
     iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
     ch = Choice(linear_c, iso, threshold([iso(t) for t in tops]))
     # The least of the asked event's words a sentence must cover to answer yes or no: the
@@ -251,10 +276,13 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
     fig = {"claim_floor": floor, "gap_ceiling": ceiling, "gaps_at_ceiling": sum(g >= ceiling for g in gaps),
            "questions": len(tops), "best_sentence_right": hit1, "polarity_right_on_best": pol_ok,
            "polarity_rows": len(pol.y), "polarity_right_out_of_fold": pol_oof, "reply_right": sum(oks),
+           "extra_share": share, "reply_right_with_extra": sum(grid[share][0]),
+           "share_grid": {str(k): [sum(v[0]), v[1]] for k, v in grid.items()},
            "abstain_below": ch.abstain_below, "claim_weights": dict(linear_c.standardised),
            "polarity_weights": dict(linear_p.standardised)}
     log(f"forms: yes/no: {len(tops)} questions; best sentence right {hit1}, polarity right {pol_ok}, reply right "
-        f"{sum(oks)}; polarity out of fold {pol_oof}/{len(pol.y)}")
+        f"{sum(oks)} ({sum(grid[share][0])} with the sentences that join it at share {share}); polarity out of fold "
+        f"{pol_oof}/{len(pol.y)}")
     return {"yesno_claim": (ch, fig), "yesno_polarity": (pol_choice, {})}
 
 
@@ -367,6 +395,7 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
     yn = figures.get("yesno_claim") or {}
     figs = {k: {kk: vv for kk, vv in v.items() if kk != "weights"} for k, v in figures.items()}
     models = FormsModels(choices, {"yesno_claim_floor": floors.get("yesno_claim", 0.0),
+                                   "yesno_extra_share": yn.get("extra_share", yesno_kind.EXTRA_SHARE),
                                    "yesno_gap_ceiling": yn.get("gap_ceiling", 1.0),
                                    "reason_extra_share": (figures.get("reason") or {}).get("extra_share",
                                                                                           reason_kind.EXTRA_SHARE),
