@@ -185,3 +185,14 @@ def test_the_same_dump_gives_a_byte_identical_selection_json(bench, written, syn
     fit_and_write(_items(corpus, path), {BENCH.name: corpus}, again, tmp_path / "training.json", log=lambda m: None)
     assert again.read_bytes() == first_models.read_bytes()
     assert (tmp_path / "training.json").read_bytes() == first_report.read_bytes()
+
+
+def test_a_stored_threshold_never_abstains_on_the_confidence_its_quantile_answers():
+    from assistant.evaluation.training.trainer import round_down
+
+    # An isotonic plateau: many replies share one confidence; the quantile lands on it.
+    plateau = 0.710383
+    assert round_down(plateau) == 0.7103 and not plateau < round_down(plateau)
+    assert round(plateau, 4) > plateau  # what the old rounding stored: the plateau abstained
+    for x in (0.0, 0.1086959, 0.25, 0.4375, 0.99999, 1.0):
+        assert round_down(x) <= x and x - round_down(x) < 1e-4

@@ -16,6 +16,7 @@ model on validation questions, so every later stage sees scores like those at ru
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -60,6 +61,17 @@ FALSE_ABSTENTION = 0.05
 #: 0.63 (polnear, 2,537 questions) to 0.06, and the seed eval then answered 14 of its 25
 #: unanswerable cases.
 MIN_QUANTILE_QUESTIONS = 100
+#: Thresholds are stored with this many decimals, rounded *down*: calibration gives many
+#: replies one confidence (an isotonic plateau), and a quantile on a plateau rounded up
+#: abstained on the whole plateau (0.710383 -> 0.7104 abstained on 5 seed validation replies).
+THRESHOLD_DECIMALS = 4
+
+
+def round_down(x: float, decimals: int = THRESHOLD_DECIMALS) -> float:
+    """``x`` with ``decimals`` decimals, never above it (a stored threshold abstains on no
+    confidence its quantile answers)."""
+    f = 10 ** decimals
+    return math.floor(x * f + 1e-9) / f
 #: Score of a missing runner-up sentence: the top one's minus this (as at run time).
 NO_SECOND = 5.0
 #: Sets whose training questions fit the document and sentence rankers. The seed set is
@@ -305,8 +317,8 @@ def train(items: list[Item], corpora: Mapping[str, Corpus], log: Callable[[str],
     kinds = tuple(k for k in FACTOID_KINDS if counts[k] >= MIN_KIND_QUESTIONS)
     models = SelectionModels(
         doc_stage1=stage1, doc_stage2=stage2, sentence=sentence, reply_sentence=reply_sentence,
-        calibration=iso, abstain_below=round(threshold(dated), 4),
-        abstain_below_nodate=round(threshold(~dated & ~long), 4), abstain_below_long=round(threshold(~dated & long), 4),
+        calibration=iso, abstain_below=round_down(threshold(dated)),
+        abstain_below_nodate=round_down(threshold(~dated & ~long)), abstain_below_long=round_down(threshold(~dated & long)),
         k=DUMP_K, top_docs=TOP_DOCS, kinds=kinds, meta={"training_questions_by_kind": dict(counts)})
     # The confidence a reply shows is about what it states: the span where it states or
     # offers one, else the sentence.
