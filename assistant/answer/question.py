@@ -259,7 +259,8 @@ def _comparison(s: str, q: str) -> dict[str, str] | None:
             and re.search(r"^\s*(?:which|who|whom|whose|what|did|does|do|is|was|were|are|has|have|had)\b|[,:;]\s*(?:which|who|"
                           r"what)\b", ask):
         return {"form": "winner"}
-    if re.search(r"^\s*(?:who|which|whose)\b[^?]*?(?:[,:;–—]|\s-)\s*(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}"
+    # A scene first ("in recent florida polls who's doing better, ..."; "per the nyt piece, wich ...").
+    if re.search(r"^\s*(?:(?:in|per|according to|among|on|at|from)\s[^?]{3,60}?,?\s+)?(?:who|which|wich|whose)\b[^?]*?(?:[,:;–—]|\s-)\s*(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}"
                  r"\s+or\s+(?:the\s+)?[\w.'’/-]+(?:\s+[\w.'’/-]+){0,3}\s*\??\s*$", ask):
         return {"form": "winner"}  # "who finished ahead in Nevada, Rubio or Cruz?"
     if re.search(r"\bcompared?\b|\bcomparison\b|\bversus\b|\bvs\.?\s|\bdifference between\b"
