@@ -375,6 +375,17 @@ def test_a_comparison_without_figures_is_answered_from_the_sentences():
     assert ans.kind == "comparison" and not ans.abstained and ans.text.startswith("“")
 
 
+@pytest.mark.parametrize("models", configurations())
+def test_a_comparison_without_figures_names_the_side_its_sentence_supports(models):
+    doc = make_doc("race", "The harbour race ended on Sunday. Piet Vos finished second, just ahead of Mara Quell, "
+                           "after a long duel. The crowd cheered both.",
+                   mentions=[entity("PERSON", "Piet Vos"), entity("PERSON", "Mara Quell")])
+    ans = ask([doc], "who finished ahead in the harbour race, mara quell or piet vos?", models=models)
+    assert ans.kind == "comparison" and not ans.abstained
+    assert ans.text.startswith("Piet Vos — “Piet Vos finished second, just ahead of Mara Quell")
+    assert ans.answer == "Piet Vos" and ans.citations[0].quote.startswith("Piet Vos finished second")
+
+
 def test_how_figures_differ_across_articles_gives_each_sources_figure_and_period():
     a = make_doc("a", "In 2024, 1,240 ferries were repaired.", date="2024-11-02", publisher="Gazette",
                  mentions=[date("2024", "2024"), figure("1,240", "1240", "ferry", frame=["ferries", "repaired"])])

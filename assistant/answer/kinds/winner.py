@@ -21,9 +21,10 @@ from assistant.text.lexicon import STOPWORDS
 #: Measured on natural-train's binary "X or Y" questions: 4 and 5 read the same cases, 3 misses
 #: "than for the role of".
 CUE_WINDOW = 5
-#: A year counts for a side within this many words of its mention (an apposition, "The Wire,
-#: which debuted in 2002": four; "Hillary Clinton in December 2011": three). Measured as above.
-YEAR_WINDOW = 6
+#: A year counts for a side within this many words of its mention: the longest apposition among
+#: natural-train's time-order questions ("The Sopranos,'' a show that had its premiere in 1999":
+#: eight; "Hillary Clinton in December 2011": two). Measured as above.
+YEAR_WINDOW = 8
 
 #: A side right after one of these is the lesser (or the later) one.
 _LOSER_CUES = re.compile(
@@ -78,18 +79,18 @@ def _words_before(text: str, at: int, n: int) -> str:
     return " ".join(text[:at].split()[-n:])
 
 
-def _year_near(text: str, span: tuple[int, int], taken: set[int]) -> tuple[int, int] | None:
-    """The year nearest the mention (within ``YEAR_WINDOW`` words, after it first), as
-    (year, its offset)."""
-    best = None
-    for m in _YEAR.finditer(text):
-        if m.start() in taken:
-            continue
-        between = text[span[1]: m.start()] if m.start() >= span[1] else text[m.end(): span[0]]
-        gap = len(between.split())
-        if gap <= YEAR_WINDOW and (best is None or gap < best[0]):
-            best = (gap, int(m.group(1)), m.start())
-    return (best[1], best[2]) if best else None
+def _year_near(text: str, span: tuple[int, int], other: tuple[int, int]) -> int | None:
+    """The year said of a side: the nearest after its mention and before the other side's,
+    else the nearest before it and after the other side's; within ``YEAR_WINDOW`` words."""
+    after = (span[1], other[0] if other[0] >= span[1] else len(text))
+    before = (other[1] if other[1] <= span[0] else 0, span[0])
+    for (a, b), nearest_first in ((after, True), (before, False)):
+        years = [(len(text[a: m.start()].split()) if nearest_first else len(text[m.end(): b].split()), int(m.group(1)))
+                 for m in _YEAR.finditer(text, a, b)]
+        near = [y for y in years if y[0] <= YEAR_WINDOW]
+        if near:
+            return min(near)[1]
+    return None
 
 
 def pick(question: str, left: str, right: str, text: str) -> Pick | None:
@@ -109,10 +110,9 @@ def pick(question: str, left: str, right: str, text: str) -> Pick | None:
 
     order = _FIRST.search(question) or _LAST.search(question)
     if order:
-        ly = _year_near(text, (la, lb), set())
-        ry = _year_near(text, (ra, rb), {ly[1]} if ly else set())
-        if ly and ry and ly[0] != ry[0]:
-            earlier = left if ly[0] < ry[0] else right
+        ly, ry = _year_near(text, (la, lb), (ra, rb)), _year_near(text, (ra, rb), (la, lb))
+        if ly and ry and ly != ry:
+            earlier = left if ly < ry else right
             later = right if earlier == left else left
             return out(earlier if _FIRST.search(question) else later, "years")
     want_less = bool(_LESS.search(question)) or bool(_LAST.search(question) and not _FIRST.search(question))
