@@ -283,6 +283,10 @@ def _listing(s: str, q: str) -> dict[str, str] | None:
                      r"|\ball (?:of )?(?:the )?(?:people|persons|officials|sources|experts|speakers|figures|numbers|"
                      r"estimates|tolls|counts|countries|places|names|organi[sz]ations|groups|parties|articles|reports|"
                      r"stories|outlets)\b"
+                     r"|^\s*(?:which|what) (?:figures|numbers|statistics|stats)\b"
+                     # Several figures asked at once ("how many accounts ..., and over how long?").
+                     r"|\bhow many\b[^?]*\band\b[^?]*\b(?:how (?:many|much|long)|what(?:'s| is| was)? the (?:[\w-]+ )?"
+                     r"(?:total|number|count))\b"
                      r"|\bwho (?:are|were) (?:all )?the (?:[\w-]+ ){0,2}(?:people|officials|speakers|experts|sources|"
                      r"leaders|ministers|politicians)\b"
                      rf"|^\s*(?:(?:in|from|to|by|with|of) )?(?:which|what) (?:{_MODIFIER} ){{0,2}}?(?:{_PLURAL_NOUNS})\b", s):

@@ -23,7 +23,7 @@ from assistant.answer.question import CUE_WORDS, extract_names
 from assistant.answer.relative import period_of
 from assistant.models import QuestionKind
 from assistant.text.dates import show_date
-from assistant.text.folding import fold_answer
+from assistant.text.folding import fold, fold_answer
 from assistant.text.lexicon import STOPWORDS
 from assistant.text.tokens import tokenize
 
@@ -152,6 +152,18 @@ def _value(c: Candidate) -> float | None:
         return float(m.group(1)) if m else None
 
 
+def same_measure(sides: Sides, a: Candidate, b: Candidate) -> bool:
+    """Two named sides' figures count the same thing (their units agree: "95 retired generals"
+    and "88 generals"). Sides that are themselves quantities ("the number of rings or the number
+    of suspects") count different things by design."""
+    if not (sides.left[:1].isupper() or is_name(sides.left, a)) or not (sides.right[:1].isupper()
+                                                                       or is_name(sides.right, b)):
+        return True
+    if a.mention is None or b.mention is None:
+        return True
+    return fold(a.mention.unit) == fold(b.mention.unit)
+
+
 def incomparable(a: Candidate, b: Candidate) -> str:
     """Why two figures cannot be compared ("" when they can)."""
     ka, kb = figure_kind(a), figure_kind(b)
@@ -203,9 +215,10 @@ class ComparisonKind(TypedKind):
         sides, a, b = got
         if incomparable(a, b):
             return []
-        if a.sent.doc.doc_id == b.sent.doc.doc_id and a.start == b.start:
-            # One figure for both sides: not theirs to compare; the sentences may still say
-            # which side wins ("asked who would bring change, Trump led").
+        if (a.sent.doc.doc_id == b.sent.doc.doc_id and a.start == b.start) or not same_measure(sides, a, b):
+            # One figure for both sides, or two named sides' figures counting different things
+            # ("Lachlan, 44" and "two sons"): not theirs to compare; the sentences may still
+            # say which side wins ("asked who would bring change, Trump led").
             return self._named(ev, sides)
         va, vb = _value(a), _value(b)
         less = bool(_LESS.search(ev.qa.text))
