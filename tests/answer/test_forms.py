@@ -59,10 +59,18 @@ def ask(docs, question, models=LEARNED, **kw):
     ("Did Ruritania or Borduria issue more permits?", QuestionKind.COMPARISON),
     ("List everyone who commented on the closure", QuestionKind.LIST),
     ("Which countries sent ambassadors?", QuestionKind.LIST),
+    # several figures asked at once, or "what numbers": a list of figures
+    ("How many ferries were repaired, and what's the total cost so far?", QuestionKind.LIST),
+    ("what numbers does the article give for commuters and fares", QuestionKind.LIST),
+    # a scene before "who ..., A or B?", and the sides after a dash
+    ("in the harbour race who finished ahead, vos or quell", QuestionKind.COMPARISON),
+    ("per the gazette, which opened first - the bridge or the ferry line?", QuestionKind.COMPARISON),
     ("How long has Ana Ruiz been mayor?", QuestionKind.DURATION),
     ("Timeline of the bridge", QuestionKind.TIMELINE),
     # the factoid rules keep their questions
     ("How long is the bridge?", QuestionKind.FIGURE),
+    ("How many ferries and trams were repaired?", QuestionKind.FIGURE),
+    ("In which city did the mayor speak, Harlow or Port?", QuestionKind.ENTITY),
     ("How did the mayor describe the closure?", QuestionKind.QUOTE),
     ("Who said “we cannot run this service”?", QuestionKind.SPEAKER),
 ])
@@ -234,6 +242,25 @@ def test_list_of_figures_keeps_figures_of_one_kind():
                              figure("12 percent", "12", "percent", frame=["fares", "rose"])])
     ans = ask([doc], "List every figure given for commuters carried by ferries")
     assert "1,240" in ans.text and "1,100" in ans.text and "12 percent" not in ans.text
+
+
+def test_named_sides_whose_figures_count_different_things_are_not_compared():
+    from assistant.answer.evidence import Candidate, Sent
+    from assistant.answer.kinds.comparison import Sides, same_measure
+    from assistant.models import Mention
+
+    doc = make_doc("m", "The trust rests with two sons, Vos, 44, and Quell. Vos won 95 votes and Quell 88 votes.")
+    sent = Sent(doc, 0, len(doc.text), 0, 1.0, 1)
+
+    def fig(text, unit):
+        return Candidate(text, sent, 0, 1, 1.0, mention=Mention("FIGURE", 0, 1, text, value="1", unit=unit))
+
+    named = Sides("Vos", "Quell", "votes")
+    assert same_measure(named, fig("95 votes", "vote"), fig("88 votes", "vote"))
+    assert not same_measure(named, fig("44", ""), fig("two sons", "son"))
+    # Sides that are quantities count different things by design ("rings or suspects").
+    amounts = Sides("the number of rings", "the number of suspects", "")
+    assert same_measure(amounts, fig("12 rings", "ring"), fig("170 suspects", "suspect"))
 
 
 # -- duration -------------------------------------------------------------------------------
