@@ -59,10 +59,18 @@ def ask(docs, question, models=LEARNED, **kw):
     ("Did Ruritania or Borduria issue more permits?", QuestionKind.COMPARISON),
     ("List everyone who commented on the closure", QuestionKind.LIST),
     ("Which countries sent ambassadors?", QuestionKind.LIST),
+    # several figures asked at once, or "what numbers": a list of figures
+    ("How many ferries were repaired, and what's the total cost so far?", QuestionKind.LIST),
+    ("what numbers does the article give for commuters and fares", QuestionKind.LIST),
+    # a scene before "who ..., A or B?", and the sides after a dash
+    ("in the harbour race who finished ahead, vos or quell", QuestionKind.COMPARISON),
+    ("per the gazette, which opened first - the bridge or the ferry line?", QuestionKind.COMPARISON),
     ("How long has Ana Ruiz been mayor?", QuestionKind.DURATION),
     ("Timeline of the bridge", QuestionKind.TIMELINE),
     # the factoid rules keep their questions
     ("How long is the bridge?", QuestionKind.FIGURE),
+    ("How many ferries and trams were repaired?", QuestionKind.FIGURE),
+    ("In which city did the mayor speak, Harlow or Port?", QuestionKind.ENTITY),
     ("How did the mayor describe the closure?", QuestionKind.QUOTE),
     ("Who said “we cannot run this service”?", QuestionKind.SPEAKER),
 ])
@@ -236,6 +244,25 @@ def test_list_of_figures_keeps_figures_of_one_kind():
     assert "1,240" in ans.text and "1,100" in ans.text and "12 percent" not in ans.text
 
 
+def test_named_sides_whose_figures_count_different_things_are_not_compared():
+    from assistant.answer.evidence import Candidate, Sent
+    from assistant.answer.kinds.comparison import Sides, same_measure
+    from assistant.models import Mention
+
+    doc = make_doc("m", "The trust rests with two sons, Vos, 44, and Quell. Vos won 95 votes and Quell 88 votes.")
+    sent = Sent(doc, 0, len(doc.text), 0, 1.0, 1)
+
+    def fig(text, unit):
+        return Candidate(text, sent, 0, 1, 1.0, mention=Mention("FIGURE", 0, 1, text, value="1", unit=unit))
+
+    named = Sides("Vos", "Quell", "votes")
+    assert same_measure(named, fig("95 votes", "vote"), fig("88 votes", "vote"))
+    assert not same_measure(named, fig("44", ""), fig("two sons", "son"))
+    # Sides that are quantities count different things by design ("rings or suspects").
+    amounts = Sides("the number of rings", "the number of suspects", "")
+    assert same_measure(amounts, fig("12 rings", "ring"), fig("170 suspects", "suspect"))
+
+
 # -- duration -------------------------------------------------------------------------------
 def test_duration_counts_years_to_the_articles_date():
     doc = make_doc("m", "Ana Ruiz has led the city since 2015 and is seeking a third term.", date="2024-03-05",
@@ -373,6 +400,17 @@ def test_he_is_the_person_of_the_previous_turn_not_their_title(models):
 def test_a_comparison_without_figures_is_answered_from_the_sentences():
     ans = ask([BRIDGE], "Which is older, the bridge or the ferry service?")
     assert ans.kind == "comparison" and not ans.abstained and ans.text.startswith("“")
+
+
+@pytest.mark.parametrize("models", configurations())
+def test_a_comparison_without_figures_names_the_side_its_sentence_supports(models):
+    doc = make_doc("race", "The harbour race ended on Sunday. Piet Vos finished second, just ahead of Mara Quell, "
+                           "after a long duel. The crowd cheered both.",
+                   mentions=[entity("PERSON", "Piet Vos"), entity("PERSON", "Mara Quell")])
+    ans = ask([doc], "who finished ahead in the harbour race, mara quell or piet vos?", models=models)
+    assert ans.kind == "comparison" and not ans.abstained
+    assert ans.text.startswith("Piet Vos — “Piet Vos finished second, just ahead of Mara Quell")
+    assert ans.answer == "Piet Vos" and ans.citations[0].quote.startswith("Piet Vos finished second")
 
 
 def test_how_figures_differ_across_articles_gives_each_sources_figure_and_period():
