@@ -59,12 +59,6 @@ def ask(docs, question, models=LEARNED, **kw):
     ("Did Ruritania or Borduria issue more permits?", QuestionKind.COMPARISON),
     ("List everyone who commented on the closure", QuestionKind.LIST),
     ("Which countries sent ambassadors?", QuestionKind.LIST),
-    # several figures asked at once, or "what numbers": a list of figures
-    ("How many ferries were repaired, and what's the total cost so far?", QuestionKind.LIST),
-    ("what numbers does the article give for commuters and fares", QuestionKind.LIST),
-    # a scene before "who ..., A or B?", and the sides after a dash
-    ("in the harbour race who finished ahead, vos or quell", QuestionKind.COMPARISON),
-    ("per the gazette, which opened first - the bridge or the ferry line?", QuestionKind.COMPARISON),
     ("How long has Ana Ruiz been mayor?", QuestionKind.DURATION),
     ("Timeline of the bridge", QuestionKind.TIMELINE),
     # the factoid rules keep their questions
