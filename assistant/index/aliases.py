@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,23 @@ def _similar(a: str, b: str) -> bool:
     also share a first letter and be close in length (guards against skeleton
     collisions between unrelated short words)."""
     return a[:1] == b[:1] and abs(len(a) - len(b)) <= max(2, len(a) // 3)
+
+
+def _variants(word: str, group_of: Callable[[str], Mapping[str, int] | None],
+              redirects: Callable[[str], Iterable[str]]) -> list[str]:
+    """Other folded spellings of ``word`` in the groups of its name key and of the keys its
+    folded spellings redirect to (``group_of``: a key's group; ``redirects``: those keys),
+    where the group holds a spelling like ``word``'s: the one rule of both alias stores."""
+    k = name_key(word)
+    if len(k) < MIN_KEY_LEN:
+        return []
+    f = fold(word)
+    out: list[str] = []
+    for key in (k, *redirects(k)):
+        group = group_of(key)
+        if group and any(_similar(f, v) for v in group):
+            out.extend(v for v in group if v != f and v not in out)
+    return out
 
 
 def _group_ok(group: Iterable[str]) -> bool:
@@ -130,22 +147,10 @@ class AliasTable:
 
     def variants(self, word: str) -> list[str]:
         """Other folded spellings of ``word`` seen in the corpus (not including itself)."""
-        k = name_key(word)
-        if len(k) < MIN_KEY_LEN:
-            return []
-        f = fold(word)
-        out: list[str] = []
-        for key in (k, *sorted(self._redirect.get(k, ()))):
-            group = self.tokens.get(key)
-            if group and any(_similar(f, v) for v in group):
-                out.extend(v for v in group if v != f and v not in out)
-        return out
+        return _variants(word, self.tokens.get, lambda k: sorted(self._redirect.get(k, ())))
 
     def expand(self, words: Iterable[str]) -> list[str]:
-        out: list[str] = []
-        for w in words:
-            out.extend(self.variants(w))
-        return out
+        return [v for w in words for v in self.variants(w)]
 
     def groups(self) -> list[list[str]]:
         """Full-name spelling groups, most frequent spelling first (for display)."""
@@ -250,22 +255,10 @@ class AliasIndex:
         return list(self._remember("variants", word, self._variants))
 
     def _variants(self, word: str) -> list[str]:
-        k = name_key(word)
-        if len(k) < MIN_KEY_LEN:
-            return []
-        f = fold(word)
-        out: list[str] = []
-        for key in (k, *self._redirect(k)):
-            group = self._group(key)
-            if group and any(_similar(f, v) for v in group):
-                out.extend(v for v in group if v != f and v not in out)
-        return out
+        return _variants(word, self._group, self._redirect)
 
     def expand(self, words: Iterable[str]) -> list[str]:
-        out: list[str] = []
-        for w in words:
-            out.extend(self.variants(w))
-        return out
+        return [v for w in words for v in self.variants(w)]
 
     def label(self, name: str) -> str:
         """The NER label the corpus most often gives ``name`` ("" if never seen)."""
