@@ -33,6 +33,11 @@ EXPORT_VERSION = 1
 OPSET = 17
 #: The inputs of every exported graph, as the BERT tokenizer names them.
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+#: Whether ONNX Runtime's idle intra-op threads spin-wait for the next operator (its
+#: default) instead of sleeping. A question's graphs are small (three sentences, one query),
+#: so with two threads the spinning thread fights whatever else runs on the machine:
+#: tools/bench_onnx_threads.py (eval/reports/onnx-threads.json) gives the figures.
+SPIN = False
 #: Vectors of the exported model must match PyTorch's this closely on the check texts.
 MIN_COSINE = 0.9999
 _CHECK_TEXTS = (
@@ -176,13 +181,16 @@ def padded_tokenizer(model_dir: Path, max_len: int, strategy: str = "longest_fir
     return tok
 
 
-def cpu_session(onnx_path: Path, threads: int):
-    """An ONNX Runtime CPU session on ``threads`` intra-op threads, fully optimised, quiet."""
+def cpu_session(onnx_path: Path, threads: int, spin: bool | None = None):
+    """An ONNX Runtime CPU session on ``threads`` intra-op threads, fully optimised, quiet;
+    ``spin``: its idle threads spin-wait for work (see ``SPIN``)."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = max(1, threads)
     so.inter_op_num_threads = 1
+    spin = SPIN if spin is None else spin
+    so.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     so.log_severity_level = 3
     return ort.InferenceSession(str(onnx_path), so, providers=["CPUExecutionProvider"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -269,3 +270,19 @@ def test_onnx_vectors_agree_across_thread_counts_whatever_the_cores():
         many = engine.encode(texts, 32, threads=n)
         assert many.shape == one.shape == (10, 384)
         assert float(np.abs(many - one).max()) <= THREAD_TOLERANCE, n
+
+
+def test_onnx_sessions_sleep_instead_of_spinning():
+    """Every ONNX session the assistant makes (the query embedder's, the extractive
+    reader's) lets its idle threads sleep: spinning made whole asks 1.7-3x slower beside
+    other work (tools/bench_onnx_threads.py, eval/reports/onnx-threads.json). A caller may
+    still ask for spinning."""
+    from assistant.config import default_cache_dir
+    from assistant.index.embedding import minilm_path
+    from assistant.index.onnx import SPIN, cpu_session, ensure_exported
+
+    path = ensure_exported(Path(minilm_path()), default_cache_dir() / "models")
+    entry = "session.intra_op.allow_spinning"
+    assert SPIN is False
+    assert cpu_session(path, 2).get_session_options().get_session_config_entry(entry) == "0"
+    assert cpu_session(path, 2, spin=True).get_session_options().get_session_config_entry(entry) == "1"
