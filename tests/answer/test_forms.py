@@ -104,6 +104,53 @@ def test_summary_gives_central_sentences_of_the_described_article_each_cited():
         assert f"[{i}]" in ans.text and BRIDGE.text[c.start:c.end] == c.quote
 
 
+def _evidence(docs, question):
+    from assistant.answer.evidence import Evidence
+
+    tr = fake_answerer(docs).explain(question)
+    return Evidence(qa=tr.analysis, corpus=fake_answerer(docs).corpus, passages=tr.passages, sents=tr.sentences)
+
+
+def test_the_summarised_article_is_the_article_models_choice_and_keeps_its_order():
+    from assistant.answer.evidence import Evidence
+    from assistant.answer.forms.model import Choice
+    from assistant.answer.kinds.summary import (
+        ARTICLE_FEATURES,
+        article_rows,
+        article_scores,
+        hand_article_score,
+    )
+    from assistant.answer.learned import Linear
+
+    ev = _evidence([BRIDGE, UNION], "Summarise the ferry union article")
+    rows = article_rows(ev)
+    assert {d.doc_id for _, d in rows} == {"bridge", "union"}
+    assert all(set(x) == set(ARTICLE_FEATURES) for x, _ in rows)
+    first = rows[0][1].doc_id  # the retrieval's first article
+    other = ({"bridge", "union"} - {first}).pop()
+
+    def model(feature: str, w: float) -> Choice:
+        return Choice(Linear((feature,), (w,), 0.0))
+
+    # A model that prefers the retrieval's first article, and one that prefers the other.
+    assert article_scores(ev, model("first", 5.0))[0][1].doc_id == first
+    assert article_scores(ev, model("first", -5.0))[0][1].doc_id == other
+    # The scores shown stay the hand-weighted ones (the reply's confidence), whatever the order.
+    hand = {d.doc_id: hand_article_score(x, bool(ev.qa.focus)) for x, d in rows}
+    assert all(s == hand[d.doc_id] for s, d in article_scores(ev, model("first", -5.0)))
+    # The kind's candidates keep the model's order through the answerer's sort by score.
+    from assistant.answer.kinds import summary as summary_kind
+
+    orig = summary_kind.choice
+    try:
+        summary_kind.choice = lambda name: model("first", -5.0)
+        cands = summary_kind.SummaryKind().candidates(Evidence(ev.qa, ev.corpus, ev.passages, ev.sents))
+    finally:
+        summary_kind.choice = orig
+    assert cands[0].sent.doc.doc_id == other
+    assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
+
+
 def test_a_caption_is_not_a_key_point():
     from assistant.answer.kinds.summary import usable
 
@@ -484,7 +531,7 @@ def test_forms_models_round_trip_and_are_committed():
     from assistant.answer.forms.model import Choice, FormsModels, load
 
     models = load()
-    for name in ("reason", "yesno_claim", "yesno_polarity", "summary", "nearmiss"):
+    for name in ("reason", "yesno_claim", "yesno_polarity", "summary", "summary_article", "nearmiss"):
         assert models.get(name) is not None, name
     again = FormsModels.from_dict(models.to_dict())
     assert {k: v.to_dict() for k, v in again.choices.items()} == {k: v.to_dict() for k, v in models.choices.items()}

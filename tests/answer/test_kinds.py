@@ -68,6 +68,16 @@ def test_a_share_is_never_the_answer_to_a_count_and_back(models):
     assert "percent" not in a.ask("How many ferries were repaired?").answer
 
 
+def test_how_long_is_answered_by_a_length_or_a_duration_not_a_count():
+    from assistant.answer.kinds.figure import unit_score
+    from assistant.answer.question import analyse
+
+    qa = analyse("How long was the ad?")
+    for text, unit in (("45-second", "second"), ("three minutes", "minutes"), ("two years", "years"), ("4 km", "km")):
+        assert unit_score(qa, figure(text, "", unit)) == 1.0, text
+    assert unit_score(qa, figure("45 ads", "45", "ad")) is None
+
+
 @pytest.mark.parametrize("models", configurations())
 def test_sources_that_disagree_are_all_shown(models):
     other = make_doc("other", "A union report said 1,100 ferries were repaired in March.", publisher="Union Weekly",

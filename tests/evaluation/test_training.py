@@ -196,3 +196,19 @@ def test_a_stored_threshold_never_abstains_on_the_confidence_its_quantile_answer
     assert round(plateau, 4) > plateau  # what the old rounding stored: the plateau abstained
     for x in (0.0, 0.1086959, 0.25, 0.4375, 0.99999, 1.0):
         assert round_down(x) <= x and x - round_down(x) < 1e-4
+
+
+def test_the_near_miss_threshold_sits_midway_in_its_gap():
+    import numpy as np
+
+    from assistant.evaluation.training.forms import nearmiss_threshold
+
+    conf = np.asarray([0.2, 0.5, 0.5, 0.8, 0.9])
+    y = np.asarray([0, 0, 1, 1, 1])  # near-misses at 0.2 and 0.5; an answerable but wrong reply at 0.5
+    kept_right = np.asarray([False, False, False, True, True])
+    # Refusing below 0.8 costs nothing; any threshold in (0.5, 0.8] does that: the middle.
+    assert nearmiss_threshold(conf, y, kept_right) == 0.65
+    # A right answer at 0.5 moves the cheapest threshold down to it (one near-miss answered).
+    assert nearmiss_threshold(conf, y, np.asarray([False, False, True, True, True])) == 0.35
+    # Nothing below the cheapest threshold: it stays.
+    assert nearmiss_threshold(np.asarray([0.7, 0.9]), np.asarray([1, 1]), np.asarray([True, True])) == 0.7

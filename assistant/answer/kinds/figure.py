@@ -45,7 +45,8 @@ UNIT_LOOKAHEAD_CHARS, UNIT_LOOKAHEAD_WORDS, UNIT_PREFIX = 40, 3, 5
 _VAGUE = re.compile(r"\b(?:hundreds|thousands|millions|billions|dozens|scores|several|many|numerous|tens)\b", re.I)
 #: Units that answer "how long / how far": lengths and durations.
 _LENGTH_UNITS = frozenset(tokenize("km kilometre kilometer kilometres kilometers mile miles metre meter metres meters "
-                                   "feet foot yard yards year years month months week weeks day days hour hours"))
+                                   "feet foot yard yards year years month months week weeks day days hour hours "
+                                   "minute minutes second seconds"))
 _PERCENT_UNITS = ("percent", "%", "percentage point", "percentage points")
 _MONEY_UNITS = ("usd", "eur", "gbp", "rub", "dollar", "euro")
 

@@ -2,8 +2,11 @@
 points): the article the question describes, and its 2-4 most central sentences,
 each cited, in the article's order.
 
-Which article: the one whose headline, lead and metadata (publisher, date) best
-cover the question's words, weighted by retrieval. Which sentences: centrality over
+Which article: the one a learned article model (``summary_article`` in ``forms.json``,
+a conditional logit fitted by ``make train`` on natural-train's and the seeds' summary
+questions) ranks first over the retrieved articles, from how their headline, lead, text
+and best sentence cover the question's words, their retrieval score and rank, and the
+publisher or date the question names (``article_rows``). Which sentences: centrality over
 tf-idf word vectors (cosine to the article's centroid; Radev et al. 2004, "Centroid-
 based summarization") with a lead bias (news puts the gist first; the lead baseline
 is hard to beat on news, Nenkova 2005) and a bonus for a paragraph's first sentence,
@@ -51,6 +54,8 @@ W_QUERY = 0.3
 #: the whole text, its best single sentence: a description such as "the speech at the
 #: security conference" is often one sentence of the article) and of its best passage's
 #: retrieval score; a publisher or a date the question names adds ``W_META``. Set by hand.
+#: They order the articles only untrained (the learned ``summary_article`` does), but still
+#: give the chosen article's score, the reply's confidence and ``policy.ABSTAIN_BELOW``'s input.
 W_TITLE, W_TEXT, W_SENTENCE, W_PRIOR, W_META = 0.3, 0.25, 0.25, 0.2, 0.2
 #: A key point is quoted whole up to this many characters (longer is a run-on, not a sentence).
 WHOLE = 1000
@@ -156,8 +161,15 @@ def _meta_match(qa_text: str, doc: Document) -> float:
     return min(hit, 1.0)
 
 
-def article_scores(ev: Evidence) -> list[tuple[float, Document]]:
-    """The retrieved articles, best match for the question's description first."""
+#: The article model's inputs (``article_rows``): coverage of the question's words by the
+#: headline alone, by the headline and lead, by the whole text, and by its best evidence
+#: sentence; its best passage's retrieval score (as a share of the best) and the article's
+#: retrieval rank; a publisher or date the question names.
+ARTICLE_FEATURES = ("title", "head", "text", "sentence", "prior", "first", "rank", "meta")
+
+
+def article_rows(ev: Evidence) -> list[tuple[dict[str, float], Document]]:
+    """(features, article) of each retrieved article, in retrieval order."""
     top = max((p.score for p in ev.passages), default=1.0) or 1.0
     prior: dict[str, float] = {}
     for p in ev.passages:
@@ -166,18 +178,39 @@ def article_scores(ev: Evidence) -> list[tuple[float, Document]]:
     for st in ev.sents:
         best_sentence[st.doc.doc_id] = max(best_sentence.get(st.doc.doc_id, 0.0), st.lex)
     out = []
-    for doc_id, pr in prior.items():
+    for rank, (doc_id, pr) in enumerate(prior.items()):
         doc = ev.corpus.doc(doc_id)
         if doc is None:
             continue
+        focus = ev.qa.focus
+        title = set(tokenize(doc.title))
         head = set(tokenize(doc.title + "\n" + doc.text[:LEAD_CHARS]))
         whole = set(tokenize(doc.title + "\n" + doc.text + "\n" + doc.publisher))
-        score = (W_TITLE * ev.coverage(ev.qa.focus, head) + W_TEXT * ev.coverage(ev.qa.focus, whole)
-                 + W_SENTENCE * best_sentence.get(doc_id, 0.0) + W_PRIOR * pr
-                 + W_META * _meta_match(ev.qa.text, doc)) if ev.qa.focus else pr
-        out.append((score, doc))
-    out.sort(key=lambda x: -x[0])
+        x = {"title": ev.coverage(focus, title) if focus else 0.0, "head": ev.coverage(focus, head) if focus else 0.0,
+             "text": ev.coverage(focus, whole) if focus else 0.0, "sentence": best_sentence.get(doc_id, 0.0),
+             "prior": pr, "first": float(rank == 0), "rank": 1.0 / (1 + rank), "meta": _meta_match(ev.qa.text, doc)}
+        out.append((x, doc))
     return out
+
+
+def hand_article_score(x: dict[str, float], has_focus: bool) -> float:
+    """The untrained fallback: the hand-set weights above."""
+    if not has_focus:
+        return x["prior"]
+    return (W_TITLE * x["head"] + W_TEXT * x["text"] + W_SENTENCE * x["sentence"] + W_PRIOR * x["prior"]
+            + W_META * x["meta"])
+
+
+def article_scores(ev: Evidence, model: Choice | None = None) -> list[tuple[float, Document]]:
+    """The retrieved articles, best match for the question's description first, each with
+    its hand-weighted score (the reply's confidence, as before the model). The order is the
+    article model's that ``make train`` fits on natural-train's summaries (a conditional logit
+    over each question's retrieved articles, ``summary_article``); untrained, the hand score's."""
+    model = model or choice("summary_article")
+    has_focus = bool(ev.qa.focus)
+    rows = article_rows(ev)
+    rows.sort(key=lambda r: -(model.raw(r[0]) if model is not None else hand_article_score(r[0], has_focus)))
+    return [(hand_article_score(x, has_focus), doc) for x, doc in rows]
 
 
 @register(QuestionKind.SUMMARY)
@@ -195,6 +228,9 @@ class SummaryKind(TypedKind):
             spans = key_sentences(ev.corpus, doc, focus=ev.qa.focus)
             if not spans:
                 continue
+            # The articles stay in the model's order (candidates are sorted by score later): no
+            # article scores above one the model ranks before it.
+            score = min(score, out[-1].score) if out else score
             cand = multi(doc.title or doc.doc_id, [(doc, s, e) for s, e in spans], score, key=doc.doc_id)
             out.append(cand)
         return out

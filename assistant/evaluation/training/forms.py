@@ -318,7 +318,50 @@ def fit_summary(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice 
     return ch, fig
 
 
+def fit_summary_article(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
+    """Which retrieved article a summary question describes: a conditional logit over each
+    summary question's retrieved articles (``summary.article_rows``), the gold source right."""
+    from assistant.answer.kinds.summary import ARTICLE_FEATURES, article_rows, hand_article_score
+
+    rows = Rows(ARTICLE_FEATURES)
+    hand = 0
+    for a in asked:
+        if a.case.form != "summary" or a.ev is None:
+            continue
+        cands = article_rows(a.ev)
+        if not any(doc.doc_id in a.case.sources for _, doc in cands):
+            continue  # the described article was not retrieved: nothing to choose
+        for x, doc in cands:
+            rows.add(x, doc.doc_id in a.case.sources, a, doc.doc_id)
+        best = max(cands, key=lambda r, a=a: hand_article_score(r[0], bool(a.ev.qa.focus)))
+        hand += best[1].doc_id in a.case.sources
+    if len(rows.by_question()) < MIN_QUESTIONS:
+        return None, {}
+    z, linear = rows.rank()
+    hit = sum(rows.y[max(idx, key=lambda i: z[i])] for idx in rows.by_question().values())
+    fig = {"questions": len(rows.by_question()), "rows": len(rows.y), "right_article_out_of_fold": hit,
+           "right_article_hand": hand, "weights": dict(linear.standardised)}
+    log(f"forms: summary article: {fig['questions']} questions; right article {hit} out of fold ({hand} by the "
+        f"hand weights)")
+    return Choice(linear), fig
+
+
 # -- near-miss guard ------------------------------------------------------------------------------------
+def nearmiss_threshold(conf: np.ndarray, y: np.ndarray, kept_right: np.ndarray) -> float:
+    """The guard's threshold: fewest near-misses answered (``y`` 0 at or above it) plus right
+    answers refused (``kept_right`` below it), at the lowest such confidence; then the middle
+    between it and the next lower confidence, which gives the same training outcome with a
+    margin on both sides (the calibration has few plateaus, and a threshold on the edge of one
+    turns a small change in a reply's features into a refusal). Rounded down to 4 places."""
+    best = (10**9, 0.0)
+    for t in sorted(set(conf.tolist())):
+        cost = int(((conf >= t) & (y == 0)).sum() + ((conf < t) & kept_right).sum())
+        best = min(best, (cost, t))
+    below = [c for c in set(conf.tolist()) if c < best[1]]
+    mid = (max(below) + best[1]) / 2 if below else best[1]
+    return math.floor(mid * 1e4) / 1e4
+
+
 def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:
     """Answer (1) or refuse (0): every answered question of a guarded kind; an answerable one
     is 1, a near-miss 0. The threshold minimises near-misses answered plus right answers
@@ -346,11 +389,7 @@ def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice
     # Chosen over every training question: on natural-train alone it refuses 8 near-misses for
     # 4 right answers there, but 8 right seed answers too (the seed eval's floor).
     natural = np.asarray([s_ == "natural-train" for s_ in rows.sets])
-    best = (10**9, 0.0)
-    for t in sorted(set(conf.tolist())):
-        cost = int(((conf >= t) & (y == 0)).sum() + ((conf < t) & kept_right).sum())
-        best = min(best, (cost, t))
-    thr = math.floor(best[1] * 1e4) / 1e4
+    thr = nearmiss_threshold(conf, y, kept_right)
     ch = Choice(linear, iso, thr)
     fig = {"rows": len(y), "near_miss": int((y == 0).sum()), "near_miss_refused": int(((conf < thr) & (y == 0)).sum()),
            "right_refused": int(((conf < thr) & kept_right).sum()), "answerable_refused": int(((conf < thr) & (y == 1)).sum()),
@@ -367,6 +406,7 @@ FITTERS: dict[str, Callable[[list[Asked], Callable[[str], None]], tuple[Choice |
     "reason": fit_reason,
     "nearmiss": fit_nearmiss,
     "summary": fit_summary,
+    "summary_article": fit_summary_article,
 }
 
 
