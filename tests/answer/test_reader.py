@@ -140,47 +140,6 @@ def test_the_same_span_from_several_sources_is_one_candidate():
     assert agreement(spans, ranked)["apple"] == (0.9, 1)
 
 
-def test_two_candidates_joined_by_and_or_a_place_and_its_region_are_one_more_candidate():
-    from fakes import MemoryCorpus
-
-    doc = make_doc("d", "NATO invited Sweden and Finland to join. The coldest city is Yakutsk, Russia, says NATO.",
-                   mentions=[entity("GPE", "Sweden"), entity("GPE", "Finland"), entity("GPE", "Yakutsk"),
-                             entity("GPE", "Russia"), entity("ORG", "NATO")],
-                   phrases=["NATO", "Sweden", "Finland", "The coldest city", "Yakutsk", "Russia"])
-    ranked = [Ranked(doc, i, s, e, 0.9, 0.9) for i, (s, e) in enumerate(doc.sentences)]
-    rule = Answer(text="", answer="", kind="other", abstained=True)
-    spans = {sp.text: sp for sp in collect(ranked, rule, 3)}
-    assert spans["Sweden and Finland"].sources == {"JOINED", "GPE", "PHRASE"}  # the kind both parts share
-    assert spans["Yakutsk, Russia"].sent == 1
-    assert "Russia, says NATO" not in spans and "coldest city, Yakutsk" not in spans  # a comma joins places only
-    qa = analyse("Which two countries did NATO invite to join?")
-    row = span_features(MemoryCorpus([doc]), qa, question_frame(qa), spans["Sweden and Finland"], ranked, rule, {})
-    assert row["joined"] == row["joined_many"] == 1.0
-    one = analyse("Which country did NATO invite to join?")
-    assert span_features(MemoryCorpus([doc]), one, question_frame(one), spans["Sweden and Finland"], ranked, rule,
-                         {})["joined_many"] == 0.0
-
-
-def test_joined_spans_pairs_only_adjacent_candidates():
-    from assistant.answer.reader.spans import joined_spans
-
-    text = "Croatia and Morocco, and Mobile, Alabama & Paris played."
-    parts = [(text.find(w), text.find(w) + len(w), w in ("Mobile", "Alabama", "Paris"))
-             for w in ("Croatia", "Morocco", "Mobile", "Alabama", "Paris")]
-    got = {text[s:e] for s, e in joined_spans(text, parts)}
-    assert got == {"Croatia and Morocco", "Morocco, and Mobile", "Mobile, Alabama", "Alabama & Paris"}
-
-
-@pytest.mark.parametrize(("question", "many"), [
-    ("Which two US presidents died on July 4?", True),
-    ("Which countries joined NATO?", True),
-    ("Which country joined NATO?", False),
-    ("Which virus spread fastest?", False),
-])
-def test_whether_the_question_asks_for_several_things(question, many):
-    assert question_frame(analyse(question)).many is many
-
-
 # -- features -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(("question", "asks", "head"), [
     ("Which capital was named Europe's most congested city?", "place", "capit"),

@@ -78,9 +78,6 @@ class QuestionFrame:
     #: animal | to Germany"): an answer in a sentence stands between the same words.
     left: frozenset[str] = frozenset()
     right: frozenset[str] = frozenset()
-    #: The question asks for more than one thing ("which two presidents", "which
-    #: countries"): a joined span ("Sweden and Finland") may answer it.
-    many: bool = False
 
 
 def _head_noun(text: str) -> str:
@@ -117,17 +114,6 @@ def _wh_context(text: str, head: str) -> tuple[frozenset[str], frozenset[str]]:
     before = tokenize(text[:m.start()])[-ALIGN_WINDOW:]
     after = tokenize(text[end:])[:ALIGN_WINDOW]
     return frozenset(before), frozenset(after)
-
-
-#: Words that ask for several things at once.
-_MANY = re.compile(r"\b(?:two|three|four|both|pair|couple)\b", re.I)
-
-
-def asks_many(text: str, head: str) -> bool:
-    """Whether the question asks for several things: a count word ("which two presidents")
-    or a plural head noun ("which countries"; ``head`` unstemmed, as ``_head_noun`` gives it)."""
-    plural = len(head) > 3 and head.endswith("s") and not head.endswith(("ss", "us", "is", "ics"))
-    return plural or bool(_MANY.search(text))
 
 
 def _singular(w: str) -> str:
@@ -167,12 +153,10 @@ def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
         asks = "none"
     labels = tuple(qa.labels) or ((label,) if label else ())
     head_stem = tokenize(head)[0] if head and tokenize(head) else ""
-    raw = _head_noun(text)
-    left, right = _wh_context(text, raw)
+    left, right = _wh_context(text, _head_noun(text))
     return QuestionFrame(asks, wh, head_stem, labels, frozenset(tokenize(text)), frozenset(qa.focus),
                          frozenset(name_keys(" ".join(qa.names)) | name_keys(text)),
-                         frozenset(tokenize(qa.quoted)) if qa.quoted else frozenset(), left, right,
-                         asks_many(text, raw))
+                         frozenset(tokenize(qa.quoted)) if qa.quoted else frozenset(), left, right)
 
 
 #: Span features, before the cross features.
@@ -183,7 +167,7 @@ BASE_FEATURES = (
     "q_share", "q_all", "q_name", "prox", "near",
     "head_near", "head_in", "align_left", "align_right", "at_start", "rel_pos", "n_words", "long", "caps", "digit", "quoted", "rarity",
     "agree", "agree_n", "rule_same", "rule_in", "rule_key", "rule_conf", "meta",
-    "sp_frag", "sp_conf", "sp_in_sent", "joined", "joined_many",
+    "sp_frag", "sp_conf", "sp_in_sent",
 )
 #: Cross features: what the question asks for x what the span is.
 CROSS_FEATURES = tuple(f"x_{a}_{g}" for a in ASKS for g in GROUPS)
@@ -282,8 +266,6 @@ def span_features(corpus: Corpus, qa: QuestionAnalysis, qf: QuestionFrame, span:
     row["agree"] = max(0.0, p_agree - own_p)
     row["agree_n"] = math.log1p(max(0, n_agree - (1 if r else 0)))
     _rule_features(row, span, rule)
-    row["joined"] = float("JOINED" in span.sources)
-    row["joined_many"] = row["joined"] * float(qf.many)
     q = span.quote
     if q is not None:
         row["sp_conf"] = q.confidence

@@ -25,25 +25,13 @@ from assistant.answer.reader.features import (
     span_features,
     token_features,
 )
-from assistant.answer.reader.spans import (
-    MAX_SPAN_WORDS,
-    Span,
-    empty,
-    joined_spans,
-    noun_phrase_spans,
-    phrase_spans,
-)
+from assistant.answer.reader.spans import MAX_SPAN_WORDS, Span, empty, noun_phrase_spans, phrase_spans
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer
 
 #: Mention labels a span may come from (ordinals rank, they do not answer).
 SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
                          "LANGUAGE", "DATE", "FIGURE"})
-#: Labels of a place, which may be joined to its region ("Mobile, Alabama").
-PLACE_LABELS = frozenset({"GPE", "LOC"})
-#: Sources a joined span keeps when both of its parts have them (what kind of thing it is);
-#: "JOINED" marks it.
-_KEPT_ON_JOIN = SPAN_LABELS | {"PHRASE"}
 
 
 @dataclass
@@ -94,7 +82,6 @@ def collect(ranked: Sequence[Ranked], rule: Answer, n: int) -> list[Span]:
         nps = noun_phrase_spans(doc, r.start, r.end)
         for s, e in phrase_spans(doc, r.start, r.end) if nps is None else nps:
             add(doc.doc_id, s, e, text[s:e], j, "PHRASE")
-        _join(doc.doc_id, text, r, j, found, add)
     if not rule.abstained and rule.citations and rule.answer:
         marked = next((c for c in rule.citations if c.answer_start >= 0), None)
         if marked is not None:
@@ -107,24 +94,6 @@ def collect(ranked: Sequence[Ranked], rule: Answer, n: int) -> list[Span]:
             add(c.doc_id, -1, -1, rule.answer, -1, "RULE")
             found[(c.doc_id, -1, -1)].sources.add("META")
     return [sp for sp in found.values() if sp.words <= MAX_SPAN_WORDS and not empty(sp.text)]
-
-
-def _join(doc_id: str, text: str, r: Ranked, j: int, found: dict[tuple[str, int, int], Span], add) -> None:
-    """Add the joined pairs (``spans.joined_spans``) of the candidates of sentence ``j``."""
-    mine = {(s, e): sp for (d, s, e), sp in found.items() if d == doc_id and r.start <= s and e <= r.end}
-    parts = [(s, e, bool(sp.sources & PLACE_LABELS)) for (s, e), sp in mine.items()]
-    by_start: dict[int, list[Span]] = defaultdict(list)
-    by_end: dict[int, list[Span]] = defaultdict(list)
-    for (s, e), sp in mine.items():
-        by_start[s].append(sp)
-        by_end[e].append(sp)
-    for s, e in joined_spans(text, parts):
-        if (doc_id, s, e) in found:
-            continue
-        add(doc_id, s, e, text[s:e], j, "JOINED")
-        kinds = [set().union(*(sp.sources for sp in by_start[s] if sp.end < e)),
-                 set().union(*(sp.sources for sp in by_end[e] if sp.start > s))]
-        found[(doc_id, s, e)].sources |= kinds[0] & kinds[1] & _KEPT_ON_JOIN
 
 
 def new_spans(spans: list[Span], given: frozenset[str]) -> list[Span]:

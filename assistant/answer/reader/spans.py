@@ -14,10 +14,6 @@ give the same span:
   by "of"/"and" or led by "the" ("Bank of England", "The Pantheon"). On the benchmark
   training sets this phrase grammar covers the gold answer in 96% (realtimeqa) and 99.7%
   (polnear) of the sentences that hold it, against 71% and 93% for the mentions alone;
-- two candidates of one sentence read as one answer: a coordination ("Sweden and Finland",
-  "a snake and a hawk") and a place with its region ("Mobile, Alabama"). On the realtimeqa
-  training questions whose right sentence was chosen, 37 of 902 golds were no candidate, 12
-  of them such pairs;
 - the rule pipeline's typed answer (its vote), wherever it stands.
 
 Pure functions of the document and the question's words: no model, no index.
@@ -26,7 +22,6 @@ Pure functions of the document and the question's words: no model, no index.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
@@ -168,28 +163,3 @@ def unit_end(text: str, end: int, unit: str) -> int:
             end += m.end()
     rate = _RATE.match(text, end)
     return rate.end() if rate else end
-
-
-#: What stands between two candidates that together are one answer: a coordination
-#: ("Thomas Jefferson and John Adams", "deli meat and cheese").
-_AND = re.compile(r",?\s+(?:and|&)\s+")
-#: What stands between a place and the region it lies in ("Yakutsk, Russia").
-_IN_REGION = re.compile(r",\s+")
-#: Longest gap, in characters, between two joined candidates (", and ").
-_JOIN_GAP = 6
-
-
-def joined_spans(text: str, parts: Sequence[tuple[int, int, bool]]) -> list[tuple[int, int]]:
-    """Pairs of candidates ``(start, end, is_place)`` of one sentence that read as one answer:
-    two joined by "and" / "&", or a place followed by ", " and another place. Offsets are in
-    ``text``; the joined span runs from the first's start to the second's end."""
-    ordered = sorted(set(parts))
-    out: list[tuple[int, int]] = []
-    for s1, e1, place1 in ordered:
-        for s2, e2, place2 in ordered:
-            if not e1 <= s2 <= e1 + _JOIN_GAP:
-                continue
-            gap = text[e1:s2]
-            if _AND.fullmatch(gap) or (place1 and place2 and _IN_REGION.fullmatch(gap)):
-                out.append((s1, e2))
-    return out
