@@ -33,8 +33,8 @@ def fakes(monkeypatch):
     """Counts of adapter fits and of (question, sentence) pairs scored, by adapter name."""
     fits, scored = [], {}
 
-    def fit_adapter(exs, model_dir, log=print, seed=0):
-        fits.append(len(exs))
+    def fit_adapter(exs, model_dir, log=print, seed=0, epochs=None):
+        fits.append(ex.EPOCHS if epochs is None else epochs)
         return {"w": np.full(3, float(len(fits)), dtype=np.float32)}
 
     monkeypatch.setattr(ex, "fit_adapter", fit_adapter)
@@ -54,6 +54,7 @@ def test_every_reply_gets_its_sentences_scores_once(tmp_path, fakes):
     fits, scored = fakes
     replies, (_, logits) = _run(tmp_path, reuse=False)
     assert len(fits) == 3  # two out-of-fold adapters and the final one
+    assert fits == [ex.FOLD_EPOCHS] * ex.TOKEN_FOLDS + [ex.EPOCHS]  # the parts' epochs, then the final one's
     for r, got in zip(replies, logits, strict=True):
         assert got == [f"{r.item.qa.text}|{x.doc.text[x.start:x.end]}" for x in r.ranked]
     assert sum(len(v) for v in scored.values()) == 12  # 6 replies x 2 sentences, each scored once
