@@ -56,8 +56,10 @@ def _sessions(threads: int, spin: bool):
     from assistant.index.onnx import OnnxEncoder, cpu_session, ensure_exported
 
     model_dir = Path(minilm_path())
-    extractive.load_scorer()  # exports the committed reader once, as a question does
-    reader_path = Path(next(iter(extractive._shared)))
+    committed = extractive.load_scorer()  # exports the committed reader once, as a question does
+    if committed is None:
+        raise SystemExit("no reader adapter is committed: nothing to measure")
+    reader_path = committed.path
     scorer = extractive.OnnxTokenScorer(model_dir, reader_path, threads)
     scorer.session = cpu_session(reader_path, threads, spin=spin)
     embed_path = ensure_exported(model_dir, default_cache_dir() / "models")

@@ -111,7 +111,7 @@ def _evidence(docs, question):
     return Evidence(qa=tr.analysis, corpus=fake_answerer(docs).corpus, passages=tr.passages, sents=tr.sentences)
 
 
-def test_the_summarised_article_is_the_article_models_choice_and_keeps_its_order():
+def test_the_summarised_article_is_the_article_models_choice_and_keeps_its_order(monkeypatch):
     from assistant.answer.evidence import Evidence
     from assistant.answer.forms.model import Choice
     from assistant.answer.kinds.summary import (
@@ -141,12 +141,8 @@ def test_the_summarised_article_is_the_article_models_choice_and_keeps_its_order
     # The kind's candidates keep the model's order through the answerer's sort by score.
     from assistant.answer.kinds import summary as summary_kind
 
-    orig = summary_kind.choice
-    try:
-        summary_kind.choice = lambda name: model("first", -5.0)
-        cands = summary_kind.SummaryKind().candidates(Evidence(ev.qa, ev.corpus, ev.passages, ev.sents))
-    finally:
-        summary_kind.choice = orig
+    monkeypatch.setattr(summary_kind, "choice", lambda name: model("first", -5.0))
+    cands = summary_kind.SummaryKind().candidates(Evidence(ev.qa, ev.corpus, ev.passages, ev.sents))
     assert cands[0].sent.doc.doc_id == other
     assert [c.score for c in cands] == sorted((c.score for c in cands), reverse=True)
 

@@ -188,7 +188,7 @@ def test_the_same_dump_gives_a_byte_identical_selection_json(bench, written, syn
 
 
 def test_a_stored_threshold_never_abstains_on_the_confidence_its_quantile_answers():
-    from assistant.evaluation.training.trainer import round_down
+    from assistant.evaluation.training.fit import round_down
 
     # An isotonic plateau: many replies share one confidence; the quantile lands on it.
     plateau = 0.710383

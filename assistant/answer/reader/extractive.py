@@ -150,6 +150,8 @@ class OnnxTokenScorer:
 
         # Longest first: a question longer than the limit is cut too (a 100 KB question).
         self.tok = padded_tokenizer(model_dir, MAX_TOKENS, "longest_first")
+        #: The exported graph it runs (a bench may open another session on it).
+        self.path = onnx_path
         self.session = cpu_session(onnx_path, threads)
         self._inputs = {i.name for i in self.session.get_inputs()}
 

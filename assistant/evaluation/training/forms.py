@@ -39,6 +39,7 @@ from assistant.evaluation.training.fit import (
     fit_ranker,
     fold_of,
     group_weights,
+    round_down,
     sigmoid,
 )
 
@@ -152,7 +153,7 @@ def threshold(conf: Sequence[float]) -> float:
     """The calibrated confidence below which a form abstains: the ``FALSE_ABSTENTION``
     quantile of its answerable training questions' confidences."""
     # Rounded down: a threshold rounded up past a calibration plateau would abstain on all of it.
-    return math.floor(float(np.quantile(np.asarray(conf), FALSE_ABSTENTION)) * 1e4) / 1e4 if len(conf) else 0.0
+    return round_down(float(np.quantile(np.asarray(conf), FALSE_ABSTENTION))) if len(conf) else 0.0
 
 
 def right(text: str, golds: Sequence[str]) -> bool:
@@ -267,7 +268,7 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
     # The least of the asked event's words a sentence must cover to answer yes or no: the
     # FALSE_ABSTENTION quantile over the training sentences that hold a gold supporting phrase.
     covered = [x["claim"] for x, y in zip(claim.x, claim.y, strict=True) if y]
-    floor = math.floor(float(np.quantile(np.asarray(covered), FALSE_ABSTENTION)) * 1e4) / 1e4 if covered else 0.0
+    floor = round_down(float(np.quantile(np.asarray(covered), FALSE_ABSTENTION))) if covered else 0.0
     # The rarest claim word an answering article may lack: the 1 - FALSE_ABSTENTION quantile,
     # over the training questions, of the gap of the article that holds the gold support.
     gaps = [min(F.claim_gap(evs[q].ev, claim.payload[i])[0] for i in idx if claim.y[i])
@@ -359,7 +360,7 @@ def nearmiss_threshold(conf: np.ndarray, y: np.ndarray, kept_right: np.ndarray) 
         best = min(best, (cost, t))
     below = [c for c in set(conf.tolist()) if c < best[1]]
     mid = (max(below) + best[1]) / 2 if below else best[1]
-    return math.floor(mid * 1e4) / 1e4
+    return round_down(mid)
 
 
 def fit_nearmiss(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any]]:

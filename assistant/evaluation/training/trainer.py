@@ -16,7 +16,6 @@ model on validation questions, so every later stage sees scores like those at ru
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,7 +42,7 @@ from assistant.answer.selection.features import (
 )
 from assistant.answer.selection.selector import RANKED_KEPT, Ranked
 from assistant.evaluation.training.data import DUMP_K, fetched, right, rule_answer
-from assistant.evaluation.training.fit import fit_isotonic, fit_linear, fold_of, sigmoid
+from assistant.evaluation.training.fit import fit_isotonic, fit_linear, fold_of, round_down, sigmoid
 from assistant.models import Answer, Document
 
 #: Documents (after re-ranking) whose sentences compete for the reply.
@@ -61,17 +60,6 @@ FALSE_ABSTENTION = 0.05
 #: 0.63 (polnear, 2,537 questions) to 0.06, and the seed eval then answered 14 of its 25
 #: unanswerable cases.
 MIN_QUANTILE_QUESTIONS = 100
-#: Thresholds are stored with this many decimals, rounded *down*: calibration gives many
-#: replies one confidence (an isotonic plateau), and a quantile on a plateau rounded up
-#: abstained on the whole plateau (0.710383 -> 0.7104 abstained on 5 seed validation replies).
-THRESHOLD_DECIMALS = 4
-
-
-def round_down(x: float, decimals: int = THRESHOLD_DECIMALS) -> float:
-    """``x`` with ``decimals`` decimals, never above it (a stored threshold abstains on no
-    confidence its quantile answers)."""
-    f = 10 ** decimals
-    return math.floor(x * f + 1e-9) / f
 #: Score of a missing runner-up sentence: the top one's minus this (as at run time).
 NO_SECOND = 5.0
 #: Sets whose training questions fit the document and sentence rankers. The seed set is
