@@ -214,13 +214,20 @@ class Assistant:
             return 1
         return 0
 
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """One question's reads: beside other questions but not a reload, and each
+        document as first read (``LocalIndex.pinned``), whatever another process rewrites."""
+        with self._gate.shared(), self.local.pinned():
+            yield
+
     def ask(self, question: str, history: Sequence[Any] | None = None,
             filters: Mapping[str, Any] | None = None, k: int = 5,
             asked_on: str | date | None = None) -> Answer:
         """Answer ``question`` from the corpus, with citations, or abstain. ``asked_on``
         (today by default) is the date "this week" or "recently" are read against."""
         self.refresh()
-        with self._gate.shared():
+        with self._reading():
             return self.answerer.ask(question, history=history, filters=filters, k=k, asked_on=asked_on)
 
     #: The throwaway question ``warm_up`` asks: any question runs the whole answering path.
@@ -242,14 +249,14 @@ class Assistant:
         """Everyone the articles quote on ``topic``, each with their statements (most
         relevant first), every statement with the exact sentence that carries it."""
         self.refresh()
-        with self._gate.shared():
+        with self._reading():
             return views.who_said_what(self.retriever, self.answerer.corpus, topic, filters)
 
     def timeline(self, topic: str, filters: Mapping[str, Any] | None = None) -> list[Event]:
         """Dated events about ``topic`` across the articles, oldest first, each with the
         exact sentence it comes from."""
         self.refresh()
-        with self._gate.shared():
+        with self._reading():
             return views.timeline(self.retriever, self.answerer.corpus, topic, filters)
 
     def document(self, doc_id: str) -> Document:

@@ -27,10 +27,11 @@ import shutil
 import sqlite3
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from assistant.index.aliases import AliasIndex, EntityCounts, document_entities
 from assistant.index.keyword import KeywordChunk, KeywordIndex
@@ -105,6 +106,16 @@ class _Counts:
             db.executemany(f"DELETE FROM {table} WHERE {col} = ? AND n <= 0", [(k,) for k, n in c.items() if n < 0])
 
 
+class ChunkSpan(NamedTuple):
+    """Where a stored chunk lies: its document, offsets, and the content hash of the
+    document version those offsets were cut from."""
+
+    doc_id: str
+    start: int
+    end: int
+    content_hash: str
+
+
 class LocalIndex:
     """SQLite annotation store + keyword index + alias table under ``path``."""
 
@@ -129,6 +140,8 @@ class LocalIndex:
         self.keyword: KeywordIndex = keyword
         self._ready = False
         self._docs: OrderedDict[str, Document] = OrderedDict()
+        #: Per thread, inside ``pinned()``: each document as first read there (None: not pinned).
+        self._pins = threading.local()
         self._records: dict[str, dict[str, Any]] | None = None
         self._summary: tuple[list[str], frozenset[str]] | None = None
         #: Local changes, and SQLite's count of other connections' commits, when the
@@ -286,7 +299,34 @@ class LocalIndex:
                 self._records = {d: json.loads(r) for d, r in rows}
             return self._records
 
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Within it, ``doc`` gives each document as this thread first read it there.
+
+        One question reads a document many times (its passages, sentences, spans, the
+        citation's quote), each time using offsets an earlier read gave. Another process
+        may rewrite the document between two reads; pinned, every read of the question
+        sees one version, so no offset of one version cuts the text of another. Nested
+        uses share the outer pin; the pins are dropped on leaving, so they hold only the
+        documents one question touched."""
+        if getattr(self._pins, "docs", None) is not None:
+            yield
+            return
+        self._pins.docs = {}
+        try:
+            yield
+        finally:
+            self._pins.docs = None
+
     def doc(self, doc_id: str) -> Document | None:
+        pins: dict[str, Document | None] | None = getattr(self._pins, "docs", None)
+        if pins is None:
+            return self._read_doc(doc_id)
+        if doc_id not in pins:
+            pins[doc_id] = self._read_doc(doc_id)
+        return pins[doc_id]
+
+    def _read_doc(self, doc_id: str) -> Document | None:
         with self._lock:
             self._fresh()
             hit = self._docs.get(doc_id)
@@ -295,12 +335,13 @@ class LocalIndex:
                 return hit
             # One statement, so one snapshot: the document and whether it is queued.
             row = self._db.execute(
-                "SELECT record, text, annotations, EXISTS(SELECT 1 FROM pending WHERE doc_id=?) FROM docs "
-                "WHERE doc_id=?", (doc_id, doc_id)
+                "SELECT record, text, annotations, EXISTS(SELECT 1 FROM pending WHERE doc_id=?), content_hash "
+                "FROM docs WHERE doc_id=?", (doc_id, doc_id)
             ).fetchone()
             if row is None or row[3]:
                 return None  # gone, or being rewritten: its chunks in the loaded view are of another version
             rec, text, ann = json.loads(row[0]), row[1], json.loads(row[2] or "{}")
+            rec["content_hash"] = row[4]  # the column ``spans`` reads, so the two compare
             view = Document(
                 doc_id=doc_id, text=text, title=rec.get("title", ""), publisher=rec.get("publisher", ""),
                 date=rec.get("date", ""), author=rec.get("author", ""), url=rec.get("url", ""),
@@ -317,16 +358,18 @@ class LocalIndex:
         for doc_id, ann in self._db.execute("SELECT doc_id, annotations FROM docs"):
             yield doc_id, json.loads(ann or "{}")
 
-    def spans(self, chunk_ids: Collection[str]) -> dict[str, tuple[str, int, int]]:
-        """chunk id -> (document, start, end) for the stored chunks among ``chunk_ids``:
-        the exact-offset chunk table, read by primary key."""
+    def spans(self, chunk_ids: Collection[str]) -> dict[str, ChunkSpan]:
+        """chunk id -> ``ChunkSpan`` for the stored chunks among ``chunk_ids``: the
+        exact-offset chunk table, read by primary key, with the content hash of the
+        document version the offsets belong to (the same statement, so the same snapshot)."""
         ids = list(chunk_ids)
-        out: dict[str, tuple[str, int, int]] = {}
+        out: dict[str, ChunkSpan] = {}
         with self._lock:
             for i in range(0, len(ids), 500):
                 part = ids[i: i + 500]
-                q = f"SELECT chunk_id, doc_id, start, end FROM chunks WHERE chunk_id IN ({','.join('?' * len(part))})"
-                out.update((c, (d, s, e)) for c, d, s, e in self._db.execute(q, part))
+                q = ("SELECT c.chunk_id, c.doc_id, c.start, c.end, d.content_hash FROM chunks c "
+                     f"JOIN docs d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(part))})")
+                out.update((c, ChunkSpan(d, s, e, h)) for c, d, s, e, h in self._db.execute(q, part))
         return out
 
     def keyword_search(self, tokens: list[str], k: int, docs: Collection[str] | None = None) -> list[tuple[str, float]]:

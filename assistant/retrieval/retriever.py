@@ -23,7 +23,7 @@ from assistant.text.folding import fold
 from assistant.text.tokens import tokenize
 
 if TYPE_CHECKING:
-    from assistant.index.cache import Document, LocalIndex
+    from assistant.index.cache import ChunkSpan, Document, LocalIndex
     from assistant.index.embedding import Embedder
     from assistant.index.store import Store
 
@@ -179,11 +179,13 @@ class Retriever:
                 break
         return out
 
-    def _passage(self, cid: str, span: tuple[str, int, int] | None, qtoks: set[str]) -> Passage | None:
+    def _passage(self, cid: str, span: ChunkSpan | None, qtoks: set[str]) -> Passage | None:
         if span is None:
             return None
-        doc = self.local.doc(span[0])
-        if doc is None:
+        doc = self.local.doc(span.doc_id)
+        if doc is None or doc.content_hash != span.content_hash:
+            # Gone, or rewritten since the chunk table was read (by another process, or
+            # before this question pinned the document): these offsets cut another text.
             return None
         start, end = span[1], span[2]
         s, e = self.best_sentence(doc, start, end, qtoks)

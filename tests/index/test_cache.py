@@ -47,8 +47,9 @@ def test_open_reads_nothing_in_full_and_matches_a_rebuild(seeds, backend):
         seg = local.bm25.segments[0]
         assert isinstance(seg.rows, np.memmap) and isinstance(seg.chunk_start, np.memmap)
     rows = local.chunks
-    assert local.spans(rows.ids) == {c: (d, s, e) for c, d, s, e in zip(rows.ids, rows.doc_ids, rows.starts,
-                                                                         rows.ends, strict=True)}
+    table = zip(rows.ids, rows.doc_ids, rows.starts, rows.ends, strict=True)
+    assert {c: sp[:3] for c, sp in local.spans(rows.ids).items()} == {c: (d, s, e) for c, d, s, e in table}
+    assert {sp.content_hash for sp in local.spans(rows.ids).values()} <= set(local.content_hashes().values())
     hits = {q: local.keyword_search(tokenize(q), 10) for q in QUERIES}
     dates, meta = local.summary()
     variants = local.aliases.variants("Lukashenko")
@@ -168,6 +169,80 @@ def test_a_killed_ingest_queue_is_committed_when_a_reader_opens_the_index(seeds,
         assert hits and {asst.local.spans([c])[c][0] for c, _ in hits} == {doc_id}
         assert asst.local.doc(doc_id).title == "Zanzibarian quokkas"
     finally:
+        asst.close()
+
+
+def _rewrite(local: LocalIndex, doc_id: str, prefix: str) -> str:
+    """Store a new version of ``doc_id`` with ``prefix`` on top (every offset moves),
+    as another process's ingest would, and commit it; returns the new text."""
+    from assistant.index.store import DocRecord
+
+    old = local.doc(doc_id)
+    rec = local.records()[doc_id]
+    rows = local.chunks
+    n = len(prefix)
+    spans = [(cid, s + n, e + n) for cid, d, s, e in zip(rows.ids, rows.doc_ids, rows.starts, rows.ends, strict=True)
+             if d == doc_id]
+    ann = {**old.annotations, "sentences": [[s + n, e + n] for s, e in old.sentences]}
+    record = DocRecord.from_meta(doc_id, {**rec, "content_hash": f"{rec['content_hash']}-v2"})
+    local.put_doc(record, prefix + old.text, ann, [(cid, i, s, e) for i, (cid, s, e) in enumerate(spans)])
+    local.commit()
+    return prefix + old.text
+
+
+def test_a_pinned_reader_sees_one_version_while_another_process_rewrites(seeds):
+    """Inside ``pinned()`` a document reads as first read there, though another process
+    rewrites it meanwhile; the chunk table's spans name the version their offsets cut, so
+    a reader can tell them from the pinned one; outside, and on other threads, the new
+    version shows."""
+    import threading
+
+    reader, writer = LocalIndex(seeds / "assistant"), LocalIndex(seeds / "assistant")
+    assert reader.load() and writer.load()
+    doc_id = sorted(reader.records())[0]
+    try:
+        with reader.pinned():
+            before = reader.doc(doc_id)
+            text = _rewrite(writer, doc_id, "An earlier note.\n\n" * 3)
+            assert reader.doc(doc_id) is before  # pinned, though SQLite says the store changed
+            elsewhere: list = []
+            t = threading.Thread(target=lambda: elsewhere.append(reader.doc(doc_id)))
+            t.start()
+            t.join()
+            assert elsewhere[0].text == text
+            with reader.pinned():  # nested: the same pin
+                assert reader.doc(doc_id) is before
+            chunk = next(c for c, d in zip(reader.chunks.ids, reader.chunks.doc_ids, strict=True) if d == doc_id)
+            assert reader.spans([chunk])[chunk].content_hash != before.content_hash
+        after = reader.doc(doc_id)
+        assert after.text == text and after.text != before.text
+        assert reader.spans([chunk])[chunk].content_hash == after.content_hash
+    finally:
+        reader.close()
+        writer.close()
+
+
+def test_retrieval_skips_a_chunk_whose_offsets_belong_to_another_version(seeds, hashing_embedder):
+    """A question pinned the old version; the chunk table now holds the new version's
+    offsets: the retriever drops that chunk instead of cutting the old text at them."""
+    asst = Assistant.open(index_dir=seeds, embedder=hashing_embedder)
+    writer = LocalIndex(seeds / "assistant")
+    try:
+        doc_id = sorted(asst.local.records())[0]
+        title = asst.local.doc(doc_id).title
+        query = f"{title} {asst.local.doc(doc_id).text[:200]}"
+        assert any(p.doc_id == doc_id for p in asst.retriever.retrieve(query, k=10))
+        with asst.local.pinned():
+            old = asst.local.doc(doc_id)
+            _rewrite(writer, doc_id, "An earlier note.\n\n")
+            passages = asst.retriever.retrieve(query, k=10)
+            assert all(p.doc_id != doc_id for p in passages)
+        fresh = asst.retriever.retrieve(query, k=10)
+        got = [p for p in fresh if p.doc_id == doc_id]
+        assert got and all(asst.local.doc(doc_id).text[p.start:p.end] == p.text for p in got)
+        assert all(old.text[p.start:p.end] != p.text for p in got)
+    finally:
+        writer.close()
         asst.close()
 
 

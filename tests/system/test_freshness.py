@@ -184,3 +184,44 @@ def test_no_half_written_document_while_another_process_rewrites(seed_index_fake
     assert not bad, bad[:5]
     assert answered[0] >= 10
     assert "20,000" in f"{new.answer} {new.text}"
+
+
+def test_one_question_reads_one_version_of_a_document_rewritten_mid_question(seed_index_fake, copy_index,
+                                                                              hashing_embedder, tmp_path,
+                                                                              monkeypatch):
+    """Deterministic form of the race above: another process rewrites the article (every
+    offset moves, the figure changes) right after this question first reads it. The
+    question keeps reading the version it started with: its answer and every citation
+    come from the old text, each citation a whole sentence of it."""
+    from assistant.text.sentences import split_sentences
+
+    index = copy_index(seed_index_fake)
+    docs = tmp_path / "ports"
+    docs.mkdir()
+    path = docs / "Kestrup00.txt"
+    old = _article("Kestrup00", "10,000")
+    path.write_text(old, encoding="utf-8")
+    _write({"index_dir": str(index)}, [docs])
+    asst = Assistant.open(index_dir=index, embedder=hashing_embedder)
+    read = asst.local._read_doc
+    rewritten: list[str] = []
+
+    def read_then_rewrite(doc_id: str):
+        doc = read(doc_id)
+        if doc_id.startswith("Kestrup") and not rewritten:
+            path.write_text(_article("Kestrup00", "20,000", extra="An earlier note.\n\n" * 3), encoding="utf-8")
+            _write({"index_dir": str(index)}, [docs])
+            rewritten.append(doc_id)
+        return doc
+
+    monkeypatch.setattr(asst.local, "_read_doc", read_then_rewrite)
+    try:
+        ans = asst.ask(_question("Kestrup00"))
+        assert rewritten, "the question never read the article"
+        assert read(rewritten[0]).text != old  # the store holds the new version by now
+        sentences = {old[a:b].strip() for a, b in split_sentences(old)}
+        quotes = [c.quote.strip() for c in ans.citations if c.doc_id == rewritten[0]]
+        assert quotes and all(q in sentences for q in quotes), quotes
+        assert "10,000" in f"{ans.answer} {ans.text}" and "20,000" not in ans.text
+    finally:
+        asst.close()
