@@ -26,32 +26,22 @@ import json
 import shutil
 import sqlite3
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from assistant.index.aliases import AliasIndex, EntityCounts, document_entities
+from assistant.index.aliases import AliasIndex
 from assistant.index.keyword import KeywordChunk, KeywordIndex
+from assistant.index.tables import SCHEMA, ChunkSpan, CountDelta, StoredChunks
 from assistant.models import Document
 from assistant.text.tokens import tokenize
 
 if TYPE_CHECKING:
     from assistant.index.store import DocRecord, Store
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS docs (
-    doc_id TEXT PRIMARY KEY, content_hash TEXT, record TEXT, text TEXT, annotations TEXT);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY, doc_id TEXT, idx INTEGER, start INTEGER, end INTEGER);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS summary_dates (date TEXT PRIMARY KEY, n INTEGER);
-CREATE TABLE IF NOT EXISTS summary_tokens (token TEXT PRIMARY KEY, n INTEGER);
-"""
 #: The layout of the derived structures; a cache written with another is rebuilt once.
 DERIVED_FORMAT = "2"
 #: Documents per keyword-index commit when many are queued (one segment each; the merge
@@ -59,61 +49,6 @@ DERIVED_FORMAT = "2"
 COMMIT_DOCS = 5000
 #: Chunks per keyword segment during a full rebuild (bounds its memory).
 REBUILD_CHUNKS = 100_000
-
-
-class StoredChunks:
-    """The chunk table as lists: ``ids``, ``doc_ids``, ``starts``, ``ends`` by row, and
-    ``row_of`` (chunk id -> row)."""
-
-    def __init__(self, rows: Sequence[tuple[str, str, int, int]]) -> None:
-        self.ids = [r[0] for r in rows]
-        self.doc_ids = [r[1] for r in rows]
-        self.starts = [r[2] for r in rows]
-        self.ends = [r[3] for r in rows]
-        self.row_of = {cid: n for n, cid in enumerate(self.ids)}
-
-
-def _summary_counts(record: dict[str, Any]) -> tuple[list[str], set[str]]:
-    """What one document adds to the corpus summary: its date (if it has a year) and the
-    search tokens of its publisher and author."""
-    d = str(record.get("date", "") or "")
-    return ([d] if d[:4].isdigit() else []), set(tokenize(f"{record.get('publisher', '')} {record.get('author', '')}"))
-
-
-class _Counts:
-    """What a batch of stored and removed documents changes in the alias and summary
-    counts, written in one go (``write``, inside the batch's transaction)."""
-
-    def __init__(self) -> None:
-        self.entities = EntityCounts()
-        self.dates: Counter[str] = Counter()
-        self.tokens: Counter[str] = Counter()
-
-    def add(self, record: dict[str, Any], annotations: dict[str, Any], sign: int) -> None:
-        self.entities.add(EntityCounts.of(document_entities(annotations)), sign)
-        dates, toks = _summary_counts(record)
-        for c, keys in ((self.dates, dates), (self.tokens, toks)):
-            if sign > 0:
-                c.update(keys)
-            else:
-                c.subtract(keys)
-
-    def write(self, db: sqlite3.Connection) -> None:
-        AliasIndex.apply(db, self.entities)
-        up = "ON CONFLICT DO UPDATE SET n = n + excluded.n"
-        for table, col, c in (("summary_dates", "date", self.dates), ("summary_tokens", "token", self.tokens)):
-            db.executemany(f"INSERT INTO {table} VALUES (?, ?) {up}", [(k, n) for k, n in c.items() if n])
-            db.executemany(f"DELETE FROM {table} WHERE {col} = ? AND n <= 0", [(k,) for k, n in c.items() if n < 0])
-
-
-class ChunkSpan(NamedTuple):
-    """Where a stored chunk lies: its document, offsets, and the content hash of the
-    document version those offsets were cut from."""
-
-    doc_id: str
-    start: int
-    end: int
-    content_hash: str
 
 
 class LocalIndex:
@@ -203,7 +138,7 @@ class LocalIndex:
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(_SCHEMA)
+            db.executescript(SCHEMA)
             AliasIndex.create(db)
             db.execute("SELECT count(*) FROM docs").fetchone()
             db.execute("SELECT count(*) FROM chunks").fetchone()
@@ -251,7 +186,7 @@ class LocalIndex:
         """``put_doc`` for several documents, in one transaction that also updates the
         alias and summary counts and queues the documents for the keyword index."""
         with self._lock, self._db:
-            delta = _Counts()
+            delta = CountDelta()
             for record, text, annotations, chunks in items:
                 self._forget(record.doc_id, delta)
                 rec = asdict(record)
@@ -271,13 +206,13 @@ class LocalIndex:
 
     def delete_doc(self, doc_id: str) -> None:
         with self._lock, self._db:
-            delta = _Counts()
+            delta = CountDelta()
             self._forget(doc_id, delta)
             delta.write(self._db)
             self._db.execute("INSERT OR IGNORE INTO pending VALUES (?)", (doc_id,))
             self._changed()
 
-    def _forget(self, doc_id: str, delta: _Counts) -> None:
+    def _forget(self, doc_id: str, delta: CountDelta) -> None:
         """Remove a stored document, its chunks and (into ``delta``) its counts."""
         old = self._db.execute("SELECT record, annotations FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
         if old is not None:
@@ -439,7 +374,7 @@ class LocalIndex:
                 batch.extend(self._keyword_chunks(part))
                 with self._db:
                     marks = ",".join("?" * len(part))
-                    delta = _Counts()
+                    delta = CountDelta()
                     for rec, ann in self._db.execute(
                             f"SELECT record, annotations FROM docs WHERE doc_id IN ({marks})", part).fetchall():
                         delta.add(json.loads(rec), json.loads(ann or "{}"), 1)

@@ -23,9 +23,10 @@ from assistant.text.folding import fold
 from assistant.text.tokens import tokenize
 
 if TYPE_CHECKING:
-    from assistant.index.cache import ChunkSpan, Document, LocalIndex
+    from assistant.index.cache import Document, LocalIndex
     from assistant.index.embedding import Embedder
     from assistant.index.store import Store
+    from assistant.index.tables import ChunkSpan
 
 FILTER_KEYS = ("doc_id", "publisher", "date_from", "date_to")
 #: Weight of the dense score in the convex fusion. Chosen with tools/retrieval_eval.py
