@@ -13,7 +13,8 @@ import gradio as gr
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from assistant.interfaces.conversations import ConversationStore
-from assistant.interfaces.render import display_title, example_questions, stats_html
+from assistant.interfaces.examples import example_questions
+from assistant.interfaces.render import display_title, stats_html
 from assistant.interfaces.web import error_html
 
 #: Shown when something unexpected fails (the details go to the server's log).

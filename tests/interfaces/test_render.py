@@ -20,7 +20,6 @@ from assistant.interfaces.render import (
     conversation_to_markdown,
     display_title,
     document_html,
-    example_questions,
     ingest_results_html,
     lead_title,
     parse_citation_key,
@@ -291,22 +290,6 @@ def test_answer_round_trips_through_dict():
     a = answer(conflicts=[Conflict("1", 1, "a.txt", "P", "2025")])
     b = answer_from_dict(a.to_dict())
     assert b == a
-
-
-# -- example questions ------------------------------------------------------------------------------
-def test_example_questions_come_from_annotations_and_merge_aliases():
-    text = "Officials said 1,234 irregular crossings were stopped in 2025. More text follows here."
-    num = text.index("1,234")
-    mention = ["FIGURE", num, num + 5, "1,234", "1234", "crossing", "", ["crossing", "stop", "2025"], {}]
-    quotes = [{"speaker": "Jan Novak", "speaker_label": "PERSON", "kind": "direct"},
-              {"speaker": "Jan Nowak", "speaker_label": "PERSON", "kind": "direct"},
-              {"speaker": "Jan Nowak", "speaker_label": "PERSON", "kind": "indirect"},
-              {"speaker": "the ministry", "speaker_label": "ORG", "kind": "direct"}]
-    docs = [FakeDoc("a", text, annotations={"mentions": [mention], "quotes": quotes})]
-    qs = example_questions(docs, n=4, aliases=[["Jan Novak", "Jan Nowak"]])
-    assert qs == ["What did Jan Nowak say?", "How many irregular crossings were there in 2025?"]
-    assert len(example_questions(docs, n=4)) == 3  # without alias groups both spellings appear
-    assert example_questions([FakeDoc("b", "no annotations")]) == []
 
 
 # -- uploads ---------------------------------------------------------------------------------------------
