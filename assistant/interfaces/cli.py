@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from assistant.interfaces.commands.agents import cmd_mcp
 from assistant.interfaces.commands.corpus import cmd_ingest, cmd_search, cmd_show, cmd_stats
@@ -24,13 +25,8 @@ from assistant.interfaces.options import (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="assistant",
-        description="Answer questions about a corpus of news articles, citing the exact sentences.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
+def _corpus_commands(sub: Any) -> None:
+    """Ingest, stats and search: what goes into the index and what it holds."""
     p = sub.add_parser("ingest", help="add or update documents in the index")
     p.add_argument("paths", nargs="*", help="files or directories (.txt .md .html .jsonl .pdf .docx .rss .atom .xml); default: seeds/")
     add_index_args(p)
@@ -65,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_filter_args(p)
 
+
+def _question_commands(sub: Any) -> None:
+    """Ask, chat, timeline and who-said: answers from the index."""
     p = sub.add_parser(
         "ask", help="answer a question with cited sentences", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Answer a question from the indexed articles: a short answer, the reply with [n]\n"
@@ -99,10 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
         add_index_args(p)
         add_filter_args(p)
 
+
+def _show_command(sub: Any) -> None:
+    """Show: one document's cleaned text."""
     p = sub.add_parser("show", help="print a document's cleaned text")
     p.add_argument("doc_id", help="the document's id, as `assistant stats` lists it")
     add_index_args(p)
 
+
+def _eval_command(sub: Any) -> None:
+    """Eval: score the assistant on an eval set."""
     p = sub.add_parser("eval", help="score the assistant on a JSONL eval set")
     p.add_argument("cases", help="eval set (JSONL: id, question, type, answers, sources)")
     p.add_argument("--report", help="write the JSON report here")
@@ -120,6 +125,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_llm_args(p)
 
+
+def _server_commands(sub: Any) -> None:
+    """Serve and mcp: the chat, and the tools for agents."""
     p = sub.add_parser("serve", help="start the chat (same as python app.py)")
     p.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 7860)")
@@ -143,6 +151,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_index_args(p)
     add_llm_args(p)
 
+
+def _training_commands(sub: Any) -> None:
+    """Train and bench: fitting the learned parts, and measuring speed."""
     p = sub.add_parser("train", help="fit learned answer selection on the benchmark sets (needs [dev] extras)")
     p.add_argument("--shared", default="../shared", help="the folder holding benchmarks/ (default ../shared)")
     p.add_argument("--cache", default=".cache/train", help="where indexes and dumps are kept between runs")
@@ -181,6 +192,20 @@ def build_parser() -> argparse.ArgumentParser:
                                                 "each filled index and into an empty one (default 100; --quick: 0)")
     p.add_argument("--add-corpus", help="where those new documents come from: a .jsonl file or a folder of articles "
                                         "(default: recombined from the sentence pool)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assistant",
+        description="Answer questions about a corpus of news articles, citing the exact sentences.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _corpus_commands(sub)
+    _question_commands(sub)
+    _show_command(sub)
+    _eval_command(sub)
+    _server_commands(sub)
+    _training_commands(sub)
     return parser
 
 
