@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from assistant.text.dates import MONTHS, QUARTER_WORDS, SEASON_NAME, SEASONS, WEEKDAYS
 from assistant.text.folding import fold
@@ -228,7 +228,19 @@ def _closest_year(mo: int, d: int | None, ref: str, future: bool | None = None) 
     return best
 
 
-def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tuple[str, dict[str, Any]]:
+_Read = tuple[str, dict[str, Any]]
+
+
+class _Expr(NamedTuple):
+    """A date expression being read: folded, lower case, without "the" and a weekday."""
+
+    s: str
+    ref: str
+    future: bool | None
+    had_the: bool
+
+
+def normalize_date(text: str, ref: str = "", future: bool | None = None) -> _Read:
     """ISO value and annotations for a date expression, following TIMEX3 conventions.
 
     Returns ``(value, extra)``. Explicit dates keep the precision written
@@ -250,7 +262,6 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
     if m and not re.fullmatch(_WD + r"(?: (?:morning|afternoon|evening|night))?", s):
         extra["weekday"] = m.group(1)
         s = s[m.end():]
-
     # Parts of a period: "early 2024", "the start of 2025", "mid-October", "later this year".
     m = re.match(r"(early|earlier|mid|middle|late|later|start|beginning|end|first half|second half)(?:-| of | )(?:the )?", s)
     if m and m.end() < len(s):
@@ -259,88 +270,117 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
             if m.group(1) not in ("earlier", "later"):  # "earlier this year": before now, not early in it
                 inner_extra["part"] = _PARTS[m.group(1)]
             return inner, inner_extra
-    m = re.fullmatch(r"(?:(first|second|third|fourth|final|last) quarter|q([1-4]))(?: of)?(?: " + _Y + r"| (this|last|next) year)?", s)
-    if m:
-        q = int(m.group(2)) if m.group(2) else QUARTER_WORDS[m.group(1)]
-        if m.group(3):
-            return f"{m.group(3)}-Q{q}", extra
-        if m.group(4):
-            yv = resolve_relative(f"{m.group(4)} year", ref)
-            return _relative(f"{yv}-Q{q}" if yv else "", ref, extra)
-        yr = _ref_parts(ref)[0]
-        extra["quarter"] = q
-        return _relative(f"{yr}-Q{q}" if yr else "", ref, extra)
+    e = _Expr(s, ref, future, had_the)
+    for read in _READERS:
+        got = read(e, extra)
+        if got is not None:
+            return got
+    return "", {}
 
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", s)
+
+def _quarter(e: _Expr, extra: dict[str, Any]) -> _Read | None:
+    """"Q1 2024", "the first quarter", "the final quarter of last year"."""
+    m = re.fullmatch(r"(?:(first|second|third|fourth|final|last) quarter|q([1-4]))(?: of)?(?: " + _Y
+                     + r"| (this|last|next) year)?", e.s)
+    if not m:
+        return None
+    q = int(m.group(2)) if m.group(2) else QUARTER_WORDS[m.group(1)]
+    if m.group(3):
+        return f"{m.group(3)}-Q{q}", extra
+    if m.group(4):
+        yv = resolve_relative(f"{m.group(4)} year", e.ref)
+        return _relative(f"{yv}-Q{q}" if yv else "", e.ref, extra)
+    yr = _ref_parts(e.ref)[0]
+    extra["quarter"] = q
+    return _relative(f"{yr}-Q{q}" if yr else "", e.ref, extra)
+
+
+def _numeric(e: _Expr, extra: dict[str, Any]) -> _Read | None:
+    """"2025-10-28", and "10/28/2025" or "28.10.2025" (month first when both could be)."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", e.s)
     if m and _valid(int(m.group(1)), int(m.group(2)), int(m.group(3))):
-        return s, extra
-    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", s)
-    if m:
-        a, b, yv = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if a > 12 and _valid(yv, b, a):
-            return _iso(yv, b, a), extra
-        if _valid(yv, a, b):
-            if b <= 12 and a != b:
-                extra["ambiguous_order"] = True  # read month-first, the US convention
-            return _iso(yv, a, b), extra
-        return "", {}
+        return e.s, extra
+    m = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", e.s)
+    if not m:
+        return None
+    a, b, yv = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if a > 12 and _valid(yv, b, a):
+        return _iso(yv, b, a), extra
+    if _valid(yv, a, b):
+        if b <= 12 and a != b:
+            extra["ambiguous_order"] = True  # read month-first, the US convention
+        return _iso(yv, a, b), extra
+    return "", {}
 
-    m = re.fullmatch(_M + " " + _D + r"(?:,? (?:of )?" + _Y + r"|,? (?:of )?(this|last|next) year)?", s) or \
-        re.fullmatch(_D + r" (?:of )?" + _M + r"(?:,? " + _Y + r"|,? (?:of )?(this|last|next) year)?", s)
-    if m:
-        g = m.groups()
-        if g[0].isdigit():
-            d, mo = int(g[0]), MONTHS[g[1]]
-        else:
-            mo, d = MONTHS[g[0]], int(g[1])
-        if g[2]:
-            yv = int(g[2])
-            return (_iso(yv, mo, d), extra) if _valid(yv, mo, d) else ("", {})
-        if not _valid(2000, mo, d):  # 2000 is a leap year, so Feb 29 passes
-            return "", {}
-        if g[3]:
-            yr = resolve_relative(f"{g[3]} year", ref)
-            if yr:
-                return _relative(_iso(int(yr), mo, d), ref, extra)
-            extra.update(relative=True, as_written=True)
-            return _iso(None, mo, d), extra
-        yv2 = _closest_year(mo, d, ref, future)
-        if yv2 is not None and _valid(yv2, mo, d):
-            extra.update(resolved=_iso(yv2, mo, d), resolved_from=ref)
+
+def _month_day(e: _Expr, extra: dict[str, Any]) -> _Read | None:
+    """"October 28", "28 October 2025", "October 28 of last year"."""
+    m = re.fullmatch(_M + " " + _D + r"(?:,? (?:of )?" + _Y + r"|,? (?:of )?(this|last|next) year)?", e.s) or \
+        re.fullmatch(_D + r" (?:of )?" + _M + r"(?:,? " + _Y + r"|,? (?:of )?(this|last|next) year)?", e.s)
+    if not m:
+        return None
+    g = m.groups()
+    if g[0].isdigit():
+        d, mo = int(g[0]), MONTHS[g[1]]
+    else:
+        mo, d = MONTHS[g[0]], int(g[1])
+    if g[2]:
+        yv = int(g[2])
+        return (_iso(yv, mo, d), extra) if _valid(yv, mo, d) else ("", {})
+    if not _valid(2000, mo, d):  # 2000 is a leap year, so Feb 29 passes
+        return "", {}
+    if g[3]:
+        yr = resolve_relative(f"{g[3]} year", e.ref)
+        if yr:
+            return _relative(_iso(int(yr), mo, d), e.ref, extra)
+        extra.update(relative=True, as_written=True)
         return _iso(None, mo, d), extra
-    m = re.fullmatch(_M + r",? (?:of )?" + _Y, s)
+    yv2 = _closest_year(mo, d, e.ref, e.future)
+    if yv2 is not None and _valid(yv2, mo, d):
+        extra.update(resolved=_iso(yv2, mo, d), resolved_from=e.ref)
+    return _iso(None, mo, d), extra
+
+
+def _month(e: _Expr, extra: dict[str, Any]) -> _Read | None:
+    """"June 2021", "June of this year", "last June", "June"."""
+    m = re.fullmatch(_M + r",? (?:of )?" + _Y, e.s)
     if m:
         return _iso(int(m.group(2)), MONTHS[m.group(1)]), extra
-    m = re.fullmatch(_M + r",? (?:of )?(this|last|next) year", s)
+    m = re.fullmatch(_M + r",? (?:of )?(this|last|next) year", e.s)
     if m:
-        yr = resolve_relative(f"{m.group(2)} year", ref)
+        yr = resolve_relative(f"{m.group(2)} year", e.ref)
         mo = MONTHS[m.group(1)]
         if yr:
-            return _relative(_iso(int(yr), mo), ref, extra)
+            return _relative(_iso(int(yr), mo), e.ref, extra)
         extra.update(relative=True, as_written=True)
         return _iso(None, mo), extra
-    m = re.fullmatch(r"(last|next|this|coming) " + _M, s)
+    m = re.fullmatch(r"(last|next|this|coming) " + _M, e.s)
     if m:
-        y, rm, _ = _ref_parts(ref)
+        y, rm, _ = _ref_parts(e.ref)
         mo = MONTHS[m.group(2)]
         if y is None or rm is None:
-            return _relative("", ref, extra)
+            return _relative("", e.ref, extra)
         if m.group(1) == "last":
             yv = y if mo < rm else y - 1
         elif m.group(1) in ("next", "coming"):
             yv = y if mo > rm else y + 1
         else:
             yv = y
-        return _relative(_iso(yv, mo), ref, extra)
-    m = re.fullmatch(_M, s)
-    if m:
-        mo = MONTHS[m.group(1)]
-        y, rm, _ = _ref_parts(ref)
-        if y is not None:
-            extra.update(resolved=_iso(_closest_year(mo, None, ref, future), mo), resolved_from=ref)
-        return _iso(None, mo), extra
-    m = re.fullmatch(_Y, s)
-    if m:
+        return _relative(_iso(yv, mo), e.ref, extra)
+    m = re.fullmatch(_M, e.s)
+    if not m:
+        return None
+    mo = MONTHS[m.group(1)]
+    y, rm, _ = _ref_parts(e.ref)
+    if y is not None:
+        extra.update(resolved=_iso(_closest_year(mo, None, e.ref, e.future), mo), resolved_from=e.ref)
+    return _iso(None, mo), extra
+
+
+def _years(e: _Expr, extra: dict[str, Any]) -> _Read | None:
+    """"2024", "2013-14", "the 1990s", "the late '90s", "spring 2021"."""
+    s = e.s
+    if re.fullmatch(_Y, s):
         return s, extra
     m = re.fullmatch(_Y + r"\s*[-–/]\s*(\d{2}|\d{4})", s)
     if m:
@@ -362,12 +402,19 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
     m = re.fullmatch(r"(spring|summer|autumn|fall|winter),? (?:of )?" + _Y, s)
     if m:
         return f"{m.group(2)}-{SEASON_NAME.get(m.group(1), m.group(1))}", extra
+    return None
+
+
+def _relative_words(e: _Expr, extra: dict[str, Any]) -> _Read | None:
+    """"last summer", "yesterday", "the past two weeks", "next month", "three years ago",
+    "on Monday": resolved against ``ref`` when its year is known."""
+    s, ref = e.s, e.ref
     if re.fullmatch(r"(?:this|last|next|coming|past) (?:spring|summer|autumn|fall|winter)", s):
         return _relative(resolve_relative(s, ref), ref, extra)
     if re.fullmatch(r"(?:today|tonight|yesterday|tomorrow|(?:the )?day before yesterday|this (?:morning|afternoon|evening))", s):
         return _relative(resolve_relative(s, ref), ref, extra)
     period = re.fullmatch(r"(?:past|last) (?:" + _CNT_NC + r" )?(?:day|week|month|year|decade)s?", s)
-    if period and (had_the or s.startswith("past ") or not re.fullmatch(r"last (?:week|month|year|decade)", s)):
+    if period and (e.had_the or s.startswith("past ") or not re.fullmatch(r"last (?:week|month|year|decade)", s)):
         extra["period"] = True
         if re.search(r"few|several|couple", s):
             extra["approx"] = True
@@ -380,12 +427,17 @@ def normalize_date(text: str, ref: str = "", future: bool | None = None) -> tupl
             extra["approx"] = True
         return _relative(resolve_relative(s, ref), ref, extra)
     m = re.fullmatch(r"(?:(last|next|this|coming) )?" + _WD + r"(?: (morning|afternoon|evening|night))?", s)
-    if m:
-        extra["weekday"] = m.group(2)
-        if future and m.group(1) != "last":
-            extra["future"] = True
-        return _relative(resolve_relative(s, ref, future=future), ref, extra)
-    return "", {}
+    if not m:
+        return None
+    extra["weekday"] = m.group(2)
+    if e.future and m.group(1) != "last":
+        extra["future"] = True
+    return _relative(resolve_relative(s, ref, future=e.future), ref, extra)
+
+
+#: ``normalize_date``'s readers, in the order they are tried; the first that knows the
+#: expression's form gives its value ("" and no annotations: of that form, but invalid).
+_READERS = (_quarter, _numeric, _month_day, _month, _years, _relative_words)
 
 
 def _relative(value: str, ref: str, extra: dict[str, Any]) -> tuple[str, dict[str, Any]]:
