@@ -26,7 +26,8 @@ from assistant.answer.question import QuestionAnalysis, analyse
 from assistant.answer.relative import article_year
 from assistant.models import Document, Mention, Passage, QuestionKind
 from assistant.retrieval.types import PassageRetriever
-from assistant.text.datetimes import date_sort_key, resolve_relative
+from assistant.text.dates import date_sort_key
+from assistant.text.datetimes import resolve_relative
 from assistant.text.folding import fold
 from assistant.text.names import speakers_match
 from assistant.text.tokens import tokenize

@@ -1,10 +1,13 @@
-"""Calendar words and how dates are shown: one table each of month names, weekdays,
-seasons and quarter words for every stage (metadata, mentions, answers), and the
-reader's form of a stored date. Reading date expressions is ``assistant.text.datetimes``."""
+"""Calendar words and stored dates: one table each of month names, weekdays, seasons
+and quarter words for every stage (metadata, mentions, answers), the reader's form of a
+stored date, and the order of stored date values (``date_sort_key``). Reading date
+expressions is ``assistant.text.datetimes``."""
 
 from __future__ import annotations
 
 import calendar
+import datetime as _dt
+import re
 
 #: Month names and their usual abbreviations (lower case) -> month number.
 MONTHS = {
@@ -38,3 +41,43 @@ def show_date(date: str) -> str:
         except (ValueError, IndexError):
             return date
     return date
+
+
+def date_sort_key(value: str) -> tuple[int, int, int]:
+    """Chronological sort key ``(year, month, day)`` for any value ``normalize_date`` emits.
+
+    Reduced-precision values sort at the start of their period (ISO 8601
+    truncation): "2021" -> (2021, 0, 0), "2021-spring" -> (2021, 3, 0),
+    "2024-Q2" -> (2024, 4, 0), "2025-W45" -> the Monday of that week, "199" ->
+    (1990, 0, 0), spans "2013/2014" and "P1Y/2025-11-15" -> their known end
+    point for durations and their start for spans. Values without a year sort
+    first, with year 0. Unparseable values give (0, 0, 0).
+    """
+    v = (value or "").strip()
+    if "/" in v:
+        a, b = v.split("/", 1)
+        v = b if a.startswith("P") else a
+    m = re.fullmatch(r"(\d{4})-W(\d{2})", v)
+    if m:
+        try:
+            day = _dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        except ValueError:
+            return (int(m.group(1)), 0, 0)
+        return (day.year, day.month, day.day)
+    m = re.fullmatch(r"(\d{4})-Q([1-4])", v)
+    if m:
+        return (int(m.group(1)), 3 * int(m.group(2)) - 2, 0)
+    m = re.fullmatch(r"(\d{4})-([a-z]+)", v)
+    if m:
+        return (int(m.group(1)), SEASONS.get(m.group(2), 0), 0)
+    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
+    if m:
+        return (int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0))
+    m = re.fullmatch(r"--(\d{2})(?:-(\d{2}))?", v)
+    if m:
+        return (0, int(m.group(1)), int(m.group(2) or 0))
+    if re.fullmatch(r"\d{3}", v):
+        return (int(v) * 10, 0, 0)
+    if re.fullmatch(r"\d{2}", v):
+        return (int(v) * 100, 0, 0)
+    return (0, 0, 0)

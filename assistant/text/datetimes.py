@@ -110,86 +110,122 @@ def resolve_relative(expr: str, ref: str, future: bool | None = None) -> str:
         return f"P{n}{_UNIT_CODE[unit]}/{_iso(y, mo, d)}"
     e = re.sub(r"^the ", "", e).replace("this past ", "last ")
     full = mo is not None and d is not None and _valid(y, mo, d)
-    today = _dt.date(y, mo, d) if full else None  # type: ignore[arg-type]
+    at = _Anchor(y, mo, _dt.date(y, mo, d) if full else None, future)  # type: ignore[arg-type]
+    for read in _ANCHORED:
+        got = read(e, at)
+        if got is not None:
+            return got
+    return ""
 
-    if e in ("today", "tonight", "this morning", "this afternoon", "this evening", "yesterday",
-             "tomorrow", "the day before yesterday", "day before yesterday"):
-        if today is None:
-            return ""
-        shift = {"yesterday": -1, "tomorrow": 1}.get(e, 0)
-        if "before yesterday" in e:
-            shift = -2
-        return (today + _dt.timedelta(days=shift)).isoformat()
 
+class _Anchor(NamedTuple):
+    """The reference a relative expression is read against: its year, its month and its
+    day (None: not that precise), and whether the article speaks of the future."""
+
+    y: int
+    mo: int | None
+    today: _dt.date | None
+    future: bool | None
+
+
+def _same_day(e: str, at: _Anchor) -> str | None:
+    """"today", "tonight", "this morning", "yesterday", "the day before yesterday"."""
+    if e not in ("today", "tonight", "this morning", "this afternoon", "this evening", "yesterday",
+                 "tomorrow", "the day before yesterday", "day before yesterday"):
+        return None
+    if at.today is None:
+        return ""
+    shift = {"yesterday": -1, "tomorrow": 1}.get(e, 0)
+    if "before yesterday" in e:
+        shift = -2
+    return (at.today + _dt.timedelta(days=shift)).isoformat()
+
+
+def _unit(e: str, at: _Anchor) -> str | None:
+    """"last year", "this month", "next week", "this past weekend", "the coming decade"."""
     m = re.fullmatch(_REL + r" (week|weekend|month|year|decade|century)", e)
-    if m:
-        rel, unit = m.groups()
-        k = {"last": -1, "previous": -1, "past": -1, "next": 1, "coming": 1}.get(rel, 0)
-        if unit == "year":
-            return str(y + k)
-        if unit == "decade":
-            return f"{(y // 10 + k):03d}"
-        if unit == "century":
-            return f"{(y // 100 + k):02d}"
-        if unit == "month":
-            if mo is None:
-                return ""
-            return _iso(*_shift_months(y, mo, k))
-        if today is None:
-            return ""
-        day = today + _dt.timedelta(weeks=k)
-        if unit == "weekend" and rel in ("this", "past") and today.weekday() < 5 and k <= 0:
-            day = today - _dt.timedelta(days=today.weekday() + 2)  # the weekend just gone
+    if not m:
+        return None
+    rel, unit = m.groups()
+    k = {"last": -1, "previous": -1, "past": -1, "next": 1, "coming": 1}.get(rel, 0)
+    if unit == "year":
+        return str(at.y + k)
+    if unit == "decade":
+        return f"{(at.y // 10 + k):03d}"
+    if unit == "century":
+        return f"{(at.y // 100 + k):02d}"
+    if unit == "month":
+        return "" if at.mo is None else _iso(*_shift_months(at.y, at.mo, k))
+    today = at.today
+    if today is None:
+        return ""
+    day = today + _dt.timedelta(weeks=k)
+    if unit == "weekend" and rel in ("this", "past") and today.weekday() < 5 and k <= 0:
+        day = today - _dt.timedelta(days=today.weekday() + 2)  # the weekend just gone
+    iy, iw, _ = day.isocalendar()
+    return f"{iy}-W{iw:02d}"
+
+
+def _ago(e: str, at: _Anchor) -> str | None:
+    """"three years ago", "a few weeks ago", "two days ago"."""
+    m = re.fullmatch(_CNT + r" (day|week|month|year|decade)s? ago", e)
+    if not m:
+        return None
+    n = int(m.group(1)) if m.group(1).isdigit() else COUNT_WORDS[m.group(1)]
+    unit = m.group(2)
+    if unit in ("year", "decade"):
+        return str(at.y - n * (10 if unit == "decade" else 1))
+    if unit == "month":
+        return "" if at.mo is None else _iso(*_shift_months(at.y, at.mo, -n))
+    if at.today is None:
+        return ""
+    day = at.today - _dt.timedelta(days=n * (7 if unit == "week" else 1))
+    if unit == "week":
         iy, iw, _ = day.isocalendar()
         return f"{iy}-W{iw:02d}"
+    return day.isoformat()
 
-    m = re.fullmatch(_CNT + r" (day|week|month|year|decade)s? ago", e)
-    if m:
-        n = int(m.group(1)) if m.group(1).isdigit() else COUNT_WORDS[m.group(1)]
-        unit = m.group(2)
-        if unit in ("year", "decade"):
-            return str(y - n * (10 if unit == "decade" else 1))
-        if unit == "month":
-            if mo is None:
-                return ""
-            return _iso(*_shift_months(y, mo, -n))
-        if today is None:
-            return ""
-        day = today - _dt.timedelta(days=n * (7 if unit == "week" else 1))
-        if unit == "week":
-            iy, iw, _ = day.isocalendar()
-            return f"{iy}-W{iw:02d}"
-        return day.isoformat()
 
+def _weekday(e: str, at: _Anchor) -> str | None:
+    """"Monday" (the latest on or before the reference, or the next one when the article
+    speaks of the future), "last Friday", "next Tuesday evening"."""
     m = re.fullmatch(r"(?:(last|next|this|coming|past) )?" + _WD + r"(?: (?:morning|afternoon|evening|night))?", e)
-    if m:
-        if today is None:
-            return ""
-        rel, wd = m.group(1), WEEKDAYS[m.group(2)]
-        ahead = (wd - today.weekday()) % 7
-        behind = (today.weekday() - wd) % 7
-        if rel in ("next", "coming") or (future and rel != "last"):
-            delta = ahead or 7 if rel in ("next", "coming") else ahead
-        elif rel == "last":
-            delta = -(behind or 7)
-        else:
-            delta = -behind
-        return (today + _dt.timedelta(days=delta)).isoformat()
+    if not m:
+        return None
+    if at.today is None:
+        return ""
+    rel, wd = m.group(1), WEEKDAYS[m.group(2)]
+    ahead = (wd - at.today.weekday()) % 7
+    behind = (at.today.weekday() - wd) % 7
+    if rel in ("next", "coming") or (at.future and rel != "last"):
+        delta = ahead or 7 if rel in ("next", "coming") else ahead
+    elif rel == "last":
+        delta = -(behind or 7)
+    else:
+        delta = -behind
+    return (at.today + _dt.timedelta(days=delta)).isoformat()
 
+
+def _season(e: str, at: _Anchor) -> str | None:
+    """"last summer" (the latest summer begun before the reference season), "this fall"."""
     m = re.fullmatch(r"(?:(last|next|this|coming|past) )(spring|summer|autumn|fall|winter)", e)
-    if m:
-        rel, season = m.groups()
-        name = SEASON_NAME.get(season, season)
-        start = SEASONS[season]
-        if rel in ("this", "coming") and rel == "this":
-            return f"{y}-{name}"
-        if mo is None:
-            return "" if rel != "this" else f"{y}-{name}"
-        current_start = max((s for s in (3, 6, 9, 12) if s <= mo), default=0)
-        if rel in ("last", "past"):
-            return f"{y if start < current_start else y - 1}-{name}"
-        return f"{y if start > mo else y + 1}-{name}"
-    return ""
+    if not m:
+        return None
+    rel, season = m.groups()
+    name = SEASON_NAME.get(season, season)
+    start = SEASONS[season]
+    if rel == "this":
+        return f"{at.y}-{name}"
+    if at.mo is None:
+        return ""
+    current_start = max((s for s in (3, 6, 9, 12) if s <= at.mo), default=0)
+    if rel in ("last", "past"):
+        return f"{at.y if start < current_start else at.y - 1}-{name}"
+    return f"{at.y if start > at.mo else at.y + 1}-{name}"
+
+
+#: ``resolve_relative``'s readers of anchored expressions, in the order they are tried.
+_ANCHORED = (_same_day, _unit, _ago, _weekday, _season)
 
 
 #: Day assumed for a month written without one ("in May") when measuring its distance from the
@@ -447,43 +483,3 @@ def _relative(value: str, ref: str, extra: dict[str, Any]) -> tuple[str, dict[st
     else:
         extra["as_written"] = True
     return value, extra
-
-
-def date_sort_key(value: str) -> tuple[int, int, int]:
-    """Chronological sort key ``(year, month, day)`` for any value ``normalize_date`` emits.
-
-    Reduced-precision values sort at the start of their period (ISO 8601
-    truncation): "2021" -> (2021, 0, 0), "2021-spring" -> (2021, 3, 0),
-    "2024-Q2" -> (2024, 4, 0), "2025-W45" -> the Monday of that week, "199" ->
-    (1990, 0, 0), spans "2013/2014" and "P1Y/2025-11-15" -> their known end
-    point for durations and their start for spans. Values without a year sort
-    first, with year 0. Unparseable values give (0, 0, 0).
-    """
-    v = (value or "").strip()
-    if "/" in v:
-        a, b = v.split("/", 1)
-        v = b if a.startswith("P") else a
-    m = re.fullmatch(r"(\d{4})-W(\d{2})", v)
-    if m:
-        try:
-            day = _dt.date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-        except ValueError:
-            return (int(m.group(1)), 0, 0)
-        return (day.year, day.month, day.day)
-    m = re.fullmatch(r"(\d{4})-Q([1-4])", v)
-    if m:
-        return (int(m.group(1)), 3 * int(m.group(2)) - 2, 0)
-    m = re.fullmatch(r"(\d{4})-([a-z]+)", v)
-    if m:
-        return (int(m.group(1)), SEASONS.get(m.group(2), 0), 0)
-    m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", v)
-    if m:
-        return (int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0))
-    m = re.fullmatch(r"--(\d{2})(?:-(\d{2}))?", v)
-    if m:
-        return (0, int(m.group(1)), int(m.group(2) or 0))
-    if re.fullmatch(r"\d{3}", v):
-        return (int(v) * 10, 0, 0)
-    if re.fullmatch(r"\d{2}", v):
-        return (int(v) * 100, 0, 0)
-    return (0, 0, 0)

@@ -14,7 +14,8 @@ import pytest
 
 from assistant.models import Mention
 from assistant.nlp.mentions import extract_mentions, figures_equal
-from assistant.text.datetimes import date_sort_key, normalize_date, resolve_relative
+from assistant.text.dates import date_sort_key
+from assistant.text.datetimes import normalize_date, resolve_relative
 from assistant.text.numbers import ordinal_value, parse_number
 
 # --- pure functions ---------------------------------------------------------------------------
