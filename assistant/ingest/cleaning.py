@@ -272,14 +272,23 @@ def clean_text(text: str) -> CleanResult:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     stripped = [ln.strip() for ln in lines]
-    n = len(lines)
-    rule: list[str] = [""] * n
+    rule = [line_rule(s) for s in stripped]
+    _mark_duplicate_headlines(stripped, rule)
+    teaser_runs = _mark_teaser_lists(stripped, rule)
+    body = _BodyChars(stripped, rule)
+    bio_start = _bio_start(stripped, rule, body)
+    end = _article_end(stripped, rule, body, bio_start, teaser_runs)
+    if end >= 0:
+        for i in range(end, len(lines)):
+            if stripped[i] and not rule[i]:
+                rule[i] = "author_bio" if i >= bio_start >= end and i <= _bio_end(stripped, bio_start) else "after_end_marker"
+        _absorb_orphans_before(end, stripped, rule, "tail_orphan")
+    return _assemble(lines, stripped, rule)
 
-    for i, s in enumerate(stripped):
-        rule[i] = line_rule(s)
 
-    # Repetition: a headline repeated verbatim (under the share bar, above the photo).
-    # Repeated sentences stay: live blogs legitimately restate facts in each update.
+def _mark_duplicate_headlines(stripped: list[str], rule: list[str]) -> None:
+    """A headline repeated verbatim (under the share bar, above the photo). Repeated
+    sentences stay: live blogs legitimately restate facts in each update."""
     seen: set[str] = set()
     for i, s in enumerate(stripped):
         if not s or rule[i]:
@@ -289,7 +298,10 @@ def clean_text(text: str) -> CleanResult:
             rule[i] = "duplicate_headline"
         seen.add(key)
 
-    # Teaser lists: bullet runs of headlines/section labels with a strong teaser sign.
+
+def _mark_teaser_lists(stripped: list[str], rule: list[str]) -> list[tuple[int, int]]:
+    """Bullet runs of headlines or section labels with a strong teaser sign; returns the
+    runs (first and last line)."""
     teaser_runs: list[tuple[int, int]] = []
     for a, b in _bullet_runs(stripped):
         items = [i for i in range(a, b + 1) if stripped[i]]
@@ -303,37 +315,49 @@ def clean_text(text: str) -> CleanResult:
             for i in items:
                 rule[i] = rule[i] if rule[i] in ("chrome",) else "teaser_list"
             _absorb_orphans_before(a, stripped, rule, "teaser_headline")
+    return teaser_runs
 
-    # Prose characters before each line (lines no rule has claimed), for position tests in O(1).
-    prefix = [0] * (n + 1)
-    for i, s in enumerate(stripped):
-        prefix[i + 1] = prefix[i] + (len(s) if s and not rule[i] and _prose(s) else 0)
 
-    def body_chars(a: int, b: int) -> int:
-        return prefix[b] - prefix[a]
+class _BodyChars:
+    """Prose characters of the lines no rule has claimed, between two line numbers, in
+    O(1) (prefix sums, taken when made)."""
 
-    # Bio box: a name line followed by a job-title line (blank lines between allowed).
-    nonblank = [i for i in range(n) if stripped[i]]
-    bio_start = -1
+    def __init__(self, stripped: list[str], rule: list[str]) -> None:
+        self.prefix = [0] * (len(stripped) + 1)
+        for i, s in enumerate(stripped):
+            self.prefix[i + 1] = self.prefix[i] + (len(s) if s and not rule[i] and _prose(s) else 0)
+
+    def __call__(self, a: int, b: int) -> int:
+        return self.prefix[b] - self.prefix[a]
+
+
+def _bio_start(stripped: list[str], rule: list[str], body_chars: _BodyChars) -> int:
+    """The line an author's bio starts on (-1: none): a name line followed by a job-title
+    line (blank lines between allowed), or a standalone bio sentence ("Jane Doe is a
+    reporter at Outlet") that ends the text."""
+    nonblank = [i for i, s in enumerate(stripped) if s]
     for k, i in enumerate(nonblank[:-1]):
         j = nonblank[k + 1]
         if is_role_line(stripped[j]) and is_name_line(stripped[i]) and body_chars(0, i) >= _MIN_BODY_BEFORE_END:
-            bio_start = i
-            break
-    # A standalone bio sentence ("Jane Doe is a reporter at Outlet") that ends the text.
-    if bio_start < 0:
-        for i in reversed(nonblank):
-            if rule[i]:
-                continue
-            if bio_match(stripped[i])[0] and body_chars(0, i) >= _MIN_BODY_BEFORE_END:
-                rest = [k for k in nonblank if k > i and not rule[k]]
-                if all(not _prose(stripped[k]) for k in rest):
-                    bio_start = i
-            break
+            return i
+    for i in reversed(nonblank):
+        if rule[i]:
+            continue
+        if bio_match(stripped[i])[0] and body_chars(0, i) >= _MIN_BODY_BEFORE_END:
+            rest = [k for k in nonblank if k > i and not rule[k]]
+            if all(not _prose(stripped[k]) for k in rest):
+                return i
+        break
+    return -1
 
-    # End of the article: the first strong marker after enough body text.
+
+def _article_end(stripped: list[str], rule: list[str], body_chars: _BodyChars, bio_start: int,
+                 teaser_runs: list[tuple[int, int]]) -> int:
+    """The line the article ends before (-1: it runs to the end): the first strong marker
+    after enough body text, or a teaser list that runs to the end of the text."""
+    n = len(stripped)
     end = -1
-    for i in nonblank:
+    for i in (i for i, s in enumerate(stripped) if s):
         s = stripped[i]
         core = _strip_bullet(s) if _BULLET_RE.match(s) else s
         marker = bool(_END_MARKER_RE.match(core)) or i == bio_start
@@ -345,17 +369,10 @@ def clean_text(text: str) -> CleanResult:
         if before >= _MIN_BODY_BEFORE_END and after < before:
             end = i
             break
-    # A teaser list that runs to the end of the text also ends the article.
     for a, b in teaser_runs:
         if all(not stripped[k] or rule[k] for k in range(b + 1, n)) and (end < 0 or a < end):
             end = a
-    if end >= 0:
-        for i in range(end, n):
-            if stripped[i] and not rule[i]:
-                rule[i] = "author_bio" if i >= bio_start >= end and i <= _bio_end(stripped, bio_start) else "after_end_marker"
-        _absorb_orphans_before(end, stripped, rule, "tail_orphan")
-
-    return _assemble(lines, stripped, rule)
+    return end
 
 
 def _bio_end(stripped: list[str], start: int) -> int:
