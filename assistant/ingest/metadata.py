@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 
 from assistant.text.dates import MONTHS
 
@@ -334,15 +335,27 @@ def extract_metadata(raw_text: str, cleaned_text: str, origins: dict[str, str] |
     raw_lines = _paragraphs(raw_text)
     if not lines:
         return out
+    dateline_outlet = _read_head(lines, cleaned_text, put)
+    bio_name, bio_org, role_name, reporting = _read_tail(lines, raw_lines)
+    put("author", bio_name, "author bio")
+    put("author", role_name, "name and role lines")
+    put("author", reporting, "reporting line")
+    put("publisher", bio_org, "author bio")
+    put("publisher", dateline_outlet, "dateline")
+    if origins is not None:
+        origins.update(why)
+    return out
 
-    # Head of the article: title, then bylines/date lines/captions, then the first body paragraph.
+
+def _read_head(lines: list[str], cleaned_text: str, put: Callable[[str, str, str], None]) -> str:
+    """The head of the article: the title, then bylines, date lines and captions, then the
+    first body paragraph's dateline. ``put``s what it finds; returns the dateline's outlet."""
     i = 0
     # A title needs text after it; a period-ending one must also stand as its own paragraph.
     first_alone = bool(re.match(r"^\s*[^\n]*\n[ \t]*\n", cleaned_text.lstrip("\n")))
     if len(lines) > 1 and _title_candidate(lines[0], lines[1], first_alone):
         put("title", lines[0].rstrip(" ;,:"), "headline")
         i = 1
-    body_idx = -1
     for j in range(i, min(len(lines), i + 8)):
         ln = lines[j]
         names = byline_names(ln)
@@ -361,17 +374,17 @@ def extract_metadata(raw_text: str, cleaned_text: str, origins: dict[str, str] |
         if is_role_line(ln):
             continue
         if len(ln) >= 40 or _TERMINAL.search(ln):
-            body_idx = j
-            break
-    if body_idx >= 0:
-        iso, outlet = parse_dateline(lines[body_idx])
-        put("date", iso, "dateline")
-        dateline_outlet = outlet
-    else:
-        dateline_outlet = ""
+            iso, outlet = parse_dateline(ln)
+            put("date", iso, "dateline")
+            return outlet
+    return ""
 
-    # Author bio: only in text the cleaner removed, or the article's last paragraph,
-    # so that a body sentence about some reporter is never taken for the byline.
+
+def _read_tail(lines: list[str], raw_lines: list[str]) -> tuple[str, str, str, str]:
+    """The author and outlet the end of the article gives: (bio name, bio outlet, a name
+    line over a role line, a "Reporting by" line's names), "" each when absent. A bio is
+    read only in text the cleaner removed, or the article's last paragraph, so that a body
+    sentence about some reporter is never taken for the byline."""
     kept = set(lines)
     tail = [ln for ln in raw_lines if ln not in kept] + lines[-1:]
     bio_name = bio_org = ""
@@ -391,14 +404,7 @@ def extract_metadata(raw_text: str, cleaned_text: str, origins: dict[str, str] |
         if m:
             reporting = ", ".join(n.strip() for n in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("names")) if n.strip())
             break
-    put("author", bio_name, "author bio")
-    put("author", role_name, "name and role lines")
-    put("author", reporting, "reporting line")
-    put("publisher", bio_org, "author bio")
-    put("publisher", dateline_outlet, "dateline")
-    if origins is not None:
-        origins.update(why)
-    return out
+    return bio_name, bio_org, role_name, reporting
 
 
 #: Metadata a file format states about the *file*, not the article: the day the PDF or the
