@@ -90,7 +90,13 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
     from assistant.answer.corpus import IndexCorpus
     from assistant.answer.forms import guard
     from assistant.api import Assistant
+    from assistant.errors import ConfigError
 
+    for name, (_, index, _) in FORM_SETS.items():  # every index before the first question is asked
+        if not (cache / index / "chroma.sqlite3").is_file():
+            raise ConfigError(f"the forms stage needs the index {cache / index} for {name}, and it is not there",
+                              fix=f"run `assistant train --stage selection --cache {cache}` first (it builds the "
+                                  "indexes), or `assistant train` for both stages")
     guard.ENABLED[0] = False
     out: list[Asked] = []
     for name, (questions, index, base) in FORM_SETS.items():
