@@ -523,6 +523,35 @@ def test_the_near_miss_refusal_names_the_feature_the_model_used():
     assert reason({"confidence": 0.9, "unit_miss": 0.0, "miss_doc": 0.5}, why, linear) == why["miss_doc"]
 
 
+def test_the_guard_reads_a_missing_word_by_how_much_text_lacks_it():
+    from assistant.answer.forms.guard import DOC_SIZE_RANGE, doc_size
+
+    lo, hi = DOC_SIZE_RANGE
+    assert doc_size("x" * (lo // 2)) == 0.0 and doc_size("x" * lo) == 0.0
+    assert doc_size("x" * hi) == 1.0 and doc_size("x" * (hi * 3)) == 1.0
+    assert 0.4 < doc_size("x" * 1000) < 0.6  # log-linear: 1,000 characters is halfway
+    assert doc_size("x" * 300) < doc_size("x" * 3000)
+
+
+def test_the_guard_scales_article_misses_by_the_articles_size():
+    from fakes import MemoryCorpus
+
+    from assistant.answer.forms.guard import doc_size, features
+    from assistant.models import Answer, Citation
+
+    corpus = MemoryCorpus([BRIDGE, UNION])
+    qa = analyse("How much did the council pay for the new ferry terminal?")
+    s = BRIDGE.text.index("Ferries now")
+    e = BRIDGE.text.index(".", s) + 1
+    cite = Citation(n=1, doc_id="bridge", title=BRIDGE.title, publisher="", date="", quote=BRIDGE.text[s:e],
+                    start=s, end=e)
+    x, why = features(corpus, qa, Answer(text="1,240", answer="1,240", kind="figure", abstained=False, citations=[cite]))
+    assert x["doc_size"] == doc_size(BRIDGE.text) > 0.0
+    assert x["miss_doc"] > 0.0 and x["miss_doc_long"] == x["miss_doc"] * x["doc_size"]
+    assert x["n_miss_long"] == x["n_miss_doc"] * x["doc_size"]
+    assert why["miss_doc_long"] == why["miss_doc"]
+
+
 def test_forms_models_round_trip_and_are_committed():
     from assistant.answer.forms.model import Choice, FormsModels, load
 

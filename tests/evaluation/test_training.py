@@ -212,3 +212,15 @@ def test_the_near_miss_threshold_sits_midway_in_its_gap():
     assert nearmiss_threshold(conf, y, np.asarray([False, False, True, True, True])) == 0.35
     # Nothing below the cheapest threshold: it stays.
     assert nearmiss_threshold(np.asarray([0.7, 0.9]), np.asarray([1, 1]), np.asarray([True, True])) == 0.7
+
+
+def test_the_forms_stage_stops_with_the_fix_when_an_index_is_missing(tmp_path):
+    from assistant.answer.forms import guard
+    from assistant.errors import ConfigError
+    from assistant.evaluation.training.forms import FORM_SETS, ask_all
+
+    with pytest.raises(ConfigError) as err:
+        ask_all(tmp_path / "shared", tmp_path, tmp_path / "cache", lambda m: None)
+    assert "idx-" in str(err.value) and "--stage selection" in str(err.value)
+    assert "realtimeqa" in FORM_SETS  # the guard's realtimeqa rows come from the selection stage's index too
+    assert guard.ENABLED[0]  # nothing was asked, and the guard is left on
