@@ -29,6 +29,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.dialogue import keep_article, missing_in, rewrite
 from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sentences
 from assistant.answer.forms.guard import guard
+from assistant.answer.forms.lists import route as route_list
 from assistant.answer.kinds.registry import kind_for
 from assistant.answer.learned import ReaderModels, SelectionModels, load, load_reader
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
@@ -154,7 +155,7 @@ class Answerer:
         standalone, context = rewrite(q, history or [],
                                       lambda prev, hist: self.ask(prev, history=hist, asked_on=asked),
                                       corpus.aliases, corpus)
-        qa = analyse(standalone)
+        qa = route_list(analyse(standalone))
         qa.asked_on = asked
         qa.period = asked_period(standalone, asked)
         if qa.period is not None:

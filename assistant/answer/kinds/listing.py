@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from assistant.answer.evidence import Candidate, Evidence, name_in_paragraph, required_names
+from assistant.answer.forms import lists as L
+from assistant.answer.forms.model import choice, load
 from assistant.answer.kinds.base import TypedKind, clip
-from assistant.answer.kinds.parts import ask_typed, multi
+from assistant.answer.kinds.parts import ask_typed, cited, multi, quoted
+from assistant.answer.kinds.reason import odds_share
 from assistant.answer.kinds.registry import register
-from assistant.answer.policy import ABSTAIN_BELOW
+from assistant.answer.policy import ABSTAIN_BELOW, why_not
 from assistant.answer.views import VIEW_PASSAGES, Speaker, statements
 from assistant.models import QuestionKind
 from assistant.text.folding import fold, fold_answer
@@ -40,6 +43,23 @@ STATEMENT_CLIP = 200
 PEOPLE = frozenset({"PERSON"})
 _PEOPLE_WORDS = re.compile(r"\b(?:who|whom|people|persons|officials|experts|politicians|leaders|ministers|"
                            r"everyone|everybody|anyone|anybody)\b", re.I)
+
+#: Sentences an enumerated list cites at most (the best one and those the ranker finds nearly
+#: as likely: ``forms.json`` meta ``list_extra_share``, learned by ``make train`` on the grid
+#: ``reason.SHARE_GRID``; ``EXTRA_SHARE`` untrained).
+MAX_SENTENCES, EXTRA_SHARE = 3, 0.5
+#: Whether a list the rules read ("which countries ...") is also answered by the learned
+#: enumeration (sentences ranked by ``list_sentence``, typed items in them) rather than by
+#: the entity kind's candidates. Off: measured with the forms stage's models, it answered no more
+#: natural-train lists and lost a seed list whose items stand in more than three sentences
+#: ("where do the migrants come from, according to all the articles").
+ENUMERATE_RULE_LISTS = False
+
+
+def list_share() -> float:
+    """The learned share (``EXTRA_SHARE`` untrained)."""
+    return float(load().meta.get("list_extra_share", EXTRA_SHARE))
+
 
 _SPEECH = re.compile(rf"\b(?:{QUESTION_SPEECH_FORMS}|comment(?:ed|s|ing)?|react(?:ed|s)?|respond(?:ed|s)?|quoted)\b",
                      re.I)
@@ -101,6 +121,26 @@ def keep_items(ev: Evidence, cands: Sequence[Candidate], same=lambda c: fold_ans
     return out[:MAX_ITEMS]
 
 
+@dataclass(frozen=True)
+class Enumerated:
+    """One item of an enumerated list: its text ("" for a sentence given whole) and which of
+    the cited sentences names it."""
+
+    text: str
+    part: int
+
+
+def _enumeration_reply(cand: Candidate, items: Sequence[Enumerated], cite_ns: Sequence[int]) -> str:
+    """The items first, each cited, then the sentences they come from."""
+    parts = list(zip(cited(cand), cite_ns, strict=False))
+    if not items[0].text:
+        lines = [f"{len(parts)} found:"] + [f"- {quoted(d, s, e)} [{n}]" for (d, s, e), n in parts]
+        return "\n".join(lines)
+    lines = [f"{len(items)} found:"] + [f"- {it.text} [{parts[it.part][1]}]" for it in items if it.part < len(parts)]
+    lines.append("From: " + " ".join(f"{quoted(d, s, e)} [{n}]" for (d, s, e), n in parts))
+    return "\n".join(lines)
+
+
 @register(QuestionKind.LIST)
 class ListKind(TypedKind):
     passages = VIEW_PASSAGES
@@ -109,6 +149,8 @@ class ListKind(TypedKind):
 
     def candidates(self, ev: Evidence) -> list[Candidate]:
         items = ev.qa.cue.get("items", "entities")
+        if items == "enumeration" or (items == "entities" and ENUMERATE_RULE_LISTS and choice("list_sentence")):
+            return self._enumerated(ev)
         if items == "speakers":
             return self._speakers(ev)
         if items == "figures":
@@ -131,6 +173,43 @@ class ListKind(TypedKind):
         cand.sent = best.sent
         return [cand]
 
+    def _enumerated(self, ev: Evidence) -> list[Candidate]:
+        """The sentences the learned ranker puts first (``forms.lists``), and the entities of
+        the asked type they name; the sentences themselves when the question asks no type or
+        they name none."""
+        model = choice("list_sentence")
+        labels = L.wanted_labels(ev.qa.text)
+        scored = L.ranked(ev, model, labels)
+        if not scored:
+            return []
+        p0, top = scored[0]
+        chosen = [top]
+        share = list_share()
+        for p, st in scored[1:]:
+            if len(chosen) >= MAX_SENTENCES or odds_share(p, p0) < share:
+                break
+            chosen.append(st)
+        items = [(m, i) for i, st in enumerate(chosen) for m in (L.typed_items(ev, st, labels) if labels else [])]
+        seen: set[str] = set()
+        items = [(m, i) for m, i in items if not (fold(m.text) in seen or seen.add(fold(m.text)))][:MAX_ITEMS]
+        conf = model.calibration(p0) if model is not None else top.score
+        parts = [(st.doc, st.start, st.end) for st in chosen]
+        shown = [m.text for m, _ in items] or [" ".join(st.text.split()) for st in chosen]
+        cand = multi("; ".join(shown), parts, conf, items=[Enumerated(m.text, i) for m, i in items] or
+                     [Enumerated("", i) for i in range(len(chosen))])
+        cand.sent = top
+        return [cand]
+
+    def why_not(self, ev: Evidence, cand: Candidate) -> str:
+        """The learned abstention of an enumerated list; the answerer's checks for the others."""
+        items = getattr(cand, "items", [])
+        model = choice("list_sentence")
+        if items and isinstance(items[0], Enumerated):
+            if model is not None and cand.score < model.abstain_below:
+                return f"no sentence found lists what was asked (confidence {cand.score:.2f})"
+            return ""
+        return why_not(ev.corpus, ev.qa, cand, self.binds_names)
+
     def _speakers(self, ev: Evidence) -> list[Candidate]:
         labels = PEOPLE if _PEOPLE_WORDS.search(ev.qa.text) else None
         # The topic is what they commented on: not the speech verb, not "officials".
@@ -152,6 +231,8 @@ class ListKind(TypedKind):
 
     def reply(self, ev: Evidence, cand: Candidate, markers: str, cite_ns: Sequence[int]) -> str:
         items = getattr(cand, "items", [])
+        if items and isinstance(items[0], Enumerated):
+            return _enumeration_reply(cand, items, cite_ns)
         if items and isinstance(items[0], Speaker):
             lines = [f"{len(items)} quoted on it:"]
             for sp, n in zip(items, cite_ns, strict=False):

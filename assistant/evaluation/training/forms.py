@@ -88,7 +88,7 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
     """Every training question of ``FORM_SETS``, asked through the answerer."""
     from assistant.answer.answerer import Answerer
     from assistant.answer.corpus import IndexCorpus
-    from assistant.answer.forms import guard
+    from assistant.answer.forms import guard, lists
     from assistant.api import Assistant
     from assistant.errors import ConfigError
 
@@ -98,6 +98,7 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
                               fix=f"run `assistant train --stage selection --cache {cache}` first (it builds the "
                                   "indexes), or `assistant train` for both stages")
     guard.ENABLED[0] = False
+    lists.ENABLED[0] = False
     out: list[Asked] = []
     for name, (questions, index, base) in FORM_SETS.items():
         path = (shared if base == "shared" else project) / questions
@@ -120,6 +121,7 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
             out.append(Asked(name, c, ev, tr.answer))
         log(f"forms: {name}: {len(cases)} questions asked in {time.perf_counter() - t0:.0f} s")
     guard.ENABLED[0] = True
+    lists.ENABLED[0] = True
     return out
 
 
@@ -458,6 +460,13 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
             if ch is not None:
                 choices[name] = ch
             figures[name] = fig
+    from assistant.evaluation.training.lists import fit_lists
+
+    fitted, list_meta = fit_lists(asked, log)
+    for name, (ch, fig) in fitted.items():
+        if ch is not None:
+            choices[name] = ch
+        figures[name] = fig
     sets = {n: sum(a.set == n for a in asked) for n in FORM_SETS}
     floors = {k: v["claim_floor"] for k, v in figures.items() if isinstance(v, dict) and "claim_floor" in v}
     yn = figures.get("yesno_claim") or {}
@@ -467,6 +476,7 @@ def run(shared: Path, project: Path, cache: Path, models_out: Path, report_out: 
                                    "yesno_gap_ceiling": yn.get("gap_ceiling", 1.0),
                                    "reason_extra_share": (figures.get("reason") or {}).get("extra_share",
                                                                                           reason_kind.EXTRA_SHARE),
+                                   **list_meta,
                                    "training_questions": sets,
                                    "figures": figs})
     models_out.parent.mkdir(parents=True, exist_ok=True)
