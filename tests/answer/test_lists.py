@@ -101,3 +101,16 @@ def test_a_list_of_an_untyped_thing_gives_the_sentences(monkeypatch):
     assert all(not it.text for it in cand.items)
     reply = listing.ListKind().reply(ev, cand, "[1]", [1, 2, 3])
     assert reply.startswith(f"{len(cand.items)} found:\n- “")
+
+
+def test_more_sentences_join_the_best_within_the_learned_reach():
+    class S:
+        def __init__(self, doc_id):
+            self.doc = type("D", (), {"doc_id": doc_id})()
+
+    a1, b1, a2, a3 = S("a"), S("b"), S("a"), S("a")
+    scored = [(0.0, a1), (-0.5, b1), (-1.0, a2), (-5.0, a3)]  # log-odds, best first
+    assert listing.extend(scored, 0.3, 5, False, logits=True) == [a1, b1, a2]  # exp(-1) >= 0.3 > exp(-5)
+    assert listing.extend(scored, 0.3, 5, True, logits=True) == [a1, a2]  # the best sentence's article only
+    assert listing.extend(scored, 0.3, 2, False, logits=True) == [a1, b1]
+    assert listing.extend(scored, 1.0, 5, False, logits=True) == [a1]

@@ -10,9 +10,11 @@ near equals, not everything of the type in the passages.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from assistant.answer.evidence import Candidate, Evidence, name_in_paragraph, required_names
 from assistant.answer.forms import lists as L
@@ -44,21 +46,44 @@ PEOPLE = frozenset({"PERSON"})
 _PEOPLE_WORDS = re.compile(r"\b(?:who|whom|people|persons|officials|experts|politicians|leaders|ministers|"
                            r"everyone|everybody|anyone|anybody)\b", re.I)
 
-#: Sentences an enumerated list cites at most (the best one and those the ranker finds nearly
-#: as likely: ``forms.json`` meta ``list_extra_share``, learned by ``make train`` on the grid
-#: ``reason.SHARE_GRID``; ``EXTRA_SHARE`` untrained).
-MAX_SENTENCES, EXTRA_SHARE = 3, 0.5
+#: Sentences an enumerated list cites: the best one and those the ranker finds nearly as likely
+#: (at least a share of its probability), up to a number, from any retrieved article or only the
+#: best sentence's. All three are learned by ``make train`` (``forms.json`` meta
+#: ``list_extra_share``, ``list_max_sentences``, ``list_same_article``: the grid values with the
+#: most out-of-fold natural-train lists holding every gold item, fewest sentences on a tie); these
+#: are the untrained fallbacks.
+EXTRA_SHARE, MAX_SENTENCES, SAME_ARTICLE = 0.5, 3, False
+SHARE_GRID, MAX_SENTENCES_GRID = (0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0), (2, 3, 5)
 #: Whether a list the rules read ("which countries ...") is also answered by the learned
 #: enumeration (sentences ranked by ``list_sentence``, typed items in them) rather than by
-#: the entity kind's candidates. Off: measured with the forms stage's models, it answered no more
-#: natural-train lists and lost a seed list whose items stand in more than three sentences
-#: ("where do the migrants come from, according to all the articles").
+#: the entity kind's candidates. Off: measured with the forms stage's models (twice: with up to 3
+#: sentences from any article, and with the learned reach), it answered no more natural-train
+#: lists (13 -> 13 and 14 -> 14 comparison/list questions right) and lost a seed list whose items
+#: stand in many sentences of several articles ("where do the migrants come from, according to
+#: all the articles").
 ENUMERATE_RULE_LISTS = False
 
 
-def list_share() -> float:
-    """The learned share (``EXTRA_SHARE`` untrained)."""
-    return float(load().meta.get("list_extra_share", EXTRA_SHARE))
+def list_reach() -> tuple[float, int, bool]:
+    """The learned (share, most sentences, same article only); the fallbacks untrained."""
+    meta = load().meta
+    return (float(meta.get("list_extra_share", EXTRA_SHARE)), int(meta.get("list_max_sentences", MAX_SENTENCES)),
+            bool(meta.get("list_same_article", SAME_ARTICLE)))
+
+
+def extend(scored: Sequence[tuple[float, Any]], share: float, most: int, same_article: bool,
+           logits: bool = False) -> list[Any]:
+    """The best of ``scored`` ((ranker probability, or log-odds with ``logits``, and sentence),
+    best first) and those that join it."""
+    p0, top = scored[0]
+    chosen = [top]
+    for p, st in scored[1:]:
+        ratio = math.exp(p - p0) if logits else odds_share(p, p0)
+        if len(chosen) >= most or ratio < share:
+            break
+        if not same_article or st.doc.doc_id == top.doc.doc_id:
+            chosen.append(st)
+    return chosen
 
 
 _SPEECH = re.compile(rf"\b(?:{QUESTION_SPEECH_FORMS}|comment(?:ed|s|ing)?|react(?:ed|s)?|respond(?:ed|s)?|quoted)\b",
@@ -183,12 +208,7 @@ class ListKind(TypedKind):
         if not scored:
             return []
         p0, top = scored[0]
-        chosen = [top]
-        share = list_share()
-        for p, st in scored[1:]:
-            if len(chosen) >= MAX_SENTENCES or odds_share(p, p0) < share:
-                break
-            chosen.append(st)
+        chosen = extend(scored, *list_reach())
         items = [(m, i) for i, st in enumerate(chosen) for m in (L.typed_items(ev, st, labels) if labels else [])]
         seen: set[str] = set()
         items = [(m, i) for m, i in items if not (fold(m.text) in seen or seen.add(fold(m.text)))][:MAX_ITEMS]

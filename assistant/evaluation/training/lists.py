@@ -19,7 +19,6 @@ from assistant.answer.forms import features as F
 from assistant.answer.forms import lists as L
 from assistant.answer.forms.model import Choice
 from assistant.answer.kinds import listing as listing_kind
-from assistant.answer.kinds import reason as reason_kind
 from assistant.answer.question import analyse, classify
 from assistant.evaluation.eval import form_correct
 from assistant.evaluation.training.fit import fit_isotonic, round_down, sigmoid
@@ -115,7 +114,8 @@ def _reply_text(ev: Evidence, chosen: list[Any], labels: tuple[str, ...]) -> str
     return "\n".join(items + [st.text for st in chosen])
 
 
-def fit_list(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | None, dict[str, Any], float]:
+def fit_list(asked: list[Asked], log: Callable[[str], None]
+             ) -> tuple[Choice | None, dict[str, Any], tuple[float, int, bool]]:
     """The sentence ranker (a sentence is right when it holds a gold item), its share, its
     calibration and abstention threshold."""
     rows = Rows(L.LIST_FEATURES)
@@ -132,44 +132,44 @@ def fit_list(asked: list[Asked], log: Callable[[str], None]) -> tuple[Choice | N
         for rank, st in F.candidates(ev):
             rows.add(L.list_features(ev, cx, st, rank, labels), right(st.text, a.case.answers), a, st)
     if len(rows.by_question()) < MIN_QUESTIONS:
-        return None, {}, listing_kind.EXTRA_SHARE
+        return None, {}, (listing_kind.EXTRA_SHARE, listing_kind.MAX_SENTENCES, listing_kind.SAME_ARTICLE)
     z, linear = rows.rank()
 
-    def replies(share: float) -> tuple[list[int], list[float], int]:
+    def replies(reach: tuple[float, int, bool]) -> tuple[list[int], list[float], int]:
         oks, tops, n = [], [], 0
         for q, idx in rows.by_question().items():
             a, ev, labels = info[q]
             order = sorted(idx, key=lambda i: -z[i])
-            parts = [order[0]] + [i for i in order[1:] if np.exp(z[i] - z[order[0]]) >= share]
-            chosen = [rows.payload[i] for i in parts[: listing_kind.MAX_SENTENCES]]
+            chosen = listing_kind.extend([(float(z[i]), rows.payload[i]) for i in order], *reach, logits=True)
             oks.append(int(bool(form_correct(a.case.form, a.case.answers, _reply_text(ev, chosen, labels)))))
             tops.append(float(sigmoid(np.asarray([z[order[0]]]))[0]))
             n += len(chosen)
         return oks, tops, n
 
-    grid = {s_: replies(s_) for s_ in reason_kind.SHARE_GRID}
-    share = max(grid, key=lambda s_: (sum(grid[s_][0]), -grid[s_][2], s_))
-    oks, tops, _ = grid[share]
+    grid = {(s_, m, same): replies((s_, m, same)) for s_ in listing_kind.SHARE_GRID
+            for m in listing_kind.MAX_SENTENCES_GRID for same in (False, True)}
+    reach = max(grid, key=lambda r: (sum(grid[r][0]), -grid[r][2], r))
+    oks, tops, _ = grid[reach]
     iso = fit_isotonic(np.asarray(tops), np.asarray(oks))
     ch = Choice(linear, iso, threshold([iso(t) for t in tops]))
     hit1 = sum(rows.y[max(idx, key=lambda i: z[i])] for idx in rows.by_question().values())
     fig = {"questions": len(tops), "rows": len(rows.y), "best_sentence_right": int(hit1), "reply_right": sum(oks),
-           "extra_share": share, "share_grid": {str(k): [sum(v[0]), v[2]] for k, v in grid.items()},
+           "reach": list(reach), "reach_grid": {str(k): [sum(v[0]), v[2]] for k, v in grid.items()},
            "abstain_below": ch.abstain_below, "weights": dict(linear.standardised)}
     log(f"forms: list: {len(tops)} questions; best sentence holds an item {hit1}, reply holds every item "
-        f"{sum(oks)} (out of fold, share {share})")
-    return ch, fig, share
+        f"{sum(oks)} (out of fold; share, most sentences, same article: {reach})")
+    return ch, fig, reach
 
 
 def fit_lists(asked: list[Asked], log: Callable[[str], None]) -> tuple[dict[str, tuple[Choice | None, dict[str, Any]]],
-                                                                      dict[str, float]]:
+                                                                      dict[str, Any]]:
     """Both list choices, and the meta values they learned."""
     out: dict[str, tuple[Choice | None, dict[str, Any]]] = {}
-    meta: dict[str, float] = {}
+    meta: dict[str, Any] = {}
     for name in L.ROUTES:
         out[name] = fit_route(asked, log, name)
         meta[f"{name}_threshold"] = out[name][1].get("threshold", L.UNTRAINED_THRESHOLD)
-    ranker, lfig, share = fit_list(asked, log)
+    ranker, lfig, (share, most, same) = fit_list(asked, log)
     out["list_sentence"] = (ranker, lfig)
-    meta["list_extra_share"] = share
+    meta.update({"list_extra_share": share, "list_max_sentences": most, "list_same_article": same})
     return out, meta
