@@ -99,8 +99,10 @@ def test_a_list_of_an_untyped_thing_gives_the_sentences(monkeypatch):
     ev = _evidence("What lines of attack did the senators use against Vane?")
     (cand,) = listing.ListKind()._enumerated(ev)
     assert all(not it.text for it in cand.items)
-    reply = listing.ListKind().reply(ev, cand, "[1]", [1, 2, 3])
+    ns = list(range(1, len(cand.items) + 1))
+    reply = listing.ListKind().reply(ev, cand, "", ns)
     assert reply.startswith(f"{len(cand.items)} found:\n- “")
+    assert all(f"” [{n}]" in reply for n in ns)
 
 
 def test_more_sentences_join_the_best_within_the_learned_reach():
