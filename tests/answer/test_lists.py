@@ -51,6 +51,9 @@ def test_typed_items_are_people_only_when_people_are_asked_and_not_the_questions
     people = [m.text for m in L.typed_items(ev, st, L.PEOPLE_LABELS)]
     assert people == ["Ana Ruiz", "Piet Vos"]  # not the institute, not the asked-about mayor
     assert "Harlow Policy Institute" in [m.text for m in L.typed_items(ev, st, L.WHO_LABELS)]
+    typed = _evidence("who all criticised olaf vane, the mayor?")  # a name typed in lower case, before a comma
+    st = next(s for s in typed.sents if "criticised" in s.text)
+    assert "Olaf Vane" not in [m.text for m in L.typed_items(typed, st, L.WHO_LABELS)]
 
 
 def _router(weight: float) -> Choice:
@@ -74,6 +77,7 @@ def test_the_tail_alternatives_feature():
     assert L.route_features("in recent polls who's doing better, rubio or jeb bush")["tail_or"] == 1.0
     assert L.route_features("per the piece, which premiered first - the sopranos or the wire?")["tail_or"] == 1.0
     assert L.route_features("which states did he lose or win in april and may")["tail_or"] == 0.0
+    assert L.route_features("who did obama appoint and which justices were they replacing")["and_wh"] == 1.0
 
 
 def test_route_features_read_the_wording():

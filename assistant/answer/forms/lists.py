@@ -37,7 +37,7 @@ ROUTABLE = (QuestionKind.OTHER, QuestionKind.ENTITY, QuestionKind.SPEAKER, Quest
 #: The router's inputs (the question's wording; ``route_features``).
 ROUTE_FEATURES = (
     "wh_plural", "who_all", "else", "and_n", "commas", "numeral", "both", "figures_word", "or_word", "comparative",
-    "k_other", "k_entity", "k_speaker", "k_figure", "log_words", "what_are", "person_plural", "tail_or",
+    "k_other", "k_entity", "k_speaker", "k_figure", "log_words", "what_are", "person_plural", "tail_or", "and_wh",
 )
 #: The sentence ranker's inputs (the shared sentence features and the enumeration's).
 LIST_FEATURES = (
@@ -122,6 +122,8 @@ def route_features(question: str) -> dict[str, float]:
         "log_words": math.log1p(len(s.split())), "what_are": float(bool(re.search(r"\bwhat (?:are|were)\b", s))),
         "person_plural": float(wanted_labels(question) == PEOPLE_LABELS),
         "tail_or": float(bool(_TAIL_OR.search(s))),
+        # A second question joined on ("who did X appoint and which justices ...", "and over how long").
+        "and_wh": float(bool(re.search(r"\band (?:\w+ ){0,2}(?:what|which|who|how|where|when)\b", s))),
     }
 
 
@@ -168,7 +170,11 @@ def route(qa: QuestionAnalysis, models: dict[str, tuple[Choice | None, float]] |
 def _own(ev: Evidence) -> set[str]:
     """Folded words of the question (its names however typed: "christie", "other than trump"):
     a list's items are not what the question itself names."""
-    return set(fold(ev.qa.text).split()) | {w for n in ev.qa.names for w in fold(n).split()}
+    return set(_words(ev.qa.text)) | {w for n in ev.qa.names for w in _words(n)}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", fold(text))
 
 
 def typed_items(ev: Evidence, st: Sent, labels: Sequence[str]) -> list[Mention]:
@@ -179,7 +185,7 @@ def typed_items(ev: Evidence, st: Sent, labels: Sequence[str]) -> list[Mention]:
     for m in sorted(st.doc.mentions, key=lambda m: m.start):
         if m.kind not in labels or not (st.start <= m.start and m.end <= st.end):
             continue
-        key = fold(m.text)
+        key = " ".join(_words(m.text))
         if not key or key in seen or set(key.split()) <= own:
             continue
         seen.add(key)
