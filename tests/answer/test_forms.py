@@ -262,6 +262,18 @@ def test_parse_sides():
     assert parse_sides("When did the bridge open?") is None
 
 
+def test_a_side_typed_in_lower_case_is_written_as_the_evidence_writes_it():
+    from assistant.answer.evidence import Sent
+    from assistant.answer.kinds.comparison import written_side
+
+    doc = make_doc("p", "Steel duties rose. The primary in New York had 95 delegates, Florida had 99.")
+    sents = [Sent(doc, s, e, i, 1.0, i) for i, (s, e) in enumerate(doc.sentences)]
+    assert written_side("new york", sents) == "New York"
+    assert written_side("florida", sents) == "Florida"
+    assert written_side("steel", sents) == "steel"  # capitalised only where a sentence starts
+    assert written_side("Ohio", sents) == "Ohio"
+
+
 # -- list -----------------------------------------------------------------------------------
 def test_list_of_everyone_who_commented_each_once_and_cited():
     ans = ask([BRIDGE, UNION], "List everyone who commented on the bridge closure")

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer.evidence import Candidate, Evidence, paragraph_of
+from assistant.answer.evidence import Candidate, Evidence, Sent, paragraph_of
 from assistant.answer.kinds.base import TypedKind
 from assistant.answer.kinds.figure import unit_score
 from assistant.answer.kinds.listing import figure_kind, keep_items, topic_text
@@ -112,6 +112,34 @@ def parse_sides(question: str) -> Sides | None:
     return Sides(left, right, _measure(f"{others} {rest_of_clause}" + (f" {prep}" if prep else "")))
 
 
+#: Evidence sentences (best first) searched for how the articles write a side typed in lower
+#: case. Set by hand: the evidence the sentence kinds read (``features.CANDIDATES`` is 40) is
+#: more than a side needs; half of it.
+SIDE_WINDOW = 20
+
+
+def written_side(side: str, sents: Sequence[Sent]) -> str:
+    """A side typed in lower case ("new york or florida") as the evidence writes it when the
+    articles write it capitalised ("New York"), not at a sentence's start: a name, asked and
+    shown as one. Else as typed."""
+    if not side or side[:1].isupper():
+        return side
+    pat = re.compile(rf"(?<!\w){re.escape(side)}(?!\w)", re.I)
+    for st in sents[:SIDE_WINDOW]:
+        for m in pat.finditer(st.text):
+            if m.start() > 0 and m.group(0)[:1].isupper():
+                return m.group(0)
+    return side
+
+
+def evidence_sides(ev: Evidence) -> Sides | None:
+    """``parse_sides`` of the question, each side as the evidence writes it (``written_side``)."""
+    sides = parse_sides(ev.qa.text)
+    if sides is None:
+        return None
+    return Sides(written_side(sides.left, ev.sents), written_side(sides.right, ev.sents), sides.measure)
+
+
 def _trim(side: str) -> str:
     words = side.strip(" .,;:?").split()
     while words and words[0].lower() in ("the", "a", "an", "did", "does", "do", "is", "was", "were", "are"):
@@ -187,7 +215,7 @@ class ComparisonKind(TypedKind):
     binds_names = False
 
     def _sides(self, ev: Evidence) -> tuple[Sides, Candidate, Candidate] | str:
-        sides = parse_sides(ev.qa.text)
+        sides = evidence_sides(ev)
         if sides is None:
             return ""
         found = []
@@ -210,8 +238,8 @@ class ComparisonKind(TypedKind):
             if got:
                 # No figure for a side: not a comparison of numbers ("which came first, A or
                 # B?"); the sentences that speak of both answer it, the side they support first.
-                return self._named(ev, parse_sides(ev.qa.text))  # type: ignore[arg-type]
-            return [] if parse_sides(ev.qa.text) else self._values(ev)
+                return self._named(ev, evidence_sides(ev))  # type: ignore[arg-type]
+            return [] if evidence_sides(ev) else self._values(ev)
         sides, a, b = got
         if incomparable(a, b):
             return []
