@@ -84,6 +84,8 @@ def test_route_features_read_the_wording():
     x = L.route_features("Which conservative media figures have started pushing back, besides Hannity?")
     assert x["wh_plural"] == 1.0 and x["else"] == 1.0 and x["who_all"] == 0.0
     assert set(x) == set(L.ROUTE_FEATURES)
+    assert L.route_features("What did voters in Harlow decide in the referendum?")["wh_plural"] == 0.0
+    assert L.route_features("which two baltic states closed crossings?")["wh_plural"] == 1.0
 
 
 def test_an_enumerated_list_leads_with_its_typed_items_then_cites_the_sentence(monkeypatch):
