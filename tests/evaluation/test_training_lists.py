@@ -6,7 +6,7 @@ import numpy as np
 
 from assistant.answer.kinds import listing
 from assistant.evaluation.eval import Case
-from assistant.evaluation.training.forms import Asked
+from assistant.evaluation.training.rows import Asked
 from assistant.evaluation.training.lists import enumerated, is_list, route_threshold
 
 

@@ -22,7 +22,7 @@ from assistant.answer.kinds import listing as listing_kind
 from assistant.answer.question import analyse, classify
 from assistant.evaluation.eval import form_correct
 from assistant.evaluation.training.fit import fit_isotonic, round_down, sigmoid
-from assistant.evaluation.training.forms import MIN_QUESTIONS, Asked, Rows, right, threshold
+from assistant.evaluation.training.rows import MIN_QUESTIONS, Asked, Rows, right, threshold
 from assistant.models import QuestionKind
 
 #: Fewest training questions of a route its router is fitted on (natural-train holds 4 routable
