@@ -122,3 +122,10 @@ def test_more_sentences_join_the_best_within_the_learned_reach():
     assert listing.extend(scored, 0.3, 5, True, logits=True) == [a1, a2]  # the best sentence's article only
     assert listing.extend(scored, 0.3, 2, False, logits=True) == [a1, b1]
     assert listing.extend(scored, 1.0, 5, False, logits=True) == [a1]
+
+
+def test_a_rule_read_list_of_people_lists_people_only():
+    ans = fake_answerer([PANEL]).ask("Which senators criticised the mayor?")
+    assert ans.kind == "list" and not ans.abstained
+    assert "Ana Ruiz" in ans.text and "Piet Vos" in ans.text
+    assert "Harlow Policy Institute" not in ans.text  # an organisation is not a senator

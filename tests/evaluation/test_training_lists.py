@@ -6,8 +6,8 @@ import numpy as np
 
 from assistant.answer.kinds import listing
 from assistant.evaluation.eval import Case
-from assistant.evaluation.training.rows import Asked
 from assistant.evaluation.training.lists import enumerated, is_list, route_threshold
+from assistant.evaluation.training.rows import Asked
 
 
 def _asked(form: str, answers: list[str], type_: str = "other", set_: str = "natural-train") -> Asked:

@@ -187,6 +187,8 @@ class ListKind(TypedKind):
             info = {"noun": ev.qa.cue["noun"]} if ev.qa.cue.get("noun") else {}
             sev, cands = ask_typed(ev, topic_text(ev.qa.text), QuestionKind.ENTITY, info)
             labels = set(sev.qa.labels)
+            if L.wanted_labels(ev.qa.text) == L.PEOPLE_LABELS:
+                labels &= set(L.PEOPLE_LABELS)  # people only where people are asked ("which candidates")
             cands = [c for c in cands if c.mention is not None and c.mention.kind in labels]
             kept = keep_items(ev, cands, same=lambda c: fold(c.value))
         if not kept:
