@@ -57,6 +57,15 @@ ENTITY_NOUNS = {
 NOUN_LABEL = {n: lab for lab, ns in ENTITY_NOUNS.items() for n in ns.split()}
 
 
+def singular_noun(w: str) -> str:
+    """A plural head noun as its ``NOUN_LABEL`` entry ("countries" -> "country", "congressmen"
+    -> "congressman"); the word unchanged when no such entry exists."""
+    for a, b in (("ies", "y"), ("men", "man"), ("es", ""), ("s", "")):
+        if w.endswith(a) and (w[: -len(a)] + b) in NOUN_LABEL:
+            return w[: -len(a)] + b
+    return w
+
+
 @dataclass
 class QuestionAnalysis:
     text: str

@@ -27,7 +27,14 @@ from collections.abc import Sequence
 from assistant.answer.evidence import Evidence, Sent
 from assistant.answer.forms import features as F
 from assistant.answer.forms.model import Choice, choice, load
-from assistant.answer.question import ENTITY_NOUNS, NOUN_LABEL, QuestionAnalysis, analyse, classify
+from assistant.answer.question import (
+    ENTITY_NOUNS,
+    NOUN_LABEL,
+    QuestionAnalysis,
+    analyse,
+    classify,
+    singular_noun,
+)
 from assistant.models import Mention, QuestionKind
 from assistant.text.folding import fold
 
@@ -80,20 +87,13 @@ def _head(text: str) -> str:
     return m.group(1) if m else ""
 
 
-def _singular(w: str) -> str:
-    for a, b in (("ies", "y"), ("men", "man"), ("es", ""), ("s", "")):
-        if w.endswith(a) and (w[: -len(a)] + b) in NOUN_LABEL:
-            return w[: -len(a)] + b
-    return w
-
-
 def wanted_labels(question: str) -> tuple[str, ...]:
     """The entity labels a list question's items carry: its head noun's (``question.NOUN_LABEL``;
     people only for people), a "who" question's people or groups, a "where" question's
     places; () when the head noun names no entity type ("what lines of attack")."""
     s = question.lower().replace("’", "'")
     head = _head(s)
-    noun = _singular(head) if head else ""
+    noun = singular_noun(head) if head else ""
     if head in EXTRA_PEOPLE or noun in _PEOPLE_NOUNS:
         return PEOPLE_LABELS
     if head in _FIGURE_HEADS or re.search(r"\bhow (?:many|much)\b|\bwhat (?:%|percent)", s):

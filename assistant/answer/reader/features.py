@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from assistant.answer.corpus import Corpus, idf
 from assistant.answer.evidence import name_keys
 from assistant.answer.kinds.figure import unit_score
-from assistant.answer.question import NOUN_LABEL, QuestionAnalysis
+from assistant.answer.question import NOUN_LABEL, QuestionAnalysis, singular_noun
 from assistant.answer.reader.extractive import SentenceLogits, span_score
 from assistant.answer.reader.spans import Span
 from assistant.answer.selection.selector import Ranked
@@ -116,19 +116,12 @@ def _wh_context(text: str, head: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(before), frozenset(after)
 
 
-def _singular(w: str) -> str:
-    for a, b in (("ies", "y"), ("men", "man"), ("es", ""), ("s", "")):
-        if w.endswith(a) and w[: -len(a)] + b in NOUN_LABEL:
-            return w[: -len(a)] + b
-    return w
-
-
 def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
     text = qa.text
     low = text.lower()
     wh = next((w for w in ("how many", "how much", "who", "whom", "whose", "when", "where", "which", "what")
                if re.search(r"\b" + w + r"\b", low)), "")
-    head = _singular(_head_noun(text))
+    head = singular_noun(_head_noun(text))
     label = NOUN_LABEL.get(head, "")
     kind = qa.kind
     if kind in STATEMENT_KINDS:
