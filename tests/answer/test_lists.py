@@ -129,3 +129,35 @@ def test_a_rule_read_list_of_people_lists_people_only():
     assert ans.kind == "list" and not ans.abstained
     assert "Ana Ruiz" in ans.text and "Piet Vos" in ans.text
     assert "Harlow Policy Institute" not in ans.text  # an organisation is not a senator
+
+
+WIRE = make_doc(
+    "wire",
+    "Rivals rebuke Vane\n"
+    "LOS ANGELES (AP) — Senators Ana Ruiz and Piet Vos criticised Mayor Olaf Vane in the state capital on Sunday.",
+    title="Rivals rebuke Vane", date="2024-03-05",
+    mentions=[entity("GPE", "LOS ANGELES"), entity("ORG", "AP"), entity("PERSON", "Ana Ruiz"),
+              entity("PERSON", "Piet Vos"), entity("PERSON", "Olaf Vane"), entity("GPE", "state", after="the ")])
+
+
+@pytest.mark.parametrize("text,prefix", [
+    ("LOS ANGELES (AP) — Senators met.", "LOS ANGELES (AP) — "),
+    ("TRENTON, N.J. (AP) — Was that really him?", "TRENTON, N.J. (AP) — "),
+    ("FARGO, N.D. — Cruz won.", "FARGO, N.D. — "),
+    ("Senators met in Los Angeles — again.", ""),
+])
+def test_a_dateline_is_the_place_and_agency_before_the_dash(text, prefix):
+    from assistant.answer.forms.features import dateline_end
+
+    assert text[:dateline_end(text)] == prefix
+
+
+def test_list_items_skip_the_dateline_and_lower_case_tags():
+    corpus = fake_answerer([WIRE]).corpus
+    q = "who all criticised the mayor"
+    qa = analyse(q, as_kind=(QuestionKind.LIST, {"items": "enumeration"}))
+    passages = fake_answerer([WIRE]).retriever.retrieve(q, k=4)
+    ev = Evidence(qa=qa, corpus=corpus, passages=passages, sents=candidate_sentences(corpus, qa, passages))
+    st = next(s for s in ev.sents if "criticised" in s.text)
+    assert [m.text for m in L.typed_items(ev, st, L.WHO_LABELS)] == ["Ana Ruiz", "Piet Vos", "Olaf Vane"]
+    assert [m.text for m in L.typed_items(ev, st, L.PLACE_LABELS)] == []  # not LOS ANGELES, not "state"

@@ -99,9 +99,17 @@ _STANCE = re.compile(r"\b(?:fear|fears|feared|worr(?:y|ied|ies)|concern(?:ed|s)?
 _DANGLING = re.compile(r"^\W*(?:but|and|or|so|yet|still|however|by contrast|in contrast|meanwhile|instead|also|"
                        r"moreover|furthermore|in addition|that|this|these|those|it|he|she|they|such|then|even so|"
                        r"at the same time|on the other hand|as a result|otherwise|likewise|similarly)\b", re.I)
-#: A dateline ("RANGOON, Burma -", "FARGO, N.D. —", "PHILADELPHIA, July 25 (UPI) —").
-_DATELINE = re.compile(r"^\W*[A-Z][A-Z .'-]{2,}(?:,\s*[^—–-]{1,40})?\s*[—–-]{1,2}\s")
+#: A dateline ("RANGOON, Burma -", "FARGO, N.D. —", "PHILADELPHIA, July 25 (UPI) —",
+#: "LOS ANGELES (AP) —").
+_DATELINE = re.compile(r"^\W*[A-Z][A-Z .'-]{2,}(?:,\s*[^—–-]{1,40})?\s*(?:\([A-Za-z .&-]{1,20}\)\s*)?[—–-]{1,2}\s")
 _SPEECH = frozenset(tokenize(" ".join(SPEECH_VERBS | {"says", "said", "according"})))
+
+
+def dateline_end(text: str) -> int:
+    """Where the dateline that opens ``text`` ends ("TRENTON, N.J. (AP) — "), 0 when none:
+    its place and agency name where the story was filed, not what it reports."""
+    m = _DATELINE.match(text)
+    return m.end() if m else 0
 
 
 def words(text: str) -> list[str]:

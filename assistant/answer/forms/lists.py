@@ -59,6 +59,8 @@ WHO_LABELS = ("PERSON", "ORG")
 PLACE_LABELS = ("GPE", "LOC", "FAC")
 #: "What numbers does the article give for ...": the figures stored at ingest.
 FIGURE_LABELS = ("FIGURE",)
+#: Labels of proper names: an item of one is written with a capital.
+_NAME_LABELS = frozenset(PEOPLE_LABELS + WHO_LABELS + PLACE_LABELS)
 #: Nouns of people that ``question.ENTITY_NOUNS`` lacks, common in news lists ("which
 #: activist investors", "which delegates", "which justices", "which activists").
 EXTRA_PEOPLE = frozenset(["people", "persons", "investor", "investors", "delegate", "delegates", "justice", "justices", "member", "members", "activist", "activists", "voter", "voters", "lawmaker", "lawmakers", "donor", "donors"])
@@ -181,14 +183,22 @@ def _words(text: str) -> list[str]:
     return re.findall(r"\w+", fold(text))
 
 
+def in_dateline(st: Sent, m: Mention) -> bool:
+    """Whether ``m`` stands in the dateline that opens ``st`` ("LOS ANGELES (AP) —")."""
+    return st.start <= m.start < st.start + F.dateline_end(st.doc.text[st.start:st.end])
+
+
 def typed_items(ev: Evidence, st: Sent, labels: Sequence[str]) -> list[Mention]:
     """The entities of ``labels`` that ``st`` names (spaCy's, stored at ingest), in order, each
-    once, without those the question itself names."""
+    once, without those the question itself names or its dateline names (the city and the
+    agency a story was filed from are not items of what it reports)."""
     own = _own(ev)
     out, seen = [], set()
     for m in sorted(st.doc.mentions, key=lambda m: m.start):
-        if m.kind not in labels or not (st.start <= m.start and m.end <= st.end):
+        if m.kind not in labels or not (st.start <= m.start and m.end <= st.end) or in_dateline(st, m):
             continue
+        if m.kind in _NAME_LABELS and not any(c.isupper() for c in m.text):
+            continue  # "state": the tagger's error on a common noun, not a name
         key = " ".join(_words(m.text))
         if not key or key in seen or set(key.split()) <= own:
             continue

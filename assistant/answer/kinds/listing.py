@@ -189,7 +189,8 @@ class ListKind(TypedKind):
             labels = set(sev.qa.labels)
             if L.wanted_labels(ev.qa.text) == L.PEOPLE_LABELS:
                 labels &= set(L.PEOPLE_LABELS)  # people only where people are asked ("which candidates")
-            cands = [c for c in cands if c.mention is not None and c.mention.kind in labels]
+            cands = [c for c in cands if c.mention is not None and c.mention.kind in labels
+                     and not L.in_dateline(c.sent, c.mention)]
             kept = keep_items(ev, cands, same=lambda c: fold(c.value))
         if not kept:
             return []
