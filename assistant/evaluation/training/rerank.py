@@ -5,9 +5,10 @@ with the committed selection and reader models (the re-ranker off), and the read
 first ``RERANK_K`` spans become one group, each span labelled by whether it holds a gold
 answer (as ``assistant eval`` scores it). The span scores are those the committed models
 give at run time, not a refit's (a refit of the selection stages does not reproduce the
-committed ones). Out-of-fold figures (5 folds by question) say whether the second look
-puts a right span first more often than the first look; the model is written only as
-``make train`` fits it, with those figures in its file.
+committed ones). Each question is asked twice, with the committed extractive reader and
+with one fitted without it (``TOKEN_REGIMES``). Out-of-fold figures (5 folds by question)
+say whether the second look puts a right span first more often than the first look; they
+are written in the model's ``meta``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ from assistant.evaluation.training.fit import fit_ranker, fold_of, group_weights
 #: realtimeqa's quiz questions, and the seeds' typed questions over long articles. Their
 #: who-said questions are kept (the re-ranker leaves those alone at run time,
 #: ``rerank.FIRST_LOOK_KINDS``): with them the other questions' first span is right for
-#: 614 -> 636 out of fold, without them 614 -> 631. polnear, all who-said, is left out.
+#: 614 -> 636 out of fold, without them 614 -> 631 (committed reader scores only). polnear,
+#: all who-said, is left out.
 RERANK_SETS = ("realtimeqa", "seeds")
 #: Every question is asked twice. With the committed extractive reader, whose adapter was
 #: fitted on these very questions, the span model's first span is right more often than on
@@ -87,14 +89,14 @@ def _part_scorers(cache: Path) -> list[Any]:
     """The extractive reader's out-of-fold adapters ``make train`` left in ``cache/tokens``
     (part ``f``'s adapter was fitted without the training questions of part ``f``), as
     token scorers; [] when a part's adapter is missing."""
-    from assistant.evaluation.training.extractive import TOKEN_FOLDS, _Scores
+    from assistant.evaluation.training.extractive import TOKEN_FOLDS, cached_scorer
     from assistant.index.embedding import minilm_path
 
     work = cache / "tokens"
     paths = [work / f"fold{f}.npz" for f in range(TOKEN_FOLDS)]
     if not all(p.is_file() for p in paths):
         return []
-    return [_Scores(dict(np.load(p)), Path(minilm_path()), work, p.stem) for p in paths]
+    return [cached_scorer(p, Path(minilm_path())) for p in paths]
 
 
 def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None] = print) -> list[Group]:
