@@ -31,7 +31,14 @@ from assistant.answer.evidence import Candidate, Evidence, Sent, candidate_sente
 from assistant.answer.forms.guard import guard
 from assistant.answer.forms.lists import route as route_list
 from assistant.answer.kinds.registry import kind_for
-from assistant.answer.learned import ReaderModels, SelectionModels, load, load_reader
+from assistant.answer.learned import (
+    Linear,
+    ReaderModels,
+    SelectionModels,
+    load,
+    load_reader,
+    load_rerank,
+)
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
 from assistant.answer.reader import Reading, read, reply
@@ -80,7 +87,7 @@ class Answerer:
     def __init__(self, retriever: PassageRetriever, corpus: Corpus, llm: Any = None,
                  passages: int = PASSAGES, models: SelectionModels | bool | None = True,
                  fetch: int | None = None, reader: ReaderModels | bool | None = True,
-                 tokens: TokenScorer | bool | None = True) -> None:
+                 tokens: TokenScorer | bool | None = True, rerank: Linear | bool | None = True) -> None:
         self.retriever = retriever
         self.corpus = corpus
         self.llm = llm
@@ -89,6 +96,8 @@ class Answerer:
         self.models = load() if models is True else (models or None)
         #: The reader's model (True: the committed one); only with learned selection.
         self.reader = None if self.models is None else (load_reader() if reader is True else (reader or None))
+        #: The re-ranker of the reader's best spans (True: the committed one, if any).
+        self.rerank = (load_rerank() if rerank is True else (rerank or None)) if self.reader is not None else None
         #: The extractive reader the span model reads (True: the committed one, loaded at the
         #: first question; None/False: none, its features read as unscored).
         self._tokens = tokens
@@ -131,7 +140,8 @@ class Answerer:
         if models is not None and qa is not None and qa.kind.value in models.kinds and tr.fetched:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence,
-                              self.tokens, tr.dialogue.get("given", frozenset())) \
+                              self.tokens, tr.dialogue.get("given", frozenset()), self.rerank,
+                              tr.selection.documents) \
                 if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])

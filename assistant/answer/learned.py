@@ -22,6 +22,8 @@ MODELS_PACKAGE = "assistant.answer.models"
 SELECTION = "selection"
 #: The reader's model file.
 READER = "reader"
+#: The re-ranker of the reader's best spans (``reader.rerank``).
+RERANK = "rerank"
 
 
 def sigmoid(z: float) -> float:
@@ -175,6 +177,14 @@ def load_reader(name: str = READER) -> ReaderModels | None:
     """The committed reader model (``assistant/answer/models/<name>.json``), or None."""
     d = _read(name)
     return None if d is None else ReaderModels.from_dict(d)
+
+
+@cache
+def load_rerank(name: str = RERANK) -> Linear | None:
+    """The committed re-ranker of the reader's best spans (its ``meta`` left out), or None
+    (not trained)."""
+    d = _read(name)
+    return None if d is None else Linear.from_dict(d)
 
 
 @cache

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from assistant.answer.antecedents import only_given
 from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.quote import speaker_mention
-from assistant.answer.learned import ReaderModels, sigmoid
+from assistant.answer.learned import Linear, ReaderModels, sigmoid
 from assistant.answer.question import QuestionAnalysis
 from assistant.answer.reader.extractive import TokenScorer
 from assistant.answer.reader.features import (
@@ -25,6 +25,8 @@ from assistant.answer.reader.features import (
     span_features,
     token_features,
 )
+from assistant.answer.reader.rerank import DOC_VOTES, FIRST_LOOK_KINDS, reorder, votes_of
+from assistant.answer.reader.rerank import features as rerank_features
 from assistant.answer.reader.spans import MAX_SPAN_WORDS, Span, empty, noun_phrase_spans, phrase_spans
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer
@@ -46,6 +48,10 @@ class Reading:
     scored: list[tuple[float, Span]] = field(default_factory=list)
     #: Whether the question asks for a short answer at all (a keyword query does not).
     wants_span: bool = True
+    #: The span model's feature rows, aligned with ``scored``.
+    rows: list[dict[str, float]] = field(default_factory=list)
+    #: The span model's own order, before the re-ranker (``rerank``), when it ran.
+    first_look: list[tuple[float, Span]] = field(default_factory=list)
 
 
 def collect(ranked: Sequence[Ranked], rule: Answer, n: int) -> list[Span]:
@@ -124,12 +130,15 @@ def wants_span(qf: QuestionFrame) -> bool:
 
 def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Sequence[Ranked],
          rule: Answer, sel_p: float, tokens: TokenScorer | None = None,
-         given: frozenset[str] = frozenset()) -> Reading:
+         given: frozenset[str] = frozenset(), rerank: Linear | None = None,
+         documents: Sequence[tuple[str, float]] = ()) -> Reading:
     """Score the spans of ``ranked`` (best sentence first) and keep the best; ``sel_p``:
     selection's probability that its best sentence holds the answer; ``tokens``: the
     extractive reader (without it, its features read as unscored); ``given``: in a
     follow-up, the words the conversation already established (``antecedents.given``),
-    whose spans are no answer to it while another span is left."""
+    whose spans are no answer to it while another span is left. ``rerank``: the second
+    look at the best spans (``reader.rerank``), with ``documents`` (selection's, best
+    first, with their probabilities) voting."""
     qf = question_frame(qa)
     out = Reading(wants_span=wants_span(qf))
     spans = new_spans(collect(ranked, rule, models.sentences), given)
@@ -141,10 +150,30 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         token_features(rows, spans, ranked, tokens.logits(qa.text, sentences(ranked, models.sentences)))
     order = rank(spans, [models.span(r) for r in rows], len(ranked))
     out.scored = [(z, spans[i]) for z, i in order]
+    out.rows = [rows[i] for _, i in order]
     out.span = out.scored[0][1]
-    conf = confidence_features(qf, [z for z, _ in order], rows[order[0][1]], sel_p)
+    conf = confidence_features(qf, [z for z, _ in out.scored], out.rows[0], sel_p)
+    # The confidence is the span model's in its own best span, also when the re-ranker puts
+    # another first: the one it moves up is right at least as often (``rerank.MOVED_RIGHT``),
+    # and the thresholds for stating, guessing and abstaining were fitted on this confidence.
     out.confidence = round(models.calibration(sigmoid(models.confidence(conf))), 4)
+    if rerank is not None and qa.kind not in FIRST_LOOK_KINDS:
+        out.first_look = list(out.scored)
+        feats = second_look(corpus, qf, out, ranked, documents)
+        out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
+        out.span = out.scored[0][1]
     return out
+
+
+def second_look(corpus: Corpus, qf: QuestionFrame, reading: Reading, ranked: Sequence[Ranked],
+                documents: Sequence[tuple[str, float]]) -> list[dict[str, float]]:
+    """The re-ranker's rows for the best spans of ``reading`` (``rerank.features``)."""
+    texts = []
+    for doc_id, p in documents[:DOC_VOTES]:
+        doc = corpus.doc(doc_id)
+        if doc is not None:
+            texts.append((doc_id, doc.text, p))
+    return rerank_features(qf, reading.scored, reading.rows, ranked, votes_of(texts))
 
 
 def rank(spans: Sequence[Span], scores: Sequence[float], n_ranked: int) -> list[tuple[float, int]]:

@@ -232,6 +232,12 @@ class _Scores:
                 pickle.dump({"adapter": self.digest, "scores": self.seen}, f)
 
 
+def cached_scorer(adapter: Path, model_dir: Path) -> _Scores:
+    """The token scorer of a fitted adapter file (``fold<f>.npz`` of a training run), with
+    its scores cached beside it (``save`` writes them)."""
+    return _Scores(dict(np.load(adapter)), model_dir, adapter.parent, adapter.stem)
+
+
 def _scorer(adapter: dict[str, np.ndarray], model_dir: Path, work: Path, name: str):
     from assistant.answer.reader.extractive import OnnxTokenScorer, export
 

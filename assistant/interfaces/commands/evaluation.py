@@ -107,6 +107,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                   reuse_tokens=getattr(args, "reuse_tokens", False))
         print(format_report(rep))
         print(f"models written to {models}; report to {args.report}")
+    if stage in ("all", "rerank"):
+        from assistant.evaluation.training import rerank
+
+        out = models.with_name("rerank.json")
+        rerank.run(shared, project, Path(args.cache), out, log=log)
+        print(f"re-ranker written to {out}")
     if stage in ("all", "forms"):
         from assistant.evaluation.training import forms
 
