@@ -142,3 +142,35 @@ def test_train_without_the_benchmarks_says_where_they_go(tmp_path, capsys):
     code = main(["train", "--shared", str(tmp_path / "nowhere"), "--cache", str(tmp_path / "cache")])
     err = capsys.readouterr().err
     assert code == 2 and "no benchmarks folder" in err and "--shared" in err
+
+
+def test_each_training_stage_asks_with_the_models_the_stages_before_it_wrote(tmp_path, monkeypatch):
+    """`assistant train` runs its stages in one process: a stage must not answer with the
+    models an earlier stage replaced, still cached from before it ran."""
+    from functools import cache
+
+    from assistant.answer import learned
+    from assistant.answer.forms import model as forms_model
+    from assistant.evaluation.training import forms, rerank
+    from assistant.interfaces.cli import main
+
+    # Stand-ins with caches of their own: the real ones stay as other tests loaded them.
+    for mod, name in ((learned, "load"), (learned, "load_reader"), (learned, "load_rerank"), (forms_model, "load")):
+        monkeypatch.setattr(mod, name, cache(getattr(mod, name).__wrapped__))
+    (tmp_path / "benchmarks").mkdir()
+    seen = []
+
+    def stage(name):
+        def run(*a, **kw):
+            seen.append((name, learned.load.cache_info().currsize, forms_model.load.cache_info().currsize))
+            learned.load()  # the stage loads what it answers with
+            forms_model.load()
+        return run
+
+    monkeypatch.setattr(rerank, "run", stage("rerank"))
+    monkeypatch.setattr(forms, "run", stage("forms"))
+    learned.load()
+    forms_model.load()
+    for name in ("rerank", "forms"):
+        assert main(["train", "--stage", name, "--shared", str(tmp_path), "--cache", str(tmp_path / "c")]) == 0
+    assert seen == [("rerank", 0, 0), ("forms", 0, 0)]

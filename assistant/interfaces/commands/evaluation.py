@@ -107,12 +107,15 @@ def cmd_train(args: argparse.Namespace) -> int:
                   reuse_tokens=getattr(args, "reuse_tokens", False))
         print(format_report(rep))
         print(f"models written to {models}; report to {args.report}")
+    # Each later stage asks its questions with the models the stages before it wrote.
+    _forget_loaded_models()
     if stage in ("all", "rerank"):
         from assistant.evaluation.training import rerank
 
         out = models.with_name("rerank.json")
         rerank.run(shared, project, Path(args.cache), out, log=log)
         print(f"re-ranker written to {out}")
+    _forget_loaded_models()
     if stage in ("all", "forms"):
         from assistant.evaluation.training import forms
 
@@ -120,6 +123,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         forms.run(shared, project, Path(args.cache), out, Path(args.forms_report), log=log)
         print(f"forms models written to {out}; report to {args.forms_report}")
     return 0
+
+
+def _forget_loaded_models() -> None:
+    """Drop the models this process has loaded, so the next load reads the files again: the
+    selection, reader and re-ranker models (``answer.learned``) and the forms models."""
+    from assistant.answer import learned
+    from assistant.answer.forms import model as forms_model
+
+    for loader in (learned.load, learned.load_reader, learned.load_rerank, forms_model.load):
+        loader.cache_clear()
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
