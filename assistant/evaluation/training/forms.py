@@ -95,7 +95,8 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
             ev = None
             if tr.analysis is not None and tr.passages:
                 sents = tr.sentences or candidate_sentences(corpus, tr.analysis, tr.passages)
-                ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue)
+                ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue,
+                              embed=answerer.embed)
             out.append(Asked(name, c, ev, tr.answer))
         log(f"forms: {name}: {len(cases)} questions asked in {time.perf_counter() - t0:.0f} s")
     guard.ENABLED[0] = True
@@ -180,10 +181,9 @@ def fit_yesno(asked: list[Asked], log: Callable[[str], None]) -> dict[str, tuple
             continue
         want, support = a.case.answers[0].capitalize(), a.case.answers[1:]
         evs[a.qid] = a
-        cx = F.context(a.ev)
-        for rank, st in F.candidates(a.ev):
+        for st, x in F.claim_rows(a.ev):
             ok = right(st.text, support) if support else False
-            claim.add(F.claim_features(a.ev, cx, st, rank), ok, a, st)
+            claim.add(x, ok, a, st)
             if ok:
                 pol.add(F.polarity_features(a.ev, st), want == "No", a, st)
     if len(claim.by_question()) < MIN_QUESTIONS:
