@@ -414,7 +414,8 @@ def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
         "claim": weighted_cover(ev, list(focus), stems(text)) if focus else st.lex,
         "refute": float(bool(_REFUTE.search(text))),
         "neg_claim": float(negated_claim(ev, text, focus)),
-        "swap": float(C.swapped(text, set(tokenize(q)))),
+        # A substitution replaces something asked: a word of the claim the sentence lacks.
+        "swap": float(C.swapped(text, set(tokenize(q))) and weighted_cover(ev, list(focus), stems(text)) < 1.0),
         "than_swap": float(C.than_swapped(q, text)),
     }
 
