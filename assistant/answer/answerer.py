@@ -18,7 +18,7 @@ Pipeline per question (no model runs here; spaCy's work was done at ingest):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -94,13 +94,6 @@ class Answerer:
         self._tokens = tokens
         #: Passages retrieved for learned selection (its models' depth; training sets it to dump).
         self.fetch = fetch if fetch is not None else (self.models.k if self.models is not None else 0)
-
-    @property
-    def embed(self) -> Callable[[str], Any] | None:
-        """The retriever's query embedder (``Evidence.embed``), or None when it has none (an
-        adapter without embeddings)."""
-        embedder = getattr(self.retriever, "embedder", None)
-        return getattr(embedder, "embed_query", None)
 
     @property
     def tokens(self) -> TokenScorer | None:
@@ -207,7 +200,7 @@ class Answerer:
             tr.answer = abstain(corpus, shown, f"the corpus never mentions {', '.join(missing)}", **base)
             return tr
         ev = Evidence(qa=qa, corpus=corpus, passages=passages, sents=candidate_sentences(corpus, qa, passages),
-                      dialogue=context, embed=self.embed)
+                      dialogue=context)
         scope.rescale(ev, reference)
         relative.apply(ev)  # "this year" means each article's own year
         tr.sentences = ev.sents

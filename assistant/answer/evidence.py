@@ -10,7 +10,7 @@ transliteration key).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,9 +84,6 @@ class Evidence:
     sents: list[Sent]
     #: What the conversation so far adds (``dialogue.rewrite``'s context).
     dialogue: dict[str, Any] = field(default_factory=dict)
-    #: The retriever's query embedder (``Embedder.embed_query``: a unit vector per text), for
-    #: the forms that weigh a sentence's meaning against the question's; None without one.
-    embed: Callable[[str], Any] | None = None
 
     def coverage(self, want: Sequence[str], have: set[str]) -> float:
         return coverage(self.corpus, want, have)

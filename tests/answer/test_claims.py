@@ -3,8 +3,7 @@ and the features built on it (``forms.features``)."""
 
 from __future__ import annotations
 
-import numpy as np
-from fakes import FakeRetriever, MemoryCorpus, fake_answerer, make_doc
+from fakes import MemoryCorpus, make_doc
 
 from assistant.answer.evidence import Evidence, candidate_sentences
 from assistant.answer.forms import claims as C
@@ -14,13 +13,13 @@ from assistant.models import Passage
 from assistant.text.tokens import tokenize
 
 
-def _evidence(question: str, text: str, embed=None) -> Evidence:
+def _evidence(question: str, text: str) -> Evidence:
     doc = make_doc("p", text)
     corpus = MemoryCorpus([doc])
     qa = analyse(question)
     p = Passage(doc_id="p", chunk_id="p:0", text=doc.text, start=0, end=len(doc.text), sentence=doc.text,
                 sentence_start=0, sentence_end=len(doc.text), score=1.0)
-    return Evidence(qa=qa, corpus=corpus, passages=[p], sents=candidate_sentences(corpus, qa, [p]), embed=embed)
+    return Evidence(qa=qa, corpus=corpus, passages=[p], sents=candidate_sentences(corpus, qa, [p]))
 
 
 def test_the_claim_span_is_the_densest_stretch_of_matches():
@@ -78,30 +77,3 @@ def test_a_pronoun_contraction_is_not_an_event_word():
     assert C.contraction_stems("has trump said he'd label china a manipulator") == set(tokenize("he'd"))
     ev = _evidence("has trump said he'd label china a manipulator", "Trump will label China a manipulator.")
     assert set(tokenize("he'd")).isdisjoint(F.event_words(ev))
-
-
-def test_the_claim_ranker_reads_each_sentences_closeness_to_the_question():
-    text = "The senator backed the bill. The weather was fine."
-    vectors = {"bill": np.asarray([1.0, 0.0]), "weather": np.asarray([0.0, 1.0])}
-
-    def embed(t: str) -> np.ndarray:
-        return vectors["weather"] if "weather" in t else vectors["bill"]
-
-    ev = _evidence("Did the senator back the bill?", text, embed=embed)
-    dense = {st.text: x["dense"] for st, x in F.claim_rows(ev)}
-    assert dense["The senator backed the bill."] == 1.0 and dense["The weather was fine."] == 0.0
-    plain = _evidence("Did the senator back the bill?", text)
-    assert {x["dense"] for _, x in F.claim_rows(plain)} == {F.NO_EMBEDDER}
-
-
-def test_the_answerer_passes_the_retrievers_query_embedder_on():
-    class Embedder:
-        def embed_query(self, text: str) -> np.ndarray:
-            return np.ones(2)
-
-    assert fake_answerer([make_doc("d", "Text.")]).embed is None  # the fake retriever has no embedder
-    retriever = FakeRetriever(MemoryCorpus([make_doc("d", "Text.")]))
-    retriever.embedder = Embedder()
-    answerer = fake_answerer([make_doc("d", "Text.")])
-    answerer.retriever = retriever
-    assert answerer.embed is not None and list(answerer.embed("x")) == [1.0, 1.0]

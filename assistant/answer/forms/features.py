@@ -39,9 +39,6 @@ CANDIDATES = 40
 DOC_WINDOW = 10
 #: Top evidence sentences that state the asked event (a reason often follows them).
 TOP_EVENT = 3
-#: The meaning feature of every sentence when answering has no embedder (a retriever adapter
-#: without one): no sentence is closer to the question than another.
-NO_EMBEDDER = 0.0
 #: A word the corpus never uses weighs like one in one chunk of twenty (as ``reason`` did).
 UNSEEN_WEIGHT = 3.0
 
@@ -259,12 +256,11 @@ def candidates(ev: Evidence, n: int = CANDIDATES) -> list[tuple[int, Sent]]:
 
 
 # -- yes / no -------------------------------------------------------------------------------------------
-#: The claim ranker's inputs: which sentence states (or denies) what the question asks. Kept
-#: to the few that carry it: with every ``sentence_base`` feature as well (24 inputs for 56
-#: training questions) the ranker put a gold sentence first for 33 of them out of fold, with
-#: these 8 for 38 (``make train``'s forms stage, measured).
+#: The claim ranker's inputs: which sentence states (or denies) what the question asks.
 CLAIM_FEATURES = (
-    "ev_score", "ev_rel", "ev_prior", "lead", "pos", "claim_all", "negation", "dense",
+    "ev_score", "ev_rel", "after_top", "near_top", "ev_lex", "ev_prior", "ev_rank", "doc_share", "doc_first", "pos",
+    "lead", "headline", "log_words", "short", "names", "novel", "event", "quoted", "speech", "dangling",
+    "claim", "claim_all", "numbers", "negation",
 )
 #: The polarity model's inputs: whether the chosen sentence says "no" to the question.
 POLARITY_FEATURES = (
@@ -319,9 +315,8 @@ def negated(text: str, focus: set[str]) -> bool:
     return any(w in NEGATIONS or w.endswith("n't") for w in ws[lo: hi + 1])
 
 
-def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int, dense: float = 0.0) -> dict[str, float]:
-    """One candidate sentence of a yes/no question: how fully it states the claim; ``dense``
-    is its meaning's closeness to the question's (``similarities``)."""
+def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int) -> dict[str, float]:
+    """One candidate sentence of a yes/no question: how fully it states the claim."""
     x = sentence_base(ev, cx, st, rank)
     own = stems(st.text)
     focus = [t for t in ev.qa.focus if t not in {t2 for w in _FRAME_NEG for t2 in tokenize(w, keep_stopwords=True)}]
@@ -331,27 +326,14 @@ def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int, dense: float 
         "claim_all": weighted_cover(ev, focus, own) if focus else st.lex,
         "numbers": (sum(n in st.text for n in nums) / len(nums)) if nums else 1.0,
         "negation": float(any(w in NEGATIONS or w.endswith("n't") for w in words(st.text))),
-        "dense": dense,
     })
     return x
-
-
-def similarities(ev: Evidence, sents: Sequence[Sent]) -> list[float]:
-    """Cosine of the question's embedding to each sentence's (``Evidence.embed``, the
-    retriever's MiniLM: "is trump winning women voters" ~ "has won female voters"); ``NO_EMBEDDER``
-    for each without an embedder."""
-    if ev.embed is None:
-        return [NO_EMBEDDER] * len(sents)
-    q = ev.embed(ev.qa.text)
-    return [float(ev.embed(" ".join(st.text.split())) @ q) for st in sents]
 
 
 def claim_rows(ev: Evidence) -> list[tuple[Sent, dict[str, float]]]:
     """Each candidate sentence of a yes/no question (``candidates``) with its claim features."""
     cx = context(ev)
-    cands = candidates(ev)
-    dense = similarities(ev, [st for _, st in cands])
-    return [(st, claim_features(ev, cx, st, rank, d)) for (rank, st), d in zip(cands, dense, strict=True)]
+    return [(st, claim_features(ev, cx, st, rank)) for rank, st in candidates(ev)]
 
 
 def claim_gap(ev: Evidence, st: Sent) -> tuple[float, list[str]]:

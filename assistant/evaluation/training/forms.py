@@ -95,8 +95,7 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
             ev = None
             if tr.analysis is not None and tr.passages:
                 sents = tr.sentences or candidate_sentences(corpus, tr.analysis, tr.passages)
-                ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue,
-                              embed=answerer.embed)
+                ev = Evidence(qa=tr.analysis, corpus=corpus, passages=tr.passages, sents=sents, dialogue=tr.dialogue)
             out.append(Asked(name, c, ev, tr.answer))
         log(f"forms: {name}: {len(cases)} questions asked in {time.perf_counter() - t0:.0f} s")
     guard.ENABLED[0] = True
