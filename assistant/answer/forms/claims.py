@@ -6,8 +6,8 @@ the Republicans" for "trust Republicans more than Clinton"), and a question word
 article misspells or inflects otherwise ("favorabilty", "millenials", "execs"), found by
 edit distance or a shared prefix (``near_word``).
 
-Pure functions of text; ``forms.features`` turns them into the claim and polarity models'
-inputs, which ``make train`` weighs.
+Pure functions of text; ``forms.features`` turns them into the polarity model's inputs
+(weighed by ``make train``) and into the claim gap's tolerance of misspelt words.
 """
 
 from __future__ import annotations
