@@ -26,6 +26,7 @@ from assistant.answer.evidence import (
     required_names,
     stems,
 )
+from assistant.answer.forms import claims as C
 from assistant.models import Document
 from assistant.text.folding import fold
 from assistant.text.lexicon import FRAME_STOPWORDS, SPEECH_VERBS
@@ -122,6 +123,7 @@ def event_words(ev: Evidence, drop_names: bool = True) -> list[str]:
     light verbs; ``drop_names``: also without its names, leaving the event ("why did
     *Lithuania* close its border" -> close, border)."""
     filler = {t for w in (*FRAME_STOPWORDS, *_FRAME_NEG, *LIGHT_VERBS) for t in tokenize(w, keep_stopwords=True)}
+    filler |= C.contraction_stems(ev.qa.text)
     if drop_names:
         filler |= {t for n in ev.qa.names for t in tokenize(n)}
     return [t for t in ev.qa.focus if t not in filler]
@@ -271,7 +273,7 @@ CLAIM_FEATURES = (
 #: The polarity model's inputs: whether the chosen sentence says "no" to the question.
 POLARITY_FEATURES = (
     "neg_scope", "neg_any", "q_neg", "neg_xor", "few_most", "name_miss", "other_name", "number_miss", "antonym",
-    "contrast", "claim", "refute",
+    "contrast", "claim", "refute", "neg_claim", "swap", "than_swap",
 )
 #: General English antonym pairs (WordNet-style direct antonyms of news verbs and adjectives):
 #: a sentence saying one of the pair answers a question asking the other with "No".
@@ -283,7 +285,7 @@ _ANTONYMS = (
     "open:closed start:end begin:end leave:stay join:leave hire:fire buy:sell like:dislike praise:criticize "
     "trust:distrust legal:illegal majority:minority most:few always:never before:after first:last early:late "
     "strong:weak rich:poor positive:negative good:bad better:worse best:worst popular:unpopular guilty:innocent "
-    "disagree:behind attack:defend")
+    "disagree:behind attack:defend more:diminish empower:diminish increase:reduce strengthen:weaken expand:limit")
 ANTONYM_PAIRS = frozenset((a, b) for pair in _ANTONYMS.split() for a, b in [pair.split(":")])
 _CONTRAST = re.compile(r"\b(?:but|however|instead|rather than|actually|in fact|though|although|only|not only)\b",
                        re.I)
@@ -336,12 +338,36 @@ def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int) -> dict[str, 
     return x
 
 
+def claim_rows(ev: Evidence) -> list[tuple[Sent, dict[str, float]]]:
+    """Each candidate sentence of a yes/no question (``candidates``) with its claim features."""
+    cx = context(ev)
+    return [(st, claim_features(ev, cx, st, rank)) for rank, st in candidates(ev)]
+
+
 def claim_gap(ev: Evidence, st: Sent) -> tuple[float, list[str]]:
     """How rare a word of the asked claim (its event words, names aside: names are checked as
     names) the article of ``st`` never uses is (``rare_gap``), and those words: "did the council
     sell the bridge to a *museum*" is not answered, yes or no, by an article that never
     mentions a museum."""
-    return rare_gap(ev.corpus, event_words(ev), stems(st.doc.title + " " + st.doc.text))
+    have = stems(st.doc.title + " " + st.doc.text)
+    gap, lacked = rare_gap(ev.corpus, event_words(ev), have)
+    if not lacked:
+        return gap, lacked
+    # A word the question misspells or clips ("favorabilty", "execs") is the article's word.
+    vocab = doc_vocabulary(st.doc)
+    for w in words(ev.qa.text):
+        if set(tokenize(w)) & set(lacked) and (near := C.near_word(w, vocab)):
+            have |= set(tokenize(w)) | set(tokenize(near))
+    return rare_gap(ev.corpus, event_words(ev), have)
+
+
+def doc_vocabulary(doc: Document) -> set[str]:
+    """The lower-case words of an article and its title (``words``), once per loaded document."""
+    cached = doc.annotations.get("_vocabulary")
+    if cached is None:
+        cached = set(words(doc.title + " " + doc.text))
+        doc.annotations["_vocabulary"] = cached
+    return cached
 
 
 def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
@@ -377,7 +403,22 @@ def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
         "contrast": float(bool(_CONTRAST.search(text))),
         "claim": weighted_cover(ev, list(focus), stems(text)) if focus else st.lex,
         "refute": float(bool(_REFUTE.search(text))),
+        "neg_claim": float(negated_claim(ev, text, focus)),
+        # A substitution replaces something asked: a word of the claim the sentence lacks.
+        "swap": float(C.swapped(text, set(tokenize(q))) and weighted_cover(ev, list(focus), stems(text)) < 1.0),
+        "than_swap": float(C.than_swapped(q, text)),
     }
+
+
+def negated_claim(ev: Evidence, text: str, focus: set[str]) -> bool:
+    """A negation stands in the stretch of ``text`` that states the claim (``claims.claim_span``
+    over the words matching ``focus``, idf-weighted) or within ``NEG_WINDOW`` words before it:
+    a "not" in another clause of a long sentence does not deny the claim."""
+    ws = words(text)
+    match = [bool(set(tokenize(w)) & focus) for w in ws]
+    weights = [max((idf(ev.corpus, t) or UNSEEN_WEIGHT for t in tokenize(w)), default=0.0) for w in ws]
+    lo, hi = C.claim_span(ws, match, weights)
+    return hi > lo and any(w in NEGATIONS or w.endswith("n't") for w in ws[max(0, lo - NEG_WINDOW): hi])
 
 
 # -- summary --------------------------------------------------------------------------------------------

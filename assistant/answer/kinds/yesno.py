@@ -74,11 +74,9 @@ class YesNoKind(TypedKind):
     binds_names = False
 
     def candidates(self, ev: Evidence) -> list[Candidate]:
-        cx = F.context(ev)
         model = choice("yesno_claim")
         scored = []
-        for rank, st in F.candidates(ev):
-            x = F.claim_features(ev, cx, st, rank)
+        for st, x in F.claim_rows(ev):
             p = model.raw(x) if model is not None else (x["claim_all"] if x["names"] >= 1.0 else 0.0)
             scored.append((p, st, x))
         if not scored:
