@@ -313,6 +313,11 @@ def _antonym_stems() -> frozenset[tuple[str, str]]:
 ANTONYM_STEMS = _antonym_stems()
 
 
+def has_negation(ws: Sequence[str]) -> bool:
+    """Whether any of the lower-case words ``ws`` (``words``) negates: "not", "never", "no", a "-n't"."""
+    return any(w in NEGATIONS or w.endswith("n't") for w in ws)
+
+
 def negated(text: str, focus: set[str]) -> bool:
     """A negation governs the words of ``text`` that match ``focus``."""
     ws = words(text)
@@ -320,7 +325,7 @@ def negated(text: str, focus: set[str]) -> bool:
     if not hits:
         return False
     lo, hi = max(0, hits[0] - NEG_WINDOW), hits[-1]
-    return any(w in NEGATIONS or w.endswith("n't") for w in ws[lo: hi + 1])
+    return has_negation(ws[lo: hi + 1])
 
 
 def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int) -> dict[str, float]:
@@ -333,7 +338,7 @@ def claim_features(ev: Evidence, cx: Context, st: Sent, rank: int) -> dict[str, 
         "claim": weighted_cover(ev, cx.event, own) if cx.event else st.lex,
         "claim_all": weighted_cover(ev, focus, own) if focus else st.lex,
         "numbers": (sum(n in st.text for n in nums) / len(nums)) if nums else 1.0,
-        "negation": float(any(w in NEGATIONS or w.endswith("n't") for w in words(st.text))),
+        "negation": float(has_negation(words(st.text))),
     })
     return x
 
@@ -377,7 +382,7 @@ def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
     q, text = ev.qa.text, st.text
     focus = set(event_words(ev, drop_names=False)) or set(ev.qa.focus)
     qw = words(q)
-    q_neg = any(w in NEGATIONS or w.endswith("n't") for w in qw)
+    q_neg = has_negation(qw)
     scope = negated(text, focus)
     # A lower-case question hides its names from capitalisation: those its article's
     # entities show it names ("did jeanne shaheen endorse bernie").
@@ -393,7 +398,7 @@ def polarity_features(ev: Evidence, st: Sent) -> dict[str, float]:
     sent_nums = re.findall(r"\d[\d,.]*", text)
     qs, ss = set(tokenize(q, keep_stopwords=True)), set(tokenize(text, keep_stopwords=True))
     return {
-        "neg_scope": float(scope), "neg_any": float(any(w in NEGATIONS or w.endswith("n't") for w in words(text))),
+        "neg_scope": float(scope), "neg_any": float(has_negation(words(text))),
         "q_neg": float(q_neg), "neg_xor": float(scope != q_neg),
         "few_most": float(bool(_MOST.search(q) and _FEW.search(text))),
         "name_miss": len(missing) / len(names) if names else 0.0,
@@ -418,7 +423,7 @@ def negated_claim(ev: Evidence, text: str, focus: set[str]) -> bool:
     match = [bool(set(tokenize(w)) & focus) for w in ws]
     weights = [max((idf(ev.corpus, t) or UNSEEN_WEIGHT for t in tokenize(w)), default=0.0) for w in ws]
     lo, hi = C.claim_span(ws, match, weights)
-    return hi > lo and any(w in NEGATIONS or w.endswith("n't") for w in ws[max(0, lo - NEG_WINDOW): hi])
+    return hi > lo and has_negation(ws[max(0, lo - NEG_WINDOW): hi])
 
 
 # -- summary --------------------------------------------------------------------------------------------
