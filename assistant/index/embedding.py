@@ -11,7 +11,7 @@ import threading
 import warnings
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -98,6 +98,9 @@ class HashingEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embed_documents(list(texts))
 
     def recipe(self) -> tuple[str, dict[str, object]]:
         """How another process builds this embedder (``embedder_from_recipe``)."""
@@ -361,11 +364,33 @@ class MiniLMEmbedder:
                 self._qcache.move_to_end(text)
                 return hit
         vec = _normalise(self.query_engine().encode([text], self.batch_size))[0]
-        with self._lock:
-            self._qcache[text] = vec
-            if len(self._qcache) > self._qcache_size:
-                self._qcache.popitem(last=False)
+        self._remember([text], [vec])
         return vec
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """``embed_query`` of each of ``texts`` (one row each), the ones not cached in one batch
+        of the query engine: a question's candidate sentences, weighed against it by meaning."""
+        out: list[np.ndarray | None] = []
+        with self._lock:
+            for t in texts:
+                hit = self._qcache.get(t)
+                if hit is not None:
+                    self._qcache.move_to_end(t)
+                out.append(hit)
+        todo = list(dict.fromkeys(t for t, v in zip(texts, out, strict=True) if v is None))
+        if todo:
+            fresh = dict(zip(todo, _normalise(self.query_engine().encode(todo, self.batch_size)), strict=True))
+            self._remember(todo, [fresh[t] for t in todo])
+            out = [v if v is not None else fresh[t] for t, v in zip(texts, out, strict=True)]
+        return np.stack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+
+    def _remember(self, texts: Sequence[str], vecs: Sequence[np.ndarray]) -> None:
+        with self._lock:
+            for t, v in zip(texts, vecs, strict=True):
+                self._qcache[t] = v
+                self._qcache.move_to_end(t)
+            while len(self._qcache) > self._qcache_size:
+                self._qcache.popitem(last=False)
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> float:

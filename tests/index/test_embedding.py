@@ -112,6 +112,23 @@ def test_queries_always_use_onnx_fp32(fake_engines, flags):
     assert list(fake_engines) == [("onnx", "fp32")] and e.query_backend == "onnx"
 
 
+def test_embed_queries_is_embed_query_for_each_text_in_one_batch_of_the_uncached(fake_engines):
+    from assistant.index.embedding import HashingEmbedder, MiniLMEmbedder
+
+    e = MiniLMEmbedder(flags=AVX2)
+    one = e.embed_query("a question")
+    engine = fake_engines[("onnx", "fp32")]
+    engine.calls = 0
+    texts = ["a question", "first sentence here", "the second, longer sentence", "first sentence here"]
+    rows = e.embed_queries(texts)
+    assert engine.calls == 1, "the two texts not cached go in one batch"
+    assert rows.shape == (4, 384) and np.allclose(rows[0], one) and np.allclose(rows[1], rows[3])
+    assert np.allclose(rows[2], e.embed_query("the second, longer sentence")) and engine.calls == 1  # now cached
+    assert e.embed_queries([]).shape == (0, 384)
+    h = HashingEmbedder()
+    assert np.allclose(h.embed_queries(["x y", "z"]), np.stack([h.embed_query("x y"), h.embed_query("z")]))
+
+
 @CPU_KINDS
 def test_batches_use_bf16_only_where_the_cpu_has_it(fake_engines, flags):
     from assistant.index.embedding import MiniLMEmbedder
