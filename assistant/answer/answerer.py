@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from assistant.answer import relative, scope
 from assistant.answer.compose import abstain, compose
 from assistant.answer.corpus import Corpus
@@ -43,6 +45,7 @@ from assistant.answer.policy import absent_names, absent_phrases, order_candidat
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
 from assistant.answer.reader import Reading, read, reply
 from assistant.answer.reader.extractive import TokenScorer, load_scorer
+from assistant.answer.reader.rerank import Embed
 from assistant.answer.selection import Selection, select
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
@@ -111,6 +114,16 @@ class Answerer:
             self._tokens = load_scorer()
         return self._tokens or None
 
+    @property
+    def embed(self) -> Embed | None:
+        """The retriever's query embedder over many texts (``embed_queries``; one text at a
+        time for an embedder without it), or None when the retriever exposes none."""
+        embedder = getattr(self.retriever, "embedder", None)
+        if embedder is None:
+            return None
+        many = getattr(embedder, "embed_queries", None)
+        return many if many is not None else (lambda texts: np.stack([embedder.embed_query(t) for t in texts]))
+
     def ask(self, question: str, history: Sequence[Any] | None = None,
             filters: Mapping[str, Any] | None = None, k: int = 5,
             asked_on: str | date | None = None) -> Answer:
@@ -141,7 +154,7 @@ class Answerer:
             tr.selection = select(models, self.corpus, qa, tr.answer, tr.fetched, qa.asked_on)
             tr.reading = read(self.reader, self.corpus, qa, tr.selection.ranked, tr.answer, tr.selection.p_sentence,
                               self.tokens, tr.dialogue.get("given", frozenset()), self.rerank,
-                              tr.selection.documents) \
+                              tr.selection.documents, self.embed) \
                 if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])

@@ -4,13 +4,15 @@ who-said questions alone, and the committed model."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from fakes import MemoryCorpus, Q, entity, make_doc
 
 from assistant.answer.learned import Isotonic, Linear, ReaderModels, load_rerank
 from assistant.answer.question import analyse
-from assistant.answer.reader.features import question_frame
+from assistant.answer.reader.features import head_phrase, question_frame
 from assistant.answer.reader.reader import Reading, collect, read
-from assistant.answer.reader.rerank import RERANK_FEATURES, RERANK_K, features, reorder, votes_of
+from assistant.answer.reader.rerank import RERANK_FEATURES, RERANK_K, features, head_sims, reorder, votes_of
 from assistant.answer.reader.spans import Span
 from assistant.answer.selection import Ranked
 from assistant.models import Answer
@@ -58,6 +60,52 @@ def test_a_span_of_the_wrong_kind_is_marked():
     qf = question_frame(analyse("How many ferries were repaired?"))
     rows = features(qf, [(1.0, span("March", 0, "DATE")), (0.5, span("1,240", 0, "FIGURE"))], [{}, {}], [], [])
     assert rows[0]["misfit"] == 1.0 and rows[1]["fit"] == 1.0
+
+
+def test_the_spans_meaning_is_weighed_against_the_asked_noun_phrase():
+    """With an embedder, each span gets its cosine to the question's wh-phrase and its
+    distance below the closest; without one (or without a phrase) the features are off."""
+    qf = question_frame(analyse("Which storm was named after it hit Britain?"))
+    assert qf.phrase == "storm"
+    scored = [(2.0, span("Met Office", 0, "ORG")), (1.0, span("Storm Henk", 0, "EVENT"))]
+
+    def embed(texts):  # "storm" and "Storm Henk" share a direction; "Met Office" does not
+        return np.array([[1.0, 0.0] if "storm" in t.lower() else [0.6, 0.8] for t in texts])
+
+    sims = head_sims(qf.phrase, [sp for _, sp in scored], embed)
+    assert sims == [0.6, 1.0]
+    rows = features(qf, scored, [{}, {}], [], [], sims)
+    assert rows[1]["h_sim"] == 1.0 and rows[1]["h_gap"] == 0.0 and rows[0]["h_gap"] == pytest.approx(-0.4)
+    assert rows[0]["h_has"] == rows[1]["h_has"] == 1.0
+    assert head_sims("", [sp for _, sp in scored], embed) is None
+    assert head_sims(qf.phrase, [sp for _, sp in scored], None) is None
+    off = features(qf, scored, [{}, {}], [], [], None)
+    assert all(r["h_has"] == r["h_sim"] == r["h_gap"] == 0.0 for r in off)
+
+
+def test_the_noun_phrase_a_question_asks_about_is_read_as_written():
+    assert head_phrase("Flash flooding in which US national park prompted rescues?") == "US national park"
+    assert head_phrase("In which branch of the military does she serve?") == "branch of the military"
+    assert head_phrase("Which award show recently announced its nominees?") == "award show"
+    assert head_phrase("What is the capital of Peru?") == ""  # "what is": no noun phrase
+    assert head_phrase("Who won the vote?") == ""
+
+
+def test_the_second_look_reads_the_retrievers_embedder():
+    """The answerer hands the re-ranker its retriever's query embedder, in one batch where
+    the embedder has ``embed_queries``, one text at a time where it has only ``embed_query``."""
+    from assistant.answer.answerer import Answerer
+
+    class One:
+        def embed_query(self, text):
+            return np.array([1.0, float(len(text))])
+
+    class Retriever:
+        embedder = One()
+
+    got = Answerer(Retriever(), MemoryCorpus([STORM]), models=None).embed
+    assert got is not None and got(["a", "abc"]).tolist() == [[1.0, 1.0], [1.0, 3.0]]
+    assert Answerer(object(), MemoryCorpus([STORM]), models=None).embed is None
 
 
 def test_only_the_first_spans_are_reordered_and_the_rest_stay_below():

@@ -45,6 +45,8 @@ LABEL_ASKS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", 
 STATEMENT_KINDS = frozenset({QuestionKind.QUOTE, QuestionKind.REASON, QuestionKind.SUMMARY})
 #: Words after "which"/"what" that never head the asked noun ("which *of* these", "what
 #: *kind of* product": the noun after "of" is the head).
+#: Longest wh-phrase ``head_phrase`` reads, in words ("branch of the US military").
+PHRASE_WORDS = 5
 _HEAD_SKIP = frozenset({"kind", "type", "sort", "brand", "make", "one", "ones", "of", "form", "variety", "name"})
 #: Verbs that end the noun group after "which"/"what" ("which country *has* ...").
 _AUX_VERBS = frozenset({"has", "have", "had", "did", "does", "do", "is", "are", "was", "were", "will", "would",
@@ -78,6 +80,9 @@ class QuestionFrame:
     #: animal | to Germany"): an answer in a sentence stands between the same words.
     left: frozenset[str] = frozenset()
     right: frozenset[str] = frozenset()
+    #: The wh-phrase's words after the wh-word, through the head noun, as written ("US
+    #: national park" in "which US national park"); "" without a head noun.
+    phrase: str = ""
 
 
 def _head_noun(text: str) -> str:
@@ -98,6 +103,30 @@ def _head_noun(text: str) -> str:
             break
         head = w
     return head
+
+
+def head_phrase(text: str) -> str:
+    """The noun phrase a "which"/"what" question asks about, as written ("US national
+    park" in "in which US national park recently ...", "branch of the military"); "" when
+    the wh-word is not followed by one. Without a tagger: up to ``PHRASE_WORDS`` words after
+    the wh-word, ended by punctuation, an auxiliary, a verb-like ending (-ed, -ing, -ly) or a
+    lower-case function word other than "of"/"the" inside the phrase. A verb without such an
+    ending runs on ("storm hit Britain" in "which storm hit Britain"); the re-ranker that
+    reads it was fitted with those (``rerank.head_sims``)."""
+    m = re.search(r"\b(?:which|what|whose)\s+", text, re.I)
+    if not m:
+        return ""
+    words: list[str] = []
+    for w in re.findall(r"[\w'’&.-]+|[^\w\s]", text[m.end():])[:PHRASE_WORDS]:
+        low = w.lower()
+        if not re.match(r"\w", w) or low in _AUX_VERBS or (w.islower() and low.endswith(("ed", "ing", "ly"))):
+            break
+        if w.islower() and low in STOPWORDS and not (words and low in ("of", "the")):
+            break
+        words.append(w)
+    while words and words[-1].lower() in ("of", "the"):
+        words.pop()
+    return " ".join(words)
 
 
 def _wh_context(text: str, head: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -149,7 +178,8 @@ def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
     left, right = _wh_context(text, _head_noun(text))
     return QuestionFrame(asks, wh, head_stem, labels, frozenset(tokenize(text)), frozenset(qa.focus),
                          frozenset(name_keys(" ".join(qa.names)) | name_keys(text)),
-                         frozenset(tokenize(qa.quoted)) if qa.quoted else frozenset(), left, right)
+                         frozenset(tokenize(qa.quoted)) if qa.quoted else frozenset(), left, right,
+                         head_phrase(text))
 
 
 #: Span features, before the cross features.

@@ -25,7 +25,15 @@ from assistant.answer.reader.features import (
     span_features,
     token_features,
 )
-from assistant.answer.reader.rerank import DOC_VOTES, FIRST_LOOK_KINDS, reorder, votes_of
+from assistant.answer.reader.rerank import (
+    DOC_VOTES,
+    FIRST_LOOK_KINDS,
+    RERANK_K,
+    Embed,
+    head_sims,
+    reorder,
+    votes_of,
+)
 from assistant.answer.reader.rerank import features as rerank_features
 from assistant.answer.reader.spans import MAX_SPAN_WORDS, Span, empty, noun_phrase_spans, phrase_spans
 from assistant.answer.selection.selector import Ranked
@@ -131,14 +139,14 @@ def wants_span(qf: QuestionFrame) -> bool:
 def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Sequence[Ranked],
          rule: Answer, sel_p: float, tokens: TokenScorer | None = None,
          given: frozenset[str] = frozenset(), rerank: Linear | None = None,
-         documents: Sequence[tuple[str, float]] = ()) -> Reading:
+         documents: Sequence[tuple[str, float]] = (), embed: Embed | None = None) -> Reading:
     """Score the spans of ``ranked`` (best sentence first) and keep the best; ``sel_p``:
     selection's probability that its best sentence holds the answer; ``tokens``: the
     extractive reader (without it, its features read as unscored); ``given``: in a
     follow-up, the words the conversation already established (``antecedents.given``),
     whose spans are no answer to it while another span is left. ``rerank``: the second
     look at the best spans (``reader.rerank``), with ``documents`` (selection's, best
-    first, with their probabilities) voting."""
+    first, with their probabilities) voting and ``embed`` weighing the spans' meaning."""
     qf = question_frame(qa)
     out = Reading(wants_span=wants_span(qf))
     spans = new_spans(collect(ranked, rule, models.sentences), given)
@@ -159,21 +167,24 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     out.confidence = round(models.calibration(sigmoid(models.confidence(conf))), 4)
     if rerank is not None and qa.kind not in FIRST_LOOK_KINDS:
         out.first_look = list(out.scored)
-        feats = second_look(corpus, qf, out, ranked, documents)
+        feats = second_look(corpus, qf, out, ranked, documents, embed)
         out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
         out.span = out.scored[0][1]
     return out
 
 
 def second_look(corpus: Corpus, qf: QuestionFrame, reading: Reading, ranked: Sequence[Ranked],
-                documents: Sequence[tuple[str, float]]) -> list[dict[str, float]]:
-    """The re-ranker's rows for the best spans of ``reading`` (``rerank.features``)."""
+                documents: Sequence[tuple[str, float]], embed: Embed | None = None) -> list[dict[str, float]]:
+    """The re-ranker's rows for the best spans of ``reading`` (``rerank.features``);
+    ``embed``: the query embedder's vectors for texts, for the spans' meaning against the
+    question's wh-phrase (``rerank.head_sims``)."""
     texts = []
     for doc_id, p in documents[:DOC_VOTES]:
         doc = corpus.doc(doc_id)
         if doc is not None:
             texts.append((doc_id, doc.text, p))
-    return rerank_features(qf, reading.scored, reading.rows, ranked, votes_of(texts))
+    sims = head_sims(qf.phrase, [sp for _, sp in reading.scored[:RERANK_K]], embed)
+    return rerank_features(qf, reading.scored, reading.rows, ranked, votes_of(texts), sims)
 
 
 def rank(spans: Sequence[Span], scores: Sequence[float], n_ranked: int) -> list[tuple[float, int]]:

@@ -10,7 +10,10 @@ cannot see from one span's row:
 - how many of the kept ranked sentences write it (beyond the three the span model reads);
 - whether it is part of a better-scored span, or holds one ("Trump" inside "Donald
   Trump"): one answer's variants compete with each other, not with the other answers;
-- whether its kind is the one the question asks for (a city for "which capital").
+- whether its kind is the one the question asks for (a person for "who", a place for
+  "where"), and how close its meaning is to the noun phrase a "which"/"what" question asks
+  about (MiniLM's cosine of "city" and "Buenos Aires" is 0.45, of "city" and "Argentina"
+  0.37; of "award show" and "Tony Awards" 0.66, of "award show" and "Broadway" 0.37).
 
 The model is a conditional logit (``make train``, ``training.rerank``) over those
 features; its score orders the first ``RERANK_K`` spans. The reply's confidence stays the
@@ -20,7 +23,9 @@ span model's in its own best span (``MOVED_RIGHT``). Pure given the model: no in
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
 
 from assistant.answer.learned import Linear
 from assistant.answer.reader.features import GAP_CAP, LABEL_GROUP, QuestionFrame
@@ -62,10 +67,12 @@ FIRST_LOOK_KINDS = frozenset({QuestionKind.SPEAKER})
 #: fitted on these product-path rows, moved 40 of realtimeqa 2024's replies to "Not sure":
 #: short 0.6234 -> 0.6219.)
 MOVED_RIGHT = (224, 99, 127)
+#: Unit vectors for texts, one row each (the query embedder's ``embed_queries``).
+Embed = Callable[[Sequence[str]], np.ndarray]
 #: The re-ranker's features (see the module docstring).
 RERANK_FEATURES = (
     "z", "gap", "r_inv", "top", "tk", "tk_gap", "docs_n", "docs_p", "docs_other", "sents_n",
-    "inside_better", "around_better", "fit", "misfit", "q_share", "n_words",
+    "inside_better", "around_better", "fit", "misfit", "q_share", "n_words", "h_has", "h_sim", "h_gap",
 )
 #: The span model's log-odds beyond +-Z_CAP say no more (its scores fall within about +-15
 #: on the training questions) and /Z_CAP keeps them near unit scale.
@@ -87,10 +94,14 @@ def _cap(z: float) -> float:
 
 
 def features(qf: QuestionFrame, scored: Sequence[tuple[float, Span]], rows: Sequence[Mapping[str, float]],
-             ranked: Sequence[Ranked], votes: Sequence[tuple[str, str, float]]) -> list[dict[str, float]]:
+             ranked: Sequence[Ranked], votes: Sequence[tuple[str, str, float]],
+             sims: Sequence[float] | None = None) -> list[dict[str, float]]:
     """One row per span of the first ``RERANK_K`` of ``scored`` (the span model's log-odds
-    and span, best first; ``rows`` its feature rows, aligned); ``votes``: ``votes_of``."""
+    and span, best first; ``rows`` its feature rows, aligned); ``votes``: ``votes_of``;
+    ``sims``: each of those spans' cosine to the question's wh-phrase (``head_sims``), or
+    None when the question has none or no embedder is at hand."""
     top = scored[:RERANK_K]
+    best_sim = max(sims) if sims else 0.0
     z1 = _cap(top[0][0]) if top else 0.0
     sents = [f" {fold_answer(r.doc.text[r.start:r.end])} " for r in ranked]
     keys = [sp.key for _, sp in top]
@@ -120,9 +131,22 @@ def features(qf: QuestionFrame, scored: Sequence[tuple[float, Span]], rows: Sequ
             "misfit": float(fits is not None and bool(groups) and not groups & fits),
             "q_share": float(row.get("q_share", 0.0)),
             "n_words": math.log1p(sp.words),
+            "h_has": float(bool(sims)),
+            "h_sim": sims[i] if sims else 0.0,
+            "h_gap": sims[i] - best_sim if sims else 0.0,
         }
         out.append(f)
     return out
+
+
+def head_sims(phrase: str, spans: Sequence[Span], embed: Embed | None
+              ) -> list[float] | None:
+    """The cosine of each span's text to ``phrase`` (``features.head_phrase``) under
+    ``embed`` (unit vectors, one row per text), or None without a phrase or an embedder."""
+    if not phrase or embed is None or not spans:
+        return None
+    vecs = np.asarray(embed([phrase, *(sp.text for sp in spans)]), dtype=np.float32)
+    return [round(float(v @ vecs[0]), 6) for v in vecs[1:]]
 
 
 def reorder(model: Linear, scored: Sequence[tuple[float, Span]], rows: Sequence[dict[str, float]],

@@ -77,7 +77,8 @@ def ask(answerer: Any, set_name: str, todo: Sequence[Any], log: Callable[[str], 
         reading, sel = tr.reading, tr.selection
         if reading is None or sel is None or not reading.scored or tr.analysis is None:
             continue
-        feats = second_look(answerer.corpus, question_frame(tr.analysis), reading, sel.ranked, sel.documents)
+        feats = second_look(answerer.corpus, question_frame(tr.analysis), reading, sel.ranked, sel.documents,
+                            answerer.embed)
         golds = gold_forms(case)
         labels = [int(right(sp.text, golds)) for _, sp in reading.scored[:RERANK_K]]
         out.append(Group(set_name, case.id, feats, labels, tr.analysis.kind))
