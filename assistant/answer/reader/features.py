@@ -80,8 +80,8 @@ class QuestionFrame:
     #: animal | to Germany"): an answer in a sentence stands between the same words.
     left: frozenset[str] = frozenset()
     right: frozenset[str] = frozenset()
-    #: The wh-phrase's words after the wh-word, through the head noun, as written ("US
-    #: national park" in "which US national park"); "" without a head noun.
+    #: The noun phrase a which/what question asks about, as written ("US national park" in
+    #: "which US national park"; ``head_phrase``); "" without one.
     phrase: str = ""
 
 
