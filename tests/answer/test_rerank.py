@@ -74,6 +74,8 @@ def test_the_spans_meaning_is_weighed_against_the_asked_noun_phrase():
 
     sims = head_sims(qf.phrase, [sp for _, sp in scored], embed)
     assert sims == [0.6, 1.0]
+    # an embedder whose vectors are not unit length gives the same cosines
+    assert head_sims(qf.phrase, [sp for _, sp in scored], lambda t: 3.0 * embed(t)) == sims
     rows = features(qf, scored, [{}, {}], [], [], sims)
     assert rows[1]["h_sim"] == 1.0 and rows[1]["h_gap"] == 0.0 and rows[0]["h_gap"] == pytest.approx(-0.4)
     assert rows[0]["h_has"] == rows[1]["h_has"] == 1.0

@@ -145,10 +145,12 @@ def features(qf: QuestionFrame, scored: Sequence[tuple[float, Span]], rows: Sequ
 def head_sims(phrase: str, spans: Sequence[Span], embed: Embed | None
               ) -> list[float] | None:
     """The cosine of each span's text to ``phrase`` (``features.head_phrase``) under
-    ``embed`` (unit vectors, one row per text), or None without a phrase or an embedder."""
+    ``embed`` (one row per text), or None without a phrase or an embedder. Rows are scaled
+    to unit length here: a caller's embedder need not return unit vectors."""
     if not phrase or embed is None or not spans:
         return None
     vecs = np.asarray(embed([phrase, *(sp.text for sp in spans)]), dtype=np.float32)
+    vecs = vecs / np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
     return [round(float(v @ vecs[0]), 6) for v in vecs[1:]]
 
 
