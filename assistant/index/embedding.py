@@ -369,7 +369,7 @@ class MiniLMEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """``embed_query`` of each of ``texts`` (one row each), the ones not cached in one batch
-        of the query engine: a question's candidate sentences, weighed against it by meaning."""
+        of the query engine (the reader's re-ranker weighs a question's best spans this way)."""
         out: list[np.ndarray | None] = []
         with self._lock:
             for t in texts:

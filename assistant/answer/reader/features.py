@@ -43,10 +43,10 @@ LABEL_ASKS = {"PERSON": "person", "ORG": "org", "GPE": "place", "LOC": "place", 
 #: Question kinds whose answer is a statement, not a span: "what did X say about Y"
 #: (the quote is the answer), why/how, a summary. The reply gives sentences for them.
 STATEMENT_KINDS = frozenset({QuestionKind.QUOTE, QuestionKind.REASON, QuestionKind.SUMMARY})
-#: Words after "which"/"what" that never head the asked noun ("which *of* these", "what
-#: *kind of* product": the noun after "of" is the head).
 #: Longest wh-phrase ``head_phrase`` reads, in words ("branch of the US military").
 PHRASE_WORDS = 5
+#: Words after "which"/"what" that never head the asked noun ("which *of* these", "what
+#: *kind of* product": the noun after "of" is the head).
 _HEAD_SKIP = frozenset({"kind", "type", "sort", "brand", "make", "one", "ones", "of", "form", "variety", "name"})
 #: Verbs that end the noun group after "which"/"what" ("which country *has* ...").
 _AUX_VERBS = frozenset({"has", "have", "had", "did", "does", "do", "is", "are", "was", "were", "will", "would",

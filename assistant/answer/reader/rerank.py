@@ -70,7 +70,7 @@ FIRST_LOOK_KINDS = frozenset({QuestionKind.SPEAKER})
 #: fitted on these product-path rows, moved 40 of realtimeqa 2024's replies to "Not sure":
 #: short 0.6234 -> 0.6219.)
 MOVED_RIGHT = (224, 99, 127)
-#: Unit vectors for texts, one row each (the query embedder's ``embed_queries``).
+#: Vectors for texts, one row each (the query embedder's ``embed_queries``).
 Embed = Callable[[Sequence[str]], np.ndarray]
 #: The re-ranker's features (see the module docstring).
 RERANK_FEATURES = (
