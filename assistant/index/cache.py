@@ -303,7 +303,7 @@ class LocalIndex:
             for i in range(0, len(ids), 500):
                 part = ids[i: i + 500]
                 q = ("SELECT c.chunk_id, c.doc_id, c.start, c.end, d.content_hash FROM chunks c "
-                     f"JOIN docs d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(part))})")
+                     f"JOIN docs d INDEXED BY docs_hash ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(part))})")
                 out.update((c, ChunkSpan(d, s, e, h)) for c, d, s, e, h in self._db.execute(q, part))
         return out
 

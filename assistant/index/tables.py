@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT, idx INTEGER, start INTEGER, end INTEGER);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+-- ``LocalIndex.spans`` joins every retrieval candidate to its document's hash: read from
+-- this index (10 MB at 1M chunks) instead of the rows beside their texts (0.7 GB of pages),
+-- 16 -> 6 ms per question from a cold page cache (the bench's 1M index).
+CREATE INDEX IF NOT EXISTS docs_hash ON docs(doc_id, content_hash);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS summary_dates (date TEXT PRIMARY KEY, n INTEGER);
 CREATE TABLE IF NOT EXISTS summary_tokens (token TEXT PRIMARY KEY, n INTEGER);

@@ -147,7 +147,7 @@ class Retriever:
         dense: dict[str, float] = {}
         if mode in (RetrievalMode.DENSE, RetrievalMode.HYBRID):
             vec = self.embedder.embed_query(query)
-            dense = {cid: cos for cid, cos, _ in self.store.query(vec, n, where)}
+            dense = dict(self.store.query(vec, n, where))
         lexical: dict[str, float] = {}
         if mode in (RetrievalMode.BM25, RetrievalMode.HYBRID):
             lexical = dict(self.local.keyword_search(qtoks, n, allowed))

@@ -325,3 +325,21 @@ def test_answering_imports_no_build_time_library(seed_index, precision):
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip() == ""
+
+
+def test_an_annotation_store_without_the_hash_index_gets_it_and_spans_read_through_it(seeds):
+    import sqlite3
+
+    db_path = seeds / "assistant" / "annotations.sqlite"
+    with sqlite3.connect(db_path) as db:  # as a store made before the index existed
+        db.execute("DROP INDEX IF EXISTS docs_hash")
+    local = LocalIndex(seeds / "assistant")
+    assert local.load()
+    ids = local.chunks.ids
+    spans = local.spans(ids)
+    assert len(spans) == len(ids) > 10
+    plan = " ".join(str(r) for r in local._db.execute(
+        "EXPLAIN QUERY PLAN SELECT c.chunk_id, d.content_hash FROM chunks c "
+        "JOIN docs d INDEXED BY docs_hash ON d.doc_id = c.doc_id WHERE c.chunk_id IN (?)", (ids[0],)))
+    assert "COVERING INDEX docs_hash" in plan
+    local.close()

@@ -138,15 +138,34 @@ print(json.dumps({"import_s": t1 - t0, "open_s": t2 - t1, "first_ask_s": t3 - t2
 """
 
 
+#: Run in a new process by ``open_and_answer``: the floor under opening and answering, Chroma
+#: opening the index and loading its vector index (on its first query), nothing of ours.
+_VECTOR_LOAD = """
+import json, sys, time
+from pathlib import Path
+from assistant.config import Settings
+from assistant.index.store import Store
+t0 = time.perf_counter()
+Store.open(Settings(index_dir=Path(sys.argv[1]))).warm()
+print(json.dumps({"vector_load_s": time.perf_counter() - t0}))
+"""
+
+
 def open_and_answer(index_dir: Path, questions: tuple[str, str], repeats: int,
                     env: dict[str, str] | None = None) -> dict[str, Any]:
     """In a new process: ``Assistant.open`` plus one ``ask`` (what a user waits for before
-    the first answer, after the imports), a second ``ask``, and the process's peak RSS.
-    Medians over ``repeats`` processes."""
+    the first answer, after the imports), a second ``ask``, and the process's peak RSS;
+    and its floor, Chroma alone opening the index and loading its vectors in another new
+    process. Medians over ``repeats`` processes."""
     env = {**os.environ, **(env or {})}
     runs: list[dict[str, float]] = []
     walls: list[float] = []
+    loads: list[float] = []
     for _ in range(repeats):
+        load = subprocess.run([sys.executable, "-c", _VECTOR_LOAD, str(index_dir)], env=env,
+                              capture_output=True, text=True, timeout=1800)
+        if load.returncode == 0:
+            loads.append(json.loads(load.stdout.strip().splitlines()[-1])["vector_load_s"])
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", _OPEN_ANSWER, str(index_dir), *questions], env=env,
                               capture_output=True, text=True, timeout=1800)
@@ -161,8 +180,10 @@ def open_and_answer(index_dir: Path, questions: tuple[str, str], repeats: int,
     def med(key: str) -> float:
         return round(statistics.median(r[key] for r in runs), 3)
 
-    return {"open_s": med("open_s"), "open_answer_s": round(statistics.median(
-                r["open_s"] + r["first_ask_s"] for r in runs), 3),
+    open_answer = round(statistics.median(r["open_s"] + r["first_ask_s"] for r in runs), 3)
+    load = round(statistics.median(loads), 3) if loads else None
+    return {"open_s": med("open_s"), "open_answer_s": open_answer, "vector_load_s": load,
+            "open_answer_ratio": round(open_answer / load, 3) if load else None,
             "first_ask_s": med("first_ask_s"), "second_ask_s": med("second_ask_s"),
             "open_answer_process_s": round(statistics.median(walls), 3), "open_answer_rss_mb": med("rss_mb")}
 

@@ -116,7 +116,8 @@ def bench_incremental(index_dir: Path, docs: Path, embedder: Any, work: Path,
     chat_open = json.loads(chat.stdout.readline() or "{}")  # type: ignore[union-attr]
     log(f"[add] a chat process has the index open ({chat_open.get('open_s', 0):.1f} s)")
 
-    asst = Assistant.open(settings=Settings(index_dir=index_dir), embedder=embedder)
+    # As ``assistant ingest`` opens it: no background load of the vectors for questions.
+    asst = Assistant.open(settings=Settings(index_dir=index_dir), embedder=embedder, warm=False)
     before = set(asst.local.records())
     log("[add] ingest into the filled index")
     rss0 = vm_rss_mb()

@@ -110,7 +110,7 @@ def _default_seeds():
 def cmd_stats(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    asst = open_assistant(args)
+    asst = open_assistant(args, warm=False)  # nothing is asked: no vector index to load
     st = asst.stats()
     if args.json:
         print(json.dumps(st, indent=2, ensure_ascii=False))
@@ -180,7 +180,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    asst = open_assistant(args)
+    asst = open_assistant(args, warm=False)
     d = asst.document(args.doc_id)
     print(f"# {d.title or d.doc_id}\n{d.publisher} {d.date} {d.author}\n\n{d.text}")
     return 0
