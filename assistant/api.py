@@ -165,7 +165,7 @@ class Assistant:
             with self._gate.shared():
                 try:
                     self.store.warm()
-                except Exception:  # noqa: BLE001 - the first question meets the same error, named
+                except Exception:  # the first question meets the same error, named
                     pass
 
         self._warming = threading.Thread(target=warm, name="assistant-warm-vectors", daemon=True)
@@ -330,9 +330,10 @@ class Assistant:
         report = IngestReport()
         with self._writing, ingest_lock(self.settings, wait=wait, on_wait=on_wait):
             self.local.sync(self.store)
-            existing = self.store.doc_records()
+            wanted = list(dict.fromkeys(doc_ids))
+            existing = {d: rec for d, (rec, _) in self.store.get_docs(wanted).items()}  # these, not all
             writer = Ingestor(self.store, self.local, self._deferred_embedder(), self.settings).writer
-            for doc_id in dict.fromkeys(doc_ids):
+            for doc_id in wanted:
                 rec = existing.get(doc_id)
                 if rec is None:
                     report.results.append(FileResult("", doc_id, "failed", f"no document {doc_id!r} in the index"))
@@ -355,8 +356,9 @@ class Assistant:
 
         sources: dict[str, list[str]] = {}
         missing = IngestReport()
-        records = self.store.doc_records()
-        for doc_id in dict.fromkeys(doc_ids):
+        wanted = list(dict.fromkeys(doc_ids))
+        records = {d: rec for d, (rec, _) in self.store.get_docs(wanted).items()}  # these, not all
+        for doc_id in wanted:
             rec = records.get(doc_id)
             if rec is None or not rec.source or not Path(rec.source).is_file():
                 why = (f"no document {doc_id!r} in the index" if rec is None else

@@ -4,6 +4,7 @@ and summary counts (``CountDelta``), for ``cache.LocalIndex``."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
@@ -23,6 +24,8 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 -- this index (10 MB at 1M chunks) instead of the rows beside their texts (0.7 GB of pages),
 -- 16 -> 6 ms per question from a cold page cache (the bench's 1M index).
 CREATE INDEX IF NOT EXISTS docs_hash ON docs(doc_id, content_hash);
+-- An ingest asks which stored document has a new one's content (``owner_of``).
+CREATE INDEX IF NOT EXISTS docs_content ON docs(content_hash, doc_id);
 CREATE TABLE IF NOT EXISTS pending (doc_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS summary_dates (date TEXT PRIMARY KEY, n INTEGER);
 CREATE TABLE IF NOT EXISTS summary_tokens (token TEXT PRIMARY KEY, n INTEGER);
@@ -82,3 +85,15 @@ class ChunkSpan(NamedTuple):
     start: int
     end: int
     content_hash: str
+
+
+def stored_record(db: sqlite3.Connection, doc_id: str) -> dict[str, Any] | None:
+    """The stored record of ``doc_id`` (``DocRecord`` fields), read by primary key."""
+    row = db.execute("SELECT record, content_hash FROM docs WHERE doc_id=?", (doc_id,)).fetchone()
+    return None if row is None else {**json.loads(row[0]), "content_hash": row[1]}
+
+
+def owner_of(db: sqlite3.Connection, content_hash: str) -> str | None:
+    """The first (by id) stored document with this cleaned content, if any."""
+    row = db.execute("SELECT min(doc_id) FROM docs WHERE content_hash=?", (content_hash,)).fetchone()
+    return row[0] if row else None

@@ -36,7 +36,7 @@ from assistant.config import Settings
 from assistant.errors import AssistantError, IngestStopped, ServerUnavailable
 from assistant.index.cache import LocalIndex
 from assistant.index.lock import write_lock
-from assistant.index.store import Store
+from assistant.index.store import DocRecord, Store
 from assistant.ingest.executors.registry import ExecutorOptions, Session, TaskLost, executor
 from assistant.ingest.executors.tasks import Failed, Prepared, PrepareSpec, SourceTask, Unchanged
 from assistant.ingest.report import FileResult, IngestReport, ProgressFn
@@ -167,12 +167,12 @@ class Driver:
         try:
             with write_lock(self.settings):  # the cache may need a sync: a write, readers wait
                 self.local.sync(self.store)
-            self.existing = self.store.doc_records()
+            # The cache now matches the store, and the ingest lock keeps it so: the stored
+            # records of the documents given are looked up there, one by one.
+            self.existing = _Existing(self.local)
             self.seen: set[str] = set()
             # Same cleaned content under another doc_id: indexed, but noted (cited twice).
             self.owners: dict[str, str] = {}
-            for did in sorted(self.existing):
-                self.owners.setdefault(self.existing[did].content_hash, did)
             self._feed(paths)
             while self.pending:
                 self._take_one()
@@ -309,6 +309,10 @@ class Driver:
             return
         batch, self.batch = self.batch, []
         self.wrote = True
+        for p in batch:  # who had this content before this batch is written
+            h = p.doc.content_hash
+            if h not in self.owners and (owner := self.local.owner(h)) is not None:
+                self.owners[h] = owner
         try:
             self.writer.write_batch([(p.doc, p.chunks, p.vectors, p.annotations) for p in batch])
             written = batch
@@ -337,8 +341,8 @@ class Driver:
         the derived structures if anything changed, and total up."""
         report = self.report
         if prune:
-            for doc_id, rec in self.existing.items():
-                if doc_id in self.seen:
+            for doc_id in self.existing.ids():
+                if doc_id in self.seen or (rec := self.existing.get(doc_id)) is None:
                     continue
                 src = rec.source  # the file path, also for JSONL documents (loaders)
                 if not src or not Path(src).exists() or _same_file_source(src, report):
@@ -361,6 +365,27 @@ class Driver:
         self.report.results.append(res)
         if self.progress:
             self.progress("doc", res)
+
+
+class _Existing:
+    """The stored records of the documents an ingest meets, each read from the cache the
+    first time it is asked for and kept: the run sees the index as it was when it began."""
+
+    def __init__(self, local: LocalIndex) -> None:
+        self._local = local
+        self._seen: dict[str, DocRecord | None] = {}
+
+    def get(self, doc_id: str) -> DocRecord | None:
+        if doc_id not in self._seen:
+            self._seen[doc_id] = self._local.record(doc_id)
+        return self._seen[doc_id]
+
+    def __contains__(self, doc_id: str) -> bool:
+        return self.get(doc_id) is not None
+
+    def ids(self) -> list[str]:
+        """Every stored document's id (to prune: the only whole-corpus read, ids only)."""
+        return self._local.doc_ids()
 
 
 def _why(exc: BaseException | None = None, batch: list[Prepared] | None = None) -> tuple[str, str]:
