@@ -19,6 +19,7 @@ from assistant.answer.question import NOUN_LABEL, QuestionAnalysis
 from assistant.models import Document, Mention, Passage, QuoteRecord
 from assistant.text.folding import fold, name_key
 from assistant.text.lexicon import STOPWORDS
+from assistant.text.terms import article_name_keys, name_keys
 from assistant.text.tokens import tokenize
 
 #: Weights of the evidence score of a sentence: coverage of the question's words by the
@@ -94,9 +95,6 @@ def stems(text: str) -> set[str]:
     return set(tokenize(text))
 
 
-def name_keys(text: str) -> set[str]:
-    return {name_key(w) for w in re.findall(r"[^\W\d_]{2,}", text)}
-
 
 def paragraph_of(doc: Document, pos: int) -> tuple[int, int]:
     """The line (paragraph) around ``pos``; news text keeps one paragraph per line."""
@@ -110,8 +108,7 @@ def doc_words(doc: Document) -> tuple[set[str], str]:
     loaded document rather than on every question that touches it."""
     cached = doc.annotations.get("_words")
     if cached is None:
-        t = doc.title + "\n" + doc.text
-        cached = (name_keys(t), fold(t))
+        cached = (article_name_keys(doc.title, doc.text, doc.annotations), fold(doc.title + "\n" + doc.text))
         doc.annotations["_words"] = cached
     return cached
 

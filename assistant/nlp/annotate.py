@@ -13,9 +13,11 @@ from typing import Any
 from assistant.config import MAX_NLP_CHARS
 from assistant.models import Mention, QuoteRecord, mention_to_row, quote_to_row
 from assistant.text.sentences import split_sentences
+from assistant.text.terms import text_terms
 
-#: 3: noun phrases (``phrases``) for the reader's span candidates.
-ANNOTATION_VERSION = 3
+#: 3: noun phrases (``phrases``) for the reader's span candidates. 4: the text's search stems,
+#: its lead's, and its name keys (``text.terms``); questions compute them for older versions.
+ANNOTATION_VERSION = 4
 
 
 def annotate(doc_id: str, text: str, date: str, spacy_doc: Any | None,
@@ -44,6 +46,7 @@ def annotate(doc_id: str, text: str, date: str, spacy_doc: Any | None,
         "phrases": phrases,
         "nlp_chars": nlp_chars,
         "truncated_nlp": len(text) > nlp_chars and spacy_doc is not None,
+        **text_terms(text, sents),
     }
 
 

@@ -20,11 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.answer.corpus import UNSEEN_WORD_WEIGHT, Corpus, coverage, related, weight
-from assistant.answer.evidence import name_keys, name_present, paragraph_of
+from assistant.answer.evidence import doc_words, name_keys, name_present, paragraph_of
 from assistant.answer.kinds.entity import ENTITY_LABELS
 from assistant.answer.question import NOUN_LABEL, QuestionAnalysis
 from assistant.models import Answer, Document, Passage, QuestionKind
 from assistant.text.folding import fold
+from assistant.text.terms import article_stems
 from assistant.text.tokens import tokenize
 
 #: Date buckets, in days between the document's date and the asked-on date. A document dated
@@ -111,6 +112,14 @@ def names_share(names: Sequence[str], text: str) -> float:
     return sum(name_present(n, keys, folded) for n in names) / len(names)
 
 
+def _names_in_doc(names: Sequence[str], doc: Document) -> float:
+    """``names_share`` over the whole article (title included), from its name keys as loaded."""
+    if not names:
+        return 0.0
+    keys, folded = doc_words(doc)
+    return sum(name_present(n, keys, folded) for n in names) / len(names)
+
+
 def share_present(items: Sequence[str], text: str) -> float:
     """Share of literal strings (years, numbers) in ``text`` on digit boundaries."""
     if not items:
@@ -125,8 +134,7 @@ def doc_stems(doc: Document) -> tuple[set[str], set[str]]:
     sentences), computed once per loaded document."""
     cached = doc.annotations.get("_stems")
     if cached is None:
-        lead_end = doc.sentences[1][1] if len(doc.sentences) > 1 else len(doc.text)
-        cached = (set(tokenize(doc.title + "\n" + doc.text)), set(tokenize(doc.title + "\n" + doc.text[:lead_end])))
+        cached = article_stems(doc.title, doc.text, doc.sentences, doc.annotations)
         doc.annotations["_stems"] = cached
     return cached
 
@@ -200,7 +208,7 @@ def doc_features(corpus: Corpus, qa: QuestionAnalysis, cands: Sequence[DocCand],
             "has_title": float(bool(doc.title.strip())),
             "title_cov": coverage(corpus, qa.focus, set(tokenize(doc.title))) if doc.title else 0.0,
             "doc_cov": coverage(corpus, qa.focus, stems), "lead_cov": coverage(corpus, qa.focus, lead),
-            "has_names": float(bool(names)), "names_doc": names_share(names, full),
+            "has_names": float(bool(names)), "names_doc": _names_in_doc(names, doc),
             "has_years": float(bool(qa.years)), "years_doc": share_present(qa.years, full + " " + doc.date),
             "has_nums": float(bool(qa.numbers)), "nums_doc": share_present(qa.numbers, full),
             "miss_idf": missing_idf(corpus, qa.focus, stems),
