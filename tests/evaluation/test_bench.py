@@ -18,8 +18,8 @@ REQUIRED = ("ingest_chunks_per_s", "ingest_floor_chunks_per_s", "query_p50_ms", 
 #: What ``--synthetic-vectors`` reports at each size.
 REQUIRED_SCALE = ("query_p50_ms", "query_p95_ms", "query_floor_p50_ms", "hnsw_recall_at_10", "keyword_build_s",
                   "keyword_build_peak_mb", "keyword_incremental_s", "rss_mb_per_1k_chunks", "disk_mb_per_1k_chunks",
-                  "ask_p50_ms", "selection_p50_ms", "open_s", "open_answer_s", "cold_start_s",
-                  "synthetic_copy_cosine", "add_into_index_s", "add_into_empty_s", "add_ratio", "chat_refresh_s")
+                  "ask_p50_ms", "selection_p50_ms", "open_s", "open_answer_s", "vector_load_s",
+                  "open_answer_ratio", "cold_start_s", "synthetic_copy_cosine", "add_into_index_s", "add_into_empty_s", "add_ratio", "chat_refresh_s")
 
 
 def test_recall_at_counts_overlap_of_top_k():
@@ -91,7 +91,7 @@ def test_bench_synthetic_vectors_smoke(tmp_path):
     assert not missing, missing
     assert size["chunks"] >= 500 and size["synthetic_copies"] >= 5
     assert 0.0 < size["synthetic_copy_cosine"] < 1.0 and 0.0 <= size["hnsw_recall_at_10"] <= 1.0
-    assert size["open_answer_s"] >= size["open_s"] > 0
+    assert size["open_answer_s"] >= size["open_s"] > 0 and size["vector_load_s"] > 0
     assert size["add_docs"] == 2 and size["add_into_index_s"] > 0
     # the chat process open before the ingest finds the new documents by keyword
     assert size["chat_found_new_bm25"].split("/")[0] == size["chat_found_new_bm25"].split("/")[1] != "0"
