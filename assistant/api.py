@@ -168,7 +168,9 @@ class Assistant:
                 except Exception:  # the first question meets the same error, named
                     pass
 
-        self._warming = threading.Thread(target=warm, name="assistant-warm-vectors", daemon=True)
+        # Not a daemon: a process that exits while Chroma loads (an error before any question)
+        # waits for the load at shutdown; ending the interpreter under it crashed (SIGSEGV, CI).
+        self._warming = threading.Thread(target=warm, name="assistant-warm-vectors", daemon=False)
         self._warming.start()
 
     def _lazy_embedder(self) -> Embedder:

@@ -11,6 +11,9 @@ from assistant.interfaces.options import filters_from, llm_from, open_assistant
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from assistant.answer.question import sanitise
+
+    sanitise(args.question)  # a question that cannot be asked fails before the index opens
     asst = open_assistant(args, llm=llm_from(args))
     ans = asst.ask(args.question, history=args.history or None, filters=filters_from(args), k=args.k,
                    asked_on=args.asked_on)
