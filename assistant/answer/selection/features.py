@@ -105,18 +105,12 @@ def question_names(qa: QuestionAnalysis) -> list[str]:
     return out
 
 
-def names_share(names: Sequence[str], text: str) -> float:
+def names_share(names: Sequence[str], text: str, words: tuple[set[str], str] | None = None) -> float:
+    """Share of ``names`` present in ``text``; ``words``: its name keys and folded form when
+    already at hand (a whole article's, ``evidence.doc_words``)."""
     if not names:
         return 0.0
-    keys, folded = name_keys(text), fold(text)
-    return sum(name_present(n, keys, folded) for n in names) / len(names)
-
-
-def _names_in_doc(names: Sequence[str], doc: Document) -> float:
-    """``names_share`` over the whole article (title included), from its name keys as loaded."""
-    if not names:
-        return 0.0
-    keys, folded = doc_words(doc)
+    keys, folded = words or (name_keys(text), fold(text))
     return sum(name_present(n, keys, folded) for n in names) / len(names)
 
 
@@ -208,7 +202,7 @@ def doc_features(corpus: Corpus, qa: QuestionAnalysis, cands: Sequence[DocCand],
             "has_title": float(bool(doc.title.strip())),
             "title_cov": coverage(corpus, qa.focus, set(tokenize(doc.title))) if doc.title else 0.0,
             "doc_cov": coverage(corpus, qa.focus, stems), "lead_cov": coverage(corpus, qa.focus, lead),
-            "has_names": float(bool(names)), "names_doc": _names_in_doc(names, doc),
+            "has_names": float(bool(names)), "names_doc": names_share(names, full, doc_words(doc)) if names else 0.0,
             "has_years": float(bool(qa.years)), "years_doc": share_present(qa.years, full + " " + doc.date),
             "has_nums": float(bool(qa.numbers)), "nums_doc": share_present(qa.numbers, full),
             "miss_idf": missing_idf(corpus, qa.focus, stems),
