@@ -22,7 +22,7 @@ from assistant.text.lexicon import (
 )
 
 if TYPE_CHECKING:
-    from spacy.tokens import Token
+    from spacy.tokens import Doc, Token
 
 _RELATIVE = {"who", "that", "which", "whom"}
 _NOUN_MODS = ("poss", "compound", "amod", "nmod", "nummod", "case", "npadvmod", "quantmod")
@@ -163,10 +163,28 @@ def phrase_span(tok: Token) -> tuple[int, int]:
         if (c.dep_ in ("appos",) and c.pos_ == "PROPN" and c.i == tok.i + 1) or (c.dep_ == "prep" and c.lower_ in ("of", "for", "at") and c.right_edge.i - tok.i <= _OF_PHRASE_MAX_TOKENS):
             right = max(right, c.right_edge.i)
     doc = tok.doc
+    left, right = within_line(doc, tok.i, left, right)
     while left < tok.i and (doc[left].lower_ in ("the", "a", "an") or doc[left].is_punct):
         left += 1
     while right > tok.i and doc[right].is_punct:
         right -= 1
+    return left, right
+
+
+def within_line(doc: Doc, i: int, left: int, right: int) -> tuple[int, int]:
+    """``left..right`` (token indexes around token ``i``) cut at line breaks on either
+    side of ``i``. The parser can join a line to the next (a live blog's "11 a.m." above
+    "Jeb Bush says ...", a headline above its first sentence) and hang the one line's words
+    on the other line's subject; a speaker as written never runs across lines. (In the
+    polnear corpus 65 of 19,558 quote records' speakers did: time stamps, headlines, list numbers.)"""
+    for j in range(i - 1, left - 1, -1):
+        if "\n" in doc[j].text:
+            left = j + 1
+            break
+    for j in range(i + 1, right + 1):
+        if "\n" in doc[j].text:
+            right = j - 1
+            break
     return left, right
 
 
