@@ -18,7 +18,7 @@ pytest.importorskip("spacy")
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-from assistant.nlp.quotes.cues import phrase_span, within_line
+from assistant.nlp.quotes.cues import modal_as_name, phrase_span, source_token, within_line
 from assistant.nlp.quotes.speakers import name_after_title, not_a_source
 
 
@@ -74,3 +74,71 @@ def test_a_lone_common_noun_is_not_a_source() -> None:
     det = parsed([("the", "det", 1, "DET", "DT"), ("use", "nsubj", 2, "NOUN", "NN"), ("is", "ROOT", 2, "AUX", "VBZ")],
                  ["O", "O", "O"])
     assert not not_a_source(det[1], 1, 1, {})
+
+
+def test_a_surname_read_as_a_modal_is_the_source() -> None:
+    # "Will wrote ...": no modal governs a past tense; "Will write" is a modal.
+    rows = [("Will", "aux", 1, "AUX", "MD"), ("wrote", "ROOT", 1, "VERB", "VBD"), ("that", "mark", 1, "SCONJ", "IN")]
+    doc = parsed(rows, ["O", "O", "O"])
+    assert source_token(doc[1]).i == 0
+    base = parsed([("Will", "aux", 1, "AUX", "MD"), ("write", "ROOT", 1, "VERB", "VB")], ["O", "O"])
+    assert modal_as_name(base[1]) is None
+    perfect = parsed([("Will", "aux", 2, "AUX", "MD"), ("have", "aux", 2, "AUX", "VB"),
+                      ("written", "ROOT", 2, "VERB", "VBN")], ["O", "O", "O"])
+    assert modal_as_name(perfect[2]) is None
+
+
+@pytest.mark.slow
+def test_surnames_the_parser_misreads_speak_when_the_article_names_them() -> None:
+    from assistant.nlp.model import parse
+    from assistant.nlp.quotes import extract_quotes
+
+    def speakers(text: str) -> list[tuple[str, str]]:
+        return [(r.speaker, r.speaker_text) for r in extract_quotes("t.txt", text, parse(text))]
+
+    text = "Columnist Henry Will criticised the plan on Monday. “The party has lost its way,” Will wrote."
+    assert ("Henry Will", "Will") in speakers(text)
+    text = "Minister Clara May faced rebels on Monday. May told reporters that “the deal is done.”"
+    assert ("Clara May", "May") in speakers(text)
+    # Without a person of that name, a month stays a month and a modal a modal.
+    assert all(s != "May" for s, _ in speakers("Sales rose in April. May saw a dip, the company said."))
+
+
+def test_a_hard_wrap_inside_a_sentence_is_no_line_break() -> None:
+    from assistant.nlp.quotes.context import hard_wrapped, is_line_break
+
+    wrapped = "\n".join(["The northern provinces met on Monday to agree a budget for the coming"] * 9)
+    web = "\n".join(["Headline over the story", "The northern provinces met on Monday to agree a budget for "
+                     "the coming year, and the governor said the talks would go on until Friday at least."] * 5)
+    assert hard_wrapped(wrapped) and not hard_wrapped(web)
+    doc = Doc(Vocab(), words=["Budget", "talks", "\n", "Ana", "Petrova"], spaces=[True, False, False, True, False])
+    assert is_line_break(doc[2])
+    doc.user_data["hard_wrapped"] = True  # as computed for a wrapped text
+    assert not is_line_break(doc[2])
+    assert is_line_break(Doc(Vocab(), words=["talks", "\n\n", "Ana"], spaces=[False, False, False])[1])
+
+
+def test_a_second_title_abbreviation_and_a_sentence_split_at_its_dot() -> None:
+    # "said Air Force 1st Lt. Tyler ...": the parser ends a sentence at "Lt." and makes the
+    # name the root of the next one.
+    rows = [("said", "ROOT", 0, "VERB", "VBD"), ("Air", "compound", 2, "PROPN", "NNP"),
+            ("1st", "nsubj", 0, "PROPN", "NNP"), ("Lt", "compound", 6, "PROPN", "NNP"),
+            (".", "compound", 6, "PROPN", "NNP"), ("Olek", "compound", 6, "PROPN", "NNP"),
+            ("Brandt", "ROOT", 6, "PROPN", "NNP")]
+    doc = Doc(Vocab(), words=[r[0] for r in rows], spaces=[True, True, True, False, True, True, False],
+              deps=[r[1] for r in rows], heads=[r[2] for r in rows], pos=[r[3] for r in rows],
+              tags=[r[4] for r in rows], sent_starts=[True, False, False, True, False, False, False],
+              ents=["O", "B-ORG", "I-ORG", "O", "O", "B-PERSON", "I-PERSON"])
+    head = name_after_title(doc[2], 2)
+    assert head is not None and head.text == "Brandt"
+
+
+@pytest.mark.slow
+def test_the_clause_a_colon_ends_speaks_not_a_cue_inside_its_adverbial() -> None:
+    from assistant.nlp.model import parse
+    from assistant.nlp.quotes import extract_quotes
+
+    text = ("When Senator Ana Petrova suggested that the port would close for the winter, Governor Olek Brandt "
+            "fired back forcefully: “If they close it in March, they are going to lose,” referencing the fishing fleet.")
+    recs = extract_quotes("t.txt", text, parse(text))
+    assert [r.speaker for r in recs if r.quote.startswith("If they close it")] == ["Olek Brandt"]

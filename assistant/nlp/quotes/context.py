@@ -24,6 +24,34 @@ if TYPE_CHECKING:
 _HEADLINE_MAX_WORDS = 25
 
 
+#: A text is hard-wrapped (plain text cut at 60-80 characters, so a single newline can
+#: fall inside a sentence) when at least ``WRAP_MIN_LINES`` lines have text and nine in
+#: ten of them are at most ``WRAP_MAX_CHARS`` long. A web article's lines are paragraphs,
+#: most of them longer. Reasoned from the usual wrap widths, not tuned.
+WRAP_MAX_CHARS = 100
+WRAP_MIN_LINES = 8
+
+
+def hard_wrapped(text: str) -> bool:
+    """Whether ``text`` is hard-wrapped (see ``WRAP_MAX_CHARS``)."""
+    lengths = sorted(len(line) for line in text.split("\n") if line.strip())
+    return len(lengths) >= WRAP_MIN_LINES and lengths[int(0.9 * (len(lengths) - 1))] <= WRAP_MAX_CHARS
+
+
+def is_line_break(tok: Token) -> bool:
+    """Whether ``tok`` is whitespace that ends a line of its own: a blank line, or a
+    newline in a text that is not hard-wrapped (there it may fall inside a sentence)."""
+    if "\n" not in tok.text:
+        return False
+    if tok.text.count("\n") >= 2:
+        return True
+    doc = tok.doc
+    wrapped = doc.user_data.get("hard_wrapped")
+    if wrapped is None:
+        wrapped = doc.user_data["hard_wrapped"] = hard_wrapped(doc.text)
+    return not wrapped
+
+
 @dataclass
 class Mention:
     """A named mention that can be a speaker or an antecedent."""
@@ -166,7 +194,9 @@ class Context:
         return out
 
     def _mention_from_span(self, span: Span, label: str) -> Mention | None:
-        toks = [t for t in span if not t.is_punct and t.tag_ != "POS"]
+        # A name never runs across a line break ("X.\n\nSexton" tagged as one person).
+        cut = max((t.i + 1 for t in span if is_line_break(t)), default=span.start)
+        toks = [t for t in span if t.i >= cut and not t.is_punct and t.tag_ != "POS"]
         while toks and (toks[0].lower_ in ("the", "a", "an") or toks[0].lower_.rstrip(".") in TITLE_ABBREVIATIONS):
             toks = toks[1:]
         if not toks:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from assistant.nlp.quotes.context import is_line_break
 from assistant.text.lexicon import (
     COGNITION_VERBS,
     LIGHT_VERBS,
@@ -91,6 +92,10 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
                     subj = [g for g in c.children if g.dep_ == "nsubj" and g.pos_ in ("PROPN", "NOUN")]
                     if subj and any(g.lower_ in _RELATIVE and g.dep_ == "nsubj" for g in c.children):
                         return subj[0]
+        if not subjects and tok.i == v.i:
+            named = modal_as_name(tok)
+            if named is not None and outside(named):
+                return named
         # The subject nearest the verb: "..., Ferguson," Trump said -> Trump.
         subj = min(subjects, key=lambda c: abs(c.i - tok.i)) if subjects else None
         obj = next((c for c in tok.children if c.dep_ == "dobj" and outside(c)), None)
@@ -136,6 +141,20 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
     return None
 
 
+def modal_as_name(v: Token) -> Token | None:
+    """A surname the parser read as a modal ("Will wrote", "May told"): a capitalised
+    modal hung, with no other auxiliary, on a verb in the past, a participle or the third
+    person, which no modal can govern ("will wrote" is no English). The resolver accepts
+    it only as the surname of a person the article names (``speakers.Resolver``)."""
+    if v.tag_ not in ("VBD", "VBN", "VBZ"):
+        return None
+    aux = [c for c in v.children if c.dep_ in ("aux", "auxpass")]
+    if len(aux) != 1:
+        return None
+    c = aux[0]
+    return c if c.tag_ == "MD" and c.i < v.i and c.text[:1].isupper() and c.text[1:].islower() else None
+
+
 def owner_of(noun: Token) -> Token | None:
     """Who a document or finding belongs to: "X's report", "a report by/from X",
     "a X report" (a proper-name modifier)."""
@@ -175,14 +194,15 @@ def within_line(doc: Doc, i: int, left: int, right: int) -> tuple[int, int]:
     """``left..right`` (token indexes around token ``i``) cut at line breaks on either
     side of ``i``. The parser can join a line to the next (a live blog's "11 a.m." above
     "Jeb Bush says ...", a headline above its first sentence) and hang the one line's words
-    on the other line's subject; a speaker as written never runs across lines. (In the
-    polnear corpus 65 of 19,558 quote records' speakers did: time stamps, headlines, list numbers.)"""
+    on the other line's subject; a speaker as written never runs across lines
+    (``context.is_line_break``: a hard wrap inside a sentence is no break). (In the polnear
+    corpus 65 of 19,558 quote records' speakers did: time stamps, headlines, list numbers.)"""
     for j in range(i - 1, left - 1, -1):
-        if "\n" in doc[j].text:
+        if is_line_break(doc[j]):
             left = j + 1
             break
     for j in range(i + 1, right + 1):
-        if "\n" in doc[j].text:
+        if is_line_break(doc[j]):
             right = j - 1
             break
     return left, right

@@ -96,16 +96,26 @@ def quote_cue(ctx: Context, qi: int) -> tuple[Token | None, Token | None, float]
             if src is not None:
                 return t, src, _TAG_CUE_CONF
     before = _clause_before(ctx, span)
+    colon = bool(before) and before[-1].text == ":"
+    aside: tuple[Token, Token] | None = None
     for t in reversed(before):
         if tq[t.i] < 0 and is_cue(t):
             src = source_token(t, tq)
-            if src is not None:
-                return t, src, _TAG_CUE_CONF
-    if before and before[-1].text == ":":
+            if src is None:
+                continue
+            if colon and _subordinate(t):
+                # "When X suggested ..., Y fired back: “...”": the clause the colon ends
+                # speaks, not a cue inside its adverbial or relative clause.
+                aside = aside or (t, src)
+                continue
+            return t, src, _TAG_CUE_CONF
+    if colon:
         root = before[-1].sent.root if before[-1].sent.root.i < before[-1].i else before[-1].head
         src = source_token(root, tq) if is_verb(root) else None
         if src is not None:
             return root, src, _COLON_CLAUSE_CONF
+    if aside is not None:
+        return aside[0], aside[1], _TAG_CUE_CONF
     if not after and q.para + 1 < len(ctx.para_starts):
         # A byline-style tag on its own line: "“...”" then "- Name."
         lo = ctx.para_starts[q.para + 1]
@@ -120,6 +130,11 @@ def quote_cue(ctx: Context, qi: int) -> tuple[Token | None, Token | None, float]
             j += 1
         return after[0], after[j], _DASH_NAME_CONF
     return None, None, 0.0
+
+
+def _subordinate(t: Token) -> bool:
+    """Whether ``t`` stands in an adverbial or relative clause of its sentence."""
+    return any(a.dep_ in ("advcl", "relcl", "acl") for a in (t, *t.ancestors))
 
 
 def _same_frame(ctx: Context, q: QSpan, span: Span, cue: Token) -> bool:

@@ -12,6 +12,7 @@ speaks for its owner. A quote with no cue of its own continues the previous spea
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -103,6 +104,10 @@ def not_a_source(src: Token, left: int, right: int, titles: Mapping[str, object]
     return lemma not in PERSON_NOUNS and lemma not in ORG_NOUNS and lemma not in titles
 
 
+#: A title's abbreviation before its full stop ("Lt", "Sgt", "Col").
+_ABBREVIATION = re.compile(r"[A-Z][a-z]{1,3}")
+
+
 def name_after_title(src: Token, right: int) -> Token | None:
     """The head of a person's name that follows ``src``'s phrase (ending at token
     ``right``) after an abbreviation's full stop, when the parser made both subjects of
@@ -110,16 +115,21 @@ def name_after_title(src: Token, right: int) -> Token | None:
     subject of "said" (the full stop read as the end of a name), and the title alone is
     no speaker. None otherwise."""
     doc = src.doc
-    if right + 2 >= len(doc) or doc[right + 1].text != "." or doc[right].ent_type_ == "PERSON":
+    dot = right + 1
+    if dot < len(doc) and _ABBREVIATION.fullmatch(doc[dot].text):
+        dot += 1  # "Air Force 1st *Lt*. Tyler Livingston": another title's abbreviation
+    if dot + 1 >= len(doc) or doc[dot].text != "." or doc[right].ent_type_ == "PERSON":
         return None
-    first = doc[right + 2]
-    if first.ent_type_ != "PERSON" or first.ent_iob_ != "B" or "\n" in doc[right + 1].whitespace_:
+    first = doc[dot + 1]
+    if first.ent_type_ != "PERSON" or first.ent_iob_ != "B":
         return None
-    end = right + 2
+    end = dot + 1
     while end + 1 < len(doc) and doc[end + 1].ent_iob_ == "I" and doc[end + 1].ent_type_ == "PERSON":
         end += 1
     head = doc[end]
-    return head if head.dep_ == src.dep_ and head.head.i == src.head.i else None
+    # The name is a second subject of the verb, or the parser began a sentence at the dot.
+    same_role = head.dep_ == src.dep_ and head.head.i == src.head.i
+    return head if same_role or (head.dep_ == "ROOT" and head.sent.start > src.i) else None
 
 
 class Resolver:
@@ -144,6 +154,17 @@ class Resolver:
             return None, "", -1, -1
         ctx = self.ctx
         low = src.lower_
+        surname = self.surname(src)
+        if surname is not None:
+            return self.named(surname, at), src.text, surname.start, surname.end
+        left, right = phrase_span(src)
+        name = name_after_title(src, right)
+        if name is not None and depth < _MAX_REDIRECTS:
+            # "Army Capt. Christian Pardo": the name speaks, written with its title.
+            sp, _text, _s, e = self.resolve(name, at, depth + 1)
+            if sp is not None:
+                s = ctx.doc[left].idx
+                return sp, ctx.text[s:e], s, e
         if src.ent_type_ in _NON_AGENT_ENTS or src.pos_ in ("NUM", "VERB", "AUX", "ADJ", "ADV", "SYM"):
             return None, "", -1, -1  # a time, number or misparse cannot speak
         if src.pos_ == "PRON" or low in _PERSON_PRONOUNS or low in _GROUP_PRONOUNS:
@@ -167,13 +188,6 @@ class Resolver:
         # The speaker is a conjunction? Keep the first conjunct's phrase plus the others.
         left, right = phrase_span(src)
         doc = ctx.doc
-        name = name_after_title(src, right)
-        if name is not None and depth < _MAX_REDIRECTS:
-            # "Army Capt. Christian Pardo": the name speaks, written with its title.
-            sp, _text, _s, e = self.resolve(name, at, depth + 1)
-            if sp is not None:
-                s = doc[left].idx
-                return sp, ctx.text[s:e], s, e
         conj_end = right
         for c in src.rights:
             if c.dep_ == "conj":
@@ -186,8 +200,14 @@ class Resolver:
                 left = first_cap
         s_char = doc[left].idx
         e_char = doc[right].idx + len(doc[right].text)
-        mention_text = ctx.text[s_char:e_char]
         m = self.mention_of(src)
+        rest = ctx.text[e_char:m.end].split() if m is not None else []
+        if m is not None and m.label == "PERSON" and s_char <= m.start < e_char < m.end and len(rest) == 1 \
+                and name_word_key(rest[0]) == m.last_key and "\n" not in ctx.text[e_char:m.end]:
+            # "Columnist George Will wrote": the surname the parser read as a modal is still
+            # the name's (only the surname: a headline tagged as one long name is not).
+            e_char = m.end
+        mention_text = ctx.text[s_char:e_char]
         # Appositive name: "the spokesman, John Doe, said".
         if m is None and src.pos_ == "NOUN":
             for c in src.children:
@@ -216,6 +236,20 @@ class Resolver:
         if not_a_source(src, left, right, self.ctx.titles):
             return None, "", -1, -1
         return self.nominal(src, left, right, at), mention_text, s_char, e_char
+
+    def surname(self, src: Token) -> Mention | None:
+        """A person's surname the parser read as something else: a modal ("Will wrote",
+        ``cues.modal_as_name``) or a month ("May told reporters") standing as a subject,
+        spelt as the surname of a person the article names (George Will, Theresa May);
+        as a mention of that surname, else None."""
+        word = src.text
+        if not (word[:1].isupper() and word[1:].islower()):
+            return None
+        misread = (src.dep_ == "aux" and src.tag_ == "MD") or (src.ent_type_ == "DATE" and src.dep_ == "nsubj")
+        key = name_word_key(word)
+        if not misread or not self.ctx.person_group_exists(key):
+            return None
+        return Mention(src.idx, src.idx + len(word), word, "PERSON", key, key, 1, True)
 
     def _is_bare_title(self, src: Token) -> bool:
         """"the Minister" / "the Agency": a definite role noun standing alone."""
