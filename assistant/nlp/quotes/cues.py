@@ -35,6 +35,9 @@ _SOURCE_CLIMB_STEPS = 5
 #: Longest of/for/at phrase, in tokens from the head noun, kept in a speaker's noun
 #: phrase ("director of the agency") (hand-set; no measurement on record).
 _OF_PHRASE_MAX_TOKENS = 6
+#: Longest adjective phrase after a source noun kept with it ("familiar with the FDIC's
+#: internal investigation" is 7 tokens); hand-set, as the line above.
+_AMOD_PHRASE_MAX_TOKENS = 8
 
 
 def is_verb(tok: Token) -> bool:
@@ -180,6 +183,11 @@ def phrase_span(tok: Token) -> tuple[int, int]:
     for c in tok.rights:
         # A name after its title ("spokeswoman Haley Morris") or a short of-phrase.
         if (c.dep_ in ("appos",) and c.pos_ == "PROPN" and c.i == tok.i + 1) or (c.dep_ == "prep" and c.lower_ in ("of", "for", "at") and c.right_edge.i - tok.i <= _OF_PHRASE_MAX_TOKENS):
+            right = max(right, c.right_edge.i)
+        # "a source familiar with the talks", "officials close to the president": who
+        # the unnamed source is, as the article puts it.
+        if c.dep_ == "amod" and c.i == tok.i + 1 and any(g.dep_ == "prep" for g in c.children) \
+                and c.right_edge.i - tok.i <= _AMOD_PHRASE_MAX_TOKENS:
             right = max(right, c.right_edge.i)
     doc = tok.doc
     left, right = within_line(doc, tok.i, left, right)
