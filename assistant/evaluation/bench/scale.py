@@ -90,7 +90,8 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
             if done:
                 done(str(n), out)
         log(f"[{n}] full keyword rebuild, for comparison")
-        asst = _open(index_dir, embedder)
+        # Without the background vector load (``warm``): it would count in the rebuild's memory.
+        asst = _open(index_dir, embedder, warm=False)
         out.update(keyword_rebuild(asst.local))
         asst.close()
         out["peak_rss_mb"] = rss_mb()
@@ -101,11 +102,11 @@ def bench_scale(sizes: list[int], pool: list[str], embedder: Any, work: Path, *,
     return results
 
 
-def _open(index_dir: Path, embedder: Any, create: bool = False) -> Any:
+def _open(index_dir: Path, embedder: Any, create: bool = False, warm: bool | None = None) -> Any:
     from assistant.api import Assistant
     from assistant.config import Settings
 
-    return Assistant.open(settings=Settings(index_dir=index_dir), embedder=embedder, create=create)
+    return Assistant.open(settings=Settings(index_dir=index_dir), embedder=embedder, create=create, warm=warm)
 
 
 def _prepare(pool: list[str], embedder: Any, work: Path, base_chunks: int, base_index: Path | None, quick: bool,
