@@ -154,17 +154,10 @@ class Resolver:
             return None, "", -1, -1
         ctx = self.ctx
         low = src.lower_
-        surname = self.surname(src)
-        if surname is not None:
-            return self.named(surname, at), src.text, surname.start, surname.end
+        misread = self._misread_name(src, at, depth)
+        if misread is not None:
+            return misread
         left, right = phrase_span(src)
-        name = name_after_title(src, right)
-        if name is not None and depth < _MAX_REDIRECTS:
-            # "Army Capt. Christian Pardo": the name speaks, written with its title.
-            sp, _text, _s, e = self.resolve(name, at, depth + 1)
-            if sp is not None:
-                s = ctx.doc[left].idx
-                return sp, ctx.text[s:e], s, e
         if src.ent_type_ in _NON_AGENT_ENTS or src.pos_ in ("NUM", "VERB", "AUX", "ADJ", "ADV", "SYM"):
             return None, "", -1, -1  # a time, number or misparse cannot speak
         if src.pos_ == "PRON" or low in _PERSON_PRONOUNS or low in _GROUP_PRONOUNS:
@@ -183,10 +176,8 @@ class Resolver:
             return self.resolve(owner, at, depth + 1)
         if src.pos_ == "PROPN" and (src.text.islower() or self._is_bare_title(src)):
             # A role noun mis-tagged as a name ("the minister", "the Agency").
-            left, right = phrase_span(src)
             return self.nominal(src, left, right, at), src.text, src.idx, src.idx + len(src.text)
         # The speaker is a conjunction? Keep the first conjunct's phrase plus the others.
-        left, right = phrase_span(src)
         doc = ctx.doc
         conj_end = right
         for c in src.rights:
@@ -236,6 +227,23 @@ class Resolver:
         if not_a_source(src, left, right, self.ctx.titles):
             return None, "", -1, -1
         return self.nominal(src, left, right, at), mention_text, s_char, e_char
+
+    def _misread_name(self, src: Token, at: int, depth: int) -> tuple[Speaker | None, str, int, int] | None:
+        """``resolve`` for a name the parser misread: a surname read as a modal or a month
+        (``surname``), or a name after a title's abbreviation ("Army Capt. Christian
+        Pardo": the name speaks, written with its title); None for any other source."""
+        surname = self.surname(src)
+        if surname is not None:
+            return self.named(surname, at), src.text, surname.start, surname.end
+        left, right = phrase_span(src)
+        name = name_after_title(src, right)
+        if name is None or depth >= _MAX_REDIRECTS:
+            return None
+        sp, _text, _s, e = self.resolve(name, at, depth + 1)
+        if sp is None:
+            return None
+        s = self.ctx.doc[left].idx
+        return sp, self.ctx.text[s:e], s, e
 
     def surname(self, src: Token) -> Mention | None:
         """A person's surname the parser read as something else: a modal ("Will wrote",
