@@ -154,10 +154,10 @@ class Resolver:
             return None, "", -1, -1
         ctx = self.ctx
         low = src.lower_
-        misread = self._misread_name(src, at, depth)
+        left, right = phrase_span(src)
+        misread = self._misread_name(src, left, right, at, depth)
         if misread is not None:
             return misread
-        left, right = phrase_span(src)
         if src.ent_type_ in _NON_AGENT_ENTS or src.pos_ in ("NUM", "VERB", "AUX", "ADJ", "ADV", "SYM"):
             return None, "", -1, -1  # a time, number or misparse cannot speak
         if src.pos_ == "PRON" or low in _PERSON_PRONOUNS or low in _GROUP_PRONOUNS:
@@ -228,14 +228,15 @@ class Resolver:
             return None, "", -1, -1
         return self.nominal(src, left, right, at), mention_text, s_char, e_char
 
-    def _misread_name(self, src: Token, at: int, depth: int) -> tuple[Speaker | None, str, int, int] | None:
+    def _misread_name(self, src: Token, left: int, right: int, at: int, depth: int
+                      ) -> tuple[Speaker | None, str, int, int] | None:
         """``resolve`` for a name the parser misread: a surname read as a modal or a month
         (``surname``), or a name after a title's abbreviation ("Army Capt. Christian
-        Pardo": the name speaks, written with its title); None for any other source."""
+        Pardo": the name speaks, written with its title); None for any other source.
+        ``left``..``right``: the tokens of ``src``'s phrase (``cues.phrase_span``)."""
         surname = self.surname(src)
         if surname is not None:
             return self.named(surname, at), src.text, surname.start, surname.end
-        left, right = phrase_span(src)
         name = name_after_title(src, right)
         if name is None or depth >= _MAX_REDIRECTS:
             return None
