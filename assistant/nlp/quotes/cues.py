@@ -87,7 +87,7 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
     tok = v
     via_as = False
     for _ in range(_SOURCE_CLIMB_STEPS):
-        subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass") and outside(c)]
+        subjects = [_misread_subject(c) for c in tok.children if c.dep_ in ("nsubj", "nsubjpass") and outside(c)]
         if not subjects and tok.i == v.i:
             # "X, who ..., said": the parser may hang X on the relative clause.
             for c in tok.lefts:
@@ -130,6 +130,10 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
             if seen_obj is not None:
                 return seen_obj
         if tok.dep_ in ("conj", "xcomp", "advcl", "pcomp", "prep", "acl", "dep") and tok.head.i != tok.i:
+            reporter = reporting_verb(tok, quoted)
+            if reporter is not None:
+                tok = reporter
+                continue
             if tok.dep_ == "pcomp" and tok.head.lower_ == "as":
                 via_as = True
             if tok.dep_ == "acl" and tok.head.pos_ in ("NOUN", "PROPN"):
@@ -141,6 +145,42 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
             tok = tok.head
             continue
         return None
+    return None
+
+
+#: Participles that go on with the reporter's own words ("X said Y lost, adding ...");
+#: others after a reported clause are its subject's ("Aides said Obama will make his
+#: case, highlighting ..."). Read off the polnear records the rule changed.
+_CONTINUING_CUES = frozenset({"add", "say", "note", "insist", "explain", "write", "tell", "conclude"})
+
+
+def _misread_subject(subj: Token) -> Token:
+    """A preposition the parser made the subject ("Of Carson, Levine ... said": "Of"
+    as subject, the speaker as its object) stands for its object; any other subject is
+    itself."""
+    if subj.pos_ == "ADP":
+        obj = next((c for c in subj.children if c.dep_ == "pobj"), None)
+        if obj is not None:
+            return obj
+    return subj
+
+
+def reporting_verb(tok: Token, quoted: Sequence[int] | None = None) -> Token | None:
+    """The cue a subjectless participle ("..., adding, “...”") belongs to when the parser
+    hung it on a verb of the words reported: on a verb inside quotation marks ("X told Y
+    that Z “had ...,” adding ...") or on the clause a cue reports ("X said that Z lost,
+    adding ..."). The one adding is the one telling, not the subject of what was told.
+    None when ``tok`` is no such participle."""
+    if tok.dep_ != "advcl" or tok.tag_ != "VBG" or tok.head.i == tok.i:
+        return None
+    h = tok.head
+    inside = quoted is not None and quoted[h.i] >= 0
+    while quoted is not None and quoted[h.i] >= 0 and h.head.i != h.i:
+        h = h.head
+    if inside and is_verb(h) and (quoted is None or quoted[h.i] < 0):
+        return h
+    if h.dep_ == "ccomp" and is_cue(h.head) and tok.lemma_.lower() in _CONTINUING_CUES:
+        return h.head
     return None
 
 

@@ -49,6 +49,11 @@ _LONG_QUOTE_CHARS = 40
 #: A title quote has at most this many words, and only words of at most
 #: ``_TITLE_SMALL_WORD`` letters ("of", "the") may be lower-case.
 _TITLE_MAX_WORDS = 8
+#: An inverted tag's cue opens the clause after the quote: at most this many tokens in
+#: (the comma and closing mark the parser may leave after the quote).
+_INVERTED_TAG_MAX_OFFSET = 2
+#: Subjects of a colon's clause that name a thing or a situation, not a source.
+_THING_PRONOUNS = frozenset({"it", "this", "that", "there", "here"})
 _TITLE_SMALL_WORD = 3
 
 
@@ -93,6 +98,8 @@ def quote_cue(ctx: Context, qi: int) -> tuple[Token | None, Token | None, float]
             break
         if tq[t.i] < 0 and is_cue(t):
             src = source_token(t, tq)
+            if src is None and n <= _INVERTED_TAG_MAX_OFFSET and not _clause_before(ctx, span):
+                src = _inverted_source(after[n + 1:])
             if src is not None:
                 return t, src, _TAG_CUE_CONF
     before = _clause_before(ctx, span)
@@ -112,7 +119,8 @@ def quote_cue(ctx: Context, qi: int) -> tuple[Token | None, Token | None, float]
     if colon:
         root = before[-1].sent.root if before[-1].sent.root.i < before[-1].i else before[-1].head
         src = source_token(root, tq) if is_verb(root) else None
-        if src is not None:
+        if src is not None and not (src.lower_ in _THING_PRONOUNS and not is_cue(root)):
+            # "Wait, it gets better: “...”": a thing, not a source, unless it says something.
             return root, src, _COLON_CLAUSE_CONF
     if aside is not None:
         return aside[0], aside[1], _TAG_CUE_CONF
@@ -130,6 +138,23 @@ def quote_cue(ctx: Context, qi: int) -> tuple[Token | None, Token | None, float]
             j += 1
         return after[0], after[j], _DASH_NAME_CONF
     return None, None, 0.0
+
+
+def _inverted_source(rest: list[Token]) -> Token | None:
+    """The name right after an inverted tag's cue ("“...,” tweeted Rubio spokesman Alex
+    Conant"), where the parser made the cue a modifier and left it no subject: the last
+    noun of the noun phrase that follows the cue. None when no noun phrase follows. Only
+    for a quote that opens its sentence: mid-sentence, the noun after the cue is its
+    object ("X, star of “Scandal,” thanked Obama")."""
+    last = None
+    for t in rest:
+        if t.pos_ in ("PROPN", "NOUN") and not t.is_punct:
+            last = t
+        elif t.pos_ == "DET" and last is None:
+            continue
+        else:
+            break
+    return last
 
 
 def _subordinate(t: Token) -> bool:

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 
 _PERSON_PRONOUNS = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f"}
 _GROUP_PRONOUNS = {"they", "them", "it", "its", "their"}
+#: "it" stands for one organisation or place, never a nationality ("the Syrian crisis ...
+#: it gets better" is no Syrian speaking); "they" may stand for a people.
+_SINGULAR_PRONOUNS = {"it", "its"}
 _STATE_NOUNS = {"government", "administration", "regime", "cabinet", "authorities", "authority", "state",
                 "country", "ministry", "parliament"}
 _NON_AGENT_ENTS = {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "CARDINAL", "ORDINAL"}
@@ -285,6 +288,8 @@ class Resolver:
         low = src.lower_
         if low in _PERSON_PRONOUNS:
             want: tuple[str, ...] = ("PERSON",)
+        elif low in _SINGULAR_PRONOUNS:
+            want = ("ORG", "GPE", "OTHER")
         elif low in _GROUP_PRONOUNS:
             want = ("ORG", "NORP", "GPE", "OTHER")
         else:
