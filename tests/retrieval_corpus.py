@@ -47,5 +47,5 @@ def check_passage(asst: Assistant, p: Passage) -> None:
     assert p.start <= p.sentence_start < p.sentence_end <= p.end
     assert doc.text[p.sentence_start:p.sentence_end] == p.sentence
     assert p.sentence.strip() and p.sentence in p.text
-    assert set(p.scores) == {"dense", "bm25", "fused"}
+    assert set(p.scores) == {"dense", "bm25", "fused", "phrase"}
     assert p.score == p.scores["fused"]

@@ -326,6 +326,19 @@ class LocalIndex:
                 out.update((c, ChunkSpan(d, s, e, h)) for c, d, s, e, h in self._db.execute(q, part))
         return out
 
+    def chunk_texts(self, chunk_ids: Collection[str]) -> dict[str, str]:
+        """chunk id -> its text, for the stored chunks among ``chunk_ids``: cut in SQLite
+        from the stored text, without reading the document's annotations."""
+        ids = list(chunk_ids)
+        out: dict[str, str] = {}
+        with self._lock:
+            for i in range(0, len(ids), 500):
+                part = ids[i: i + 500]
+                q = ("SELECT c.chunk_id, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
+                     f"JOIN docs d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(part))})")
+                out.update(self._db.execute(q, part))
+        return out
+
     def keyword_search(self, tokens: list[str], k: int, docs: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first, from the keyword index ([] before it is built)."""
         view = self.bm25

@@ -152,3 +152,51 @@ def test_an_unnamed_source_keeps_what_the_article_says_of_it() -> None:
     doc = parsed(rows, ["O"] * 7)
     left, right = phrase_span(doc[1])
     assert doc[left:right + 1].text == "source familiar with the talks"
+
+
+def lemmatised(rows: list[tuple[str, str, int, str, str, str]]) -> Doc:
+    """A Doc from (word, dep, head index, POS, tag, lemma) rows, no entities."""
+    return Doc(Vocab(), words=[r[0] for r in rows], deps=[r[1] for r in rows], heads=[r[2] for r in rows],
+               pos=[r[3] for r in rows], tags=[r[4] for r in rows], lemmas=[r[5] for r in rows])
+
+
+def test_a_participle_hung_on_the_words_reported_belongs_to_the_reporter() -> None:
+    # "Ruiz told the paper that Lee “won,” adding, “...”": the parser hangs "adding" on
+    # the quoted "won"; the one adding is the one telling.
+    rows = [("Ruiz", "nsubj", 1, "PROPN", "NNP", "ruiz"), ("told", "ROOT", 1, "VERB", "VBD", "tell"),
+            ("that", "mark", 4, "SCONJ", "IN", "that"), ("Lee", "nsubj", 4, "PROPN", "NNP", "lee"),
+            ("won", "ccomp", 1, "VERB", "VBD", "win"), ("adding", "advcl", 4, "VERB", "VBG", "add")]
+    doc = lemmatised(rows)
+    assert source_token(doc[5], [-1, -1, -1, -1, 0, -1]).text == "Ruiz"
+    # Unquoted, a speech participle after the reported clause is still the reporter's ...
+    assert source_token(doc[5], [-1] * 6).text == "Ruiz"
+    # ... but another participle is the reported clause's subject's ("Aides said Lee will
+    # make his case, highlighting ...").
+    rows[5] = ("highlighting", "advcl", 4, "VERB", "VBG", "highlight")
+    assert source_token(lemmatised(rows)[5], [-1] * 6).text == "Lee"
+
+
+def test_a_preposition_misread_as_subject_stands_for_its_object() -> None:
+    # "Of Carson, Levine said ...": the parser makes "Of" the subject and Levine its object.
+    rows = [("Of", "nsubj", 3, "ADP", "IN", "of"), ("Carson", "nmod", 2, "PROPN", "NNP", "carson"),
+            ("Levine", "pobj", 0, "PROPN", "NNP", "levine"), ("said", "ROOT", 3, "VERB", "VBD", "say")]
+    assert source_token(lemmatised(rows)[3]).text == "Levine"
+
+
+@pytest.mark.slow
+def test_inverted_tags_and_colons_after_a_thing() -> None:
+    from assistant.nlp.model import parse
+    from assistant.nlp.quotes import extract_quotes
+
+    def said(text: str) -> dict[str, str]:
+        return {r.quote: r.speaker for r in extract_quotes("t.txt", text, parse(text))}
+
+    # The parser makes "tweeted" a modifier of the name: the name after it speaks.
+    assert said('"Debate recap," tweeted council spokesman Olek Brandt.') == {"Debate recap": "Olek Brandt"}
+    # Mid-sentence, the noun after the cue is its object, not the one speaking.
+    got = said("Petrova, star of the drama “Harbour,” thanked Brandt for “taking these steps.”")
+    assert "Brandt" not in got.values()
+    # "Wait, it gets better:" introduces a quote; "it" is nobody, least of all a nationality.
+    text = ("The Syrian crisis began in the spring.\n\nWait, it gets better:\n\n"
+            "\"By law, the president sets the maximum number of refugees each year.\"")
+    assert not any(q.startswith("By law") for q in said(text))

@@ -141,6 +141,30 @@ def test_alias_expansion_is_what_finds_it(mini):
     assert r.query_tokens("bridge") == tokenize("bridge")
 
 
+@pytest.mark.parametrize("mode", ["bm25", "hybrid"])
+def test_a_quoted_phrase_finds_the_chunk_that_holds_its_words_in_order(mini, mode):
+    """The rest of the question points at the dock strike; the quoted words stand in
+    order only in the bridge article, which comes first with the share it holds. Without
+    the quotation marks the same words rank the strike first (so the phrase decides)."""
+    r = mini.retriever
+    words = "the project cost 41 million euros"
+    rest = "at the eastern port, where the union and dock workers strike?"
+    quoted = r.retrieve(f'Did anyone say "{words}" {rest}', k=3, mode=mode)
+    plain = r.retrieve(f"Did anyone say {words} {rest}", k=3, mode=mode)
+    assert quoted[0].doc_id == "bridge" and quoted[0].scores["phrase"] == 1.0
+    assert plain[0].doc_id == "port" and all(p.scores["phrase"] == 0.0 for p in plain)
+    # The quoted chunk takes the top score; the others keep theirs.
+    assert quoted[0].score == max(p.score for p in plain)
+    for p in quoted[1:]:
+        assert p.scores["phrase"] == 0.0 and p.score <= quoted[0].score
+
+
+def test_a_phrase_only_reorders_within_a_filter(mini):
+    """A filtered search never gains a chunk from outside the filter by its phrase."""
+    got = mini.retriever.retrieve('"the project cost 41 million euros"', k=3, filters={"publisher": "Harbour Times"})
+    assert got and all(p.publisher == "Harbour Times" and p.scores["phrase"] == 0.0 for p in got)
+
+
 def test_seed_alias_groups_come_from_the_corpus(seeds):
     """Generic property on the real seeds: each spelling in an alias group occurs in some
     document (nothing typed by hand) and leads to every other spelling of its group."""
@@ -329,7 +353,7 @@ def test_cli_search_json(seed_index, minilm_embedder, monkeypatch, capsys):
     for d in out:
         assert {"doc_id", "chunk_id", "title", "publisher", "date", "text", "start", "end", "sentence",
                 "sentence_start", "sentence_end", "score", "scores", "rank"} <= set(d)
-        assert set(d["scores"]) == {"dense", "bm25", "fused"}
+        assert set(d["scores"]) == {"dense", "bm25", "fused", "phrase"}
     assert [d["rank"] for d in out] == [1, 2, 3]
 
     doc_id = out[0]["doc_id"]
