@@ -200,3 +200,40 @@ def test_inverted_tags_and_colons_after_a_thing() -> None:
     text = ("The Syrian crisis began in the spring.\n\nWait, it gets better:\n\n"
             "\"By law, the president sets the maximum number of refugees each year.\"")
     assert not any(q.startswith("By law") for q in said(text))
+
+
+def test_a_speaker_phrase_stops_at_a_comma_dash_or_bracket() -> None:
+    # "Of Carson, Levine said": the parser hangs "Carson" on the name; a dateline hangs
+    # its place ("RENO (AP) — hopeful Ana Ruiz said").
+    rows = [("Of", "nsubj", 3, "ADP", "IN", "of"), ("Carson", "nmod", 3, "PROPN", "NNP", "carson"),
+            (",", "punct", 3, "PUNCT", ",", ","), ("Levine", "pobj", 0, "PROPN", "NNP", "levine"),
+            ("said", "ROOT", 4, "VERB", "VBD", "say")]
+    doc = lemmatised(rows)
+    assert phrase_span(doc[3]) == (3, 3)
+    rows = [("RENO", "nmod", 5, "PROPN", "NNP", "reno"), ("(", "punct", 2, "PUNCT", "-LRB-", "("),
+            ("AP", "appos", 0, "PROPN", "NNP", "ap"), (")", "punct", 2, "PUNCT", "-RRB-", ")"),
+            ("—", "punct", 5, "PUNCT", ":", "—"), ("hopeful", "amod", 7, "ADJ", "JJ", "hopeful"),
+            ("Ana", "compound", 7, "PROPN", "NNP", "ana"), ("Ruiz", "nsubj", 8, "PROPN", "NNP", "ruiz"),
+            ("said", "ROOT", 8, "VERB", "VBD", "say")]
+    doc = lemmatised(rows)
+    assert doc[slice(*[a + b for a, b in zip(phrase_span(doc[7]), (0, 1), strict=True)])].text == "hopeful Ana Ruiz"
+
+
+@pytest.mark.slow
+def test_a_paragraph_after_a_speech_verb_and_a_colon_is_a_block_quote() -> None:
+    from assistant.nlp.model import parse
+    from assistant.nlp.quotes import extract_quotes
+
+    text = ("Columnist Ana Petrova has followed the race for months.\n\nIn a post on Monday, Petrova wrote:\n\n"
+            "I think the council is wrong, as at this time the polls are showing a slip. We want a vote. "
+            "But the question is “who pays?”\n\nThe council met on Tuesday.")
+    recs = {r.quote: r.speaker for r in extract_quotes("t.txt", text, parse(text))}
+    block = next(q for q in recs if q.startswith("I think the council"))
+    # The block ends before the quote inside it; nothing after the block is hers.
+    assert block.endswith("We want a vote.") and recs[block].endswith("Petrova")
+    assert not any(q.startswith("The council met") for q in recs)
+    # A paragraph that opens with its own quotation mark is an ordinary quote.
+    from assistant.nlp.quotes.spans import quote_spans
+
+    marked = "Petrova wrote:\n\n“We want a vote.”"
+    assert [(s.qopen, s.closed) for s in quote_spans(marked)] == [(marked.index("“"), True)]

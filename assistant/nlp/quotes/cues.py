@@ -213,6 +213,10 @@ def owner_of(noun: Token) -> Token | None:
     return mods[-1] if mods else None
 
 
+#: Punctuation no noun pre-modifier stands behind (``phrase_span``).
+_PREMOD_BREAKS = frozenset({",", "—", "–", "(", ")", ":", ";"})
+
+
 def phrase_span(tok: Token) -> tuple[int, int]:
     """Token range of a noun phrase's pre-modifiers + head (no articles, no clauses)."""
     left = tok.i
@@ -231,6 +235,9 @@ def phrase_span(tok: Token) -> tuple[int, int]:
             right = max(right, c.right_edge.i)
     doc = tok.doc
     left, right = within_line(doc, tok.i, left, right)
+    # A pre-modifier never stands behind a comma, a dash or a bracket: "Of Carson, Levine
+    # said" hangs "Carson" on the name, a dateline ("RENO, Nev. (AP) — ...") its place.
+    left = max([left] + [j + 1 for j in range(left, tok.i) if doc[j].text in _PREMOD_BREAKS])
     while left < tok.i and (doc[left].lower_ in ("the", "a", "an") or doc[left].is_punct):
         left += 1
     while right > tok.i and doc[right].is_punct:

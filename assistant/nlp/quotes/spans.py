@@ -14,6 +14,12 @@ from dataclasses import dataclass
 _OPEN_MARKS = "“„«"
 _CLOSE_MARKS = "”»"
 _TERMINATORS = ".!?…"
+#: A paragraph ending in a speech verb and a colon ("In a post, Wallnau wrote:"): the next
+#: paragraph, if it has no quotation marks of its own, is what was said, a block quote
+#: whose marks were the page's markup (an HTML <blockquote>) and went with the cleaning.
+#: In the polnear corpus 7 of the 14 paragraphs after such a lead have no marks.
+_BLOCK_LEAD = re.compile(r"\b(?:said|says|wrote|writes|added|adds|tweeted|tweets|posted|stated|declared|"
+                         r"explained|continued|noted|argued)\b[^.!?:\n]{0,40}:\s*$", re.I)
 
 
 @dataclass
@@ -52,12 +58,16 @@ def quote_spans(text: str) -> list[QSpan]:
     spans: list[QSpan] = []
     pos = 0
     para = -1
+    lead = False  # the paragraph before ends "X wrote:"
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
         if not line.strip():
             continue
         para += 1
+        if lead and (block := _block(line_start, line, para)) is not None:
+            spans.append(block)
+        lead = bool(_BLOCK_LEAD.search(line))
         opened = -1
         for i, ch in enumerate(line):
             at = line_start + i
@@ -84,6 +94,21 @@ def quote_spans(text: str) -> list[QSpan]:
     spans = [s for s in spans if s.end > s.start]
     _link_chains(text, spans)
     return spans
+
+
+def _block(line_start: int, line: str, para: int) -> QSpan | None:
+    """A paragraph quoted as a block, without marks: from its first character to the end
+    of its last sentence before any quotation mark of its own (a quote inside the block
+    is a span of its own); ``qopen``/``qclose`` are content, not marks. None when the
+    paragraph opens with a mark (an ordinary quote)."""
+    lo = len(line) - len(line.lstrip())
+    marks = [i for i, ch in enumerate(line) if ch in _OPEN_MARKS or ch in _CLOSE_MARKS or ch == '"']
+    hi = len(line.rstrip())
+    if marks:
+        hi = max((i + 1 for i in range(lo, marks[0]) if line[i] in _TERMINATORS), default=lo)
+    if hi <= lo:
+        return None
+    return QSpan(line_start + lo, line_start + hi - 1, line_start + lo, line_start + hi, True, para, standalone=True)
 
 
 def _make(text: str, qopen: int, qclose: int, closed: bool, para: int) -> QSpan:
