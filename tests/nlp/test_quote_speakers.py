@@ -237,3 +237,14 @@ def test_a_paragraph_after_a_speech_verb_and_a_colon_is_a_block_quote() -> None:
 
     marked = "Petrova wrote:\n\n“We want a vote.”"
     assert [(s.qopen, s.closed) for s in quote_spans(marked)] == [(marked.index("“"), True)]
+
+
+def test_a_dummy_it_of_a_passive_is_nobody() -> None:
+    # "It's implied that he won't ...": no one speaks; "It said that ..." (a company) does.
+    rows = [("It", "nsubj", 2, "PRON", "PRP", "it"), ("’s", "aux", 2, "AUX", "VBZ", "be"),
+            ("implied", "ROOT", 2, "VERB", "VBN", "imply"), ("that", "mark", 4, "SCONJ", "IN", "that"),
+            ("won", "ccomp", 2, "VERB", "VBD", "win")]
+    assert source_token(lemmatised(rows)[2]) is None
+    rows = [("It", "nsubj", 1, "PRON", "PRP", "it"), ("said", "ROOT", 1, "VERB", "VBD", "say"),
+            ("that", "mark", 3, "SCONJ", "IN", "that"), ("fell", "ccomp", 1, "VERB", "VBD", "fall")]
+    assert source_token(lemmatised(rows)[1]).text == "It"

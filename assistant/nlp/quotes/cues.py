@@ -119,7 +119,7 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
                 return None  # "X was told": X is the addressee
             if subj.lower_ in _RELATIVE and tok.dep_ == "relcl":
                 return tok.head
-            if subj.dep_ == "expl" or subj.lower_ == "there":
+            if subj.dep_ == "expl" or subj.lower_ == "there" or _expletive_it(subj, tok):
                 return None
             return subj
         if tok.dep_ == "advcl" and tok.tag_ == "VBG" and tok.head.i < tok.i:
@@ -152,6 +152,13 @@ def source_token(v: Token, quoted: Sequence[int] | None = None) -> Token | None:
 #: others after a reported clause are its subject's ("Aides said Obama will make his
 #: case, highlighting ..."). Read off the polnear records the rule changed.
 _CONTINUING_CUES = frozenset({"add", "say", "note", "insist", "explain", "write", "tell", "conclude"})
+
+
+def _expletive_it(subj: Token, verb: Token) -> bool:
+    """"It" as the dummy subject of a passive ("It's implied that ...", "It is said
+    that ..."): nobody speaks, though the parser may not tag it as an expletive."""
+    return subj.lower_ == "it" and verb.tag_ == "VBN" and any(
+        c.dep_ in ("aux", "auxpass") and c.lemma_.lower() in ("be", "'s", "’s") for c in verb.children)
 
 
 def _misread_subject(subj: Token) -> Token:

@@ -296,9 +296,10 @@ class Resolver:
             return Speaker(src.text, "OTHER", _DEICTIC_PRONOUN_CONF)  # I / we / you: the writer or an addressee
         para = ctx.para_of(at)
         prev = ctx.previous(para)
-        if prev is not None and ((prev.speaker.label not in want and not (
-                want == ("PERSON",) and prev.speaker.label == "OTHER" and namelike(prev.speaker.name)))
-                or para - prev.para > _PRONOUN_MAX_PARAS):
+        person_like = prev is not None and prev.speaker.label == "OTHER" and namelike(prev.speaker.name)
+        if prev is not None and ((prev.speaker.label not in want and not (want == ("PERSON",) and person_like))
+                                 or (want != ("PERSON",) and person_like) or para - prev.para > _PRONOUN_MAX_PARAS):
+            # "it"/"they" never stand for the last speaker when that one reads as a person.
             prev = None
         candidates = [m for m in ctx.mentions_before(src.idx)
                       if (m.label in want or (want == ("PERSON",) and ctx.person_group_exists(m.last_key)))
