@@ -157,7 +157,7 @@ _CONTINUING_CUES = frozenset({"add", "say", "note", "insist", "explain", "write"
 def _expletive_it(subj: Token, verb: Token) -> bool:
     """"It" as the dummy subject of a passive ("It's implied that ...", "It is said
     that ..."): nobody speaks, though the parser may not tag it as an expletive."""
-    return subj.lower_ == "it" and verb.tag_ == "VBN" and any(
+    return subj.text.lower() == "it" and verb.tag_ == "VBN" and any(
         c.dep_ in ("aux", "auxpass") and c.lemma_.lower() in ("be", "'s", "’s") for c in verb.children)
 
 
