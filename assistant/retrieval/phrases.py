@@ -27,7 +27,10 @@ MIN_PHRASE_WORDS = 3
 #: A chunk holds the phrase when its longest in-order run of the phrase's words covers
 #: at least this share of them. Measured on the 853 polnear training questions
 #: (``tools/phrase_cover.py``): at 0.5 every quoted chunk is held (0.6: 96.0%), another
-#: document's chunk passes for 5.9% of questions, never above the quoted one.
+#: document's chunk passes for 5.9% of questions, never above the quoted one. With the
+#: question's own 80 dense and keyword candidates checked too (``--query-candidates 80``),
+#: the best share is a quoted chunk's for all 853 (the 20 proposals alone: 852), and never
+#: another document's alone.
 MIN_COVER = 0.5
 
 _QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”|«([^»]+)»")

@@ -175,10 +175,14 @@ class Retriever:
                          "bm25": sorted(lexical, key=lambda i: -lexical[i])})
         else:
             fused = convex(dense, lexical, self.alpha)
-        held = self._phrase_hits(phrases, proposed) if proposed else {}
+        held = self._phrase_hits(phrases, proposed) if phrases else {}
+        if phrases and max(held.values(), default=0.0) < 1.0:
+            # Then the question's own candidates too: a phrase of words the keyword index
+            # drops ("Not going to go into that") proposes nothing of use by itself.
+            held = self._phrase_hits(phrases, [*proposed, *dense, *lexical])
         if held:
-            # A chunk that holds the quoted words comes first (the more of them, the
-            # earlier), at the top score: the others keep their order and scale.
+            # The chunks that hold most of the quoted words come first, at the top score:
+            # the others keep their order and scale.
             top = max(fused.values(), default=1.0)
             fused.update({cid: top for cid in held})
         ranked = sorted(fused, key=lambda i: (-held.get(i, 0.0), -fused[i], i))
@@ -198,14 +202,17 @@ class Retriever:
         return out
 
     def _phrase_hits(self, phrases: list[list[str]], proposed: list[str]) -> dict[str, float]:
-        """Of the chunks the phrases' own keyword search ``proposed``: those holding enough
-        of a phrase's words in order (``phrases.cover``), with the share held."""
+        """Of the chunks ``proposed`` (by the phrases' own keyword search and the query's):
+        those holding the most of a phrase's words in order (``phrases.cover``), at least
+        ``MIN_COVER`` of them, with the share held. Only the best share: a chunk that holds
+        half of a short phrase ("going to go") is no match when another holds all of it."""
         held: dict[str, float] = {}
         for cid, text in self.local.chunk_texts(set(proposed)).items():
             share = max(cover(w, text) for w in phrases)
             if share >= MIN_COVER:
                 held[cid] = share
-        return held
+        best = max(held.values(), default=0.0)
+        return {cid: share for cid, share in held.items() if share == best}
 
     def _passage(self, cid: str, span: ChunkSpan | None, qtoks: set[str]) -> Passage | None:
         if span is None:
