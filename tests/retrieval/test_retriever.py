@@ -159,6 +159,38 @@ def test_a_quoted_phrase_finds_the_chunk_that_holds_its_words_in_order(mini, mod
         assert p.scores["phrase"] == 0.0 and p.score <= quoted[0].score
 
 
+STOPWORD_QUOTE = [
+    {"id": "quote", "title": "Ferry service to resume", "publisher": "Harbour Times", "date": "2024-03-01",
+     "text": "The ferry service will resume in April. Asked who had come, the harbour master said: "
+             "“All of them were there, every single one.” The crossing takes forty minutes."},
+    {"id": "budget", "title": "Minister presents harbour budget", "publisher": "Harbour Times", "date": "2024-03-02",
+     "text": "The minister presented the harbour budget at the talks on Monday. The minister said the talks "
+             "on the harbour budget would continue, and the harbour budget talks resume next week."},
+]
+
+
+@pytest.fixture(scope="module")
+def stopword_quote(tmp_path_factory, hashing_embedder):
+    d = tmp_path_factory.mktemp("stopq")
+    src = d / "corpus.jsonl"
+    src.write_text("\n".join(json.dumps(x) for x in STOPWORD_QUOTE) + "\n", encoding="utf-8")
+    asst = Assistant.open(index_dir=build_index(d / "index", hashing_embedder, [src]), embedder=hashing_embedder)
+    yield asst
+    asst.close()
+
+
+def test_a_phrase_of_dropped_words_is_checked_in_the_questions_own_candidates(stopword_quote):
+    """Every word of "all of them were there" is one the keyword index drops, so the
+    phrase proposes nothing by itself; the question's own candidates are checked instead."""
+    r = stopword_quote.retriever
+    assert tokenize("all of them were there") == []
+    rest = "at the minister's harbour budget talks"
+    quoted = r.retrieve(f'Who said "all of them were there" {rest}?', k=2, mode="bm25")
+    plain = r.retrieve(f"Who said all of them were there {rest}?", k=2, mode="bm25")
+    assert quoted[0].doc_id == "quote" and quoted[0].scores["phrase"] == 1.0
+    assert plain[0].doc_id == "budget"
+
+
 def test_a_phrase_only_reorders_within_a_filter(mini):
     """A filtered search never gains a chunk from outside the filter by its phrase."""
     got = mini.retriever.retrieve('"the project cost 41 million euros"', k=3, filters={"publisher": "Harbour Times"})
