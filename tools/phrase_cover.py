@@ -26,7 +26,7 @@ from assistant.api import Assistant  # noqa: E402
 from assistant.retrieval.phrases import cover, quoted_phrases  # noqa: E402
 from assistant.text.tokens import tokenize  # noqa: E402
 
-THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 RECALL_AT = (5, 10, 20, 50)
 
 

@@ -42,6 +42,14 @@ DEFAULT_ALPHA = 0.6
 #: words in order. On the 853 polnear training questions (``tools/phrase_cover.py``) the
 #: quoted chunk is among the first 5 for 99.2%, the first 20 for 99.9%, 50 for all.
 PHRASE_CANDIDATES = 20
+#: When the phrase's own proposals hold none of it, a chunk among the question's own
+#: candidates must hold the whole phrase. Measured with ``tools/phrase_cover.py
+#: --query-candidates 80``: on realtimeqa's 21 training questions quoting a phrase (quiz
+#: epithets, often not in the snippet) a partial share there picked another article more
+#: often than the quoted one (at 0.5: 4 questions against 2; at 1.0: 2 against 1); on
+#: polnear's 853 training questions a quoted chunk holds the whole phrase for 86.9%, and no
+#: other article's chunk is ever the only one that does.
+FALLBACK_COVER = 1.0
 LANGCHAIN_INSTALL_FIX = 'pip install "news-assistant[langchain]"  (or: pip install "langchain-core>=0.3")'
 
 
@@ -175,11 +183,12 @@ class Retriever:
                          "bm25": sorted(lexical, key=lambda i: -lexical[i])})
         else:
             fused = convex(dense, lexical, self.alpha)
-        held = self._phrase_hits(phrases, proposed) if phrases else {}
-        if phrases and max(held.values(), default=0.0) < 1.0:
-            # Then the question's own candidates too: a phrase of words the keyword index
-            # drops ("Not going to go into that") proposes nothing of use by itself.
-            held = self._phrase_hits(phrases, [*proposed, *dense, *lexical])
+        held = self._phrase_hits(phrases, proposed, MIN_COVER) if phrases else {}
+        if phrases and not held:
+            # Then the question's own candidates, for a chunk that holds the whole phrase:
+            # a phrase of words the keyword index drops ("Not going to go into that")
+            # proposes nothing of use by itself.
+            held = self._phrase_hits(phrases, [*dense, *lexical], FALLBACK_COVER)
         if held:
             # The chunks that hold most of the quoted words come first, at the top score:
             # the others keep their order and scale.
@@ -201,15 +210,15 @@ class Retriever:
                 break
         return out
 
-    def _phrase_hits(self, phrases: list[list[str]], proposed: list[str]) -> dict[str, float]:
+    def _phrase_hits(self, phrases: list[list[str]], proposed: list[str], at_least: float) -> dict[str, float]:
         """Of the chunks ``proposed`` (by the phrases' own keyword search and the query's):
         those holding the most of a phrase's words in order (``phrases.cover``), at least
-        ``MIN_COVER`` of them, with the share held. Only the best share: a chunk that holds
+        ``at_least`` of them, with the share held. Only the best share: a chunk that holds
         half of a short phrase ("going to go") is no match when another holds all of it."""
         held: dict[str, float] = {}
         for cid, text in self.local.chunk_texts(set(proposed)).items():
-            share = max(cover(w, text) for w in phrases)
-            if share >= MIN_COVER:
+            share = max(cover(w, text, at_least) for w in phrases)
+            if share >= at_least:
                 held[cid] = share
         best = max(held.values(), default=0.0)
         return {cid: share for cid, share in held.items() if share == best}
