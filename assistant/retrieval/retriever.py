@@ -184,11 +184,11 @@ class Retriever:
         else:
             fused = convex(dense, lexical, self.alpha)
         held = self._phrase_hits(phrases, proposed, MIN_COVER) if phrases else {}
-        if phrases and not held:
+        if phrases and max(held.values(), default=0.0) < FALLBACK_COVER:
             # Then the question's own candidates, for a chunk that holds the whole phrase:
             # a phrase of words the keyword index drops ("Not going to go into that")
-            # proposes nothing of use by itself.
-            held = self._phrase_hits(phrases, [*dense, *lexical], FALLBACK_COVER)
+            # proposes only chunks that share a few of them.
+            held = self._phrase_hits(phrases, [*dense, *lexical], FALLBACK_COVER) or held
         if held:
             # The chunks that hold most of the quoted words come first, at the top score:
             # the others keep their order and scale.
