@@ -49,6 +49,8 @@ DERIVED_FORMAT = "2"
 COMMIT_DOCS = 5000
 #: Chunks per keyword segment during a full rebuild (bounds its memory).
 REBUILD_CHUNKS = 100_000
+#: Ids per ``IN (...)`` list: below the 999 host parameters older SQLite builds allow.
+IN_BATCH = 500
 
 
 class LocalIndex:
@@ -316,28 +318,25 @@ class LocalIndex:
         """chunk id -> ``ChunkSpan`` for the stored chunks among ``chunk_ids``: the
         exact-offset chunk table, read by primary key, with the content hash of the
         document version the offsets belong to (the same statement, so the same snapshot)."""
-        ids = list(chunk_ids)
-        out: dict[str, ChunkSpan] = {}
+        q = ("SELECT c.chunk_id, c.doc_id, c.start, c.end, d.content_hash FROM chunks c "
+             "JOIN docs d INDEXED BY docs_hash ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})")
         with self._lock:
-            for i in range(0, len(ids), 500):
-                part = ids[i: i + 500]
-                q = ("SELECT c.chunk_id, c.doc_id, c.start, c.end, d.content_hash FROM chunks c "
-                     f"JOIN docs d INDEXED BY docs_hash ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(part))})")
-                out.update((c, ChunkSpan(d, s, e, h)) for c, d, s, e, h in self._db.execute(q, part))
-        return out
+            return {c: ChunkSpan(d, s, e, h) for c, d, s, e, h in self._in_batches(q, list(chunk_ids))}
 
     def chunk_texts(self, chunk_ids: Collection[str]) -> dict[str, str]:
         """chunk id -> its text, for the stored chunks among ``chunk_ids``: cut in SQLite
         from the stored text, without reading the document's annotations."""
-        ids = list(chunk_ids)
-        out: dict[str, str] = {}
+        q = ("SELECT c.chunk_id, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
+             "JOIN docs d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({marks})")
         with self._lock:
-            for i in range(0, len(ids), 500):
-                part = ids[i: i + 500]
-                q = ("SELECT c.chunk_id, substr(d.text, c.start + 1, c.end - c.start) FROM chunks c "
-                     f"JOIN docs d ON d.doc_id = c.doc_id WHERE c.chunk_id IN ({','.join('?' * len(part))})")
-                out.update(self._db.execute(q, part))
-        return out
+            return dict(self._in_batches(q, list(chunk_ids)))
+
+    def _in_batches(self, sql: str, ids: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``sql`` for ``ids``, ``IN_BATCH`` ids per statement (its ``{marks}``
+        becomes one placeholder per id); the caller holds the lock."""
+        for i in range(0, len(ids), IN_BATCH):
+            part = ids[i: i + IN_BATCH]
+            yield from self._db.execute(sql.format(marks=",".join("?" * len(part))), part)
 
     def keyword_search(self, tokens: list[str], k: int, docs: Collection[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, BM25 score) best first, from the keyword index ([] before it is built)."""
@@ -350,8 +349,8 @@ class LocalIndex:
         chunk's title and text, tokenised (the title is indexed with every chunk: it names
         what the chunk is about)."""
         out: list[KeywordChunk] = []
-        for i in range(0, len(doc_ids), 500):
-            part = list(doc_ids[i: i + 500])
+        for i in range(0, len(doc_ids), IN_BATCH):
+            part = list(doc_ids[i: i + IN_BATCH])
             marks = ",".join("?" * len(part))
             texts = {d: (t or "", json.loads(r).get("title", "")) for d, r, t in self._db.execute(
                 f"SELECT doc_id, record, text FROM docs WHERE doc_id IN ({marks})", part)}
@@ -401,8 +400,8 @@ class LocalIndex:
             self.keyword.reset()
             doc_ids = [d for (d,) in self._db.execute("SELECT doc_id FROM docs ORDER BY doc_id")]
             batch: list[KeywordChunk] = []
-            for i in range(0, len(doc_ids), 500):
-                part = doc_ids[i: i + 500]
+            for i in range(0, len(doc_ids), IN_BATCH):
+                part = doc_ids[i: i + IN_BATCH]
                 batch.extend(self._keyword_chunks(part))
                 with self._db:
                     marks = ",".join("?" * len(part))

@@ -343,3 +343,22 @@ def test_an_annotation_store_without_the_hash_index_gets_it_and_spans_read_throu
         "JOIN docs d INDEXED BY docs_hash ON d.doc_id = c.doc_id WHERE c.chunk_id IN (?)", (ids[0],)))
     assert "COVERING INDEX docs_hash" in plan
     local.close()
+
+
+def test_chunk_lookups_read_every_batch_and_skip_unknown_ids(seeds, monkeypatch):
+    """``spans`` and ``chunk_texts`` split long id lists into ``IN (...)`` batches: every
+    batch is read (a small batch size forces several), ids not stored are left out, and a
+    chunk's text is its document's text between the chunk's offsets."""
+    from assistant.index import cache
+
+    local = _open(seeds / "assistant", "tantivy")
+    ids = list(local.chunks.ids)
+    whole = local.spans(ids)
+    monkeypatch.setattr(cache, "IN_BATCH", 3)
+    asked = [*ids, "no-such-chunk"]
+    assert local.spans(asked) == whole and len(whole) == len(ids) > 3
+    texts = local.chunk_texts(asked)
+    assert set(texts) == set(ids)
+    for c, sp in whole.items():
+        assert texts[c] == local.doc(sp.doc_id).text[sp.start:sp.end]
+    local.close()

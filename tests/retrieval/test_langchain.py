@@ -17,7 +17,7 @@ from assistant import Assistant
 from assistant.errors import ConfigError, InvalidQuestion
 
 QUERIES = ["How many irregular crossings has the EU thwarted via Belarus?", "Lukashenko migrants sanctions",
-           "Minsk conference on Eurasian security"]
+           "Minsk conference on Eurasian security", 'Who spoke at the "International Conference on Eurasian Security"?']
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +31,7 @@ def _expected(p) -> dict:
     return {"doc_id": p.doc_id, "chunk_id": p.chunk_id, "title": p.title, "publisher": p.publisher, "date": p.date,
             "start": p.start, "end": p.end, "sentence": p.sentence, "sentence_start": p.sentence_start,
             "sentence_end": p.sentence_end, "score": p.score, "dense_score": p.scores["dense"],
-            "bm25_score": p.scores["bm25"], "rank": p.rank}
+            "bm25_score": p.scores["bm25"], "phrase_score": p.scores["phrase"], "rank": p.rank}
 
 
 def _cite(docs) -> str:
@@ -61,6 +61,8 @@ def test_as_langchain_in_an_lcel_chain_matches_retrieve(seeds):
             assert text[p.start:p.end] == d.page_content
             assert text[d.metadata["sentence_start"]:d.metadata["sentence_end"]] == d.metadata["sentence"]
         assert chain.invoke(q) == _cite(docs)
+    # a quoted phrase's score comes through: the chunk holding it whole is first
+    assert docs[0].metadata["phrase_score"] == 1.0 and '"' in QUERIES[-1]
 
 
 @pytest.mark.slow

@@ -318,6 +318,12 @@ def test_as_llama_index_in_retriever_query_engine(seeds):
              "end": p.end, "sentence": p.sentence, "sentence_start": p.sentence_start,
              "sentence_end": p.sentence_end}
         assert md["dense_score"] == p.scores["dense"] and md["bm25_score"] == p.scores["bm25"]
+        assert md["phrase_score"] == p.scores["phrase"] and md["rank"] == p.rank
+        # offsets and scores reach neither the embedder nor the LLM; the citation fields do
+        from llama_index.core.schema import MetadataMode
+        for mode in (MetadataMode.LLM, MetadataMode.EMBED):
+            shown = n.node.get_metadata_str(mode)
+            assert "bm25_score" not in shown and "sentence_start" not in shown and p.title in shown
 
     # With an LLM in the loop (llama-index's scripted MockLLM), sources still carry our metadata.
     engine = RetrieverQueryEngine.from_args(lli, llm=MockLLM(max_tokens=16))

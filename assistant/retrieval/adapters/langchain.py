@@ -13,26 +13,14 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.models import Passage
+from assistant.retrieval.adapters.metadata import passage_metadata
 from assistant.retrieval.types import PassageRetriever
-
-
-def passage_metadata(p: Passage) -> dict[str, Any]:
-    """The citation fields of a passage, as the llama-index adapter's node metadata has
-    them, plus its chunk id, fused score and rank."""
-    return {
-        "doc_id": p.doc_id, "chunk_id": p.chunk_id, "title": p.title, "publisher": p.publisher, "date": p.date,
-        "start": p.start, "end": p.end, "sentence": p.sentence,
-        "sentence_start": p.sentence_start, "sentence_end": p.sentence_end,
-        "score": p.score, "dense_score": p.scores.get("dense", 0.0), "bm25_score": p.scores.get("bm25", 0.0),
-        "rank": p.rank,
-    }
 
 
 class LangChainRetriever(BaseRetriever):
     """Returns one ``Document`` per passage, best first: ``page_content`` is the passage
     text (``doc.text[start:end]`` of the cleaned article), ``id`` the chunk id, and the
-    metadata carries the citation fields (``passage_metadata``)."""
+    metadata carries the citation fields and scores (``metadata.passage_metadata``)."""
 
     retriever: Any
     """The project's retriever (any ``PassageRetriever``)."""

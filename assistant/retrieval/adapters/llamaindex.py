@@ -11,11 +11,13 @@ from typing import Any
 from llama_index.core.retrievers import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
+from assistant.retrieval.adapters.metadata import MACHINE_KEYS, passage_metadata
 from assistant.retrieval.types import PassageRetriever
 
 
 class LlamaIndexRetriever(BaseRetriever):
-    """Returns one ``TextNode`` per passage; metadata carries the citation fields."""
+    """Returns one ``TextNode`` per passage; metadata carries the citation fields and
+    scores (``metadata.passage_metadata``, as the LangChain adapter's)."""
 
     def __init__(self, retriever: PassageRetriever, k: int = 5, filters: Mapping[str, Any] | None = None) -> None:
         super().__init__()
@@ -27,18 +29,8 @@ class LlamaIndexRetriever(BaseRetriever):
         passages = self._inner.retrieve(query_bundle.query_str, k=self._k, filters=self._filters)
         out = []
         for p in passages:
-            node = TextNode(
-                id_=p.chunk_id,
-                text=p.text,
-                metadata={
-                    "doc_id": p.doc_id, "title": p.title, "publisher": p.publisher, "date": p.date,
-                    "start": p.start, "end": p.end, "sentence": p.sentence,
-                    "sentence_start": p.sentence_start, "sentence_end": p.sentence_end,
-                    "dense_score": p.scores.get("dense", 0.0), "bm25_score": p.scores.get("bm25", 0.0),
-                },
-                excluded_embed_metadata_keys=["start", "end", "sentence_start", "sentence_end"],
-                excluded_llm_metadata_keys=["start", "end", "sentence_start", "sentence_end",
-                                            "dense_score", "bm25_score"],
-            )
+            node = TextNode(id_=p.chunk_id, text=p.text, metadata=passage_metadata(p),
+                            excluded_embed_metadata_keys=list(MACHINE_KEYS),
+                            excluded_llm_metadata_keys=list(MACHINE_KEYS))
             out.append(NodeWithScore(node=node, score=p.score))
         return out
