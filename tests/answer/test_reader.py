@@ -9,10 +9,17 @@ from fakes import Q, entity, fake_answerer, figure, make_doc
 
 from assistant.answer.learned import Isotonic, Linear, ReaderModels, SelectionModels
 from assistant.answer.question import analyse
-from assistant.answer.reader.features import CONF_FEATURES, FEATURES, question_frame, span_features
+from assistant.answer.reader.features import (
+    CONF_FEATURES,
+    FEATURES,
+    MANY_ITEMS,
+    items_asked,
+    question_frame,
+    span_features,
+)
 from assistant.answer.reader.reader import agreement, collect
 from assistant.answer.reader.reply import NOT_SURE
-from assistant.answer.reader.spans import empty, noun_phrase_spans, phrase_spans
+from assistant.answer.reader.spans import Span, coordinated, empty, noun_phrase_spans, phrase_spans
 from assistant.answer.selection import Ranked
 from assistant.models import Answer, Citation
 
@@ -200,3 +207,59 @@ def test_a_figures_short_answer_carries_what_it_counts_and_its_rate():
     assert longest("It cost $600,000 a day in donations.", "$600,000", "USD") == "$600,000 a day"
     assert longest("He won 12 of the 40 states.", "12", "state") == "12"  # the noun is not next to it
     assert longest("Turnout was 57 percent in May.", "57 percent", "percent") == "57 percent"
+
+
+# -- several items asked ------------------------------------------------------------------------
+@pytest.mark.parametrize("question, items", [
+    ("Which two automakers are discussing a merger?", 2),
+    ("What three countries signed the pact?", 3),
+    ("What sports won’t appear at the Olympics?", MANY_ITEMS),  # a plural head, a contraction after it
+    ("Which countries did NATO invite?", MANY_ITEMS),
+    ("Which country won?", 1),
+    ("Which series is getting a spinoff?", 1),  # -s, yet singular
+    ("Who won the vote?", 1),
+])
+def test_how_many_items_a_question_asks_for(question, items):
+    assert items_asked(question) == items
+
+
+MERGER = make_doc("merger", "Japanese automakers Honda and Nissan are in merger talks, the Nikkei said. "
+                            "Shares of Honda, the larger firm, rose. Regulators named “Peach” and “Blossom” too.",
+                  mentions=[entity("ORG", "Honda"), entity("ORG", "Nissan"), entity("ORG", "Nikkei")])
+
+
+def _spans(doc, *texts):
+    out = []
+    for t in texts:
+        at = doc.text.index(t, out[-1].end if out and t == out[-1].text else 0)
+        out.append(Span(doc.doc_id, at, at + len(t), t, 0, {"ORG"}))
+    return out
+
+
+def test_a_coordination_joins_the_best_span_with_the_items_beside_it():
+    honda, nissan, nikkei = _spans(MERGER, "Honda", "Nissan", "Nikkei")
+    both = coordinated(honda, [honda, nissan, nikkei], MERGER, 2)
+    assert both.text == "Honda and Nissan" and MERGER.text[both.start:both.end] == both.text
+    assert coordinated(nissan, [honda, nissan, nikkei], MERGER, 2).text == "Honda and Nissan"  # from the last item
+    assert coordinated(honda, [honda, nissan], MERGER, 1) is honda  # one item asked: nothing joined
+    assert coordinated(nikkei, [honda, nissan, nikkei], MERGER, 2) is nikkei  # no coordination around it
+    # "Honda, the larger firm": a comma alone is an apposition, not a list
+    second = Span("merger", MERGER.text.index("Honda, the"), MERGER.text.index("Honda, the") + 5, "Honda", 0, {"ORG"})
+    firm = Span("merger", MERGER.text.index("the larger"), MERGER.text.index("the larger") + 16, "the larger firm", 0,
+                {"PHRASE"})
+    assert coordinated(second, [second, firm], MERGER, 2) is second
+    # quoted items keep their marks
+    peach, blossom = (Span("merger", MERGER.text.index(w), MERGER.text.index(w) + len(w), w, 0, {"PHRASE"})
+                      for w in ("Peach", "Blossom"))
+    assert coordinated(blossom, [peach, blossom], MERGER, 2).text == "“Peach” and “Blossom”"
+
+
+def test_the_reply_to_which_two_names_both():
+    docs = [make_doc("m", "Japanese automakers Honda and Nissan are in merger talks, the Nikkei said.",
+                     mentions=[entity("ORG", "Honda"), entity("ORG", "Nissan"), entity("ORG", "Nikkei")])]
+    reader = ReaderModels(lin(g_org=2.0, n_words=-1.0, rel_pos=-2.0), READER.confidence, READER.calibration, state_at=0.0,
+                          sentences=3)
+    one = answerer(docs, reader=reader).explain("Which automaker is in merger talks?").answer
+    two = answerer(docs, reader=reader).explain("Which two automakers are in merger talks?").answer
+    assert one.answer == "Honda"
+    assert two.answer == "Honda and Nissan" and two.text.startswith("Honda and Nissan [1] — ")

@@ -28,6 +28,7 @@ from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer, Document, QuestionKind
 from assistant.text.folding import fold
 from assistant.text.lexicon import STOPWORDS
+from assistant.text.numbers import UNIT_WORDS
 from assistant.text.tokens import tokenize
 
 #: What a question can ask for (``asks``), and what a span can be (``group``).
@@ -83,6 +84,9 @@ class QuestionFrame:
     #: The noun phrase a which/what question asks about, as written ("US national park" in
     #: "which US national park"; ``head_phrase``); "" without one.
     phrase: str = ""
+    #: How many items the question asks for (``items_asked``): 1, the number it names
+    #: ("which two companies"), or ``MANY_ITEMS`` for a plural head noun without one.
+    items: int = 1
 
 
 def _head_noun(text: str) -> str:
@@ -103,6 +107,43 @@ def _head_noun(text: str) -> str:
             break
         head = w
     return head
+
+
+#: "which two companies", "what three countries", "which both": a number of items asked for.
+_COUNTED = re.compile(r"\b(?:which|what)\s+(two|three|four|five|six|seven|eight|nine|ten|both)\s", re.I)
+#: A negated auxiliary ("won't", "don’t"): it ends the asked noun group as "does" would.
+_NEGATED = re.compile(r"\b\w+n[’']t\b", re.I)
+#: Prepositions a plural noun group ends with ("which facilities *in* the US").
+_PLURAL_FOLLOWERS = frozenset({"in", "of", "at", "from", "on", "for", "with", "by", "across", "near", "does"})
+#: Items a plural head noun without a number asks for at most ("which countries"): a
+#: coordination in a news sentence rarely names more.
+MANY_ITEMS = 5
+#: Head nouns ending in -s that are not plurals ("which series", "what news").
+_NOT_PLURAL = frozenset({"news", "series", "species", "means", "headquarters", "gas", "bias", "canvas", "atlas",
+                         "lens", "whereabouts", "odds"})
+
+
+def items_asked(text: str) -> int:
+    """How many items a question asks for: the number it names after "which"/"what"
+    ("which *two* automakers" -> 2, "both" -> 2), ``MANY_ITEMS`` when the asked noun is a
+    plural ("which *countries* did ...", "what *sports* won't ..."), else 1. Without a
+    tagger a plural is an -s head noun (not -ss, -us, -is, -ics, -ous, nor an invariant
+    noun) followed by what follows a plural subject or object: an auxiliary, a past
+    tense, a preposition or the end. "Which airline *plans* to", "which airport *says* it":
+    an -s verb is followed by something else."""
+    m = _COUNTED.search(text)
+    if m:
+        w = m.group(1).lower()
+        return 2 if w == "both" else UNIT_WORDS[w]
+    plain = _NEGATED.sub(" does ", text)  # "what sports won't appear": "sports" + an auxiliary
+    head = _head_noun(plain)
+    if (len(head) <= 3 or not head.endswith("s") or head in _NOT_PLURAL
+            or head.endswith(("ss", "us", "is", "ics", "ous", "'s", "’s"))):
+        return 1
+    m = re.search(r"\b(?:which|what|whose)\b.*?\b" + re.escape(head) + r"\b\W*(\w*)", plain.lower())
+    after = m.group(1) if m else ""
+    return MANY_ITEMS if (not after or after in _AUX_VERBS or after in _PLURAL_FOLLOWERS
+                          or after.endswith("ed")) else 1
 
 
 def head_phrase(text: str) -> str:
@@ -179,7 +220,7 @@ def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
     return QuestionFrame(asks, wh, head_stem, labels, frozenset(tokenize(text)), frozenset(qa.focus),
                          frozenset(name_keys(" ".join(qa.names)) | name_keys(text)),
                          frozenset(tokenize(qa.quoted)) if qa.quoted else frozenset(), left, right,
-                         head_phrase(text))
+                         head_phrase(text), items_asked(text))
 
 
 #: Span features, before the cross features.

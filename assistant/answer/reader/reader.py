@@ -35,10 +35,20 @@ from assistant.answer.reader.rerank import (
     votes_of,
 )
 from assistant.answer.reader.rerank import features as rerank_features
-from assistant.answer.reader.spans import MAX_SPAN_WORDS, Span, empty, noun_phrase_spans, phrase_spans
+from assistant.answer.reader.spans import (
+    MAX_SPAN_WORDS,
+    Span,
+    coordinated,
+    empty,
+    noun_phrase_spans,
+    phrase_spans,
+)
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer
 
+#: What a question asks for (``features.ASKS``) whose answer is one value even for a plural
+#: noun ("what percentage of adults"): a figure or a date is not joined with the next one.
+_NOT_LISTED = frozenset({"count", "money", "percent", "date"})
 #: Mention labels a span may come from (ordinals rank, they do not answer).
 SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
                          "LANGUAGE", "DATE", "FIGURE"})
@@ -170,6 +180,10 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         feats = second_look(corpus, qf, out, ranked, documents, embed)
         out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
         out.span = out.scored[0][1]
+    if qf.items > 1 and qf.asks not in _NOT_LISTED:
+        # "Which two automakers ...?": the answer is the coordination the best span stands
+        # in ("Honda and Nissan"), not its first item.
+        out.span = coordinated(out.span, [sp for _, sp in out.scored], corpus.doc(out.span.doc_id), qf.items)
     return out
 
 

@@ -163,3 +163,61 @@ def unit_end(text: str, end: int, unit: str) -> int:
             end += m.end()
     rate = _RATE.match(text, end)
     return rate.end() if rate else end
+
+
+#: What joins the items of a coordination: "A and B", "A & B", "A, B and C", "A, B, and C".
+_JOIN = re.compile(r"\s*,\s+(?:and\s+|&\s+)?|\s+(?:and|&)\s+")
+_OPENING_QUOTES = "“‘\"'"
+_CLOSING_QUOTES = "”’\"'"
+
+
+def _adjoining(text: str, spans: list[Span], at: int) -> Span | None:
+    """The shortest of ``spans`` that starts at ``at`` (after an opening quote mark, if
+    one stands there): the item a coordination goes on with."""
+    starts = {at, at + 1} if at < len(text) and text[at] in _OPENING_QUOTES else {at}
+    fits = [sp for sp in spans if sp.start in starts and sp.end > sp.start]
+    return min(fits, key=lambda sp: (sp.end - sp.start, sp.start), default=None)
+
+
+def _ending(text: str, spans: list[Span], at: int) -> Span | None:
+    """The shortest of ``spans`` that ends at ``at`` (before a closing quote mark)."""
+    ends = {at, at - 1} if at > 0 and text[at - 1] in _CLOSING_QUOTES else {at}
+    fits = [sp for sp in spans if sp.end in ends and sp.end > sp.start]
+    return min(fits, key=lambda sp: (sp.end - sp.start, -sp.start), default=None)
+
+
+def coordinated(span: Span, candidates: list[Span], doc: Document | None, most: int) -> Span:
+    """``span`` with the candidates written beside it in one coordination ("Honda and
+    Nissan", "Shein, Temu and Wish", "“Peach” and “Blossom”"), at most ``most`` items, as
+    one span from the first item to the last; ``span`` itself when it stands alone. A run
+    of items joined only by commas is no coordination (an apposition: "Shein, the
+    retailer"): the last join must be "and" or "&". Items are the reader's candidates of
+    the same sentence, so each one is a name or a noun phrase of its own."""
+    if doc is None or span.start < 0 or most < 2:
+        return span
+    text = doc.text
+    same = [sp for sp in candidates if sp.doc_id == span.doc_id and sp.sent == span.sent and sp.start >= 0]
+    items, conj = [span], False
+    while len(items) < most:  # forwards: "A and B", "A, B and C"
+        end = items[-1].end + (1 if items[-1].end < len(text) and text[items[-1].end] in _CLOSING_QUOTES else 0)
+        m = _JOIN.match(text, end)
+        nxt = _adjoining(text, same, m.end()) if m else None
+        if m is None or nxt is None:
+            break
+        items.append(nxt)
+        if "," not in m.group(0) or m.group(0).strip(" ,"):
+            conj = True
+            break
+    if not conj:
+        items = [span]
+        start = span.start - (1 if span.start > 0 and text[span.start - 1] in _OPENING_QUOTES else 0)
+        m = re.search(r"\s+(?:and|&)\s+$", text[max(0, start - 8):start])
+        prev = _ending(text, same, start - len(m.group(0))) if m else None
+        if prev is None:
+            return span
+        items, conj = [prev, span], True
+    first, last = items[0], items[-1]
+    s, e = first.start, last.end
+    if s > 0 and text[s - 1] in _OPENING_QUOTES and e < len(text) and text[e] in _CLOSING_QUOTES:
+        s, e = s - 1, e + 1
+    return Span(span.doc_id, s, e, text[s:e], span.sent, set(span.sources) - {"RULE"} | {"LIST"})
