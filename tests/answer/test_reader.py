@@ -19,7 +19,14 @@ from assistant.answer.reader.features import (
 )
 from assistant.answer.reader.reader import agreement, collect
 from assistant.answer.reader.reply import NOT_SURE
-from assistant.answer.reader.spans import Span, coordinated, empty, noun_phrase_spans, phrase_spans
+from assistant.answer.reader.spans import (
+    Span,
+    as_country,
+    coordinated,
+    empty,
+    noun_phrase_spans,
+    phrase_spans,
+)
 from assistant.answer.selection import Ranked
 from assistant.models import Answer, Citation
 
@@ -263,3 +270,20 @@ def test_the_reply_to_which_two_names_both():
     two = answerer(docs, reader=reader).explain("Which two automakers are in merger talks?").answer
     assert one.answer == "Honda"
     assert two.answer == "Honda and Nissan" and two.text.startswith("Honda and Nissan [1] — ")
+
+
+def test_which_country_is_answered_with_the_country_its_people_name():
+    doc = make_doc("hack", "The US concluded that the Iranian government is behind the hack. Talks went on in Hanoi.",
+                   mentions=[entity("NORP", "Iranian"), entity("GPE", "Hanoi")])
+    gov = Span("hack", doc.text.index("the Iranian"), doc.text.index(" is behind"), "the Iranian government", 0,
+               {"PHRASE"})
+    iran = as_country(gov, doc)
+    assert iran.text == "Iran" and doc.text[iran.start:iran.end] == "Iranian"
+    hanoi = Span("hack", doc.text.index("Hanoi"), doc.text.index("Hanoi") + 5, "Hanoi", 0, {"GPE"})
+    assert as_country(hanoi, doc) is hanoi  # a city is not read as a country
+    reader = ReaderModels(lin(g_norp=3.0, n_words=-1.0), READER.confidence, READER.calibration, state_at=0.0,
+                          sentences=3)
+    ans = answerer([doc], reader=reader).explain("Which country is behind the hack?").answer
+    assert ans.answer == "Iran" and ans.text.startswith("Iran [1] (the article says “Iranian”) — ")
+    c = ans.citations[0]
+    assert doc.text[c.answer_start:c.answer_end] == "Iranian"  # the word it was read from is marked

@@ -8,6 +8,7 @@ Pure given the models: no index, no clock.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ from assistant.answer.reader.rerank import features as rerank_features
 from assistant.answer.reader.spans import (
     MAX_SPAN_WORDS,
     Span,
+    as_country,
     coordinated,
     empty,
     noun_phrase_spans,
@@ -49,6 +51,8 @@ from assistant.models import Answer
 #: What a question asks for (``features.ASKS``) whose answer is one value even for a plural
 #: noun ("what percentage of adults"): a figure or a date is not joined with the next one.
 _NOT_LISTED = frozenset({"count", "money", "percent", "date"})
+#: A question that asks which country ("which country's lawmakers", "what nation").
+_COUNTRY_ASKED = re.compile(r"\b(?:which|what)\s+(?:country|nation)(?:'s|’s)?\b", re.I)
 #: Mention labels a span may come from (ordinals rank, they do not answer).
 SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
                          "LANGUAGE", "DATE", "FIGURE"})
@@ -180,6 +184,9 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         feats = second_look(corpus, qf, out, ranked, documents, embed)
         out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
         out.span = out.scored[0][1]
+    if _COUNTRY_ASKED.search(qa.text):
+        # "Which country ...?" answered by its people ("Iranian lawmakers"): the country.
+        out.span = as_country(out.span, corpus.doc(out.span.doc_id))
     if qf.items > 1 and qf.asks not in _NOT_LISTED:
         # "Which two automakers ...?": the answer is the coordination the best span stands
         # in ("Honda and Nissan"), not its first item.

@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
+from assistant.text.countries import country_named, country_of_demonym
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
 
@@ -221,3 +222,32 @@ def coordinated(span: Span, candidates: list[Span], doc: Document | None, most: 
     if s > 0 and text[s - 1] in _OPENING_QUOTES and e < len(text) and text[e] in _CLOSING_QUOTES:
         s, e = s - 1, e + 1
     return Span(span.doc_id, s, e, text[s:e], span.sent, set(span.sources) - {"RULE"} | {"LIST"})
+
+
+#: A span derived from a demonym: its text is the country, its offsets the demonym's.
+DEMONYM = "DEMONYM"
+_LEADING = re.compile(r"(?:the|a|an)\s+", re.I)
+
+
+def as_country(span: Span, doc: Document | None) -> Span:
+    """For a question that asks which country: the country a span names by its people
+    ("Iranian lawmakers" -> Iran; "South Korean President Yoon" -> South Korea), as a span
+    whose text is the country and whose offsets are the demonym's, so the sentence cited
+    shows the word it was read from; ``span`` itself when it names a country already or
+    does not begin with a demonym."""
+    if doc is None or span.start < 0 or country_named(span.text):
+        return span
+    text = doc.text
+    at = span.start
+    lead = _LEADING.match(text, at, span.end)
+    if lead:
+        at = lead.end()
+    words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[at:span.end]))
+    for n in (2, 1):
+        if len(words) < n:
+            continue
+        s, e = at + words[0].start(), at + words[n - 1].end()
+        country = country_of_demonym(text[s:e])
+        if country:
+            return Span(span.doc_id, s, e, country, span.sent, {"GPE", DEMONYM})
+    return span

@@ -1,0 +1,49 @@
+"""Countries by name and by demonym: "Iranian" is Iran's, "South Korean" South Korea's.
+
+A question that asks "which country" is often answered in a news sentence by the people of
+that country ("*Iranian* lawmakers urged ...", "*Italian* police uncovered ..."), so the
+reader needs to know which country a demonym names. The names, the other spellings and the
+demonyms come from the ``countryinfo`` package's data (the REST Countries set: 250 countries
+and territories), read once at first use.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from assistant.text.folding import fold
+
+#: Other spellings shorter than this are codes ("IR", "IRN"), not names a sentence writes.
+MIN_SPELLING = 4
+
+
+@cache
+def _tables() -> tuple[dict[str, str], dict[str, str]]:
+    """(folded name or other spelling -> country name, folded demonym -> country name)."""
+    from countryinfo import all_countries
+
+    names: dict[str, str] = {}
+    people: dict[str, tuple[int, str]] = {}
+    # Most populous first: a name or a demonym several territories share ("American": the
+    # United States, American Samoa, the Northern Mariana Islands) is the largest one's.
+    for c in sorted(all_countries(), key=lambda c: -(c.population() or 0)):
+        name = c.name()
+        if not name:
+            continue
+        for s in [name, *(c.alt_spellings() or [])]:
+            if len(s) >= MIN_SPELLING or s == name:
+                names.setdefault(fold(s), name)
+        dem = c.demonym() or ""
+        if dem:
+            people.setdefault(fold(dem), (c.population() or 0, name))
+    return names, {d: name for d, (_, name) in people.items() if d not in names}
+
+
+def country_named(text: str) -> str:
+    """The country ``text`` names ("Viet Nam", "Republic of Korea"), or ""."""
+    return _tables()[0].get(fold(text), "")
+
+
+def country_of_demonym(text: str) -> str:
+    """The country whose people ``text`` names ("Iranian" -> "Iran"), or ""."""
+    return _tables()[1].get(fold(text), "")

@@ -1,0 +1,24 @@
+"""Countries by name and demonym, from the countryinfo package's data."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.text.countries import country_named, country_of_demonym
+
+
+@pytest.mark.parametrize("demonym, country", [
+    ("Iranian", "Iran"), ("Italian", "Italy"), ("South Korean", "South Korea"), ("Saudi Arabian", "Saudi Arabia"),
+    ("French", "France"), ("Dutch", "Netherlands"), ("british", "United Kingdom"),
+    ("American", "United States"),  # shared with smaller territories: the most populous
+])
+def test_a_demonym_names_its_country(demonym, country):
+    assert country_of_demonym(demonym) == country
+
+
+def test_names_and_other_spellings_are_countries_and_other_words_are_not():
+    assert country_named("Viet Nam") == country_named("Vietnam") == "Vietnam"
+    assert country_named("Russian Federation") == "Russia"
+    assert country_named("Hanoi") == "" and country_of_demonym("Hanoi") == ""
+    assert country_named("IR") == ""  # a code is no name a sentence writes
+    assert country_of_demonym("Georgia") == ""  # a name, not a demonym
