@@ -18,12 +18,14 @@ MIN_SPELLING = 4
 
 
 @cache
-def _tables() -> tuple[dict[str, str], dict[str, str]]:
-    """(folded name or other spelling -> country name, folded demonym -> country name)."""
+def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(folded name or other spelling -> country name, folded demonym -> country name,
+    folded capital -> country name)."""
     from countryinfo import all_countries
 
     names: dict[str, str] = {}
     people: dict[str, tuple[int, str]] = {}
+    capitals: dict[str, str] = {}
     # Most populous first: a name or a demonym several territories share ("American": the
     # United States, American Samoa, the Northern Mariana Islands) is the largest one's.
     for c in sorted(all_countries(), key=lambda c: -(c.population() or 0)):
@@ -36,7 +38,13 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
         dem = c.demonym() or ""
         if dem:
             people.setdefault(fold(dem), (c.population() or 0, name))
-    return names, {d: name for d, (_, name) in people.items() if d not in names}
+        caps = c.capital() or []
+        for cap in [caps] if isinstance(caps, str) else caps:  # some countries list several
+            if cap:
+                capitals.setdefault(fold(cap), name)
+    # A capital that is also a country's name (Singapore, Kuwait) is the country.
+    return (names, {d: name for d, (_, name) in people.items() if d not in names},
+            {k: name for k, name in capitals.items() if k not in names})
 
 
 def country_named(text: str) -> str:
@@ -47,3 +55,8 @@ def country_named(text: str) -> str:
 def country_of_demonym(text: str) -> str:
     """The country whose people ``text`` names ("Iranian" -> "Iran"), or ""."""
     return _tables()[1].get(fold(text), "")
+
+
+def country_of_capital(text: str) -> str:
+    """The country whose capital ``text`` is ("Hanoi" -> "Vietnam"), or ""."""
+    return _tables()[2].get(fold(text), "")

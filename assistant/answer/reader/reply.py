@@ -22,7 +22,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.base import SENTENCE_CLIP, clip, relative_note
 from assistant.answer.learned import ReaderModels, SelectionModels
 from assistant.answer.reader.reader import Reading
-from assistant.answer.reader.spans import DEMONYM, Span, unit_end
+from assistant.answer.reader.spans import CAPITAL, DEMONYM, Span, unit_end
 from assistant.answer.selection import Selection
 from assistant.models import Answer, Citation, Document, Passage
 from assistant.text.folding import fold_answer
@@ -101,7 +101,7 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
         out = replace(rule, text=lead + rule.text, confidence=conf, calibrated=True, retrieved=base["retrieved"])
         return _rule_with_unit(out, corpus.doc(span.doc_id))
     doc = corpus.doc(span.doc_id)
-    span = with_unit(span, doc) if DEMONYM not in span.sources else span
+    span = with_unit(span, doc) if not span.sources & {DEMONYM, CAPITAL} else span
     sents = _cited(span, sel, rule, doc)
     if doc is None or not sents:
         return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
@@ -113,6 +113,8 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
         note += " (from the article's byline)"
     if DEMONYM in span.sources and doc is not None:
         note += f" (the article says “{doc.text[span.start:span.end]}”)"
+    if CAPITAL in span.sources and doc is not None:
+        note += f" (the article names its capital, {doc.text[span.start:span.end]})"
     quoted = clip(doc.text[sents[0][0]:sents[0][1]], SENTENCE_CLIP)
     return Answer(text=f"{lead}{span.text} {markers}{note} — “{quoted}”", answer=span.text, abstained=False,
                   citations=cites, confidence=conf, calibrated=True, **base)

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
-from assistant.text.countries import country_named, country_of_demonym
+from assistant.text.countries import country_named, country_of_capital, country_of_demonym
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
 
@@ -226,15 +226,17 @@ def coordinated(span: Span, candidates: list[Span], doc: Document | None, most: 
 
 #: A span derived from a demonym: its text is the country, its offsets the demonym's.
 DEMONYM = "DEMONYM"
+#: A span derived from a capital: its text is the country, its offsets the capital's.
+CAPITAL = "CAPITAL"
 _LEADING = re.compile(r"(?:the|a|an)\s+", re.I)
 
 
 def as_country(span: Span, doc: Document | None) -> Span:
     """For a question that asks which country: the country a span names by its people
-    ("Iranian lawmakers" -> Iran; "South Korean President Yoon" -> South Korea), as a span
-    whose text is the country and whose offsets are the demonym's, so the sentence cited
-    shows the word it was read from; ``span`` itself when it names a country already or
-    does not begin with a demonym."""
+    ("Iranian lawmakers" -> Iran; "South Korean President Yoon" -> South Korea) or by its
+    capital ("Hanoi" -> Vietnam), as a span whose text is the country and whose offsets are
+    the word's it was read from, so the sentence cited shows it; ``span`` itself when it
+    names a country already or neither."""
     if doc is None or span.start < 0 or country_named(span.text):
         return span
     text = doc.text
@@ -250,4 +252,7 @@ def as_country(span: Span, doc: Document | None) -> Span:
         country = country_of_demonym(text[s:e])
         if country:
             return Span(span.doc_id, s, e, country, span.sent, {"GPE", DEMONYM})
+    country = country_of_capital(text[at:span.end])
+    if country:
+        return Span(span.doc_id, at, span.end, country, span.sent, {"GPE", CAPITAL})
     return span
