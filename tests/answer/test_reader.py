@@ -280,7 +280,12 @@ def test_which_country_is_answered_with_the_country_its_people_name():
     iran = as_country(gov, doc)
     assert iran.text == "Iran" and doc.text[iran.start:iran.end] == "Iranian"
     hanoi = Span("hack", doc.text.index("Hanoi"), doc.text.index("Hanoi") + 5, "Hanoi", 0, {"GPE"})
-    assert as_country(hanoi, doc) is hanoi  # a city is not read as a country
+    vietnam = as_country(hanoi, doc)  # a capital names its country
+    assert vietnam.text == "Vietnam" and doc.text[vietnam.start:vietnam.end] == "Hanoi"
+    us = Span("hack", doc.text.index("US"), doc.text.index("US") + 2, "The US", 0, {"GPE"})
+    assert as_country(us, doc) is us  # neither a demonym nor a capital: left alone
+    talks = Span("hack", doc.text.index("Talks"), doc.text.index("Talks") + 5, "Talks", 0, {"PHRASE"})
+    assert as_country(talks, doc) is talks
     reader = ReaderModels(lin(g_norp=3.0, n_words=-1.0), READER.confidence, READER.calibration, state_at=0.0,
                           sentences=3)
     ans = answerer([doc], reader=reader).explain("Which country is behind the hack?").answer

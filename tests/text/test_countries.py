@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text.countries import country_named, country_of_demonym
+from assistant.text.countries import country_named, country_of_capital, country_of_demonym
 
 
 @pytest.mark.parametrize("demonym, country", [
@@ -20,5 +20,7 @@ def test_names_and_other_spellings_are_countries_and_other_words_are_not():
     assert country_named("Viet Nam") == country_named("Vietnam") == "Vietnam"
     assert country_named("Russian Federation") == "Russia"
     assert country_named("Hanoi") == "" and country_of_demonym("Hanoi") == ""
+    assert country_of_capital("Hanoi") == "Vietnam" and country_of_capital("Tbilisi") == "Georgia"
+    assert country_of_capital("Singapore") == ""  # a city-state's capital is the country itself
     assert country_named("IR") == ""  # a code is no name a sentence writes
     assert country_of_demonym("Georgia") == ""  # a name, not a demonym
