@@ -1,10 +1,12 @@
-"""Countries by name and by demonym: "Iranian" is Iran's, "South Korean" South Korea's.
+"""Countries by name, by demonym and by capital: "Iranian" is Iran's, "South Korean" South
+Korea's, "Hanoi" Vietnam's.
 
 A question that asks "which country" is often answered in a news sentence by the people of
-that country ("*Iranian* lawmakers urged ...", "*Italian* police uncovered ..."), so the
-reader needs to know which country a demonym names. The names, the other spellings and the
-demonyms come from the ``countryinfo`` package's data (the REST Countries set: 250 countries
-and territories), read once at first use.
+that country ("*Iranian* lawmakers urged ...", "*Italian* police uncovered ...") or by its
+capital ("Putin touched down in *Hanoi*"), so the reader needs to know which country such a
+word names. The names, the other spellings, the demonyms and the capitals come from the
+``countryinfo`` package's data (the REST Countries set: 250 countries and territories), read
+once at first use.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     from countryinfo import all_countries
 
     names: dict[str, str] = {}
-    people: dict[str, tuple[int, str]] = {}
+    people: dict[str, str] = {}
     capitals: dict[str, str] = {}
     # Most populous first: a name or a demonym several territories share ("American": the
     # United States, American Samoa, the Northern Mariana Islands) is the largest one's.
@@ -37,13 +39,13 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
                 names.setdefault(fold(s), name)
         dem = c.demonym() or ""
         if dem:
-            people.setdefault(fold(dem), (c.population() or 0, name))
+            people.setdefault(fold(dem), name)
         caps = c.capital() or []
         for cap in [caps] if isinstance(caps, str) else caps:  # some countries list several
             if cap:
                 capitals.setdefault(fold(cap), name)
     # A capital that is also a country's name (Singapore, Kuwait) is the country.
-    return (names, {d: name for d, (_, name) in people.items() if d not in names},
+    return (names, {d: name for d, name in people.items() if d not in names},
             {k: name for k, name in capitals.items() if k not in names})
 
 
