@@ -17,6 +17,15 @@ from assistant.text.folding import fold
 
 #: Other spellings shorter than this are codes ("IR", "IRN"), not names a sentence writes.
 MIN_SPELLING = 4
+#: Countries whose news writes a place's state or province after it ("Mobile, Alabama",
+#: "Vancouver, British Columbia"): the AP style for the United States and Canada, and the
+#: same habit in Australian and Indian reporting. Other countries' first-level divisions
+#: in ``countryinfo`` include cities and boroughs ("Birmingham", "Barnet"), which a list
+#: of places ("London, Birmingham") would be mistaken for.
+REGION_COUNTRIES = ("United States", "Canada", "Australia", "India")
+#: Spellings of a region the data lacks: the District of Columbia as news writes it after
+#: Washington.
+REGION_SPELLINGS = {"dc": "District of Columbia", "d c": "District of Columbia"}
 
 
 @cache
@@ -47,6 +56,25 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
     # A capital that is also a country's name (Singapore, Kuwait) is the country.
     return (names, {d: name for d, name in people.items() if d not in names},
             {k: name for k, name in capitals.items() if k not in names})
+
+
+@cache
+def _regions() -> dict[str, str]:
+    """Folded state or province of a ``REGION_COUNTRIES`` country -> its name."""
+    from countryinfo import all_countries
+
+    out = dict(REGION_SPELLINGS)
+    for c in all_countries():
+        if c.name() in REGION_COUNTRIES:
+            out.update({fold(p): p for p in c.provinces() or [] if p})
+    return out
+
+
+def region_named(text: str) -> str:
+    """The country, state or province ``text`` names as the region a place lies in
+    ("Alabama", "British Columbia", "Russia", "DC"), or ""."""
+    key = fold(text.rstrip("."))
+    return country_named(text) or _regions().get(key, "") or _regions().get(" ".join(key.replace(".", " ").split()), "")
 
 
 def country_named(text: str) -> str:

@@ -42,6 +42,7 @@ from assistant.answer.reader.spans import (
     as_country,
     coordinated,
     empty,
+    with_region,
     noun_phrase_spans,
     phrase_spans,
 )
@@ -187,6 +188,10 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     if _COUNTRY_ASKED.search(qa.text):
         # "Which country ...?" answered by its people ("Iranian lawmakers"): the country.
         out.span = as_country(out.span, corpus.doc(out.span.doc_id))
+    elif qf.asks == "place":
+        # "Where ...?" answered by a city the sentence writes with its state or country
+        # ("Montgomery, Alabama"): the place as written, region and all.
+        out.span = with_region(out.span, corpus.doc(out.span.doc_id))
     if qf.items > 1 and qf.asks not in _NOT_LISTED:
         # "Which two automakers ...?": the answer is the coordination the best span stands
         # in ("Honda and Nissan"), not its first item.

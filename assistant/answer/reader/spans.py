@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
-from assistant.text.countries import country_named, country_of_capital, country_of_demonym
+from assistant.text.countries import country_named, country_of_capital, country_of_demonym, region_named
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
 
@@ -255,4 +255,38 @@ def as_country(span: Span, doc: Document | None) -> Span:
     country = country_of_capital(text[at:span.end])
     if country:
         return Span(span.doc_id, at, span.end, country, span.sent, {"GPE", CAPITAL})
+    return span
+
+
+#: A region written after a place: ", " and one to four words ("Mobile, Alabama",
+#: "Vancouver, British Columbia", "Washington, D.C.").
+_REGION = re.compile(r",\s+([^\W\d_][\w'’.-]*(?:\s+[^\W\d_][\w'’.-]*){0,3})")
+#: What follows a list's item, not a place's region: "Rome, London, Paris and Dublin",
+#: "Texas, Florida and Ohio"; or a name's: "Smith, Texas Republican", "Ohio's".
+_GOES_ON = re.compile(r"\s*,\s*(?:and|or|&|[A-Z])|\s+(?:and|or|&)\b|['’]")
+_NAME_GOES_ON = re.compile(r"\s+[A-Z]")
+
+
+def with_region(span: Span, doc: Document | None) -> Span:
+    """A place written with its region after it ("Montgomery, Alabama", "Yakutsk,
+    Russia") as one span, the way news names the place; ``span`` itself when no country,
+    state or province follows it, or when what follows goes on as a list ("Rome, London,
+    Paris")."""
+    if doc is None or span.start < 0 or span.end != span.start + len(span.text) or country_named(span.text):
+        return span
+    text = doc.text
+    m = _REGION.match(text, span.end)
+    if m is None:
+        return span
+    words = list(re.finditer(r"\S+", m.group(1)))
+    for n in range(len(words), 0, -1):
+        end = m.start(1) + words[n - 1].end()
+        if text[end - 1] == "." and "." not in words[n - 1].group(0)[:-1]:
+            end -= 1  # the sentence's full stop, not an abbreviation's ("D.C.")
+        if not region_named(text[m.start(1):end]):
+            continue
+        # After an abbreviation's stop a capital starts the next sentence, not a name.
+        if _GOES_ON.match(text, end) or (text[end - 1] != "." and _NAME_GOES_ON.match(text, end)):
+            return span
+        return Span(span.doc_id, span.start, end, text[span.start:end], span.sent, set(span.sources) - {"RULE"})
     return span
