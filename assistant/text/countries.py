@@ -6,7 +6,9 @@ that country ("*Iranian* lawmakers urged ...", "*Italian* police uncovered ...")
 capital ("Putin touched down in *Hanoi*"), so the reader needs to know which country such a
 word names. The names, the other spellings, the demonyms and the capitals come from the
 ``countryinfo`` package's data (the REST Countries set: 250 countries and territories), read
-once at first use.
+once at first use. A place is often written with its region after it ("Mobile, Alabama",
+"Yakutsk, Russia"): ``region_named`` knows the countries and the states and provinces of
+the countries whose news writes them so.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ REGION_COUNTRIES = ("United States", "Canada", "Australia", "India")
 #: Spellings of a region the data lacks: the District of Columbia as news writes it after
 #: Washington.
 REGION_SPELLINGS = {"dc": "District of Columbia", "d c": "District of Columbia"}
+
+
+def _region_key(text: str) -> str:
+    """Folded, with stops as spaces: "D.C." and "D.C" are "d c"."""
+    return " ".join(fold(text).replace(".", " ").split())
 
 
 @cache
@@ -66,15 +73,14 @@ def _regions() -> dict[str, str]:
     out = dict(REGION_SPELLINGS)
     for c in all_countries():
         if c.name() in REGION_COUNTRIES:
-            out.update({fold(p): p for p in c.provinces() or [] if p})
+            out.update({_region_key(p): p for p in c.provinces() or [] if p})
     return out
 
 
 def region_named(text: str) -> str:
     """The country, state or province ``text`` names as the region a place lies in
     ("Alabama", "British Columbia", "Russia", "DC"), or ""."""
-    key = fold(text.rstrip("."))
-    return country_named(text) or _regions().get(key, "") or _regions().get(" ".join(key.replace(".", " ").split()), "")
+    return country_named(text) or _regions().get(_region_key(text), "")
 
 
 def country_named(text: str) -> str:

@@ -26,6 +26,7 @@ from assistant.answer.reader.spans import (
     empty,
     noun_phrase_spans,
     phrase_spans,
+    with_region,
 )
 from assistant.answer.selection import Ranked
 from assistant.models import Answer, Citation
@@ -292,3 +293,34 @@ def test_which_country_is_answered_with_the_country_its_people_name():
     assert ans.answer == "Iran" and ans.text.startswith("Iran [1] (the article says “Iranian”) — ")
     c = ans.citations[0]
     assert doc.text[c.answer_start:c.answer_end] == "Iranian"  # the word it was read from is marked
+
+
+@pytest.mark.parametrize("text, place, expected", [
+    ("The first Mardi Gras was held in 1703 in Mobile, Alabama.", "Mobile", "Mobile, Alabama"),
+    ("The coldest city in the world is Yakutsk, Russia.", "Yakutsk", "Yakutsk, Russia"),
+    ("It took place in Washington, D.C. The crowd was large.", "Washington", "Washington, D.C."),
+    ("It took place in Washington, DC, on Tuesday.", "Washington", "Washington, DC"),
+    ("Top picks are Vancouver, British Columbia, followed by Rome.", "Vancouver", "Vancouver, British Columbia"),
+    ("Fans flew to Rome, London, Paris and Dublin.", "Rome", "Rome"),  # a list of places
+    ("Fans flew to Rome, Italy and Dublin.", "Rome", "Rome"),  # a list that holds a country
+    ("It was said by Smith, Texas Republican.", "Smith", "Smith"),  # a name's description
+    ("It was Paris, the capital.", "Paris", "Paris"),  # no region after it
+    ("Leaders of France, Germany met.", "France", "France"),  # a country has no region after it
+])
+def test_a_place_is_read_with_the_region_written_after_it(text, place, expected):
+    doc = make_doc("p", text)
+    at = doc.text.index(place)
+    span = Span("p", at, at + len(place), place, 0, {"GPE"})
+    got = with_region(span, doc)
+    assert got.text == expected and doc.text[got.start:got.end] == expected
+
+
+def test_the_reply_to_where_names_the_place_with_its_region():
+    doc = make_doc("dock", "A brawl broke out at a riverfront dock in Montgomery, Alabama, on Saturday.",
+                   mentions=[entity("GPE", "Montgomery"), entity("GPE", "Alabama")])
+    reader = ReaderModels(lin(g_place=2.0, n_words=-1.0, rel_pos=-2.0), READER.confidence, READER.calibration,
+                          state_at=0.0, sentences=3)
+    where = answerer([doc], reader=reader).explain("Where did the brawl break out?").answer
+    assert where.answer == "Montgomery, Alabama" and where.text.startswith("Montgomery, Alabama [1] — ")
+    who = answerer([doc], reader=reader).explain("Which team broke out the brawl?").answer
+    assert who.answer != "Montgomery, Alabama"  # only a place is read with its region

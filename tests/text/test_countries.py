@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.text.countries import country_named, country_of_capital, country_of_demonym
+from assistant.text.countries import country_named, country_of_capital, country_of_demonym, region_named
 
 
 @pytest.mark.parametrize("demonym, country", [
@@ -24,3 +24,10 @@ def test_names_and_other_spellings_are_countries_and_other_words_are_not():
     assert country_of_capital("Singapore") == ""  # a city-state's capital is the country itself
     assert country_named("IR") == ""  # a code is no name a sentence writes
     assert country_of_demonym("Georgia") == ""  # a name, not a demonym
+
+
+def test_a_region_is_a_country_or_a_state_or_province_news_writes_after_a_place():
+    assert region_named("Alabama") == "Alabama" and region_named("British Columbia") == "British Columbia"
+    assert region_named("Russia") == "Russia" and region_named("New South Wales") == "New South Wales"
+    assert region_named("DC") == region_named("D.C.") == "District of Columbia"
+    assert region_named("Paris") == "" and region_named("Birmingham") == ""  # cities are no regions

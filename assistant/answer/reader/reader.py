@@ -42,9 +42,9 @@ from assistant.answer.reader.spans import (
     as_country,
     coordinated,
     empty,
-    with_region,
     noun_phrase_spans,
     phrase_spans,
+    with_region,
 )
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer
