@@ -122,6 +122,22 @@ _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "h
                           "my", "your", "some", "any", "such"})
 
 
+#: A hyphenated word's other parts beside a span's edge ("e-" before "scooters", "-18b"
+#: after "K2"): spaCy's tokenizer splits "e-scooters" and "K2-18b" at the hyphen, and a
+#: noun phrase can start or end inside the word.
+_PREFIX = re.compile(r"(?:[^\W_]+-)+$")
+_SUFFIX = re.compile(r"(?:-[^\W_]+)+")
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` widened to whole hyphenated words ("e-scooters", "K2-18b")."""
+    if start > 0 and text[start - 1] == "-" and (m := _PREFIX.search(text, max(0, start - 40), start)):
+        start = m.start()
+    if (m := _SUFFIX.match(text, end)) is not None:
+        end = m.end()
+    return start, end
+
+
 def noun_phrase_spans(doc: Document, start: int, end: int) -> list[tuple[int, int]] | None:
     """The noun phrases of ``doc.text[start:end]`` with and without a leading determiner;
     None when the document has no noun phrases stored (annotated before version 3)."""
@@ -133,6 +149,7 @@ def noun_phrase_spans(doc: Document, start: int, end: int) -> list[tuple[int, in
     for s, e, _hs, _he in phrases:
         if s < start or e > end:
             continue
+        s, e = whole_words(text, s, e)
         out.append((s, e))
         m = re.match(r"(\w+)\s+", text[s:e])
         if m and m.group(1).lower() in _DETERMINERS and s + m.end() < e:
