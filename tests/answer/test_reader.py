@@ -26,6 +26,7 @@ from assistant.answer.reader.spans import (
     empty,
     noun_phrase_spans,
     phrase_spans,
+    whole_words,
     with_region,
 )
 from assistant.answer.selection import Ranked
@@ -324,3 +325,15 @@ def test_the_reply_to_where_names_the_place_with_its_region():
     assert where.answer == "Montgomery, Alabama" and where.text.startswith("Montgomery, Alabama [1] — ")
     who = answerer([doc], reader=reader).explain("Which team broke out the brawl?").answer
     assert who.answer != "Montgomery, Alabama"  # only a place is read with its region
+
+
+@pytest.mark.parametrize("text, part, expected", [
+    ("Rental e-scooters are to be outlawed.", "scooters", "e-scooters"),
+    ("NASA said exoplanet K2-18b may hold water.", "exoplanet K2", "exoplanet K2-18b"),
+    ("A well-known man spoke.", "known man", "well-known man"),
+    ("The vote - a close one - passed.", "vote", "vote"),  # a dash between spaces joins no word
+])
+def test_a_noun_phrase_never_cuts_a_hyphenated_word(text, part, expected):
+    at = text.index(part)
+    s, e = whole_words(text, at, at + len(part))
+    assert text[s:e] == expected
