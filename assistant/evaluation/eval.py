@@ -18,7 +18,9 @@ Scoring (pure functions below):
   *follow-up* are scored by their type.
 - *short correct*: the short answer is at most ``SHORT_ANSWER_WORDS`` words and holds a
   gold answer (a reply that is a sentence holding the answer does not count); *reply
-  correct*: the reply's first line holds one. Both only for cases scored by type.
+  correct*: the reply's first line holds one; *exact*: the short answer is a gold answer
+  itself, folded and without a leading "the"/"a"/"an" (SQuAD's exact match: "Oregon" for
+  "Oregon", not "Outgoing Oregon Gov. Kate Brown"). All three only for cases scored by type.
 - *citation correct*: some citation's document is a gold source.
 - *supported*: the short answer appears in a cited sentence.
 - retrieval recall@1/3/5 and MRR over the ranked retrieved documents.
@@ -142,6 +144,16 @@ def contains_answer(system: str, gold: str) -> bool:
     return any(have[i: i + len(want)] == want for i in range(len(have) - len(want) + 1))
 
 
+_ARTICLE = re.compile(r"^(?:the|a|an) ")
+
+
+def exact_answer(system: str, gold: str) -> bool:
+    """``system`` is ``gold``, folded, a leading article dropped from both (SQuAD's exact
+    match normalisation)."""
+    g = _ARTICLE.sub("", fold_answer(gold))
+    return bool(g) and _ARTICLE.sub("", fold_answer(system)) == g
+
+
 def gold_forms(case: Case) -> list[str]:
     if case.type != "speaker":
         return case.answers
@@ -249,14 +261,16 @@ def score_case(case: Case, ans: Answer) -> dict[str, Any]:
             # A reply of several parts: everything it quotes stands in the cited sentences.
             supported = (not ans.abstained) and quotes_supported(ans)
     rank = next((i for i, d in enumerate(ans.retrieved, start=1) if d in case.sources), None)
-    short = reply = None
+    short = reply = exact = None
     if case.type != "unanswerable" and form_correct(case.form, case.answers, "") is None:
         golds = gold_forms(case)
         short = not ans.abstained and len(ans.answer.split()) <= SHORT_ANSWER_WORDS \
             and any(contains_answer(ans.answer, g) for g in golds)
+        exact = not ans.abstained and any(exact_answer(ans.answer, g) for g in [*golds, *case.answers])
         first = reply_text(ans).split("\n", 1)[0]
         reply = not ans.abstained and any(contains_answer(first, g) for g in golds)
-    return {"correct": bool(correct), "short_correct": short, "reply_correct": reply, "citation_correct": cite_ok,
+    return {"correct": bool(correct), "short_correct": short, "exact_correct": exact, "reply_correct": reply,
+            "citation_correct": cite_ok,
             "supported": supported, "gold_rank": rank}
 
 
@@ -276,6 +290,7 @@ def summarise(items: Sequence[dict[str, Any]]) -> dict[str, Any]:
             "n": len(rows),
             "accuracy": _pct([r["correct"] for r in rows]),
             "short_accuracy": _pct([bool(r["short_correct"]) for r in typed]),
+            "exact_accuracy": _pct([bool(r.get("exact_correct")) for r in typed]),
             "reply_accuracy": _pct([bool(r["reply_correct"]) for r in typed]),
             "citation_accuracy": _pct([bool(r["citation_correct"]) for r in ans]),
             "supported_rate": _pct([bool(r["supported"]) for r in ans]),
@@ -372,6 +387,7 @@ def format_table(summary: dict[str, Any]) -> str:
     lines.append("")
     lines.append(
         f"answerable accuracy {fmt(summary['answerable_accuracy'])}  short answer {fmt(summary['short_accuracy'])}"
+        f" (exact {fmt(summary['exact_accuracy'])})"
         f"  reply {fmt(summary['reply_accuracy'])}  correct+cited "
         f"{fmt(summary['answerable_correct_and_cited'])}  abstention precision "
         f"{fmt(summary['abstention_precision'])} recall {fmt(summary['abstention_recall'])}  "

@@ -77,10 +77,16 @@ def _regions() -> dict[str, str]:
     return out
 
 
+def province_named(text: str) -> str:
+    """The state or province of a ``REGION_COUNTRIES`` country ``text`` names ("Alabama",
+    "British Columbia", "DC"), or ""."""
+    return _regions().get(_region_key(text), "")
+
+
 def region_named(text: str) -> str:
     """The country, state or province ``text`` names as the region a place lies in
     ("Alabama", "British Columbia", "Russia", "DC"), or ""."""
-    return country_named(text) or _regions().get(_region_key(text), "")
+    return country_named(text) or province_named(text)
 
 
 def country_named(text: str) -> str:

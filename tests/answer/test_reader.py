@@ -22,6 +22,7 @@ from assistant.answer.reader.reply import NOT_SURE
 from assistant.answer.reader.spans import (
     Span,
     as_country,
+    as_province,
     coordinated,
     empty,
     noun_phrase_spans,
@@ -337,3 +338,28 @@ def test_a_noun_phrase_never_cuts_a_hyphenated_word(text, part, expected):
     at = text.index(part)
     s, e = whole_words(text, at, at + len(part))
     assert text[s:e] == expected
+
+
+@pytest.mark.parametrize("text, part, expected", [
+    ("Outgoing Oregon Gov. Kate Brown commuted 17 sentences.", "Outgoing Oregon Gov. Kate Brown", "Oregon"),
+    ("Five were missing in a Virginia county on Thursday.", "Virginia county", "Virginia"),
+    ("Stations closed in Fort Lauderdale, Florida, this week.", "Fort Lauderdale", "Florida"),
+    ("Cases rose in Los Angeles County on Monday.", "Los Angeles County", "Los Angeles County"),  # no state named
+    ("Georgia voters went to the polls.", "Georgia", "Georgia"),  # a state already
+])
+def test_which_state_is_answered_with_the_state_a_span_names(text, part, expected):
+    doc = make_doc("s", text)
+    at = doc.text.index(part)
+    got = as_province(Span("s", at, at + len(part), part, 0, {"PHRASE"}), doc)
+    assert got.text == expected and doc.text[got.start:got.end] == expected
+
+
+def test_the_reply_to_which_state_names_the_state_unless_state_qualifies_another_noun():
+    doc = make_doc("gov", "Outgoing Oregon Gov. Kate Brown commuted the sentences of 17 inmates.",
+                   mentions=[entity("PERSON", "Kate Brown")])
+    reader = ReaderModels(lin(n_words=0.5, rel_pos=-2.0), READER.confidence, READER.calibration, state_at=0.0,
+                          sentences=3)
+    state = answerer([doc], reader=reader).explain("Which US state's governor commuted the sentences?").answer
+    assert state.answer == "Oregon" and state.text.startswith("Oregon [1] — ")
+    senator = answerer([doc], reader=reader).explain("Which state senator commuted the sentences?").answer
+    assert senator.answer != "Oregon"  # "state" qualifies the noun asked for

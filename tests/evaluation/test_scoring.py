@@ -80,3 +80,20 @@ def test_a_reply_of_several_parts_is_supported_when_all_it_quotes_and_lists_is_c
     wrong_source = Answer(text="- 1,240 people [1]", answer="", kind="list", abstained=False, citations=[c1, c2])
     assert not quotes_supported(wrong_source)
     assert not quotes_supported(Answer(text="Yes.", answer="", kind="yesno", abstained=False, citations=[c1]))
+
+
+def test_an_exact_short_answer_is_the_gold_itself_and_a_longer_one_only_holds_it():
+    from assistant.evaluation.eval import exact_answer, summarise
+
+    assert exact_answer("the Pantheon", "The Pantheon") and exact_answer("Pantheon", "The Pantheon")
+    assert exact_answer("umbrella", "An umbrella") and exact_answer("40,549", "40 549")
+    assert not exact_answer("Outgoing Oregon Gov. Kate Brown", "Oregon")
+    case = Case(id="s", question="Which state?", type="entity", answers=["Oregon"], sources=["a"])
+    long = score_case(case, Answer(text="", answer="Oregon Gov. Kate Brown", kind="entity", abstained=False))
+    bare = score_case(case, Answer(text="", answer="Oregon", kind="entity", abstained=False))
+    assert long["short_correct"] and not long["exact_correct"] and bare["exact_correct"]
+    who = Case(id="p", question="Who said it?", type="speaker", answers=["President Joe Biden"], sources=["a"])
+    assert score_case(who, Answer(text="", answer="Biden", kind="speaker", abstained=False))["exact_correct"]
+    rows = [{**r, "id": i, "type": "entity", "abstained": False, "latency_ms": 1.0, "form": ""}
+            for i, r in enumerate((long, bare))]
+    assert summarise(rows)["exact_accuracy"] == 0.5 and summarise(rows)["short_accuracy"] == 1.0

@@ -40,6 +40,7 @@ from assistant.answer.reader.spans import (
     MAX_SPAN_WORDS,
     Span,
     as_country,
+    as_province,
     coordinated,
     empty,
     noun_phrase_spans,
@@ -54,6 +55,13 @@ from assistant.models import Answer
 _NOT_LISTED = frozenset({"count", "money", "percent", "date"})
 #: A question that asks which country ("which country's lawmakers", "what nation").
 _COUNTRY_ASKED = re.compile(r"\b(?:which|what)\s+(?:country|nation)(?:'s|’s)?\b", re.I)
+#: A question that asks which state or province ("which US state", "which state's
+#: governor", "in which Canadian province"); "which state fair" asks for a fair.
+_PROVINCE_ASKED = re.compile(
+    r"\b(?i:which|what)\s+(?:[A-Z][\w.]*\s+)?(?i:state|province)(?:'s|’s)?(?=\W|$)"
+    # not a compound ("state fair", "state senator"): a verb, a preposition or nothing follows
+    r"(?!\s+(?!(?:is|was|are|has|had|did|does|do|will|would|can|could|in|on|of|to|for|this|that|now|"
+    r"recently|saw|became|won)\b|[a-z]+(?:ed|[^s]s)\b)[a-z])")
 #: Mention labels a span may come from (ordinals rank, they do not answer).
 SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
                          "LANGUAGE", "DATE", "FIGURE"})
@@ -188,6 +196,10 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     if _COUNTRY_ASKED.search(qa.text):
         # "Which country ...?" answered by its people ("Iranian lawmakers"): the country.
         out.span = as_country(out.span, corpus.doc(out.span.doc_id))
+    elif _PROVINCE_ASKED.search(qa.text):
+        # "Which state ...?" answered by "Oregon Gov. Kate Brown" or "Fort Lauderdale,
+        # Florida": the state.
+        out.span = as_province(out.span, corpus.doc(out.span.doc_id))
     elif qf.asks == "place":
         # "Where ...?" answered by a city the sentence writes with its state or country
         # ("Montgomery, Alabama"): the place as written, region and all.

@@ -25,7 +25,13 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
-from assistant.text.countries import country_named, country_of_capital, country_of_demonym, region_named
+from assistant.text.countries import (
+    country_named,
+    country_of_capital,
+    country_of_demonym,
+    province_named,
+    region_named,
+)
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
 
@@ -306,4 +312,27 @@ def with_region(span: Span, doc: Document | None) -> Span:
         if _GOES_ON.match(text, end) or (text[end - 1] != "." and _NAME_GOES_ON.match(text, end)):
             return span
         return Span(span.doc_id, span.start, end, text[span.start:end], span.sent, set(span.sources) - {"RULE"})
+    return span
+
+
+def as_province(span: Span, doc: Document | None) -> Span:
+    """For a question that asks which state or province: the one a span names inside it
+    ("*Oregon* Gov. Kate Brown", "a *Virginia* county") or writes after it ("Fort
+    Lauderdale, *Florida*"), as written; ``span`` itself when it names one already or
+    neither."""
+    if doc is None or span.start < 0 or province_named(span.text):
+        return span
+    text = doc.text
+    words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[span.start:span.end]))
+    for i in range(len(words)):
+        for n in (3, 2, 1):
+            if i + n <= len(words):
+                s, e = span.start + words[i].start(), span.start + words[i + n - 1].end()
+                if province_named(text[s:e]):
+                    return Span(span.doc_id, s, e, text[s:e], span.sent, set(span.sources) - {"RULE"})
+    placed = with_region(span, doc)
+    if placed.end > span.end:
+        s = placed.end - len(text[span.end:placed.end].lstrip(", "))
+        if province_named(text[s:placed.end]):
+            return Span(span.doc_id, s, placed.end, text[s:placed.end], span.sent, set(span.sources) - {"RULE"})
     return span
