@@ -19,6 +19,9 @@ from assistant.text.folding import fold
 
 #: Other spellings shorter than this are codes ("IR", "IRN"), not names a sentence writes.
 MIN_SPELLING = 4
+#: Countries within a country that news calls countries ("which country won the Six
+#: Nations?"), which the data lists only as the United Kingdom.
+NATIONS_WITHIN = ("England", "Scotland", "Wales", "Northern Ireland")
 #: Countries whose news writes a place's state or province after it ("Mobile, Alabama",
 #: "Vancouver, British Columbia"): the AP style for the United States and Canada, and the
 #: same habit in Australian and Indian reporting. Other countries' first-level divisions
@@ -60,6 +63,8 @@ def _tables() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
         for cap in [caps] if isinstance(caps, str) else caps:  # some countries list several
             if cap:
                 capitals.setdefault(fold(cap), name)
+    for nation in NATIONS_WITHIN:
+        names.setdefault(fold(nation), nation)
     # A capital that is also a country's name (Singapore, Kuwait) is the country.
     return (names, {d: name for d, name in people.items() if d not in names},
             {k: name for k, name in capitals.items() if k not in names})

@@ -49,6 +49,7 @@ from assistant.answer.reader.spans import (
 )
 from assistant.answer.selection.selector import Ranked
 from assistant.models import Answer
+from assistant.text.countries import country_named
 
 #: What a question asks for (``features.ASKS``) whose answer is one value even for a plural
 #: noun ("what percentage of adults"): a figure or a date is not joined with the next one.
@@ -194,8 +195,9 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
         out.span = out.scored[0][1]
     if _COUNTRY_ASKED.search(qa.text):
-        # "Which country ...?" answered by its people ("Iranian lawmakers"): the country.
-        out.span = as_country(out.span, corpus.doc(out.span.doc_id))
+        # "Which country ...?" answered by its people ("Iranian lawmakers"): the country; by
+        # no country at all ("President Daniel Noboa"): the best span that names one.
+        out.span = first_country(out.scored[:COUNTRY_LOOK], corpus) or as_country(out.span, corpus.doc(out.span.doc_id))
     elif _PROVINCE_ASKED.search(qa.text):
         # "Which state ...?" answered by "Oregon Gov. Kate Brown" or "Fort Lauderdale,
         # Florida": the state.
@@ -209,6 +211,20 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         # in ("Honda and Nissan"), not its first item.
         out.span = coordinated(out.span, [sp for _, sp in out.scored], corpus.doc(out.span.doc_id), qf.items)
     return out
+
+
+#: How many of the best spans a which-country question looks through for one that names a
+#: country: the re-ranker's (``RERANK_K``).
+COUNTRY_LOOK = RERANK_K
+
+
+def first_country(scored: Sequence[tuple[float, Span]], corpus: Corpus) -> Span | None:
+    """The best of ``scored`` that names a country, itself or by its people or capital."""
+    for _, sp in scored:
+        c = as_country(sp, corpus.doc(sp.doc_id))
+        if country_named(c.text):
+            return c
+    return None
 
 
 def second_look(corpus: Corpus, qf: QuestionFrame, reading: Reading, ranked: Sequence[Ranked],
