@@ -363,3 +363,24 @@ def test_the_reply_to_which_state_names_the_state_unless_state_qualifies_another
     assert state.answer == "Oregon" and state.text.startswith("Oregon [1] — ")
     senator = answerer([doc], reader=reader).explain("Which state senator commuted the sentences?").answer
     assert senator.answer != "Oregon"  # "state" qualifies the noun asked for
+
+
+def test_a_which_country_or_state_question_takes_the_best_span_of_the_asked_type():
+    from fakes import MemoryCorpus
+
+    from assistant.answer.reader.reader import first_named
+    from assistant.text.countries import country_named, province_named
+
+    doc = make_doc("t", "President Daniel Noboa declared an internal armed conflict in Ecuador. "
+                        "Cases rose in Los Angeles County, the California health agency said.")
+    corpus = MemoryCorpus([doc])
+
+    def span(text):
+        at = doc.text.index(text)
+        return Span("t", at, at + len(text), text, 0, {"PHRASE"})
+
+    scored = [(3.0, span("President Daniel Noboa")), (2.0, span("Ecuador")), (1.0, span("Los Angeles County")),
+              (0.5, span("California health agency"))]
+    assert first_named(scored, corpus, as_country, country_named).text == "Ecuador"
+    assert first_named(scored, corpus, as_province, province_named).text == "California"
+    assert first_named(scored[:1], corpus, as_country, country_named) is None  # none of the type: the span stands

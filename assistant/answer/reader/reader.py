@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.antecedents import only_given
@@ -48,8 +48,8 @@ from assistant.answer.reader.spans import (
     with_region,
 )
 from assistant.answer.selection.selector import Ranked
-from assistant.models import Answer
-from assistant.text.countries import country_named
+from assistant.models import Answer, Document
+from assistant.text.countries import country_named, province_named
 
 #: What a question asks for (``features.ASKS``) whose answer is one value even for a plural
 #: noun ("what percentage of adults"): a figure or a date is not joined with the next one.
@@ -197,11 +197,13 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     if _COUNTRY_ASKED.search(qa.text):
         # "Which country ...?" answered by its people ("Iranian lawmakers"): the country; by
         # no country at all ("President Daniel Noboa"): the best span that names one.
-        out.span = first_country(out.scored[:COUNTRY_LOOK], corpus) or as_country(out.span, corpus.doc(out.span.doc_id))
+        out.span = first_named(out.scored[:TYPED_LOOK], corpus, as_country, country_named) \
+            or as_country(out.span, corpus.doc(out.span.doc_id))
     elif _PROVINCE_ASKED.search(qa.text):
         # "Which state ...?" answered by "Oregon Gov. Kate Brown" or "Fort Lauderdale,
         # Florida": the state.
-        out.span = as_province(out.span, corpus.doc(out.span.doc_id))
+        out.span = first_named(out.scored[:TYPED_LOOK], corpus, as_province, province_named) \
+            or as_province(out.span, corpus.doc(out.span.doc_id))
     elif qf.asks == "place":
         # "Where ...?" answered by a city the sentence writes with its state or country
         # ("Montgomery, Alabama"): the place as written, region and all.
@@ -213,17 +215,19 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     return out
 
 
-#: How many of the best spans a which-country question looks through for one that names a
-#: country: the re-ranker's (``RERANK_K``).
-COUNTRY_LOOK = RERANK_K
+#: How many of the best spans a which-country or which-state question looks through for
+#: one that names a country or a state: the re-ranker's (``RERANK_K``).
+TYPED_LOOK = RERANK_K
 
 
-def first_country(scored: Sequence[tuple[float, Span]], corpus: Corpus) -> Span | None:
-    """The best of ``scored`` that names a country, itself or by its people or capital."""
+def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus,
+                read_as: Callable[[Span, Document | None], Span], named: Callable[[str], str]) -> Span | None:
+    """The best of ``scored`` that, read as the asked type (``read_as``: ``as_country``,
+    ``as_province``), names one (``named``), or None."""
     for _, sp in scored:
-        c = as_country(sp, corpus.doc(sp.doc_id))
-        if country_named(c.text):
-            return c
+        typed = read_as(sp, corpus.doc(sp.doc_id))
+        if named(typed.text):
+            return typed
     return None
 
 
