@@ -368,11 +368,11 @@ def test_the_reply_to_which_state_names_the_state_unless_state_qualifies_another
 def test_a_which_country_or_state_question_takes_the_best_span_of_the_asked_type():
     from fakes import MemoryCorpus
 
-    from assistant.answer.reader.reader import first_named
-    from assistant.text.countries import country_named, province_named
+    from assistant.answer.reader.asked import asked_type, first_named
 
     doc = make_doc("t", "President Daniel Noboa declared an internal armed conflict in Ecuador. "
-                        "Cases rose in Los Angeles County, the California health agency said.")
+                        "Cases rose in Los Angeles County, the California health agency said. "
+                        "The International Chess Federation wore a gray check mark.")
     corpus = MemoryCorpus([doc])
 
     def span(text):
@@ -380,7 +380,25 @@ def test_a_which_country_or_state_question_takes_the_best_span_of_the_asked_type
         return Span("t", at, at + len(text), text, 0, {"PHRASE"})
 
     scored = [(3.0, span("President Daniel Noboa")), (2.0, span("Ecuador")), (1.0, span("Los Angeles County")),
-              (0.5, span("California health agency"))]
-    assert first_named(scored, corpus, as_country, country_named).text == "Ecuador"
-    assert first_named(scored, corpus, as_province, province_named).text == "California"
-    assert first_named(scored[:1], corpus, as_country, country_named) is None  # none of the type: the span stands
+              (0.5, span("California health agency")), (0.4, span("International Chess Federation")),
+              (0.3, span("a gray check mark"))]
+    country = asked_type("Which country declared an internal armed conflict?")
+    state = asked_type("Which US state saw cases rise?")
+    sport = asked_type("Which women's professional sport is it?")
+    colour = asked_type("Which color is the check mark?")
+    assert (country.name, state.name, sport.name, colour.name) == ("country", "province", "sport", "colour")
+    assert first_named(scored, corpus, country).text == "Ecuador"
+    assert first_named(scored, corpus, state).text == "California"
+    assert first_named(scored, corpus, sport).text == "Chess"
+    assert first_named(scored, corpus, colour).text == "gray"
+    assert first_named(scored[:1], corpus, country) is None  # none of the type: the span model's choice stands
+
+
+@pytest.mark.parametrize("question", [
+    "Which state fair is the largest in the US?", "Which sports league is back?", "What colour scheme won?",
+    "Which team won?", "What statement did he make?",
+])
+def test_a_question_that_names_no_checkable_type_has_none(question):
+    from assistant.answer.reader.asked import asked_type
+
+    assert asked_type(question) is None

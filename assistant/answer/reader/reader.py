@@ -8,9 +8,8 @@ Pure given the models: no index, no clock.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.answer.antecedents import only_given
@@ -18,6 +17,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.quote import speaker_mention
 from assistant.answer.learned import Linear, ReaderModels, sigmoid
 from assistant.answer.question import QuestionAnalysis
+from assistant.answer.reader.asked import as_asked, asked_type
 from assistant.answer.reader.extractive import TokenScorer
 from assistant.answer.reader.features import (
     QuestionFrame,
@@ -39,8 +39,6 @@ from assistant.answer.reader.rerank import features as rerank_features
 from assistant.answer.reader.spans import (
     MAX_SPAN_WORDS,
     Span,
-    as_country,
-    as_province,
     coordinated,
     empty,
     noun_phrase_spans,
@@ -48,21 +46,11 @@ from assistant.answer.reader.spans import (
     with_region,
 )
 from assistant.answer.selection.selector import Ranked
-from assistant.models import Answer, Document
-from assistant.text.countries import country_named, province_named
+from assistant.models import Answer
 
 #: What a question asks for (``features.ASKS``) whose answer is one value even for a plural
 #: noun ("what percentage of adults"): a figure or a date is not joined with the next one.
 _NOT_LISTED = frozenset({"count", "money", "percent", "date"})
-#: A question that asks which country ("which country's lawmakers", "what nation").
-_COUNTRY_ASKED = re.compile(r"\b(?:which|what)\s+(?:country|nation)(?:'s|’s)?\b", re.I)
-#: A question that asks which state or province ("which US state", "which state's
-#: governor", "in which Canadian province"); "which state fair" asks for a fair.
-_PROVINCE_ASKED = re.compile(
-    r"\b(?i:which|what)\s+(?:[A-Z][\w.]*\s+)?(?i:state|province)(?:'s|’s)?(?=\W|$)"
-    # not a compound ("state fair", "state senator"): a verb, a preposition or nothing follows
-    r"(?!\s+(?!(?:is|was|are|has|had|did|does|do|will|would|can|could|in|on|of|to|for|this|that|now|"
-    r"recently|saw|became|won)\b|[a-z]+(?:ed|[^s]s)\b)[a-z])")
 #: Mention labels a span may come from (ordinals rank, they do not answer).
 SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
                          "LANGUAGE", "DATE", "FIGURE"})
@@ -194,16 +182,11 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         feats = second_look(corpus, qf, out, ranked, documents, embed)
         out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
         out.span = out.scored[0][1]
-    if _COUNTRY_ASKED.search(qa.text):
-        # "Which country ...?" answered by its people ("Iranian lawmakers"): the country; by
-        # no country at all ("President Daniel Noboa"): the best span that names one.
-        out.span = first_named(out.scored[:TYPED_LOOK], corpus, as_country, country_named) \
-            or as_country(out.span, corpus.doc(out.span.doc_id))
-    elif _PROVINCE_ASKED.search(qa.text):
-        # "Which state ...?" answered by "Oregon Gov. Kate Brown" or "Fort Lauderdale,
-        # Florida": the state.
-        out.span = first_named(out.scored[:TYPED_LOOK], corpus, as_province, province_named) \
-            or as_province(out.span, corpus.doc(out.span.doc_id))
+    typed = asked_type(qa.text)
+    if typed is not None:
+        # "Which country ...?" answered by "Iranian lawmakers" or "President Daniel Noboa",
+        # "which state" by "Oregon Gov. Kate Brown": the best span that names one, as one.
+        out.span = as_asked(out.span, out.scored, corpus, typed)
     elif qf.asks == "place":
         # "Where ...?" answered by a city the sentence writes with its state or country
         # ("Montgomery, Alabama"): the place as written, region and all.
@@ -213,22 +196,6 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         # in ("Honda and Nissan"), not its first item.
         out.span = coordinated(out.span, [sp for _, sp in out.scored], corpus.doc(out.span.doc_id), qf.items)
     return out
-
-
-#: How many of the best spans a which-country or which-state question looks through for
-#: one that names a country or a state: the re-ranker's (``RERANK_K``).
-TYPED_LOOK = RERANK_K
-
-
-def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus,
-                read_as: Callable[[Span, Document | None], Span], named: Callable[[str], str]) -> Span | None:
-    """The best of ``scored`` that, read as the asked type (``read_as``: ``as_country``,
-    ``as_province``), names one (``named``), or None."""
-    for _, sp in scored:
-        typed = read_as(sp, corpus.doc(sp.doc_id))
-        if named(typed.text):
-            return typed
-    return None
 
 
 def second_look(corpus: Corpus, qf: QuestionFrame, reading: Reading, ranked: Sequence[Ranked],

@@ -22,6 +22,7 @@ Pure functions of the document and the question's words: no model, no index.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
@@ -315,6 +316,30 @@ def with_region(span: Span, doc: Document | None) -> Span:
     return span
 
 
+#: A word inside a span, for reading the span as a category: letters, digits and hyphens
+#: ("Swimming" in "Swimming’s world", "D" and "C" in "D.C.").
+_INNER_WORD = re.compile(r"[^\W\d_][\w-]*")
+#: Longest run of words a category name has ("North Carolina", "table tennis", "District of
+#: Columbia").
+CATEGORY_WORDS = 3
+
+
+def as_category(span: Span, doc: Document | None, named: Callable[[str], str]) -> Span:
+    """The first run of ``span``'s words that ``named`` accepts, longest first ("Chess" in
+    "International Chess Federation", "gray" in "a gray check mark"), as a span of its own;
+    ``span`` itself when it is one already or holds none."""
+    if doc is None or span.start < 0 or named(span.text):
+        return span
+    text = doc.text
+    words = list(_INNER_WORD.finditer(text, span.start, span.end))
+    for i in range(len(words)):
+        for n in range(min(CATEGORY_WORDS, len(words) - i), 0, -1):
+            s, e = words[i].start(), words[i + n - 1].end()
+            if named(text[s:e]):
+                return Span(span.doc_id, s, e, text[s:e], span.sent, set(span.sources) - {"RULE"})
+    return span
+
+
 def as_province(span: Span, doc: Document | None) -> Span:
     """For a question that asks which state or province: the one a span names inside it
     ("*Oregon* Gov. Kate Brown", "a *Virginia* county") or writes after it ("Fort
@@ -322,14 +347,10 @@ def as_province(span: Span, doc: Document | None) -> Span:
     neither."""
     if doc is None or span.start < 0 or province_named(span.text):
         return span
+    inside = as_category(span, doc, province_named)
+    if inside is not span:
+        return inside
     text = doc.text
-    words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[span.start:span.end]))
-    for i in range(len(words)):
-        for n in (3, 2, 1):
-            if i + n <= len(words):
-                s, e = span.start + words[i].start(), span.start + words[i + n - 1].end()
-                if province_named(text[s:e]):
-                    return Span(span.doc_id, s, e, text[s:e], span.sent, set(span.sources) - {"RULE"})
     placed = with_region(span, doc)
     if placed.end > span.end:
         s = placed.end - len(text[span.end:placed.end].lstrip(", "))

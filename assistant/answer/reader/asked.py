@@ -1,0 +1,79 @@
+"""Answer types a question names and a table can check: which country, which state or
+province, which colour, which sport.
+
+The span model knows entity labels and the asked head noun, not that "Ecuador" is a country
+and "President Daniel Noboa" is not, nor that "Chess" is a sport. For these types the reader
+takes the best of its first spans that names one (``first_named``), read as the type (a
+demonym as its country, "Oregon Gov. Kate Brown" as Oregon, "International Chess Federation"
+as chess), and keeps the span model's choice when none does. One table (``ASKED_TYPES``), no
+branches: a new type is a row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.answer.corpus import Corpus
+from assistant.answer.reader.rerank import RERANK_K
+from assistant.answer.reader.spans import Span, as_category, as_country, as_province
+from assistant.models import Document
+from assistant.text.categories import colour_named, sport_named
+from assistant.text.countries import country_named, province_named
+
+#: How many of the best spans are looked through for one of the asked type: the re-ranker's
+#: (``RERANK_K``), the spans its second look orders.
+TYPED_LOOK = RERANK_K
+
+
+@dataclass(frozen=True)
+class AskedType:
+    """One checkable answer type: when a question asks for it, how a span is read as one,
+    and what a text names of it ("" for nothing)."""
+
+    name: str
+    asked: re.Pattern[str]
+    read_as: Callable[[Span, Document | None], Span]
+    named: Callable[[str], str]
+
+
+#: "which country's lawmakers", "what nation".
+_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:country|nation)(?:'s|’s)?\b", re.I)
+#: "which US state", "which state's governor", "in which Canadian province"; "which state
+#: fair" asks for a fair: a verb, a preposition or nothing follows the noun.
+_PROVINCE = re.compile(
+    r"\b(?i:which|what)\s+(?:[A-Z][\w.]*\s+)?(?i:state|province)(?:'s|’s)?(?=\W|$)"
+    r"(?!\s+(?!(?:is|was|are|has|had|did|does|do|will|would|can|could|in|on|of|to|for|this|that|now|"
+    r"recently|saw|became|won)\b|[a-z]+(?:ed|[^s]s)\b)[a-z])")
+#: "which color", "what colour"; not "which color scheme".
+_COLOUR = re.compile(r"\b(?:which|what)\s+colou?r\b(?!\s+(?:scheme|palette|code)s?\b)", re.I)
+#: "which sport", "which women's professional sport"; not "which sports league" (a league).
+_SPORT = re.compile(r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?sport\b(?![\w-])", re.I)
+
+ASKED_TYPES: tuple[AskedType, ...] = (
+    AskedType("country", _COUNTRY, as_country, country_named),
+    AskedType("province", _PROVINCE, as_province, province_named),
+    AskedType("colour", _COLOUR, lambda sp, doc: as_category(sp, doc, colour_named), colour_named),
+    AskedType("sport", _SPORT, lambda sp, doc: as_category(sp, doc, sport_named), sport_named),
+)
+
+
+def asked_type(question: str) -> AskedType | None:
+    """The checkable type ``question`` asks for, or None."""
+    return next((t for t in ASKED_TYPES if t.asked.search(question)), None)
+
+
+def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType) -> Span | None:
+    """The best of ``scored`` that, read as ``typed``, names one; None when none does."""
+    for _, sp in scored:
+        read = typed.read_as(sp, corpus.doc(sp.doc_id))
+        if typed.named(read.text):
+            return read
+    return None
+
+
+def as_asked(span: Span, scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType) -> Span:
+    """The answer to a question that asks for ``typed``: the best of the first
+    ``TYPED_LOOK`` spans that names one, else ``span`` read as one where it can be."""
+    return first_named(scored[:TYPED_LOOK], corpus, typed) or typed.read_as(span, corpus.doc(span.doc_id))

@@ -1,0 +1,36 @@
+"""Closed categories a question can ask for by name ("which colour", "which sport"), as word
+lists: the reader checks a span against them the way it checks a country against the
+country tables (``text.countries``).
+"""
+
+from __future__ import annotations
+
+from assistant.text.folding import fold
+
+#: Colour terms: Berlin and Kay's eleven basic colour terms (Basic Color Terms, 1969) and the
+#: common secondary ones news writes for flags, ribbons, check marks and comets.
+COLOURS = frozenset(["black", "white", "red", "green", "yellow", "blue", "brown", "purple", "pink", "orange", "gray", "grey", "gold", "silver", "beige", "turquoise", "teal", "navy", "maroon", "violet", "magenta", "cyan", "lavender", "crimson", "scarlet", "ivory", "indigo", "amber", "bronze", "cream"])
+#: Sports: the sports and disciplines of the Summer and Winter Olympic programmes (Paris 2024,
+#: Milano Cortina 2026) and the professional and school sports of US and UK news.
+SPORTS = frozenset(s.strip() for s in """
+archery, athletics, badminton, basketball, beach volleyball, boxing, breaking, breakdancing, canoeing,
+cycling, diving, equestrian, fencing, football, golf, gymnastics, handball, hockey, field hockey,
+judo, karate, kayaking, marathon, modern pentathlon, rowing, rugby, rugby sevens, sailing,
+shooting, skateboarding, sport climbing, climbing, surfing, swimming, table tennis, taekwondo,
+tennis, track and field, triathlon, volleyball, water polo, weightlifting, wrestling, biathlon,
+bobsleigh, curling, figure skating, ice hockey, luge, skeleton, ski jumping, skiing, alpine skiing,
+cross-country skiing, freestyle skiing, snowboarding, speed skating, baseball, softball, american
+football, soccer, cricket, lacrosse, netball, squash, snooker, darts, pool, bowling, polo, chess,
+pickleball, padel, horse racing, motor racing, formula one, nascar, esports, cheerleading, rodeo,
+bull riding, ultimate, dodgeball, mixed martial arts, mma, triathlon, running, figure skating
+""".replace("\n", " ").split(","))
+
+
+def colour_named(text: str) -> str:
+    """The colour ``text`` names ("Gray", "purple"), or ""."""
+    return text if fold(text) in COLOURS else ""
+
+
+def sport_named(text: str) -> str:
+    """The sport ``text`` names ("Swimming", "table tennis"), or ""."""
+    return text if fold(text) in SPORTS else ""
