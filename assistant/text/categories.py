@@ -31,6 +31,9 @@ def colour_named(text: str) -> str:
     return text if fold(text) in COLOURS else ""
 
 
-def sport_named(text: str) -> str:
-    """The sport ``text`` names ("Swimming", "table tennis"), or ""."""
-    return text if fold(text) in SPORTS else ""
+def names_sport(text: str) -> str:
+    """``text`` when a sport is among its words ("women's basketball games", "International
+    Chess Federation"), or ""."""
+    words = fold(text).replace("’", "'").replace("'s ", " ").split()
+    runs = (" ".join(words[i:i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1))
+    return text if any(r in SPORTS for r in runs) else ""

@@ -4,8 +4,9 @@ province, which colour, which sport.
 The span model knows entity labels and the asked head noun, not that "Ecuador" is a country
 and "President Daniel Noboa" is not, nor that "Chess" is a sport. For these types the reader
 takes the best of its first spans that names one (``first_named``), read as the type (a
-demonym as its country, "Oregon Gov. Kate Brown" as Oregon, "International Chess Federation"
-as chess), and keeps the span model's choice when none does. One table (``ASKED_TYPES``), no
+demonym as its country, "Oregon Gov. Kate Brown" as Oregon, "a gray check mark" as gray; a
+sport as written, "International Chess Federation", since a sport's qualifier may be the
+answer: "women's basketball"), and keeps the span model's choice when none does. One table (``ASKED_TYPES``), no
 branches: a new type is a row.
 """
 
@@ -19,7 +20,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.reader.rerank import RERANK_K
 from assistant.answer.reader.spans import Span, as_category, as_country, as_province
 from assistant.models import Document
-from assistant.text.categories import colour_named, sport_named
+from assistant.text.categories import colour_named, names_sport
 from assistant.text.countries import country_named, province_named
 
 #: How many of the best spans are looked through for one of the asked type: the re-ranker's
@@ -55,7 +56,9 @@ ASKED_TYPES: tuple[AskedType, ...] = (
     AskedType("country", _COUNTRY, as_country, country_named),
     AskedType("province", _PROVINCE, as_province, province_named),
     AskedType("colour", _COLOUR, lambda sp, doc: as_category(sp, doc, colour_named), colour_named),
-    AskedType("sport", _SPORT, lambda sp, doc: as_category(sp, doc, sport_named), sport_named),
+    # A sport is kept as written, qualifiers and all ("women's basketball", "college football"):
+    # the answer may be the qualified sport.
+    AskedType("sport", _SPORT, lambda sp, doc: sp, names_sport),
 )
 
 
