@@ -37,3 +37,28 @@ def names_sport(text: str) -> str:
     words = fold(text).replace("’", "'").replace("'s ", " ").split()
     runs = (" ".join(words[i:i + n]) for n in (3, 2, 1) for i in range(len(words) - n + 1))
     return text if any(r in SPORTS for r in runs) else ""
+
+#: The months, as news writes them in full.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+#: The five oceans (International Hydrographic Organization) and the seven continents, with
+#: the names news uses for them.
+OCEANS = frozenset(f"{o} {w}".strip() for o in ("Atlantic", "Pacific", "Indian", "Arctic", "Southern")
+                   for w in ("", "Ocean"))
+CONTINENTS = frozenset(["Africa", "Antarctica", "Asia", "Australia", "Europe", "North America", "South America",
+                        "Oceania"])
+
+
+def month_named(text: str) -> str:
+    """The month ``text`` names, written with its capital ("May", not "may"), or ""."""
+    return text if text in MONTHS else ""
+
+
+def ocean_named(text: str) -> str:
+    """The ocean ``text`` names ("Pacific Ocean", "the Pacific" read as "Pacific"), or ""."""
+    return text if text in OCEANS else ""
+
+
+def continent_named(text: str) -> str:
+    """The continent ``text`` names ("Antarctica", "South America"), or ""."""
+    return text if text in CONTINENTS else ""

@@ -394,6 +394,25 @@ def test_a_which_country_or_state_question_takes_the_best_span_of_the_asked_type
     assert first_named(scored[:1], corpus, country) is None  # none of the type: the span model's choice stands
 
 
+@pytest.mark.parametrize("question, sentence, spans, expected", [
+    ("The rule expires in which month?", "Officials said the rule expires on May 11.", ["Officials", "May 11"], "May"),
+    ("Where did the capsule splash down, in which ocean?", "It splashed down off Mexico’s Baja California "
+     "in the Pacific Ocean.", ["Mexico’s Baja California", "the Pacific Ocean"], "Pacific Ocean"),
+    ("Which continent has the fewest cases?", "Cases in Europe fell; Africa has the fewest.", ["Cases", "Africa"],
+     "Africa"),
+])
+def test_which_month_ocean_or_continent_is_answered_with_one(question, sentence, spans, expected):
+    from fakes import MemoryCorpus
+
+    from assistant.answer.reader.asked import as_asked, asked_type
+
+    doc = make_doc("m", sentence)
+    scored = [(float(-i), Span("m", doc.text.index(t), doc.text.index(t) + len(t), t, 0, {"PHRASE"}))
+              for i, t in enumerate(spans)]
+    got = as_asked(scored[0][1], scored, MemoryCorpus([doc]), asked_type(question))
+    assert got.text == expected and doc.text[got.start:got.end] == expected
+
+
 @pytest.mark.parametrize("question", [
     "Which state fair is the largest in the US?", "Which sports league is back?", "What colour scheme won?",
     "Which team won?", "What statement did he make?",

@@ -1,5 +1,5 @@
 """Answer types a question names and a table can check: which country, which state or
-province, which colour, which sport.
+province, which month, ocean, continent, colour or sport.
 
 The span model knows entity labels and the asked head noun, not that "Ecuador" is a country
 and "President Daniel Noboa" is not, nor that "Chess" is a sport. For these types the reader
@@ -20,7 +20,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.reader.rerank import RERANK_K
 from assistant.answer.reader.spans import Span, as_category, as_country, as_province
 from assistant.models import Document
-from assistant.text.categories import colour_named, names_sport
+from assistant.text.categories import colour_named, continent_named, month_named, names_sport, ocean_named
 from assistant.text.countries import country_named, province_named
 
 #: How many of the best spans are looked through for one of the asked type: the re-ranker's
@@ -49,12 +49,20 @@ _PROVINCE = re.compile(
     r"recently|saw|became|won)\b|[a-z]+(?:ed|[^s]s)\b)[a-z])")
 #: "which color", "what colour"; not "which color scheme".
 _COLOUR = re.compile(r"\b(?:which|what)\s+colou?r\b(?!\s+(?:scheme|palette|code)s?\b)", re.I)
+#: "which month", "in what month of this year".
+_MONTH = re.compile(r"\b(?:which|what)\s+month\b", re.I)
+#: "which ocean", "which continent".
+_OCEAN = re.compile(r"\b(?:which|what)\s+ocean\b", re.I)
+_CONTINENT = re.compile(r"\b(?:which|what)\s+continent\b", re.I)
 #: "which sport", "which women's professional sport"; not "which sports league" (a league).
 _SPORT = re.compile(r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?sport\b(?![\w-])", re.I)
 
 ASKED_TYPES: tuple[AskedType, ...] = (
     AskedType("country", _COUNTRY, as_country, country_named),
     AskedType("province", _PROVINCE, as_province, province_named),
+    AskedType("month", _MONTH, lambda sp, doc: as_category(sp, doc, month_named), month_named),
+    AskedType("ocean", _OCEAN, lambda sp, doc: as_category(sp, doc, ocean_named), ocean_named),
+    AskedType("continent", _CONTINENT, lambda sp, doc: as_category(sp, doc, continent_named), continent_named),
     AskedType("colour", _COLOUR, lambda sp, doc: as_category(sp, doc, colour_named), colour_named),
     # A sport is kept as written, qualifiers and all ("women's basketball", "college football"):
     # the answer may be the qualified sport.
