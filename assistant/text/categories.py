@@ -5,6 +5,8 @@ country tables (``text.countries``).
 
 from __future__ import annotations
 
+import re
+
 from assistant.text.folding import fold
 
 #: Colour terms: Berlin and Kay's eleven basic colour terms (Basic Color Terms, 1969) and the
@@ -50,8 +52,10 @@ CONTINENTS = frozenset(["Africa", "Antarctica", "Asia", "Australia", "Europe", "
 
 
 def month_named(text: str) -> str:
-    """The month ``text`` names, written with its capital ("May", not "may"), or ""."""
-    return text if text in MONTHS else ""
+    """The month ``text`` names, written with its capital ("May", not "may"), with its year
+    or without ("June 2021"); "" for anything else, a day too ("May 11")."""
+    month, _, year = text.partition(" ")
+    return text if month in MONTHS and (not year or re.fullmatch(r"\d{4}", year)) else ""
 
 
 def ocean_named(text: str) -> str:

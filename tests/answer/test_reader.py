@@ -396,6 +396,8 @@ def test_a_which_country_or_state_question_takes_the_best_span_of_the_asked_type
 
 @pytest.mark.parametrize("question, sentence, spans, expected", [
     ("The rule expires in which month?", "Officials said the rule expires on May 11.", ["Officials", "May 11"], "May"),
+    ("In which month was the deal suspended?", "The deal was suspended in June 2021.", ["The deal", "June 2021"],
+     "June 2021"),  # a month with its year is a month
     ("Where did the capsule splash down, in which ocean?", "It splashed down off Mexico’s Baja California "
      "in the Pacific Ocean.", ["Mexico’s Baja California", "the Pacific Ocean"], "Pacific Ocean"),
     ("Which continent has the fewest cases?", "Cases in Europe fell; Africa has the fewest.", ["Cases", "Africa"],
