@@ -6,8 +6,11 @@ and "President Daniel Noboa" is not, nor that "Chess" is a sport. For these type
 takes the best of its first spans that names one (``first_named``), read as the type (a
 demonym as its country, "Oregon Gov. Kate Brown" as Oregon, "a gray check mark" as gray; a
 sport as written, "International Chess Federation", since a sport's qualifier may be the
-answer: "women's basketball"), and keeps the span model's choice when none does. One table (``ASKED_TYPES``), no
-branches: a new type is a row.
+answer: "women's basketball"), and keeps the span model's choice when none does. The reply's
+confidence stays the span model's in its own best span, as when the re-ranker reorders: the
+thresholds for stating, guessing and abstaining were fitted on it.
+
+One table (``ASKED_TYPES``), no branches: a new type is a row.
 """
 
 from __future__ import annotations
