@@ -60,13 +60,18 @@ _CONTINENT = re.compile(r"\b(?:which|what)\s+continent\b", re.I)
 #: "which sport", "which women's professional sport"; not "which sports league" (a league).
 _SPORT = re.compile(r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?sport\b(?![\w-])", re.I)
 
+def _within(named: Callable[[str], str]) -> Callable[[Span, Document | None], Span]:
+    """A span read as the words inside it that ``named`` accepts (``spans.as_category``)."""
+    return lambda span, doc: as_category(span, doc, named)
+
+
 ASKED_TYPES: tuple[AskedType, ...] = (
     AskedType("country", _COUNTRY, as_country, country_named),
     AskedType("province", _PROVINCE, as_province, province_named),
-    AskedType("month", _MONTH, lambda sp, doc: as_category(sp, doc, month_named), month_named),
-    AskedType("ocean", _OCEAN, lambda sp, doc: as_category(sp, doc, ocean_named), ocean_named),
-    AskedType("continent", _CONTINENT, lambda sp, doc: as_category(sp, doc, continent_named), continent_named),
-    AskedType("colour", _COLOUR, lambda sp, doc: as_category(sp, doc, colour_named), colour_named),
+    AskedType("month", _MONTH, _within(month_named), month_named),
+    AskedType("ocean", _OCEAN, _within(ocean_named), ocean_named),
+    AskedType("continent", _CONTINENT, _within(continent_named), continent_named),
+    AskedType("colour", _COLOUR, _within(colour_named), colour_named),
     # A sport is kept as written, qualifiers and all ("women's basketball", "college football"):
     # the answer may be the qualified sport.
     AskedType("sport", _SPORT, lambda sp, doc: sp, names_sport),
