@@ -19,7 +19,7 @@ Pipeline per question (no model runs here; spaCy's work was done at ingest):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -34,18 +34,22 @@ from assistant.answer.forms.guard import guard
 from assistant.answer.forms.lists import route as route_list
 from assistant.answer.kinds.registry import kind_for
 from assistant.answer.learned import (
+    ConfidenceModel,
     Linear,
     ReaderModels,
     SelectionModels,
     load,
+    load_confidence,
     load_reader,
     load_rerank,
 )
 from assistant.answer.policy import absent_names, absent_phrases, order_candidates, why_not
 from assistant.answer.question import QuestionAnalysis, analyse, sanitise
 from assistant.answer.reader import Reading, read, reply
+from assistant.answer.reader.confidence import features as answer_row
+from assistant.answer.reader.confidence import hedged, shown
 from assistant.answer.reader.extractive import TokenScorer, load_scorer
-from assistant.answer.reader.rerank import Embed
+from assistant.answer.reader.rerank import FIRST_LOOK_KINDS, Embed
 from assistant.answer.selection import Selection, select
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
@@ -77,6 +81,8 @@ class Trace:
     reading: Reading | None = None
     rule_answer: Answer | None = None
     answer: Answer | None = None
+    #: The row the shown confidence of a reader reply is read from (``reader.confidence``).
+    confidence_row: dict[str, float] | None = None
 
 
 class Answerer:
@@ -90,7 +96,8 @@ class Answerer:
     def __init__(self, retriever: PassageRetriever, corpus: Corpus, llm: Any = None,
                  passages: int = PASSAGES, models: SelectionModels | bool | None = True,
                  fetch: int | None = None, reader: ReaderModels | bool | None = True,
-                 tokens: TokenScorer | bool | None = True, rerank: Linear | bool | None = True) -> None:
+                 tokens: TokenScorer | bool | None = True, rerank: Linear | bool | None = True,
+                 confidence: ConfidenceModel | bool | None = True) -> None:
         self.retriever = retriever
         self.corpus = corpus
         self.llm = llm
@@ -101,6 +108,9 @@ class Answerer:
         self.reader = None if self.models is None else (load_reader() if reader is True else (reader or None))
         #: The re-ranker of the reader's best spans (True: the committed one, if any).
         self.rerank = (load_rerank() if rerank is True else (rerank or None)) if self.reader is not None else None
+        #: The model of a reader reply's shown confidence (True: the committed one, if any).
+        self.confidence = (load_confidence() if confidence is True else (confidence or None)) \
+            if self.reader is not None else None
         #: The extractive reader the span model reads (True: the committed one, loaded at the
         #: first question; None/False: none, its features read as unscored).
         self._tokens = tokens
@@ -158,6 +168,15 @@ class Answerer:
                 if self.reader is not None else Reading(wants_span=False)
             tr.answer = reply(models, self.reader, tr.selection, tr.reading, tr.answer, self.corpus,
                               tr.fetched[:SHOWN_WHEN_ABSTAINING])
+            if self.reader is not None and tr.answer.calibrated and not tr.answer.abstained \
+                    and qa.kind not in FIRST_LOOK_KINDS:
+                # A reader reply: its confidence is read again from all the reader saw, and its
+                # span is stated or offered as a guess by that confidence (not for a who-said
+                # question, which the re-ranker leaves to the span model too).
+                tr.confidence_row = answer_row(qa.kind.value, tr.reading, tr.selection, self.reader)
+                conf = shown(self.confidence, tr.confidence_row, tr.answer.confidence)
+                tr.answer = replace(tr.answer, confidence=conf,
+                                    text=hedged(tr.answer.text, tr.confidence_row, conf, self.reader))
         if tr.answer is not None and models is not None and models is load():
             # A near-miss question (a detail no article gives) is refused, with the model's reason.
             # (Fitted on the committed selection models' confidences: not applied over others.)

@@ -24,6 +24,8 @@ SELECTION = "selection"
 READER = "reader"
 #: The re-ranker of the reader's best spans (``reader.rerank``).
 RERANK = "rerank"
+#: The model of the confidence a reader's reply shows (``reader.confidence``).
+CONFIDENCE = "confidence"
 
 
 def sigmoid(z: float) -> float:
@@ -167,6 +169,30 @@ class ReaderModels:
                    guess_at=None if d.get("guess_at") is None else float(d["guess_at"]))
 
 
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """The probability that a reply's answer is right, from what the reader and its
+    re-ranker saw (``reader.confidence``): a logistic regression, then an isotonic map
+    fitted on its out-of-fold probabilities."""
+
+    linear: Linear
+    calibration: Isotonic
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def __call__(self, x: Mapping[str, float]) -> float:
+        return round(self.calibration(sigmoid(self.linear(x))), 4)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"linear": self.linear.to_dict(),
+                "calibration": {"xs": list(self.calibration.xs), "ys": list(self.calibration.ys)},
+                "meta": dict(self.meta)}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ConfidenceModel:
+        cal = d["calibration"]
+        return cls(Linear.from_dict(d["linear"]), Isotonic(tuple(cal["xs"]), tuple(cal["ys"])), d.get("meta", {}))
+
+
 def _read(name: str) -> dict[str, Any] | None:
     f = resources.files(MODELS_PACKAGE).joinpath(f"{name}.json")
     return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else None
@@ -185,6 +211,14 @@ def load_rerank(name: str = RERANK) -> Linear | None:
     (not trained)."""
     d = _read(name)
     return None if d is None else Linear.from_dict(d)
+
+
+@cache
+def load_confidence(name: str = CONFIDENCE) -> ConfidenceModel | None:
+    """The committed model of a reader reply's confidence, or None (not trained: the reply
+    shows the span model's own confidence)."""
+    d = _read(name)
+    return None if d is None else ConfidenceModel.from_dict(d)
 
 
 @cache

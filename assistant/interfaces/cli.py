@@ -160,9 +160,10 @@ def _training_commands(sub: Any) -> None:
     p.add_argument("--sets", default="realtimeqa,noanswer,polnear,seeds", help="comma-separated sets to use")
     p.add_argument("--models", default=None, help="write the models here (default: the package's models file)")
     p.add_argument("--report", default="eval/reports/training.json", help="write the validation report here")
-    p.add_argument("--stage", choices=("all", "selection", "rerank", "forms"), default="all",
+    p.add_argument("--stage", choices=("all", "selection", "rerank", "confidence", "forms"), default="all",
                    help="fit learned selection, the re-ranker of the reader's best spans (after it), the "
-                        "question forms' choices (after both), or all three (default)")
+                        "model of a reader reply's shown confidence (after both), the question forms' "
+                        "choices (last), or all four in that order (default)")
     p.add_argument("--forms-report", default="eval/reports/training-forms.json",
                    help="write the forms stage's report here")
     p.add_argument("--no-tokens", dest="tokens", action="store_false",

@@ -57,7 +57,10 @@ READER = ReaderModels(
 
 
 def answerer(docs, **kw):
-    return fake_answerer(docs, models=selection(), reader=kw.pop("reader", READER), **kw)
+    """Hand-set selection and reader models; the confidence a reply shows is the reader's own
+    unless a ``confidence`` model is given (``test_confidence``)."""
+    return fake_answerer(docs, models=selection(), reader=kw.pop("reader", READER),
+                         confidence=kw.pop("confidence", None), **kw)
 
 
 REPAIRS = make_doc("repairs", "Officials said 1,240 ferries were repaired in March. Work went on at night.",

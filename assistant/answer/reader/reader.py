@@ -72,6 +72,8 @@ class Reading:
     rows: list[dict[str, float]] = field(default_factory=list)
     #: The span model's own order, before the re-ranker (``rerank``), when it ran.
     first_look: list[tuple[float, Span]] = field(default_factory=list)
+    #: The re-ranker's feature row of the span it put first ({} when it did not run).
+    look: dict[str, float] = field(default_factory=dict)
 
 
 def collect(ranked: Sequence[Ranked], rule: Answer, n: int) -> list[Span]:
@@ -182,6 +184,7 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         feats = second_look(corpus, qf, out, ranked, documents, embed)
         out.scored, out.rows = reorder(rerank, out.scored, out.rows, feats)
         out.span = out.scored[0][1]
+        out.look = next((f for f, (_, sp) in zip(feats, out.first_look, strict=False) if sp is out.span), {})
     typed = asked_type(qa.text)
     if typed is not None:
         # "Which country ...?" answered by "Iranian lawmakers" or "President Daniel Noboa",

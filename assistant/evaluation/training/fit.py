@@ -51,14 +51,14 @@ def balanced_weights(sets: Sequence[str], questions: Sequence[str] | None = None
 SET_SHARE: dict[str, float] = {"seeds": 0.3}
 
 
-def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray):
+def _fit(X: np.ndarray, y: np.ndarray, w: np.ndarray, c: float = LR_C):
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     if len(set(y.tolist())) < 2:  # rows of one class (a small set): a constant model
         return _Constant(X.shape[1], float(y[0]) if len(y) else 0.0)
-    model = make_pipeline(StandardScaler(), LogisticRegression(C=LR_C, max_iter=5000))
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=5000))
     return model.fit(X, y, logisticregression__sample_weight=w)
 
 
@@ -87,17 +87,19 @@ class _Constant:
 
 
 def fit_linear(X: np.ndarray, y: np.ndarray, sets: Sequence[str], folds: np.ndarray, train: np.ndarray,
-               names: Sequence[str], questions: Sequence[str] | None = None) -> tuple[np.ndarray, Linear]:
+               names: Sequence[str], questions: Sequence[str] | None = None, c: float = LR_C
+               ) -> tuple[np.ndarray, Linear]:
     """Fit on the ``train`` rows; return log-odds for every row (out-of-fold for training
-    rows, from the full model for the rest) and the full model as a ``Linear``."""
+    rows, from the full model for the rest) and the full model as a ``Linear``; ``c``: the
+    inverse regularisation."""
     w = balanced_weights(sets, questions)
     out = np.zeros(len(y))
     for f in range(N_FOLDS):
         fit = train & (folds != f)
         sel = train & (folds == f)
         if sel.any():
-            out[sel] = _fit(X[fit], y[fit], w[fit]).decision_function(X[sel])
-    full = _fit(X[train], y[train], w[train])
+            out[sel] = _fit(X[fit], y[fit], w[fit], c).decision_function(X[sel])
+    full = _fit(X[train], y[train], w[train], c)
     if (~train).any():
         out[~train] = full.decision_function(X[~train])
     return out, export(full, names)

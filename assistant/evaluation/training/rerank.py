@@ -86,7 +86,7 @@ def ask(answerer: Any, set_name: str, todo: Sequence[Any], log: Callable[[str], 
     return out
 
 
-def _part_scorers(cache: Path) -> list[Any]:
+def part_scorers(cache: Path) -> list[Any]:
     """The extractive reader's out-of-fold adapters ``make train`` left in ``cache/tokens``
     (part ``f``'s adapter was fitted without the training questions of part ``f``), as
     token scorers; [] when a part's adapter is missing."""
@@ -107,7 +107,7 @@ def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None]
     from assistant.answer.corpus import IndexCorpus
     from assistant.api import Assistant
 
-    parts = _part_scorers(cache)
+    parts = part_scorers(cache)
     if not parts:
         log(f"rerank: no out-of-fold reader adapters in {cache / 'tokens'}: the committed reader's scores only")
     groups: list[Group] = []

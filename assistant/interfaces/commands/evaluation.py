@@ -116,6 +116,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         rerank.run(shared, project, Path(args.cache), out, log=log)
         print(f"re-ranker written to {out}")
     _forget_loaded_models()
+    if stage in ("all", "confidence"):
+        from assistant.evaluation.training import confidence
+
+        out = models.with_name("confidence.json")
+        confidence.run(shared, project, Path(args.cache), out, log=log)
+        print(f"confidence model written to {out}")
+    _forget_loaded_models()
     if stage in ("all", "forms"):
         from assistant.evaluation.training import forms
 
@@ -127,11 +134,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _forget_loaded_models() -> None:
     """Drop the models this process has loaded, so the next load reads the files again: the
-    selection, reader and re-ranker models (``answer.learned``) and the forms models."""
+    selection, reader, re-ranker and confidence models (``answer.learned``) and the forms models."""
     from assistant.answer import learned
     from assistant.answer.forms import model as forms_model
 
-    for loader in (learned.load, learned.load_reader, learned.load_rerank, forms_model.load):
+    for loader in (learned.load, learned.load_reader, learned.load_rerank, learned.load_confidence,
+                   forms_model.load):
         loader.cache_clear()
 
 
