@@ -307,6 +307,13 @@ def _listing(s: str, q: str) -> dict[str, str] | None:
     return {"items": "entities", **(noun or {})}
 
 
+#: Nouns that make "what ..." ask for a quantity ("what *share* of millennials say ...").
+_QUANTITY_NOUNS = "percentage|percent|proportion|share|number|amount|fraction|total|sum"
+#: A question that opens asking for a quantity: a "who" later in it begins a relative clause
+#: ("how big was the settlement paid to the booker *who accused* him"), not a who-said question.
+_QUANTITY_FIRST = rf"how (?:many|much|big|large)|what (?:{_QUANTITY_NOUNS})"
+
+
 #: The rules, tried in order. A new answer kind adds one rule here (its cue), placed
 #: before any more general rule its questions would also match.
 RULES: list[Rule] = [
@@ -331,8 +338,9 @@ RULES: list[Rule] = [
         info={"noun": "author"})),
     Rule("role", QuestionKind.ENTITY, _role),
     Rule("speaker", QuestionKind.SPEAKER, when(
-        rf"\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
-        rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else)\b)(?:[\w'’-]+ ){{1,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
+        rf"^(?!\s*(?:{_QUANTITY_FIRST})\b).*?\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
+        rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else|{_QUANTITY_NOUNS})\b)(?:[\w'’-]+ ){{1,3}}?"
+        rf"(?:{QUESTION_SPEECH_FORMS})\b",
         r"\baccording to whom\b|\bwho (is|was) quoted\b",
         r"\bwhose (words|remarks|comments|statement)\b")),
     Rule("statement", QuestionKind.QUOTE, _statement),

@@ -184,3 +184,20 @@ def test_classification_is_an_ordered_table_of_rules():
     finally:
         RULES.pop(0)
     assert classify("How many xyzzy were there?")[0] == QuestionKind.FIGURE
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("What share of millennials say the sharing economy is an improvement?", QuestionKind.FIGURE),
+    ("What percentage of voters say the economy is getting worse?", QuestionKind.FIGURE),
+    ("How big was the settlement paid to the booker who accused the chairman?", QuestionKind.FIGURE),
+    ("How much did the firm pay the woman who said she was harassed?", QuestionKind.FIGURE),
+    ("Which senator said the bill would fail?", QuestionKind.SPEAKER),
+    ("Who said the bill would fail?", QuestionKind.SPEAKER),
+    ("What official said the bridge was unsafe?", QuestionKind.SPEAKER),
+])
+def test_a_question_that_opens_asking_for_a_quantity_is_no_who_said_question(question, kind):
+    """"What share of X say ..." asks for a share, and a "who" after a noun begins a relative
+    clause; a who-said question is still one."""
+    from assistant.answer.question import classify
+
+    assert classify(question)[0] == kind
