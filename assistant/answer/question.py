@@ -307,7 +307,8 @@ def _listing(s: str, q: str) -> dict[str, str] | None:
     return {"items": "entities", **(noun or {})}
 
 
-#: Nouns that make "what ..." ask for a quantity ("what *share* of millennials say ...").
+#: Nouns that make "what ..." ask for a quantity ("what *share* of millennials say ..."); the
+#: speaker rule also skips "what is/was ..." ("what is the mission *called*": a name).
 _QUANTITY_NOUNS = "percentage|percent|proportion|share|number|amount|fraction|total|sum"
 #: A question that opens asking for a quantity: a "who" later in it begins a relative clause
 #: ("how big was the settlement paid to the booker *who accused* him"), not a who-said question.
@@ -339,7 +340,7 @@ RULES: list[Rule] = [
     Rule("role", QuestionKind.ENTITY, _role),
     Rule("speaker", QuestionKind.SPEAKER, when(
         rf"^(?!\s*(?:{_QUANTITY_FIRST})\b).*?\bwho (?:[\w'’-]+ ){{0,3}}?(?:{QUESTION_SPEECH_FORMS})\b",
-        rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else|{_QUANTITY_NOUNS})\b)(?:[\w'’-]+ ){{1,3}}?"
+        rf"^\s*(?:which|what) (?!(?:did|does|do|has|have|had|will|would|else|is|was|are|were|{_QUANTITY_NOUNS})\b)(?:[\w'’-]+ ){{1,3}}?"
         rf"(?:{QUESTION_SPEECH_FORMS})\b",
         r"\baccording to whom\b|\bwho (is|was) quoted\b",
         r"\bwhose (words|remarks|comments|statement)\b")),

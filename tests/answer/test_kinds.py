@@ -194,10 +194,13 @@ def test_classification_is_an_ordered_table_of_rules():
     ("Which senator said the bill would fail?", QuestionKind.SPEAKER),
     ("Who said the bill would fail?", QuestionKind.SPEAKER),
     ("What official said the bridge was unsafe?", QuestionKind.SPEAKER),
+    ("What is the mission called?", QuestionKind.OTHER),
+    ("What was the competition called?", QuestionKind.OTHER),
+    ("Which border guard called the program a revenge?", QuestionKind.SPEAKER),
 ])
-def test_a_question_that_opens_asking_for_a_quantity_is_no_who_said_question(question, kind):
-    """"What share of X say ..." asks for a share, and a "who" after a noun begins a relative
-    clause; a who-said question is still one."""
+def test_a_quantity_or_a_name_asked_for_is_no_who_said_question(question, kind):
+    """"What share of X say ..." asks for a share, a "who" after a noun begins a relative
+    clause, and "what is X called" asks for a name; a who-said question is still one."""
     from assistant.answer.question import classify
 
     assert classify(question)[0] == kind
