@@ -284,6 +284,8 @@ _MODIFIER = r"(?!(?:of|did|do|does|is|are|was|were|has|have|had|will|would|can|c
 
 def _listing(s: str, q: str) -> dict[str, str] | None:
     s = unquoted(s).replace("’", "'")
+    if re.search(r"^\s*(?:(?:in|from|to|by|with|of) )?(?:which|what) (?:two|three|both)\b", s):
+        return None  # "which two automakers ...": the answer is the pair a sentence names together (the reader)
     if not re.search(r"^\s*(?:(?:can|could|would) you\s+|please\s+)?(?:list|enumerate|itemi[sz]e)\b"
                      r"|\bname (?:all|every|each|everyone|everybody)\b|\bwho said what\b"
                      r"|\b(?:(?:everyone|everybody|anyone|anybody) (?:who|that)|every(?: single)? (?:person|one|official|source|expert|figure|number|"

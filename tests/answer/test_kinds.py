@@ -204,3 +204,13 @@ def test_a_quantity_or_a_name_asked_for_is_no_who_said_question(question, kind):
     from assistant.answer.question import classify
 
     assert classify(question)[0] == kind
+
+
+def test_a_question_that_names_how_many_items_it_wants_is_no_open_list():
+    """"Which two countries ...?" asks for the pair a sentence names together (the reader joins
+    it: "Sweden and Finland"); "which countries ...?" is an open list."""
+    from assistant.answer.question import classify
+
+    assert classify("Which two countries did NATO invite to join this week?")[0] != QuestionKind.LIST
+    assert classify("Which three companies plan to merge?")[0] != QuestionKind.LIST
+    assert classify("Which countries did NATO invite to join this week?")[0] == QuestionKind.LIST
