@@ -176,7 +176,8 @@ class Answerer:
                 tr.confidence_row = answer_row(qa.kind.value, tr.reading, tr.selection, self.reader)
                 conf = shown(self.confidence, tr.confidence_row, tr.answer.confidence)
                 tr.answer = replace(tr.answer, confidence=conf,
-                                    text=hedged(tr.answer.text, tr.confidence_row, conf, self.reader))
+                                    text=hedged(tr.answer.text, tr.answer.answer, tr.confidence_row, conf,
+                                                self.reader))
         if tr.answer is not None and models is not None and models is load():
             # A near-miss question (a detail no article gives) is refused, with the model's reason.
             # (Fitted on the committed selection models' confidences: not applied over others.)

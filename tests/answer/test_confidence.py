@@ -136,12 +136,15 @@ def test_the_reply_forms_that_get_a_row_are_the_readers(lead):
 def test_the_span_is_stated_or_offered_by_the_confidence_shown():
     reader = ReaderModels(READER.span, READER.confidence, IDENTITY, state_at=0.5, sentences=3, guess_at=0.3)
     span_reply, sentence_reply = {"sentence": 0.0}, {"sentence": 1.0}
-    assert hedged("Henk [1] — “…”", span_reply, 0.4, reader) == f"{GUESS} Henk [1] — “…”"
-    assert hedged(f"{GUESS} Henk [1] — “…”", span_reply, 0.7, reader) == "Henk [1] — “…”"
-    assert hedged(f"{GUESS} Henk [1] — “…”", span_reply, 0.4, reader) == f"{GUESS} Henk [1] — “…”"
-    assert hedged("Henk [1] — “…”", span_reply, 0.5, reader) == "Henk [1] — “…”"
-    assert hedged(f"{NOT_SURE} “…” [1]", sentence_reply, 0.9, reader) == f"{NOT_SURE} “…” [1]"
-    assert hedged("Henk [1]", span_reply, 0.1, None) == "Henk [1]"
+    assert hedged("Henk [1] — “…”", "Henk", span_reply, 0.4, reader) == f"{GUESS} Henk [1] — “…”"
+    assert hedged(f"{GUESS} Henk [1] — “…”", "Henk", span_reply, 0.7, reader) == "Henk [1] — “…”"
+    assert hedged(f"{GUESS} Henk [1] — “…”", "Henk", span_reply, 0.4, reader) == f"{GUESS} Henk [1] — “…”"
+    assert hedged("Henk [1] — “…”", "Henk", span_reply, 0.5, reader) == "Henk [1] — “…”"
+    assert hedged(f"{NOT_SURE} “…” [1]", "“…”", sentence_reply, 0.9, reader) == f"{NOT_SURE} “…” [1]"
+    assert hedged("Henk [1]", "Henk", span_reply, 0.1, None) == "Henk [1]"
+    # sources that differ on the value are shown side by side, never hedged as one answer
+    differ = "Sources differ: 1,240 (City Desk) [1]; 1,100 (Union Weekly) [2]."
+    assert hedged(differ, "1,240", span_reply, 0.1, reader) == differ
 
 
 def test_a_guess_the_model_is_sure_of_is_stated():

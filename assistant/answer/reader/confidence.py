@@ -116,13 +116,14 @@ def shown(model: ConfidenceModel | None, x: Mapping[str, float], fallback: float
     return fallback if model is None else model(x)
 
 
-def hedged(text: str, x: Mapping[str, float], conf: float, reader: ReaderModels | None) -> str:
-    """The reply ``text`` with its span stated or offered as a guess by the confidence it
-    shows: "Possibly" below the reader's ``state_at``, none from it (a reply that gives
-    only its sentence keeps its words)."""
-    if reader is None or x.get("sentence"):
-        return text
+def hedged(text: str, short: str, x: Mapping[str, float], conf: float, reader: ReaderModels | None) -> str:
+    """The reply ``text`` with its short answer ``short`` stated or offered as a guess by
+    the confidence it shows: "Possibly" below the reader's ``state_at``, none from it. A
+    reply that does not lead with its short answer keeps its words (one that gives only its
+    sentence, or sources that differ on the value, side by side)."""
     lead = f"{GUESS} "
+    if reader is None or x.get("sentence") or not short or not text.removeprefix(lead).startswith(short):
+        return text
     if conf >= reader.state_at:
         return text.removeprefix(lead)
     return text if text.startswith(lead) else lead + text
