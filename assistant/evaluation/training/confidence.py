@@ -14,7 +14,7 @@ confidence shown before and after.
 The span and selection confidences in these rows are those of models fitted on the same
 questions, so they run higher than on new ones. As for the re-ranker (``training.rerank``),
 each question is asked twice where the out-of-fold adapters of the extractive reader are
-in the cache (``TOKEN_REGIMES``): with the committed reader, and with one fitted without
+in the cache (``regimes.TOKEN_REGIMES``): with the committed reader, and with one fitted without
 it, whose scores are those of a new question.
 """
 
@@ -33,9 +33,8 @@ import numpy as np
 from assistant.answer.learned import ConfidenceModel
 from assistant.answer.reader.confidence import CONFIDENCE_FEATURES
 from assistant.evaluation.calibration import auroc, ece
-from assistant.evaluation.training.data import SETS, cases, split_of
 from assistant.evaluation.training.fit import fit_isotonic, fit_linear, fold_of, sigmoid
-from assistant.evaluation.training.rerank import part_scorers
+from assistant.evaluation.training.regimes import ask_regimes
 
 #: Sets whose training questions fit the model (each asked over its ``idx-<set>``):
 #: realtimeqa's quiz questions (snippets) and the seeds' typed questions (whole articles).
@@ -60,7 +59,7 @@ class Row:
     right: bool
     #: The confidence the reply showed without this model.
     before: float
-    #: The extractive reader's scores it was asked with (``rerank.TOKEN_REGIMES``).
+    #: The extractive reader's scores it was asked with (``regimes.TOKEN_REGIMES``).
     regime: str = "final"
 
     @property
@@ -86,37 +85,16 @@ def ask(answerer: Any, set_name: str, todo: Sequence[Any], log: Callable[[str], 
 
 
 def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None] = print) -> list[Row]:
-    """The rows of every answerable training question of ``CONFIDENCE_SETS``."""
-    from assistant.answer.answerer import Answerer
-    from assistant.answer.corpus import IndexCorpus
+    """The rows of every answerable training question of ``CONFIDENCE_SETS``, asked in both
+    regimes of the extractive reader (``regimes.ask_regimes``), this model and the guard off."""
     from assistant.answer.forms import guard
-    from assistant.api import Assistant
 
-    parts = part_scorers(cache)
-    if not parts:
-        log(f"confidence: no out-of-fold reader adapters in {cache / 'tokens'}: the committed reader's scores only")
-    rows: list[Row] = []
     was = guard.ENABLED[0]
     guard.ENABLED[0] = False
     try:
-        for name in CONFIDENCE_SETS:
-            bench = SETS[name]
-            todo = [c for c in cases(bench, shared, project) if split_of(bench, c) == "train" and c.type != "unanswerable"]
-            asst = Assistant.open(index_dir=cache / f"idx-{name}")
-            try:
-                corpus = IndexCorpus(asst.local)
-                rows += ask(Answerer(asst.retriever, corpus, confidence=False), name, todo, log)
-                for f, scorer in enumerate(parts):
-                    mine = [c for c in todo if fold_of(f"{name}/{c.id}") % len(parts) == f]
-                    got = ask(Answerer(asst.retriever, corpus, tokens=scorer, confidence=False), name, mine, log)
-                    for r in got:
-                        r.regime = "part"
-                    rows += got
-            finally:
-                asst.close()
+        return ask_regimes(shared, project, cache, CONFIDENCE_SETS, ask, "confidence", log, confidence=False)
     finally:
         guard.ENABLED[0] = was
-    return rows
 
 
 def _figures(p: np.ndarray, before: np.ndarray, y: np.ndarray) -> dict[str, Any]:

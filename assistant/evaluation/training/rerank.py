@@ -6,7 +6,7 @@ first ``RERANK_K`` spans become one group, each span labelled by whether it hold
 answer (as ``assistant eval`` scores it). The span scores are those the committed models
 give at run time, not a refit's (a refit of the selection stages does not reproduce the
 committed ones). Each question is asked twice, with the committed extractive reader and
-with one fitted without it (``TOKEN_REGIMES``). Out-of-fold figures (5 folds by question)
+with one fitted without it (``regimes.TOKEN_REGIMES``). Out-of-fold figures (5 folds by question)
 say whether the second look puts a right span first more often than the first look; they
 are written in the model's ``meta``.
 """
@@ -27,8 +27,8 @@ from assistant.answer.learned import Linear
 from assistant.answer.reader.features import question_frame
 from assistant.answer.reader.reader import second_look
 from assistant.answer.reader.rerank import FIRST_LOOK_KINDS, RERANK_FEATURES, RERANK_K
-from assistant.evaluation.training.data import SETS, cases, split_of
 from assistant.evaluation.training.fit import fit_ranker, fold_of, group_weights
+from assistant.evaluation.training.regimes import ask_regimes
 
 #: Sets whose training questions fit the re-ranker (each asked over its ``idx-<set>``):
 #: realtimeqa's quiz questions, and the seeds' typed questions over long articles. Their
@@ -37,13 +37,6 @@ from assistant.evaluation.training.fit import fit_ranker, fold_of, group_weights
 #: 614 -> 636 out of fold, without them 614 -> 631 (committed reader scores only). polnear,
 #: all who-said, is left out.
 RERANK_SETS = ("realtimeqa", "seeds")
-#: Every question is asked twice. With the committed extractive reader, whose adapter was
-#: fitted on these very questions, the span model's first span is right more often than on
-#: new questions; with the out-of-fold adapters ``make train`` fits for the span model
-#: (each on half the questions, ``training.extractive``), less often (README: best-scored
-#: candidate right 0.342 on training questions out of fold against 0.564 on validation). A
-#: new question stands between the two, so the re-ranker learns from both.
-TOKEN_REGIMES = ("final", "part")
 
 
 @dataclass
@@ -57,7 +50,7 @@ class Group:
     #: The question's kind (``QuestionKind``).
     kind: str = ""
     #: The extractive reader's scores it was asked with: "final" (the committed adapter)
-    #: or "part" (an adapter fitted without this question; ``TOKEN_REGIMES``).
+    #: or "part" (an adapter fitted without this question; ``regimes.TOKEN_REGIMES``).
     regime: str = "final"
 
     @property
@@ -86,48 +79,10 @@ def ask(answerer: Any, set_name: str, todo: Sequence[Any], log: Callable[[str], 
     return out
 
 
-def part_scorers(cache: Path) -> list[Any]:
-    """The extractive reader's out-of-fold adapters ``make train`` left in ``cache/tokens``
-    (part ``f``'s adapter was fitted without the training questions of part ``f``), as
-    token scorers; [] when a part's adapter is missing."""
-    from assistant.evaluation.training.extractive import TOKEN_FOLDS, cached_scorer
-    from assistant.index.embedding import minilm_path
-
-    work = cache / "tokens"
-    paths = [work / f"fold{f}.npz" for f in range(TOKEN_FOLDS)]
-    if not all(p.is_file() for p in paths):
-        return []
-    return [cached_scorer(p, Path(minilm_path())) for p in paths]
-
-
 def ask_all(shared: Path, project: Path, cache: Path, log: Callable[[str], None] = print) -> list[Group]:
-    """The groups of every training question of ``RERANK_SETS``, asked twice (see
-    ``TOKEN_REGIMES``): with the committed extractive reader, and with the out-of-fold one."""
-    from assistant.answer.answerer import Answerer
-    from assistant.answer.corpus import IndexCorpus
-    from assistant.api import Assistant
-
-    parts = part_scorers(cache)
-    if not parts:
-        log(f"rerank: no out-of-fold reader adapters in {cache / 'tokens'}: the committed reader's scores only")
-    groups: list[Group] = []
-    for name in RERANK_SETS:
-        bench = SETS[name]
-        todo = [c for c in cases(bench, shared, project) if split_of(bench, c) == "train" and c.type != "unanswerable"]
-        asst = Assistant.open(index_dir=cache / f"idx-{name}")
-        try:
-            corpus = IndexCorpus(asst.local)
-            groups += ask(Answerer(asst.retriever, corpus, rerank=False), name, todo, log)
-            for f, scorer in enumerate(parts):
-                mine = [c for c in todo if fold_of(f"{name}/{c.id}") % len(parts) == f]
-                got = ask(Answerer(asst.retriever, corpus, tokens=scorer, rerank=False), name, mine, log)
-                for g in got:
-                    g.regime = "part"
-                groups += got
-                scorer.save()
-        finally:
-            asst.close()
-    return groups
+    """The groups of every training question of ``RERANK_SETS``, asked in both regimes of
+    the extractive reader (``regimes.ask_regimes``), the re-ranker off."""
+    return ask_regimes(shared, project, cache, RERANK_SETS, ask, "rerank", log, rerank=False)
 
 
 def fit(groups: Sequence[Group], log: Callable[[str], None] = print) -> tuple[Linear, dict[str, Any]]:
