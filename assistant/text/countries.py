@@ -31,6 +31,13 @@ REGION_COUNTRIES = ("United States", "Canada", "Australia", "India")
 #: Spellings of a region the data lacks: the District of Columbia as news writes it after
 #: Washington.
 REGION_SPELLINGS = {"dc": "District of Columbia", "d c": "District of Columbia"}
+#: Countries news places on two continents ("the Eastern European country of Georgia", "the
+#: Middle Eastern country of Egypt"): the data gives each one continent (its UN M49 region),
+#: so the other is added. The usual list of transcontinental states.
+TRANSCONTINENTAL = {
+    "Russia": "Asia", "Turkey": "Europe", "Georgia": "Europe", "Armenia": "Europe", "Azerbaijan": "Europe",
+    "Kazakhstan": "Europe", "Cyprus": "Europe", "Egypt": "Asia",
+}
 
 
 def _region_key(text: str) -> str:
@@ -80,6 +87,28 @@ def _regions() -> dict[str, str]:
         if c.name() in REGION_COUNTRIES:
             out.update({_region_key(p): p for p in c.provinces() or [] if p})
     return out
+
+
+@cache
+def _continents() -> dict[str, frozenset[str]]:
+    """Country name -> the continents it lies on (the data's region: Africa, Americas,
+    Asia, Europe or Oceania, plus ``TRANSCONTINENTAL``)."""
+    from countryinfo import all_countries
+
+    out: dict[str, frozenset[str]] = {}
+    for c in all_countries():
+        name, region = c.name(), c.region()
+        if name and region:
+            out[name] = frozenset({region, *([TRANSCONTINENTAL[name]] if name in TRANSCONTINENTAL else [])})
+    for nation in NATIONS_WITHIN:
+        out[nation] = frozenset({"Europe"})
+    return out
+
+
+def country_continents(name: str) -> frozenset[str]:
+    """The continents the country ``name`` (as ``country_named`` gives it) lies on:
+    "Africa", "Americas", "Asia", "Europe", "Oceania"; empty when unknown."""
+    return _continents().get(name, frozenset())
 
 
 def province_named(text: str) -> str:

@@ -426,3 +426,65 @@ def test_a_question_that_names_no_checkable_type_has_none(question):
     from assistant.answer.reader.asked import asked_type
 
     assert asked_type(question) is None
+
+
+@pytest.mark.parametrize("question, continents", [
+    ("Which country declared an internal armed conflict?", set()),
+    ("Russia reassured which West African country?", {"Africa"}),
+    ("Which Southeast Asian nation saw the deaths?", {"Asia"}),
+    ("which african nation postponed its elections", {"Africa"}),
+    ("Which Caribbean nation's prime minister resigned?", {"Americas"}),
+    ("Which Pacific island nation joined the pact?", {"Oceania"}),
+    ("Which European Union country vetoed it?", {"Europe"}),
+])
+def test_a_which_country_question_may_place_its_country_on_a_continent(question, continents):
+    from assistant.answer.reader.asked import asked_continents, asked_type
+
+    typed = asked_type(question)
+    assert typed is not None and typed.name == "country"
+    assert asked_continents(question, typed) == continents
+
+
+@pytest.mark.parametrize("question", ["What is the country's capital?", "What happened in the nation last week?"])
+def test_a_country_named_after_other_words_is_not_asked_for(question):
+    from assistant.answer.reader.asked import asked_type
+
+    assert asked_type(question) is None
+
+
+def test_a_country_on_another_continent_than_the_one_asked_is_not_the_answer():
+    from fakes import MemoryCorpus
+
+    from assistant.answer.reader.asked import as_asked, asked_type
+
+    doc = make_doc("w", "Moscow sought to reassure the junta in Bamako that Wagner forces would stay. "
+                        "Ukraine said Russia would keep fighting.")
+    corpus = MemoryCorpus([doc])
+
+    def span(text):
+        at = doc.text.index(text)
+        return Span("w", at, at + len(text), text, 0, {"PHRASE"})
+
+    scored = [(3.0, span("Moscow")), (2.0, span("Bamako")), (1.0, span("Ukraine"))]
+    african = "Russia reassured which West African country that Wagner would stay?"
+    got = as_asked(scored[0][1], scored, corpus, asked_type(african), african)
+    assert got.text == "Mali"  # Bamako's country; Moscow's (Russia) is not in Africa
+    anywhere = "Russia reassured which country that Wagner would stay?"
+    assert as_asked(scored[0][1], scored, corpus, asked_type(anywhere), anywhere).text == "Russia"
+    asian = "Which Southeast Asian country did Wagner reassure?"
+    # None of the spans names a country in Asia (Russia lies on two continents, Mali on one):
+    # Russia is one.
+    assert as_asked(scored[0][1], scored, corpus, asked_type(asian), asian).text == "Russia"
+    south_american = "Which South American country did Wagner reassure?"
+    # None is in the Americas: the span model's choice stands, not read as Russia.
+    assert as_asked(scored[0][1], scored, corpus, asked_type(south_american), south_american).text == "Moscow"
+
+
+def test_countries_lie_on_their_continents():
+    from assistant.text.countries import country_continents, country_named
+
+    assert country_continents(country_named("Kenya")) == {"Africa"}
+    assert country_continents(country_named("Georgia")) == {"Asia", "Europe"}  # transcontinental
+    assert country_continents(country_named("Haiti")) == {"Americas"}
+    assert country_continents(country_named("Scotland")) == {"Europe"}
+    assert country_continents("Atlantis") == frozenset()

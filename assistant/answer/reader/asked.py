@@ -24,7 +24,7 @@ from assistant.answer.reader.rerank import RERANK_K
 from assistant.answer.reader.spans import Span, as_category, as_country, as_province
 from assistant.models import Document
 from assistant.text.categories import colour_named, continent_named, month_named, names_sport, ocean_named
-from assistant.text.countries import country_named, province_named
+from assistant.text.countries import country_continents, country_named, province_named
 
 #: How many of the best spans are looked through for one of the asked type: the re-ranker's
 #: (``RERANK_K``), the spans its second look orders.
@@ -40,10 +40,27 @@ class AskedType:
     asked: re.Pattern[str]
     read_as: Callable[[Span, Document | None], Span]
     named: Callable[[str], str]
+    #: The continents a named value lies on (None: the type has no place on a map).
+    continents: Callable[[str], frozenset[str]] | None = None
 
 
-#: "which country's lawmakers", "what nation".
-_COUNTRY = re.compile(r"\b(?:which|what)\s+(?:country|nation)(?:'s|’s)?\b", re.I)
+#: The continent a word before "country" or "nation" places it on ("which *African*
+#: country", "which *Southeast Asian* nation", "which *Caribbean* island nation"), as the
+#: country data names continents (``countries.country_continents``).
+REGION_WORDS = {
+    "african": ("Africa",), "sub-saharan": ("Africa",), "asian": ("Asia",), "middle": ("Asia",),
+    "mideast": ("Asia",), "gulf": ("Asia",), "arab": ("Asia", "Africa"), "european": ("Europe",),
+    "baltic": ("Europe",), "balkan": ("Europe",), "scandinavian": ("Europe",), "nordic": ("Europe",),
+    "american": ("Americas",), "caribbean": ("Americas",), "latin": ("Americas",), "pacific": ("Oceania",),
+}
+#: Other words that may stand between "which" and "country" without changing what is asked.
+_PLACING = ("north", "south", "east", "west", "central", "northern", "southern", "eastern", "western",
+            "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern", "southeastern",
+            "southwestern", "island", "small", "neighbouring", "neighboring")
+_MODIFIER = r"(?:[A-Z][\w'’.-]*|(?i:" + "|".join(sorted({*REGION_WORDS, *_PLACING}, key=len, reverse=True)) + r"))"
+#: "which country's lawmakers", "what nation", "which West African country", "which Pacific
+#: island nation".
+_COUNTRY = re.compile(r"\b(?i:which|what)\s+((?:" + _MODIFIER + r"\s+){0,3})(?i:country|nation)(?:'s|’s)?\b")
 #: "which US state", "which state's governor", "in which Canadian province"; "which state
 #: fair" asks for a fair: a verb, a preposition or nothing follows the noun.
 _PROVINCE = re.compile(
@@ -66,7 +83,7 @@ def _within(named: Callable[[str], str]) -> Callable[[Span, Document | None], Sp
 
 
 ASKED_TYPES: tuple[AskedType, ...] = (
-    AskedType("country", _COUNTRY, as_country, country_named),
+    AskedType("country", _COUNTRY, as_country, country_named, country_continents),
     AskedType("province", _PROVINCE, as_province, province_named),
     AskedType("month", _MONTH, _within(month_named), month_named),
     AskedType("ocean", _OCEAN, _within(ocean_named), ocean_named),
@@ -83,16 +100,41 @@ def asked_type(question: str) -> AskedType | None:
     return next((t for t in ASKED_TYPES if t.asked.search(question)), None)
 
 
-def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType) -> Span | None:
-    """The best of ``scored`` that, read as ``typed``, names one; None when none does."""
+def asked_continents(question: str, typed: AskedType) -> frozenset[str]:
+    """The continents ``question`` places its ``typed`` answer on ("which West African
+    country" -> Africa); empty when it names none or the type has no place on a map."""
+    m = typed.asked.search(question)
+    if m is None or typed.continents is None or not m.groups():
+        return frozenset()
+    words = [w.lower() for w in (m.group(1) or "").split()]
+    return frozenset(c for w in words for c in REGION_WORDS.get(w, ()))
+
+
+def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType,
+                on: frozenset[str] = frozenset()) -> Span | None:
+    """The best of ``scored`` that, read as ``typed``, names one; None when none does.
+    ``on``: continents the question places it on; one named elsewhere is not one asked for
+    (a country on two continents is on both: ``countries.TRANSCONTINENTAL``)."""
+    placed = typed.continents if on else None
     for _, sp in scored:
         read = typed.read_as(sp, corpus.doc(sp.doc_id))
-        if typed.named(read.text):
+        name = typed.named(read.text)
+        if name and (placed is None or placed(name) & on):
             return read
     return None
 
 
-def as_asked(span: Span, scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType) -> Span:
+def as_asked(span: Span, scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType,
+             question: str = "") -> Span:
     """The answer to a question that asks for ``typed``: the best of the first
-    ``TYPED_LOOK`` spans that names one, else ``span`` read as one where it can be."""
-    return first_named(scored[:TYPED_LOOK], corpus, typed) or typed.read_as(span, corpus.doc(span.doc_id))
+    ``TYPED_LOOK`` spans that names one (on the continent ``question`` names, if it names
+    one), else ``span`` read as one where it can be."""
+    on = asked_continents(question, typed) if question else frozenset()
+    found = first_named(scored[:TYPED_LOOK], corpus, typed, on)
+    if found is not None:
+        return found
+    read = typed.read_as(span, corpus.doc(span.doc_id))
+    name = typed.named(read.text)
+    # Read as a country on another continent than the one asked, the span would name a
+    # wrong answer as if it were of the asked kind; it stands as the span model chose it.
+    return span if on and name and typed.continents is not None and not typed.continents(name) & on else read
