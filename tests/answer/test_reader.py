@@ -488,3 +488,36 @@ def test_countries_lie_on_their_continents():
     assert country_continents(country_named("Haiti")) == {"Americas"}
     assert country_continents(country_named("Scotland")) == {"Europe"}
     assert country_continents("Atlantis") == frozenset()
+
+
+@pytest.mark.parametrize("sentence, chosen, expected", [
+    ("A volcano erupted on the Italian island of Stromboli.", "Italian island", "Stromboli"),
+    ("Members of the American rock band KISS said goodbye.", "American rock band", "KISS"),
+    ("Patrons at Dolly Parton’s theme park, Dollywood, waded through water.", "Dolly Parton’s theme park",
+     "Dollywood"),
+    # A name that holds the asked noun is the answer itself.
+    ("A fine was issued against Grand Canyon University Tuesday.", "Grand Canyon University",
+     "Grand Canyon University"),
+    # Nothing named after the category: it stands.
+    ("The island was evacuated on Monday.", "island", "island"),
+])
+def test_a_span_that_is_the_asked_category_gives_way_to_the_name_after_it(sentence, chosen, expected):
+    from assistant.answer.reader.spans import named_instance
+
+    doc = make_doc("c", sentence)
+    words = [w for w in ("Stromboli", "KISS", "Dollywood", "Tuesday", "Monday", chosen) if w in doc.text]
+    cands = [Span("c", doc.text.index(w), doc.text.index(w) + len(w), w, 0, {"PHRASE"}) for w in words]
+    span = next(sp for sp in cands if sp.text == chosen)
+    head = {"Italian island": "island", "American rock band": "band", "Dolly Parton’s theme park": "park",
+            "Grand Canyon University": "university", "island": "island"}[chosen]
+    assert named_instance(span, cands, doc, head).text == expected
+
+
+def test_which_type_of_question_keeps_the_category():
+    doc = make_doc("k", "Members of the American rock band, KISS, said goodbye at their final concert.")
+    reader = ReaderModels(lin(n_words=0.5, rel_pos=-2.0), READER.confidence, READER.calibration, state_at=0.0,
+                          sentences=3)
+    band = answerer([doc], reader=reader).explain("Which iconic band played its final concert?").reading
+    kind = answerer([doc], reader=reader).explain("Which type of band played its final concert?").reading
+    assert band.scored[0][1].text == kind.scored[0][1].text == "the American rock band"  # the span model's choice
+    assert (band.span.text, kind.span.text) == ("KISS", "the American rock band")

@@ -8,6 +8,7 @@ Pure given the models: no index, no clock.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from assistant.answer.reader.asked import as_asked, asked_type
 from assistant.answer.reader.extractive import TokenScorer
 from assistant.answer.reader.features import (
     QuestionFrame,
+    _head_noun,
     confidence_features,
     question_frame,
     span_features,
@@ -41,6 +43,7 @@ from assistant.answer.reader.spans import (
     Span,
     coordinated,
     empty,
+    named_instance,
     noun_phrase_spans,
     phrase_spans,
     with_region,
@@ -51,6 +54,8 @@ from assistant.models import Answer
 #: What a question asks for (``features.ASKS``) whose answer is one value even for a plural
 #: noun ("what percentage of adults"): a figure or a date is not joined with the next one.
 _NOT_LISTED = frozenset({"count", "money", "percent", "date"})
+#: "Which type of product", "what kind of weather event": the category is the answer.
+_CATEGORY_ASKED = re.compile(r"\b(?:type|kind|sort|form|category)s?\s+of\b", re.I)
 #: Mention labels a span may come from (ordinals rank, they do not answer).
 SPAN_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW",
                          "LANGUAGE", "DATE", "FIGURE"})
@@ -186,6 +191,10 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         out.span = out.scored[0][1]
         out.look = next((f for f, (_, sp) in zip(feats, out.first_look, strict=False) if sp is out.span), {})
     typed = asked_type(qa.text)
+    if typed is None and qf.asks not in _NOT_LISTED and not _CATEGORY_ASKED.search(qa.text):
+        # "Which band ...?" answered by "American rock band": the band it names, "KISS".
+        out.span = named_instance(out.span, [sp for _, sp in out.scored], corpus.doc(out.span.doc_id),
+                                  _head_noun(qa.text))
     if typed is not None:
         # "Which country ...?" answered by "Iranian lawmakers" or "President Daniel Noboa",
         # "which state" by "Oregon Gov. Kate Brown": the best span that names one, as one.

@@ -22,7 +22,7 @@ Pure functions of the document and the question's words: no model, no index.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from assistant.models import Document, Mention, QuoteRecord
@@ -356,4 +356,31 @@ def as_province(span: Span, doc: Document | None) -> Span:
         s = placed.end - len(text[span.end:placed.end].lstrip(", "))
         if province_named(text[s:placed.end]):
             return Span(span.doc_id, s, placed.end, text[s:placed.end], span.sent, set(span.sources) - {"RULE"})
+    return span
+
+
+#: What stands between a category and the name it introduces: "the Italian island *of*
+#: Stromboli", "the robot*, dubbed* Optimus", "the American rock band KISS".
+_INTRODUCES = re.compile(r"(?:\s+of|,?\s+(?:called|named|dubbed|known\s+as)|,)?\s+[“‘\"']?")
+
+
+def named_instance(span: Span, candidates: Sequence[Span], doc: Document | None, head: str) -> Span:
+    """For a question that asks "which <head>": when ``span`` is the asked category itself
+    ("Italian island", "American rock band", "Omicron subvariant": its last word, in lower
+    case, ends with ``head``), the name written right after it ("Stromboli", "KISS", "Arcturus") among
+    ``candidates``; ``span`` itself otherwise. A category answers "which type of ..." (a
+    caller's choice), not "which island"."""
+    if doc is None or span.start < 0 or not head:
+        return span
+    words = re.findall(r"[^\W\d_][\w'’-]*", span.text)
+    last = words[-1] if words else ""
+    # Written in lower case, the word is the category; capitalised, part of a name that
+    # holds it ("Grand Canyon University", "Salt Lake City").
+    if not last.islower() or not (last.endswith(head) or last.rstrip("s").endswith(head)):
+        return span
+    m = _INTRODUCES.match(doc.text, span.end)
+    at = m.end() if m else span.end
+    for sp in candidates:
+        if sp.doc_id == span.doc_id and sp.start == at and sp.text[:1].isupper() and sp.end > at:
+            return sp
     return span
