@@ -38,6 +38,11 @@ def colour_named(text: str) -> str:
     return text if fold(text) in COLOURS else ""
 
 
+def sport_named(text: str) -> str:
+    """``text`` when it is a sport ("volleyball", "Formula One"), or ""."""
+    return text if fold(text).replace("’", "'") in SPORTS else ""
+
+
 def names_sport(text: str) -> str:
     """``text`` when a sport is among its words ("women's basketball games", "International
     Chess Federation"), or ""."""

@@ -521,3 +521,28 @@ def test_which_type_of_question_keeps_the_category():
     kind = answerer([doc], reader=reader).explain("Which type of band played its final concert?").reading
     assert band.scored[0][1].text == kind.scored[0][1].text == "the American rock band"  # the span model's choice
     assert (band.span.text, kind.span.text) == ("KISS", "the American rock band")
+
+
+@pytest.mark.parametrize("question, sentence, spans, expected", [
+    # No span holds the month or the colour: the words of the sentence do.
+    ("The rule is set to expire in which month?", "The rule, which lets federal officials expel migrants, is set "
+     "to expire in May.", ["federal officials", "The rule"], "May"),
+    ("Supporters showed it by wearing which color?", "Many people wore purple on Wednesday in honor of the day.",
+     ["Many people", "Wednesday"], "purple"),
+    ("Which college sport set a record?", "Over 92,000 people watched a cross between tennis and squash.",
+     ["92,000 people"], "tennis"),  # the sport alone, not the words around it
+    ("Which African country was it?", "The capsule was found in Western Australia and flown to Kenya.",
+     ["The capsule"], "Kenya"),  # Australia is not in Africa
+])
+def test_a_value_of_the_asked_type_no_span_holds_is_read_from_the_sentence(question, sentence, spans, expected):
+    from fakes import MemoryCorpus
+
+    from assistant.answer.reader.asked import as_asked, asked_type
+
+    doc = make_doc("s", sentence)
+    scored = [(float(-i), Span("s", doc.text.index(t), doc.text.index(t) + len(t), t, 0, {"PHRASE"}))
+              for i, t in enumerate(spans)]
+    got = as_asked(scored[0][1], scored, MemoryCorpus([doc]), asked_type(question), question,
+                   [(doc, 0, len(doc.text))])
+    assert got.text == expected and doc.text[got.start:got.end] == expected
+    assert as_asked(scored[0][1], scored, MemoryCorpus([doc]), asked_type(question), question).text != expected

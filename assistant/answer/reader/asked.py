@@ -21,11 +21,20 @@ from dataclasses import dataclass
 
 from assistant.answer.corpus import Corpus
 from assistant.answer.reader.rerank import RERANK_K
-from assistant.answer.reader.spans import Span, as_category, as_country, as_province
+from assistant.answer.reader.spans import CATEGORY_WORDS, Span, as_category, as_country, as_province
 from assistant.models import Document
-from assistant.text.categories import colour_named, continent_named, month_named, names_sport, ocean_named
+from assistant.text.categories import (
+    colour_named,
+    continent_named,
+    month_named,
+    names_sport,
+    ocean_named,
+    sport_named,
+)
 from assistant.text.countries import country_continents, country_named, province_named
 
+#: A word, for reading a sentence's words as a value of a type ("Pacific Ocean", "June 2021").
+_WORD = re.compile(r"[^\W_][\w'’-]*")
 #: How many of the best spans are looked through for one of the asked type: the re-ranker's
 #: (``RERANK_K``), the spans its second look orders.
 TYPED_LOOK = RERANK_K
@@ -42,6 +51,9 @@ class AskedType:
     named: Callable[[str], str]
     #: The continents a named value lies on (None: the type has no place on a map).
     continents: Callable[[str], frozenset[str]] | None = None
+    #: What a run of a sentence's words names of it, the run being the value and nothing
+    #: more (``written_in``); None: ``named``.
+    written: Callable[[str], str] | None = None
 
 
 #: The continent a word before "country" or "nation" places it on ("which *African*
@@ -91,7 +103,7 @@ ASKED_TYPES: tuple[AskedType, ...] = (
     AskedType("colour", _COLOUR, _within(colour_named), colour_named),
     # A sport is kept as written, qualifiers and all ("women's basketball", "college football"):
     # the answer may be the qualified sport.
-    AskedType("sport", _SPORT, lambda sp, doc: sp, names_sport),
+    AskedType("sport", _SPORT, lambda sp, doc: sp, names_sport, written=sport_named),
 )
 
 
@@ -124,13 +136,30 @@ def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: Ask
     return None
 
 
+def written_in(sentences: Sequence[tuple[Document, int, int]], typed: AskedType,
+               on: frozenset[str] = frozenset()) -> Span | None:
+    """The first words of ``sentences`` (document, start, end; best first) that name one
+    of ``typed``, longest first at each word ("expire in *May*", "wore *purple*"): a word no
+    entity or noun phrase holds is no span candidate. None when no sentence names one."""
+    for j, (doc, start, end) in enumerate(sentences):
+        words = list(_WORD.finditer(doc.text, start, end))
+        for i in range(len(words)):
+            for n in range(min(CATEGORY_WORDS, len(words) - i), 0, -1):
+                s, e = words[i].start(), words[i + n - 1].end()
+                name = (typed.written or typed.named)(doc.text[s:e])
+                if name and (not on or typed.continents is None or typed.continents(name) & on):
+                    return Span(doc.doc_id, s, e, doc.text[s:e], j, {"PHRASE"})
+    return None
+
+
 def as_asked(span: Span, scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType,
-             question: str = "") -> Span:
+             question: str = "", sentences: Sequence[tuple[Document, int, int]] = ()) -> Span:
     """The answer to a question that asks for ``typed``: the best of the first
     ``TYPED_LOOK`` spans that names one (on the continent ``question`` names, if it names
-    one), else ``span`` read as one where it can be."""
+    one), else the first such words of ``sentences`` (the sentences the spans come from,
+    best first), else ``span`` read as one where it can be."""
     on = asked_continents(question, typed) if question else frozenset()
-    found = first_named(scored[:TYPED_LOOK], corpus, typed, on)
+    found = first_named(scored[:TYPED_LOOK], corpus, typed, on) or written_in(sentences, typed, on)
     if found is not None:
         return found
     read = typed.read_as(span, corpus.doc(span.doc_id))

@@ -198,7 +198,8 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     if typed is not None:
         # "Which country ...?" answered by "Iranian lawmakers" or "President Daniel Noboa",
         # "which state" by "Oregon Gov. Kate Brown": the best span that names one, as one.
-        out.span = as_asked(out.span, out.scored, corpus, typed, qa.text)
+        out.span = as_asked(out.span, out.scored, corpus, typed, qa.text,
+                            [(r.doc, r.start, r.end) for r in ranked[:models.sentences]])
     elif qf.asks == "place":
         # "Where ...?" answered by a city the sentence writes with its state or country
         # ("Montgomery, Alabama"): the place as written, region and all.
