@@ -89,7 +89,7 @@ class QuestionFrame:
     items: int = 1
 
 
-def _head_noun(text: str) -> str:
+def head_noun(text: str) -> str:
     """The noun the question asks about after "which"/"what" ("which tech *company*",
     "what biological *materials*"), lower-cased and unstemmed, or "". Without a tagger: the
     last of up to four words before a function word, a verb-like ending (-ed, -ing, -ly)
@@ -136,7 +136,7 @@ def items_asked(text: str) -> int:
         w = m.group(1).lower()
         return 2 if w == "both" else UNIT_WORDS[w]
     plain = _NEGATED.sub(" does ", text)  # "what sports won't appear": "sports" + an auxiliary
-    head = _head_noun(plain)
+    head = head_noun(plain)
     if (len(head) <= 3 or not head.endswith("s") or head in _NOT_PLURAL
             or head.endswith(("ss", "us", "is", "ics", "ous", "'s", "’s"))):
         return 1
@@ -191,7 +191,7 @@ def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
     low = text.lower()
     wh = next((w for w in ("how many", "how much", "who", "whom", "whose", "when", "where", "which", "what")
                if re.search(r"\b" + w + r"\b", low)), "")
-    head = singular_noun(_head_noun(text))
+    head = singular_noun(head_noun(text))
     label = NOUN_LABEL.get(head, "")
     kind = qa.kind
     if kind in STATEMENT_KINDS:
@@ -216,7 +216,7 @@ def question_frame(qa: QuestionAnalysis) -> QuestionFrame:
         asks = "none"
     labels = tuple(qa.labels) or ((label,) if label else ())
     head_stem = tokenize(head)[0] if head and tokenize(head) else ""
-    left, right = _wh_context(text, _head_noun(text))
+    left, right = _wh_context(text, head_noun(text))
     return QuestionFrame(asks, wh, head_stem, labels, frozenset(tokenize(text)), frozenset(qa.focus),
                          frozenset(name_keys(" ".join(qa.names)) | name_keys(text)),
                          frozenset(tokenize(qa.quoted)) if qa.quoted else frozenset(), left, right,

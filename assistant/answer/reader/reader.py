@@ -22,8 +22,8 @@ from assistant.answer.reader.asked import as_asked, asked_type
 from assistant.answer.reader.extractive import TokenScorer
 from assistant.answer.reader.features import (
     QuestionFrame,
-    _head_noun,
     confidence_features,
+    head_noun,
     question_frame,
     span_features,
     token_features,
@@ -194,7 +194,7 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
     if typed is None and qf.asks not in _NOT_LISTED and not _CATEGORY_ASKED.search(qa.text):
         # "Which band ...?" answered by "American rock band": the band it names, "KISS".
         out.span = named_instance(out.span, [sp for _, sp in out.scored], corpus.doc(out.span.doc_id),
-                                  _head_noun(qa.text))
+                                  head_noun(qa.text))
     if typed is not None:
         # "Which country ...?" answered by "Iranian lawmakers" or "President Daniel Noboa",
         # "which state" by "Oregon Gov. Kate Brown": the best span that names one, as one.
