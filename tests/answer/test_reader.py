@@ -469,7 +469,7 @@ def test_a_country_on_another_continent_than_the_one_asked_is_not_the_answer():
     african = "Russia reassured which West African country that Wagner would stay?"
     got = as_asked(scored[0][1], scored, corpus, asked_type(african), african)
     assert got.text == "Mali"  # Bamako's country; Moscow's (Russia) is not in Africa
-    anywhere = "Russia reassured which country that Wagner would stay?"
+    anywhere = "Which country did Wagner reassure?"
     assert as_asked(scored[0][1], scored, corpus, asked_type(anywhere), anywhere).text == "Russia"
     asian = "Which Southeast Asian country did Wagner reassure?"
     # None of the spans names a country in Asia (Russia lies on two continents, Mali on one):
@@ -546,3 +546,32 @@ def test_a_value_of_the_asked_type_no_span_holds_is_read_from_the_sentence(quest
                    [(doc, 0, len(doc.text))])
     assert got.text == expected and doc.text[got.start:got.end] == expected
     assert as_asked(scored[0][1], scored, MemoryCorpus([doc]), asked_type(question), question).text != expected
+
+
+def test_a_country_the_question_names_itself_is_no_answer_while_another_is_named():
+    from fakes import MemoryCorpus
+
+    from assistant.answer.reader.asked import as_asked, asked_type
+
+    doc = make_doc("q", "North Korean leader Kim Jong Un may travel to Moscow to discuss supplying weapons.")
+    corpus = MemoryCorpus([doc])
+
+    def span(text):
+        at = doc.text.index(text)
+        return Span("q", at, at + len(text), text, 0, {"PHRASE"})
+
+    scored = [(3.0, span("Moscow")), (2.0, span("North Korean leader Kim Jong Un"))]
+    q = "Russia may be looking to which country to replenish its ammunition?"
+    assert as_asked(scored[0][1], scored, corpus, asked_type(q), q).text == "North Korea"
+    only = "Which country may Kim Jong Un travel to?"
+    assert as_asked(scored[0][1], scored[:1], corpus, asked_type(only), only).text == "Russia"
+    # The question's own country, when no other is named, is still read as one.
+    own = "Russia may be looking to which country?"
+    assert as_asked(scored[0][1], scored[:1], corpus, asked_type(own), own).text == "Russia"
+
+
+def test_a_province_is_not_read_as_its_peoples_country():
+    doc = make_doc("b", "A Sikh separatist was shot in British Columbia last year.")
+    at = doc.text.index("British Columbia")
+    bc = Span("b", at, at + len("British Columbia"), "British Columbia", 0, {"GPE"})
+    assert as_country(bc, doc) is bc

@@ -32,6 +32,7 @@ from assistant.text.categories import (
     sport_named,
 )
 from assistant.text.countries import country_continents, country_named, province_named
+from assistant.text.folding import fold
 
 #: A word, for reading a sentence's words as a value of a type ("Pacific Ocean", "June 2021").
 _WORD = re.compile(r"[^\W_][\w'’-]*")
@@ -123,17 +124,25 @@ def asked_continents(question: str, typed: AskedType) -> frozenset[str]:
 
 
 def first_named(scored: Sequence[tuple[float, Span]], corpus: Corpus, typed: AskedType,
-                on: frozenset[str] = frozenset()) -> Span | None:
+                on: frozenset[str] = frozenset(), question: str = "") -> Span | None:
     """The best of ``scored`` that, read as ``typed``, names one; None when none does.
     ``on``: continents the question places it on; one named elsewhere is not one asked for
-    (a country on two continents is on both: ``countries.TRANSCONTINENTAL``)."""
+    (a country on two continents is on both: ``countries.TRANSCONTINENTAL``). One the
+    ``question`` names itself ("China has reached a deal to build a spy base in which
+    country?") comes only when no other does."""
     placed = typed.continents if on else None
+    named = []
     for _, sp in scored:
         read = typed.read_as(sp, corpus.doc(sp.doc_id))
         name = typed.named(read.text)
         if name and (placed is None or placed(name) & on):
-            return read
-    return None
+            named.append((read, name))
+    return next((r for r, n in named if not _in_question(n, question)), named[0][0] if named else None)
+
+
+def _in_question(name: str, question: str) -> bool:
+    """Whether ``question`` writes ``name`` (folded, as whole words)."""
+    return bool(question) and f" {fold(name)} " in f" {' '.join(_WORD.findall(fold(question)))} "
 
 
 def written_in(sentences: Sequence[tuple[Document, int, int]], typed: AskedType,
@@ -159,7 +168,7 @@ def as_asked(span: Span, scored: Sequence[tuple[float, Span]], corpus: Corpus, t
     one), else the first such words of ``sentences`` (the sentences the spans come from,
     best first), else ``span`` read as one where it can be."""
     on = asked_continents(question, typed) if question else frozenset()
-    found = first_named(scored[:TYPED_LOOK], corpus, typed, on) or written_in(sentences, typed, on)
+    found = first_named(scored[:TYPED_LOOK], corpus, typed, on, question) or written_in(sentences, typed, on)
     if found is not None:
         return found
     read = typed.read_as(span, corpus.doc(span.doc_id))

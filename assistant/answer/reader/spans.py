@@ -261,7 +261,8 @@ def as_country(span: Span, doc: Document | None) -> Span:
     capital ("Hanoi" -> Vietnam), as a span whose text is the country and whose offsets are
     the word's it was read from, so the sentence cited shows it; ``span`` itself when it
     names a country already or neither."""
-    if doc is None or span.start < 0 or country_named(span.text):
+    if doc is None or span.start < 0 or country_named(span.text) or province_named(span.text):
+        # A province is no people's: "British Columbia" is Canada's, not the British.
         return span
     text = doc.text
     at = span.start
