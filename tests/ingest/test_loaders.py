@@ -190,6 +190,28 @@ def test_latin1_bytes_undefined_in_cp1252_still_decode(tmp_path):
     assert doc.text == "Die Straße in München ist gesperrt \x81 seit Montag, sagt die Polizei.\n"
 
 
+def test_text_saved_after_a_wrong_decode_is_repaired(tmp_path):
+    # UTF-8 read as cp1252 once ("GuantÃ¡namo") or twice ("SarukhÃÂ¡n") before it was saved.
+    once = "Detainees left Guantánamo, said Arturo Sarukhán.".encode().decode("cp1252")
+    twice = "Miguel Basáñez spoke.".encode().decode("cp1252").encode().decode("cp1252")
+    p = tmp_path / "mojibake.txt"
+    p.write_text(f"{once}\nŁukašenka and Лукашенко stay as written — “quoted”.\n{twice}\n", encoding="utf-8")
+    (doc,), fails = _load(p)
+    assert fails == []
+    lines = doc.text.splitlines()
+    assert lines[0] == "Detainees left Guantánamo, said Arturo Sarukhán."
+    assert lines[1] == "Łukašenka and Лукашенко stay as written — “quoted”."
+    assert "Basáñez" in lines[2]
+
+
+def test_jsonl_text_with_mojibake_is_repaired(tmp_path):
+    p = tmp_path / "feed.jsonl"
+    bad = "The ambassador, Arturo Sarukhán, was replaced.".encode().decode("cp1252")
+    p.write_text(json.dumps({"id": "a1", "text": bad}) + "\n", encoding="utf-8")
+    (doc,), fails = _load(p)
+    assert fails == [] and "Arturo Sarukhán," in doc.text
+
+
 def test_mixed_encodings_decode_per_byte_run(tmp_path):
     p = tmp_path / "mixed.txt"
     p.write_bytes("UTF-8 café, ".encode() + "cp1252 café “quoted”".encode("cp1252") + b"\n")

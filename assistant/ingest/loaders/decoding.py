@@ -12,6 +12,7 @@ import codecs
 import unicodedata
 
 from assistant.ingest.loaders.base import LoadFailure
+from assistant.text.mojibake import repair_mojibake
 
 #: Share of NUL bytes above which a file without a UTF-16 layout is binary.
 _NUL_BINARY_SHARE = 0.10
@@ -123,7 +124,8 @@ def decode_file(data: bytes, label: str) -> str | LoadFailure:
         text, _encoding = decode_bytes(data)
     except DecodeError as e:
         return LoadFailure(label, f"not a text file: {e}; remove it or convert it to UTF-8 text")
-    text = normalise_newlines(text)
+    # Text that was UTF-8 read as Windows-1252 before it was saved ("SarukhÃ¡n") is repaired.
+    text = repair_mojibake(normalise_newlines(text))[0]
     if not text.strip():
         return LoadFailure(label, "file is empty (or only whitespace); remove it or add the article text")
     return text

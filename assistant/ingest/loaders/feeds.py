@@ -33,6 +33,7 @@ from assistant.ingest.loaders.limits import markup_too_large
 from assistant.ingest.loaders.placeholders import plausible_author
 from assistant.ingest.metadata import parse_date
 from assistant.models import Document
+from assistant.text.mojibake import repair_mojibake
 
 
 def _body(entry: Any) -> str:
@@ -40,7 +41,7 @@ def _body(entry: Any) -> str:
     candidates = [c.get("value", "") for c in entry.get("content", []) or []]
     candidates.append(entry.get("summary", "") or "")
     best = max(candidates, key=len, default="")
-    return html_to_text(best)[0] if best.strip() else ""
+    return repair_mojibake(html_to_text(best)[0])[0] if best.strip() else ""
 
 
 def _date(entry: Any) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from assistant.ingest.loaders.html import strip_inline_html
 from assistant.ingest.loaders.limits import markup_too_large
 from assistant.ingest.metadata import parse_date
 from assistant.models import Document
+from assistant.text.mojibake import repair_mojibake
 
 
 def _str_field(obj: dict, key: str) -> str:
@@ -71,7 +72,7 @@ class JsonlLoader:
             if len(body) > src.limits.document_chars:
                 yield LoadFailure(where, too_many_chars(len(body), src.limits))
                 continue
-            body = normalise_newlines(strip_inline_html(body.replace("\x00", "")))
+            body = repair_mojibake(normalise_newlines(strip_inline_html(body.replace("\x00", ""))))[0]
             if not body.strip():
                 yield LoadFailure(where, "\"text\" holds only markup, no readable text; add the article text")
                 continue
