@@ -575,3 +575,13 @@ def test_a_province_is_not_read_as_its_peoples_country():
     at = doc.text.index("British Columbia")
     bc = Span("b", at, at + len("British Columbia"), "British Columbia", 0, {"GPE"})
     assert as_country(bc, doc) is bc
+
+
+@pytest.mark.parametrize("word, head, expected", [
+    ("island", "island", True), ("bands", "band", True), ("subvariant", "variant", True),
+    ("countries", "country", True), ("start", "art", False), ("woman", "man", False), ("scar", "car", False),
+])
+def test_a_category_word_is_the_asked_noun_its_plural_or_a_compound_of_a_long_one(word, head, expected):
+    from assistant.answer.reader.spans import _is_noun
+
+    assert _is_noun(word, head) is expected

@@ -365,6 +365,19 @@ def as_province(span: Span, doc: Document | None) -> Span:
 _INTRODUCES = re.compile(r"(?:\s+of|,?\s+(?:called|named|dubbed|known\s+as)|,)?\s+[“‘\"']?")
 
 
+#: Shortest asked noun that may end a compound ("sub*variant*"); a shorter one only stands
+#: alone ("art" is not in "start", "man" not in "woman").
+COMPOUND_HEAD = 5
+
+
+def _is_noun(word: str, head: str) -> bool:
+    """Whether ``word`` is the noun ``head``: the same, its plural, or a compound ending
+    with it."""
+    if word in (head, head + "s", head + "es") or (head.endswith("y") and word == head[:-1] + "ies"):
+        return True
+    return len(head) >= COMPOUND_HEAD and word.rstrip("s").endswith(head)
+
+
 def named_instance(span: Span, candidates: Sequence[Span], doc: Document | None, head: str) -> Span:
     """For a question that asks "which <head>": when ``span`` is the asked category itself
     ("Italian island", "American rock band", "Omicron subvariant": its last word, in lower
@@ -377,7 +390,7 @@ def named_instance(span: Span, candidates: Sequence[Span], doc: Document | None,
     last = words[-1] if words else ""
     # Written in lower case, the word is the category; capitalised, part of a name that
     # holds it ("Grand Canyon University", "Salt Lake City").
-    if not last.islower() or not (last.endswith(head) or last.rstrip("s").endswith(head)):
+    if not last.islower() or not _is_noun(last, head):
         return span
     m = _INTRODUCES.match(doc.text, span.end)
     at = m.end() if m else span.end
