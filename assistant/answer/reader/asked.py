@@ -6,9 +6,13 @@ and "President Daniel Noboa" is not, nor that "Chess" is a sport. For these type
 takes the best of its first spans that names one (``first_named``), read as the type (a
 demonym as its country, "Oregon Gov. Kate Brown" as Oregon, "a gray check mark" as gray; a
 sport as written, "International Chess Federation", since a sport's qualifier may be the
-answer: "women's basketball"), and keeps the span model's choice when none does. The reply's
-confidence stays the span model's in its own best span, as when the re-ranker reorders: the
-thresholds for stating, guessing and abstaining were fitted on it.
+answer: "women's basketball"). A country must lie on the continent the question names
+("which *West African* country"), and one the question names itself comes last. When no span
+names one, the words of the reader's sentences may ("set to expire in *May*": no entity or noun
+phrase holds it, ``written_in``); else the span model's choice stands. The reply's confidence
+stays the span model's in its own best span, as when the re-ranker reorders: the thresholds for
+stating, guessing and abstaining were fitted on it (the shown confidence is read again after,
+``reader.confidence``, and knows the span was retyped).
 
 One table (``ASKED_TYPES``), no branches: a new type is a row.
 """
