@@ -381,8 +381,9 @@ def _is_noun(word: str, head: str) -> bool:
 def named_instance(span: Span, candidates: Sequence[Span], doc: Document | None, head: str) -> Span:
     """For a question that asks "which <head>": when ``span`` is the asked category itself
     ("Italian island", "American rock band", "Omicron subvariant": its last word, in lower
-    case, ends with ``head``), the name written right after it ("Stromboli", "KISS", "Arcturus") among
-    ``candidates``; ``span`` itself otherwise. A category answers "which type of ..." (a
+    case, is ``head``, its plural or a compound ending with it, ``_is_noun``), the name written
+    right after it ("Stromboli", "KISS", "Arcturus") among ``candidates``; ``span`` itself
+    otherwise. A category answers "which type of ..." (a
     caller's choice), not "which island"."""
     if doc is None or span.start < 0 or not head:
         return span
