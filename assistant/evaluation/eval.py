@@ -42,6 +42,7 @@ from assistant.errors import AssistantError, ConfigError
 from assistant.evaluation.calibration import calibration
 from assistant.models import Answer
 from assistant.text.folding import fold_answer, name_key
+from assistant.text.numbers import TENS_WORDS, UNIT_WORDS
 
 TYPES = ("date", "figure", "speaker", "entity", "quote", "other", "unanswerable")
 #: How a question is asked (the optional ``form`` of a case), as in the natural benchmark.
@@ -126,10 +127,28 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
 MIN_NAME_KEY = 4
 
 
+def fold_numbers(folded: str) -> str:
+    """Number words below a hundred written as digits in folded text ("six" -> "6",
+    "twenty one" -> "21"): "six" and "6" are the same answer. Applied to both sides of a
+    comparison, so it only ever adds a match between a word and its digits."""
+    out: list[str] = []
+    for w in folded.split():
+        unit = UNIT_WORDS.get(w)
+        if unit is not None and 0 < unit < 10 and out and out[-1] in _TENS_DIGITS:
+            out[-1] = str(int(out[-1]) + unit)
+            continue
+        out.append(str(unit) if unit is not None else str(TENS_WORDS[w]) if w in TENS_WORDS else w)
+    return " ".join(out)
+
+
+_TENS_DIGITS = {str(v) for v in TENS_WORDS.values()}
+
+
 def contains_answer(system: str, gold: str) -> bool:
-    """Folded ``gold`` occurs in folded ``system`` on word boundaries; a gold name also
-    matches another romanisation of it ("Łukašenka" in "Alaksandar Lukashenko")."""
-    g, s = fold_answer(gold), fold_answer(system)
+    """Folded ``gold`` occurs in folded ``system`` on word boundaries, number words read as
+    digits (``fold_numbers``); a gold name also matches another romanisation of it
+    ("Łukašenka" in "Alaksandar Lukashenko")."""
+    g, s = fold_numbers(fold_answer(gold)), fold_numbers(fold_answer(system))
     if not g:
         return False
     if f" {g} " in f" {s} ":
@@ -149,9 +168,9 @@ _ARTICLE = re.compile(r"^(?:the|a|an) ")
 
 def exact_answer(system: str, gold: str) -> bool:
     """``system`` is ``gold``, folded, a leading article dropped from both (SQuAD's exact
-    match normalisation)."""
-    g = _ARTICLE.sub("", fold_answer(gold))
-    return bool(g) and _ARTICLE.sub("", fold_answer(system)) == g
+    match normalisation), number words read as digits (``fold_numbers``)."""
+    g = _ARTICLE.sub("", fold_numbers(fold_answer(gold)))
+    return bool(g) and _ARTICLE.sub("", fold_numbers(fold_answer(system))) == g
 
 
 def gold_forms(case: Case) -> list[str]:
@@ -164,7 +183,7 @@ def gold_forms(case: Case) -> list[str]:
 
 def _position(system: str, gold: str) -> int:
     """Where folded ``gold`` first stands in folded ``system`` (-1 if nowhere)."""
-    g, s = fold_answer(gold), fold_answer(system)
+    g, s = fold_numbers(fold_answer(gold)), fold_numbers(fold_answer(system))
     i = f" {s} ".find(f" {g} ") if g else -1
     return i
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from conftest import ROOT
 
-from assistant.evaluation.eval import Case, contains_answer, load_cases, run_eval, score_case
+from assistant.evaluation.eval import Case, contains_answer, exact_answer, load_cases, run_eval, score_case
 from assistant.models import Answer, Citation
 
 CASES = ROOT / "eval" / "seeds.jsonl"
@@ -66,6 +66,13 @@ def test_contains_answer_folds_case_diacritics_and_separators() -> None:
     assert contains_answer("10.970 attempts", "10,970")
     assert not contains_answer("1,415", "415")  # word boundaries, not substrings
     assert not contains_answer("", "June 2021")
+
+
+def test_number_words_and_digits_are_the_same_answer() -> None:
+    assert contains_answer("six", "6") and contains_answer("6 people", "six")
+    assert contains_answer("twenty-one states", "21") and exact_answer("Thirty", "30")
+    assert not contains_answer("twenty", "21") and not contains_answer("six", "60")
+    assert not exact_answer("six people", "6")  # exact still means the whole answer
 
 
 def test_score_case_rules() -> None:
