@@ -110,9 +110,23 @@ def test_an_author_from_the_byline_is_a_span_no_sentence_states():
 
 
 def test_sources_that_differ_on_the_stated_value_stay_side_by_side():
-    ans = answerer([REPAIRS, UNION]).ask("How many ferries were repaired in March?")
+    tr = answerer([REPAIRS, UNION]).explain("How many ferries were repaired in March?")
+    ans = tr.answer
     assert ans.text.startswith("Sources differ:")
     assert {c.doc_id for c in ans.citations} == {"repairs", "union"} and ans.calibrated
+    # The short answer is the value the reader chose, whichever source the listing names first.
+    assert ans.answer == tr.reading.span.text
+
+
+def test_the_short_answer_among_differing_sources_is_the_one_the_reader_chose():
+    from assistant.answer.reader.reply import chosen_value
+    from assistant.models import Conflict
+
+    older = Conflict("11,000 employees", 1, "a", "CNN", "2022-11-10")
+    newer = Conflict("More than 75,000 unionized employees", 2, "b", "CNN", "2023-10-05")
+    assert chosen_value([older, newer], "75000") is newer  # the span stands in the value
+    assert chosen_value([older, newer], "11000 employees") is older
+    assert chosen_value([older, newer], "40%") is None and chosen_value([older, newer], "") is None
 
 
 def test_the_asked_quantity_wins_over_a_figure_of_another_kind():

@@ -24,7 +24,7 @@ from assistant.answer.learned import ReaderModels, SelectionModels
 from assistant.answer.reader.reader import Reading
 from assistant.answer.reader.spans import CAPITAL, DEMONYM, Span, unit_end
 from assistant.answer.selection import Selection
-from assistant.models import Answer, Citation, Document, Passage
+from assistant.models import Answer, Citation, Conflict, Document, Passage
 from assistant.text.folding import fold_answer
 
 #: How a reply without a stated answer begins.
@@ -87,13 +87,21 @@ def reply(models: SelectionModels, reader: ReaderModels | None, sel: Selection, 
                   **base)
 
 
+def chosen_value(conflicts: Sequence[Conflict], key: str) -> Conflict | None:
+    """The one of ``conflicts`` (values the sources differ on) that the reader's span, of
+    folded text ``key``, writes or stands in; None when it is none of them."""
+    return next((c for c in conflicts if (k := fold_answer(c.value)) and key and (k in key or key in k)), None)
+
+
 def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus, base: dict,
            lead: str = "") -> Answer:
     """"<answer> [n] — “<sentence>”", citing the sentence the span stands in (and the
     sentence that names a speaker, when that is another one); ``lead`` hedges a guess."""
-    if rule.conflicts and any(k and (k in span.key or span.key in k) for k in (fold_answer(c.value) for c in rule.conflicts)):
-        # Sources differ on this very value: every source is shown, with its date.
-        return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])
+    chosen = chosen_value(rule.conflicts, span.key)
+    if chosen is not None:
+        # Sources differ on this very value: every source is shown, with its date; the short
+        # answer is the value the reader chose among them, not the first source's.
+        return replace(rule, answer=chosen.value, confidence=conf, calibrated=True, retrieved=base["retrieved"])
     if "RULE" in span.sources and span.start >= 0 and not rule.abstained and rule.text:
         # The reader chose the rules' own answer: their reply form stays (its notes, such as
         # a date read from the dateline, and every sentence it cites), with the reader's
