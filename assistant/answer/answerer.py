@@ -51,6 +51,7 @@ from assistant.answer.reader.confidence import hedged, shown
 from assistant.answer.reader.extractive import TokenScorer, load_scorer
 from assistant.answer.reader.rerank import FIRST_LOOK_KINDS, Embed
 from assistant.answer.selection import Selection, select
+from assistant.answer.spelling import respelled
 from assistant.models import Answer, Passage
 from assistant.retrieval.types import PassageRetriever
 from assistant.text.periods import as_iso_date, asked_period, covered
@@ -198,6 +199,9 @@ class Answerer:
         standalone, context = rewrite(q, history or [],
                                       lambda prev, hist: self.ask(prev, history=hist, asked_on=asked),
                                       corpus.aliases, corpus)
+        if corpus.has_vocabulary:
+            # "Nazarenko" where the corpus writes "Nazaranka": selection weighs words as written.
+            standalone = respelled(standalone, corpus.aliases.label, corpus.aliases.variants, corpus.df)
         qa = route_list(analyse(standalone))
         qa.asked_on = asked
         qa.period = asked_period(standalone, asked)
