@@ -78,6 +78,10 @@ def test_the_tail_alternatives_feature():
     assert L.route_features("per the piece, which premiered first - the sopranos or the wire?")["tail_or"] == 1.0
     assert L.route_features("which states did he lose or win in april and may")["tail_or"] == 0.0
     assert L.route_features("who did obama appoint and which justices were they replacing")["and_wh"] == 1.0
+    # A verb in -s after the noun is no plural head ("calls" is followed by "the"): one country is asked.
+    assert L.route_features("besides latvia and lithuania, which country calls the crisis a hybrid attack")[
+        "wh_plural"] == 0.0
+    assert L.route_features("which GOP senators came out against the mayor")["wh_plural"] == 1.0
 
 
 def test_route_features_read_the_wording():

@@ -69,10 +69,12 @@ _FIGURE_HEADS = frozenset(["numbers", "statistics", "stats", "percentages", "amo
 _PEOPLE_NOUNS = frozenset(ENTITY_NOUNS["PERSON"].split())
 _NUMERALS = re.compile(r"\b(?:two|three|four|five|several|all|every|each|various|multiple)\b", re.I)
 #: "which/what" and up to two modifiers, then a plural noun: the items asked for. Not across an
-#: auxiliary ("what did *voters* decide" asks what was decided, not for voters).
+#: auxiliary ("what did *voters* decide" asks what was decided, not for voters), nor a verb that
+#: ends in -s: a word an article or a possessive follows is a verb ("which country *calls* the
+#: crisis ...", "which party *wants* its ..."), a plural noun is followed by what it did.
 _AUX = r"(?:did|does|do|is|are|was|were|has|have|had|will|would|can|could|should|may|might)"
 _WH_PLURAL = re.compile(rf"\b(?:which|what)\s+(?:(?!{_AUX}\b)[\w'’-]+\s+){{0,2}}?(?!{_AUX}\b)([a-z][\w-]*?(?:s|people))\b"
-                        r"(?!\s+(?:of|is|was)\b)")
+                        r"(?!\s+(?:of|is|was|the|a|an|its|his|her|their)\b)")
 _WHO_ALL = re.compile(r"\bwho (?:all|else)\b|\bwho (?:were|are) (?:the|all)\b|\bwho was on\b|\beveryone\b")
 _ELSE = re.compile(r"\b(?:else|besides|other than|apart from|instead of|in addition to|as well as)\b")
 _FIGURES = re.compile(r"\b(?:figures?|numbers?|statistics|stats|percentages?|%)\b")
