@@ -599,3 +599,19 @@ def test_a_category_word_is_the_asked_noun_its_plural_or_a_compound_of_a_long_on
     from assistant.answer.reader.spans import _is_noun
 
     assert _is_noun(word, head) is expected
+
+
+@pytest.mark.parametrize("text, name, sources, expected", [
+    ("McDonald’s, which has been upgrading its core items, is rolling out changes.", "McDonald", {"ORG"},
+     "McDonald’s"),
+    ("Wendy's is adding a new breakfast menu.", "Wendy", {"ORG", "PHRASE"}, "Wendy's"),
+    ("McDonald’s burgers are getting softer buns.", "McDonald", {"ORG"}, "McDonald"),  # a possessive
+    ("The plan was Biden’s.", "Biden", {"PERSON"}, "Biden"),  # only an organisation's name
+])
+def test_an_organisations_own_s_stays_with_its_name(text, name, sources, expected):
+    from assistant.answer.reader.spans import with_name_s
+
+    doc = make_doc("b", text)
+    at = text.index(name)
+    got = with_name_s(Span("b", at, at + len(name), name, 0, set(sources)), doc)
+    assert got.text == expected and text[got.start:got.end] == expected

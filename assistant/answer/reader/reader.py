@@ -46,6 +46,7 @@ from assistant.answer.reader.spans import (
     named_instance,
     noun_phrase_spans,
     phrase_spans,
+    with_name_s,
     with_region,
 )
 from assistant.answer.selection.selector import Ranked
@@ -204,6 +205,8 @@ def read(models: ReaderModels, corpus: Corpus, qa: QuestionAnalysis, ranked: Seq
         # "Where ...?" answered by a city the sentence writes with its state or country
         # ("Montgomery, Alabama"): the place as written, region and all.
         out.span = with_region(out.span, corpus.doc(out.span.doc_id))
+    # "McDonald’s, which ...": the name's own "’s", which the tagger left out.
+    out.span = with_name_s(out.span, corpus.doc(out.span.doc_id))
     if qf.items > 1 and qf.asks not in _NOT_LISTED:
         # "Which two automakers ...?": the answer is the coordination the best span stands
         # in ("Honda and Nissan"), not its first item.

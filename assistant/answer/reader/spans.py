@@ -317,6 +317,27 @@ def with_region(span: Span, doc: Document | None) -> Span:
     return span
 
 
+#: A name's own "'s" ("McDonald’s, which ...", "Wendy’s is ..."): the ending stands before
+#: punctuation or a verb, where a possessive stands before what is possessed ("McDonald’s
+#: burgers"). The verbs are the auxiliaries and the reporting verbs news writes after a company.
+_NAME_S = re.compile(
+    r"['’]s(?=\s*(?:[,.;:!?)”\"]|$)|\s+(?:is|was|are|were|has|had|have|will|would|can|could|may|might|said|says|"
+    r"announced|announces|plans|confirmed|told|added|also)\b)")
+
+
+def with_name_s(span: Span, doc: Document | None) -> Span:
+    """An organisation's name that ends in "'s" (McDonald’s, Wendy’s, Sainsbury’s) whole:
+    the tagger leaves the ending out of the entity as if it were a possessive. ``span``
+    itself unless it is an organisation's mention and the ending is not a possessive."""
+    if doc is None or span.start < 0 or "ORG" not in span.sources or span.end != span.start + len(span.text):
+        return span
+    m = _NAME_S.match(doc.text, span.end)
+    if m is None:
+        return span
+    end = m.end()
+    return Span(span.doc_id, span.start, end, doc.text[span.start:end], span.sent, set(span.sources) - {"RULE"})
+
+
 #: A word inside a span, for reading the span as a category: letters, digits and hyphens
 #: ("Swimming" in "Swimming’s world", "D" and "C" in "D.C.").
 _INNER_WORD = re.compile(r"[^\W\d_][\w-]*")
