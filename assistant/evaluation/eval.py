@@ -122,6 +122,8 @@ def load_cases(path: str | Path, notes: list[str] | None = None) -> list[Case]:
 
 
 # -- scoring (pure) ----------------------------------------------------------------------------
+#: A leading article, which neither contains nor exact match requires (SQuAD's normalisation).
+_ARTICLE = re.compile(r"^(?:the|a|an) ")
 #: A gold name matches by transliteration key only when every key is at least this long:
 #: shorter keys collide (Bob/Bay), as in the alias table (``index.aliases.MIN_KEY_LEN``).
 MIN_NAME_KEY = 4
@@ -146,9 +148,11 @@ _TENS_DIGITS = {str(v) for v in TENS_WORDS.values()}
 
 def contains_answer(system: str, gold: str) -> bool:
     """Folded ``gold`` occurs in folded ``system`` on word boundaries, number words read as
-    digits (``fold_numbers``); a gold name also matches another romanisation of it
-    ("Łukašenka" in "Alaksandar Lukashenko")."""
+    digits (``fold_numbers``) and the gold's leading "the"/"a"/"an" not required (SQuAD's
+    normalisation drops articles: "Pantheon" answers "The Pantheon"); a gold name also
+    matches another romanisation of it ("Łukašenka" in "Alaksandar Lukashenko")."""
     g, s = fold_numbers(fold_answer(gold)), fold_numbers(fold_answer(system))
+    g = _ARTICLE.sub("", g) or g
     if not g:
         return False
     if f" {g} " in f" {s} ":
@@ -161,9 +165,6 @@ def contains_answer(system: str, gold: str) -> bool:
         return False
     have = [name_key(w) for w in re.findall(r"[^\W\d_]+", system)]
     return any(have[i: i + len(want)] == want for i in range(len(have) - len(want) + 1))
-
-
-_ARTICLE = re.compile(r"^(?:the|a|an) ")
 
 
 def exact_answer(system: str, gold: str) -> bool:

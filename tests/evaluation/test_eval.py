@@ -75,6 +75,11 @@ def test_number_words_and_digits_are_the_same_answer() -> None:
     assert not exact_answer("six people", "6")  # exact still means the whole answer
 
 
+def test_a_gold_answers_leading_article_is_not_required() -> None:
+    assert contains_answer("Pantheon", "The Pantheon") and contains_answer("umbrella", "An umbrella")
+    assert contains_answer("the Hague", "The Hague") and not contains_answer("Pantheon", "The Parthenon")
+
+
 def test_score_case_rules() -> None:
     case = Case(id="x", question="q?", type="figure", answers=["28,164"], sources=["a.txt"])
     cit = Citation(n=1, doc_id="a.txt", title="", publisher="", date="", quote="Most – 28,164 – went.", start=0, end=20)
