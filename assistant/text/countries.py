@@ -129,8 +129,10 @@ def country_named(text: str) -> str:
 
 
 def country_of_demonym(text: str) -> str:
-    """The country whose people ``text`` names ("Iranian" -> "Iran"), or ""."""
-    return _tables()[1].get(fold(text), "")
+    """The country whose people ``text`` names ("Iranian" -> "Iran", and in the plural the
+    data leaves out, "Iranians" -> "Iran"), or ""."""
+    key, people = fold(text), _tables()[1]
+    return people.get(key, "") or (people.get(key[:-1], "") if key.endswith("s") else "")
 
 
 def country_of_capital(text: str) -> str:

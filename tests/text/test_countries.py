@@ -11,6 +11,7 @@ from assistant.text.countries import country_named, country_of_capital, country_
     ("Iranian", "Iran"), ("Italian", "Italy"), ("South Korean", "South Korea"), ("Saudi Arabian", "Saudi Arabia"),
     ("French", "France"), ("Dutch", "Netherlands"), ("british", "United Kingdom"),
     ("American", "United States"),  # shared with smaller territories: the most populous
+    ("Russians", "Russia"), ("Israelis", "Israel"), ("Filipinos", "Philippines"),  # the people, in the plural
 ])
 def test_a_demonym_names_its_country(demonym, country):
     assert country_of_demonym(demonym) == country
