@@ -212,7 +212,19 @@ def _role(s: str, q: str) -> dict[str, str] | None:
     return None
 
 
+#: After a verb of naming or believing, what a "what" question asks for is a name or a thing,
+#: not a statement: "what do you *call a group* of witches", "what did he *declare as* a
+#: crisis", "what do officials *believe the objects were*". "Call for", "call on" and the like
+#: still ask what was said.
+_NAMING = re.compile(r"(?:call|calls|called|label|labels|labeled|labelled)\s+(?!(?:for|on|upon|out|off|in|back|up)\b)\w"
+                     r"|\w+\s+as\b"
+                     r"|(?:think|thinks|thought|believe|believes|believed)\s+.+\b(?:was|were|is|are)\s*\??\s*$")
+
+
 def _statement(s: str, q: str) -> dict[str, str] | None:
+    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) ((?:{QUESTION_SPEECH_FORMS})\b.*)", s)
+    if m is not None and _NAMING.match(m.group(2)):
+        return None
     m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{QUESTION_SPEECH_FORMS})\b(.*)", s) \
         or re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
         or re.search(r"\bwhat (?:was|is|were) (.+?)'s (?:message|response|reaction|argument|claim|warning|position)\b(.*)", s)
@@ -233,8 +245,15 @@ def _date(s: str, q: str) -> dict[str, str] | None:
     return {}
 
 
+#: After "what did", "which will" and the like comes the clause's subject, not the asked noun
+#: ("what did *the state* use", "what do *officials* believe").
+_SUBJECT_NEXT = re.compile(r"(?:did|does|do|has|have|had|will|would|can|could|should|shall|may|might|must)\s")
+
+
 def _entity_noun(s: str, q: str, plurals: bool = False) -> dict[str, str] | None:
     for m in re.finditer(r"\b(?:which|what|name the|whose)\s+((?:[\w\-']+\s+){0,3})", s + " "):
+        if _SUBJECT_NEXT.match(m.group(1)):
+            continue
         for w in m.group(1).split():
             w = re.sub(r"'s$", "", w)
             forms = (w, w.removesuffix("s"), w.removesuffix("es"))

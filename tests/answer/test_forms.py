@@ -72,6 +72,20 @@ def test_each_form_has_its_rule(q, kind):
     assert analyse(q).kind == kind
 
 
+@pytest.mark.parametrize("q,kind", [
+    ("What did the mayor say about the bridge?", QuestionKind.QUOTE),
+    ("What did the union call for?", QuestionKind.QUOTE),
+    ("What did the mayor tell the council?", QuestionKind.QUOTE),
+    ("What do you call a group of ferries?", QuestionKind.OTHER),
+    ("What did Ana Ruiz declare as an emergency?", QuestionKind.OTHER),
+    ("What do engineers believe the cracks were?", QuestionKind.OTHER),
+    # after "what did" comes the clause's subject, not the asked noun: no state is asked for
+    ("What did the state use to build the wall?", QuestionKind.OTHER),
+])
+def test_a_verb_of_naming_asks_for_the_name_not_a_statement(q, kind):
+    assert analyse(q).kind == kind
+
+
 def test_a_quotation_never_decides_the_form():
     # "all the people" and "more ... or" inside a quoted fragment are the fragment's words
     assert analyse("Who said “all the people want more bridges or ferries”?").kind == QuestionKind.SPEAKER
