@@ -527,6 +527,16 @@ def test_a_span_that_is_the_asked_category_gives_way_to_the_name_after_it(senten
     assert named_instance(span, cands, doc, head).text == expected
 
 
+def test_a_title_after_its_category_is_named_without_the_quotation_mark_its_phrase_took():
+    from assistant.answer.reader.spans import named_instance
+
+    doc = make_doc("t", "A show based on the wildly popular series “Squid Game” will stream next month.")
+    category, title = "the wildly popular series", "“Squid Game"
+    cands = [Span("t", doc.text.index(w), doc.text.index(w) + len(w), w, 0, {"PHRASE"}) for w in (category, title)]
+    got = named_instance(cands[0], cands, doc, "series")
+    assert got.text == "Squid Game" and doc.text[got.start:got.end] == "Squid Game"
+
+
 def test_which_type_of_question_keeps_the_category():
     doc = make_doc("k", "Members of the American rock band, KISS, said goodbye at their final concert.")
     reader = ReaderModels(lin(n_words=0.5, rel_pos=-2.0), READER.confidence, READER.calibration, state_at=0.0,

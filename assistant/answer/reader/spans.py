@@ -381,6 +381,8 @@ def as_province(span: Span, doc: Document | None) -> Span:
     return span
 
 
+#: Opening quotation marks a title starts with.
+_OPEN_QUOTES = "“‘\"'"
 #: What stands between a category and the name it introduces: "the Italian island *of*
 #: Stromboli", "the robot*, dubbed* Optimus", "the American rock band KISS".
 _INTRODUCES = re.compile(r"(?:\s+of|,?\s+(?:called|named|dubbed|known\s+as)|,)?\s+[“‘\"']?")
@@ -417,6 +419,12 @@ def named_instance(span: Span, candidates: Sequence[Span], doc: Document | None,
     m = _INTRODUCES.match(doc.text, span.end)
     at = m.end() if m else span.end
     for sp in candidates:
-        if sp.doc_id == span.doc_id and sp.start == at and sp.text[:1].isupper() and sp.end > at:
+        if sp.doc_id != span.doc_id or sp.end <= at:
+            continue
+        if sp.start == at and sp.text[:1].isupper():
             return sp
+        if sp.start == at - 1 and sp.text[:1] in _OPEN_QUOTES and sp.text[1:2].isupper():
+            # A noun phrase that took the title's opening quotation mark ("“Squid Game"):
+            # the name without the stray mark.
+            return Span(sp.doc_id, sp.start + 1, sp.end, sp.text[1:], sp.sent, set(sp.sources), sp.mention, sp.quote)
     return span
