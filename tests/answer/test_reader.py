@@ -537,6 +537,22 @@ def test_a_title_after_its_category_is_named_without_the_quotation_mark_its_phra
     assert got.text == "Squid Game" and doc.text[got.start:got.end] == "Squid Game"
 
 
+@pytest.mark.parametrize("text, part, expected", [
+    ("The word of the year was “Goblin mode” says the dictionary.", "“Goblin mode", "“Goblin mode”"),
+    ("Fans of “Top Gun” star Tom Cruise waited.", "Top Gun” star Tom Cruise", "“Top Gun” star Tom Cruise"),
+    ('The new "rugby-style" blue cards were tested.', 'rugby-style" blue cards', '"rugby-style" blue cards'),
+    ("A “Succession spinoff is planned.", "“Succession", "Succession"),  # never closed: the stray mark goes
+    ("The “Squid Game” series", "“Squid Game”", "“Squid Game”"),  # paired already
+])
+def test_a_short_answer_keeps_its_quotation_marks_paired(text, part, expected):
+    from assistant.answer.reader.spans import with_quotes_closed
+
+    doc = make_doc("q", text)
+    at = doc.text.index(part)
+    got = with_quotes_closed(Span("q", at, at + len(part), part, 0, {"PHRASE"}), doc)
+    assert got.text == expected and doc.text[got.start:got.end] == expected
+
+
 def test_which_type_of_question_keeps_the_category():
     doc = make_doc("k", "Members of the American rock band, KISS, said goodbye at their final concert.")
     reader = ReaderModels(lin(n_words=0.5, rel_pos=-2.0), READER.confidence, READER.calibration, state_at=0.0,

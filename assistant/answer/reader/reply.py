@@ -22,7 +22,7 @@ from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.base import SENTENCE_CLIP, clip, relative_note
 from assistant.answer.learned import ReaderModels, SelectionModels
 from assistant.answer.reader.reader import Reading
-from assistant.answer.reader.spans import CAPITAL, DEMONYM, Span, unit_end
+from assistant.answer.reader.spans import CAPITAL, DEMONYM, Span, unit_end, with_quotes_closed
 from assistant.answer.selection import Selection
 from assistant.models import Answer, Citation, Conflict, Document, Passage
 from assistant.text.folding import fold_answer
@@ -110,6 +110,9 @@ def _short(span: Span, conf: float, sel: Selection, rule: Answer, corpus: Corpus
         return _rule_with_unit(out, corpus.doc(span.doc_id))
     doc = corpus.doc(span.doc_id)
     span = with_unit(span, doc) if not span.sources & {DEMONYM, CAPITAL} else span
+    # "“Goblin mode": the quotation its noun phrase opened, closed as the text closes it (a
+    # matter of how the answer is written, so after the confidence was read).
+    span = with_quotes_closed(span, doc)
     sents = _cited(span, sel, rule, doc)
     if doc is None or not sents:
         return replace(rule, confidence=conf, calibrated=True, retrieved=base["retrieved"])

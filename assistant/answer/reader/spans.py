@@ -338,6 +338,36 @@ def with_name_s(span: Span, doc: Document | None) -> Span:
     return Span(span.doc_id, span.start, end, doc.text[span.start:end], span.sent, set(span.sources) - {"RULE"})
 
 
+#: Quotation marks whose pair a span keeps together (not ‘’: ’ is also an apostrophe).
+_QUOTE_PAIRS = (("“", "”"), ('"', '"'))
+
+
+def with_quotes_closed(span: Span, doc: Document | None) -> Span:
+    """A span that opens a quotation it does not close ("“Goblin mode", "HBO’s “Succession")
+    or closes one it did not open ("Top Gun” star Tom Cruise"), with the mark that completes
+    it where the text writes it beside the span, else without its stray mark; ``span``
+    itself when its marks pair up."""
+    if doc is None or span.start < 0 or span.end != span.start + len(span.text):
+        return span
+    text, s, e = doc.text, span.start, span.end
+    for o, c in _QUOTE_PAIRS:
+        inner = text[s:e]
+        odd = inner.count(o) % 2 if o == c else inner.count(o) - inner.count(c)
+        if odd == 0:
+            continue
+        if odd > 0 and e < len(text) and text[e] == c:
+            e += 1
+        elif (odd < 0 or o == c) and s > 0 and text[s - 1] == o:
+            s -= 1
+        elif inner.startswith(o):
+            s += 1
+        elif inner.endswith(c):
+            e -= 1
+    if (s, e) == (span.start, span.end) or s >= e:
+        return span
+    return Span(span.doc_id, s, e, text[s:e], span.sent, set(span.sources) - {"RULE"}, span.mention, span.quote)
+
+
 #: A word inside a span, for reading the span as a category: letters, digits and hyphens
 #: ("Swimming" in "Swimming’s world", "D" and "C" in "D.C.").
 _INNER_WORD = re.compile(r"[^\W\d_][\w-]*")
