@@ -306,6 +306,10 @@ def test_which_country_is_answered_with_the_country_its_people_name():
     assert as_country(us, doc) is us  # neither a demonym nor a capital: left alone
     talks = Span("hack", doc.text.index("Talks"), doc.text.index("Talks") + 5, "Talks", 0, {"PHRASE"})
     assert as_country(talks, doc) is talks
+    coast = make_doc("coast", "Hurricane Roslyn made landfall on Mexico’s Pacific coast.")
+    at = coast.text.index("Mexico")
+    mexico = as_country(Span("coast", at, at + len("Mexico’s Pacific"), "Mexico’s Pacific", 0, {"PHRASE"}), coast)
+    assert mexico.text == "Mexico" and coast.text[mexico.start:mexico.end] == "Mexico"  # the possessor
     reader = ReaderModels(lin(g_norp=3.0, n_words=-1.0), READER.confidence, READER.calibration, state_at=0.0,
                           sentences=3)
     ans = answerer([doc], reader=reader).explain("Which country is behind the hack?").answer

@@ -253,6 +253,8 @@ DEMONYM = "DEMONYM"
 #: A span derived from a capital: its text is the country, its offsets the capital's.
 CAPITAL = "CAPITAL"
 _LEADING = re.compile(r"(?:the|a|an)\s+", re.I)
+#: A word in the possessive ("Mexico’s"), and the name it is of.
+_POSSESSOR = re.compile(r"(.+?)['’]s$")
 
 
 def as_country(span: Span, doc: Document | None) -> Span:
@@ -270,6 +272,11 @@ def as_country(span: Span, doc: Document | None) -> Span:
     if lead:
         at = lead.end()
     words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[at:span.end]))
+    owner = _POSSESSOR.match(words[0].group(0)) if words else None
+    if owner is not None and country_named(owner.group(1)):
+        # "Mexico’s Pacific coast": the country whose coast it is, as written.
+        s = at + words[0].start()
+        return Span(span.doc_id, s, s + len(owner.group(1)), owner.group(1), span.sent, {"GPE"})
     for n in (2, 1):
         if len(words) < n:
             continue
