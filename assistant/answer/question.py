@@ -222,11 +222,10 @@ _NAMING = re.compile(r"(?:call|calls|called|label|labels|labeled|labelled)\s+(?!
 
 
 def _statement(s: str, q: str) -> dict[str, str] | None:
-    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) ((?:{QUESTION_SPEECH_FORMS})\b.*)", s)
-    if m is not None and _NAMING.match(m.group(2)):
-        return None
-    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) (?:{QUESTION_SPEECH_FORMS})\b(.*)", s) \
-        or re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
+    m = re.search(rf"\bwhat (?:else )?(?:did|does|do|has|have|had|will|would) (.+?) ((?:{QUESTION_SPEECH_FORMS})\b(.*))", s)
+    if m is not None:
+        return None if _NAMING.match(m.group(2)) else {"subject": m.group(1), "rest": m.group(3)}
+    m = re.search(r"\bhow (?:did|does|do|has) (.+?) (?:describe|characteri[sz]e|respond|react|explain|justify)\b(.*)", s) \
         or re.search(r"\bwhat (?:was|is|were) (.+?)'s (?:message|response|reaction|argument|claim|warning|position)\b(.*)", s)
     return {"subject": m.group(1), "rest": m.group(2)} if m else None
 

@@ -35,6 +35,7 @@ from assistant.text.countries import (
 )
 from assistant.text.folding import fold_answer
 from assistant.text.lexicon import STOPWORDS
+from assistant.text.names import strip_possessive
 
 #: Longest candidate, in words: a short answer is at most ten words (the issue's and the
 #: evaluation's definition of "short").
@@ -253,8 +254,6 @@ DEMONYM = "DEMONYM"
 #: A span derived from a capital: its text is the country, its offsets the capital's.
 CAPITAL = "CAPITAL"
 _LEADING = re.compile(r"(?:the|a|an)\s+", re.I)
-#: A word in the possessive ("Mexico’s"), and the name it is of.
-_POSSESSOR = re.compile(r"(.+?)['’]s$")
 
 
 def as_country(span: Span, doc: Document | None) -> Span:
@@ -272,11 +271,11 @@ def as_country(span: Span, doc: Document | None) -> Span:
     if lead:
         at = lead.end()
     words = list(re.finditer(r"[^\W\d_][\w'’.-]*", text[at:span.end]))
-    owner = _POSSESSOR.match(words[0].group(0)) if words else None
-    if owner is not None and country_named(owner.group(1)):
+    owner = strip_possessive(words[0].group(0)) if words else ""
+    if owner and owner != words[0].group(0) and country_named(owner):
         # "Mexico’s Pacific coast": the country whose coast it is, as written.
         s = at + words[0].start()
-        return Span(span.doc_id, s, s + len(owner.group(1)), owner.group(1), span.sent, {"GPE"})
+        return Span(span.doc_id, s, s + len(owner), owner, span.sent, {"GPE"})
     for n in (2, 1):
         if len(words) < n:
             continue
@@ -422,7 +421,7 @@ def as_province(span: Span, doc: Document | None) -> Span:
 _OPEN_QUOTES = "“‘\"'"
 #: What stands between a category and the name it introduces: "the Italian island *of*
 #: Stromboli", "the robot*, dubbed* Optimus", "the American rock band KISS".
-_INTRODUCES = re.compile(r"(?:\s+of|,?\s+(?:called|named|dubbed|known\s+as)|,)?\s+[“‘\"']?")
+_INTRODUCES = re.compile(r"(?:\s+of|,?\s+(?:called|named|dubbed|known\s+as)|,)?\s+[" + _OPEN_QUOTES + "]?")
 
 
 #: Shortest asked noun that may end a compound ("sub*variant*"); a shorter one only stands
