@@ -230,10 +230,16 @@ def _statement(s: str, q: str) -> dict[str, str] | None:
     return {"subject": m.group(1), "rest": m.group(2)} if m else None
 
 
+#: A question that asks when: "When did ...", "what year", "since when", "over what period"
+#: (lower-cased; a "when" that joins a clause, "... this week when it announced ...", is not one).
+DATE_ASKED = re.compile(
+    r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
+    r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
+    r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b")
+
+
 def _date(s: str, q: str) -> dict[str, str] | None:
-    if not re.search(r"^\s*when\b|\bwhen (?:did|does|do|is|was|were|will|has|had|are)\b|\b(?:what|which) (?:date|day|year|month|"
-                     r"season|time|week|decade)\b|\bsince when\b|\bsince what\b|\bhow long ago\b|\bin what year\b|\bon what date\b"
-                     r"|\b(?:over|during|in|for) what (?:period|time|timeframe)\b|\bfrom what (?:point|date|time)\b", s):
+    if not DATE_ASKED.search(s):
         return None
     if re.search(r"\b(what|which|in what|since what) year\b|\bsince when\b", s):
         return {"granularity": "year"}

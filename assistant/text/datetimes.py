@@ -483,3 +483,13 @@ def _relative(value: str, ref: str, extra: dict[str, Any]) -> tuple[str, dict[st
     else:
         extra["as_written"] = True
     return value, extra
+
+
+def date_named(text: str) -> str:
+    """``text`` when it is a date expression as a whole ("October 28", "spring 2021",
+    "the past year", "Monday", "2000"), else "". A month written in lower case ("may",
+    "march") is the verb more often than the month, and is none."""
+    value, extra = normalize_date(text)
+    if not (value or extra):
+        return ""
+    return "" if text.islower() and value.startswith("--") and " " not in text.strip() else text

@@ -423,6 +423,10 @@ def test_a_which_country_or_state_question_takes_the_best_span_of_the_asked_type
      "in the Pacific Ocean.", ["Mexico’s Baja California", "the Pacific Ocean"], "Pacific Ocean"),
     ("Which continent has the fewest cases?", "Cases in Europe fell; Africa has the fewest.", ["Cases", "Africa"],
      "Africa"),
+    ("When did he give the speech?", "Speaking in Minsk on October 28, Łukašenka said so.", ["Łukašenka", "Minsk",
+     "October 28"], "October 28"),  # a date for "when", not the span model's name
+    ("Heart attacks are most likely to happen on what day?", "Ireland's study found most happen on Monday.",
+     ["Ireland", "Monday"], "Monday"),
 ])
 def test_which_month_ocean_or_continent_is_answered_with_one(question, sentence, spans, expected):
     from fakes import MemoryCorpus
@@ -438,7 +442,8 @@ def test_which_month_ocean_or_continent_is_answered_with_one(question, sentence,
 
 @pytest.mark.parametrize("question", [
     "Which state fair is the largest in the US?", "Which sports league is back?", "What colour scheme won?",
-    "Which team won?", "What statement did he make?",
+    "Which team won?", "What statement did he make?", "At what time did the quake hit?",
+    "Fox News rocked the world when it announced it would part ways with which host?",
 ])
 def test_a_question_that_names_no_checkable_type_has_none(question):
     from assistant.answer.reader.asked import asked_type

@@ -101,3 +101,14 @@ def test_name_keys_match_across_scripts() -> None:
     assert name_key("Лукашенко") == name_key("Lukashenko") == name_key("Łukašenka")
     assert name_key("Зеленский") == name_key("Zelensky")
     assert name_key("Александр") == name_key("Alaksandar")
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("October 28", "October 28"), ("spring 2021", "spring 2021"), ("the past year", "the past year"),
+    ("Monday", "Monday"), ("2000", "2000"), ("May", "May"),
+    ("may", ""), ("Ireland", ""), ("most salaried workers", ""), ("28,164", ""), ("A few weeks", ""),
+])
+def test_a_date_expression_is_named_as_a_whole(text: str, named: str) -> None:
+    from assistant.text.datetimes import date_named
+
+    assert date_named(text) == named

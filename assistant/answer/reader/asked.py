@@ -1,5 +1,5 @@
 """Answer types a question names and a table can check: which country, which state or
-province, which month, ocean, continent, colour or sport.
+province, which month, ocean, continent, colour or sport, and a date for "when".
 
 The span model knows entity labels and the asked head noun, not that "Ecuador" is a country
 and "President Daniel Noboa" is not, nor that "Chess" is a sport. For these types the reader
@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.corpus import Corpus
+from assistant.answer.question import DATE_ASKED
 from assistant.answer.reader.rerank import RERANK_K
 from assistant.answer.reader.spans import CATEGORY_WORDS, Span, as_category, as_country, as_province
 from assistant.models import Document
@@ -36,6 +37,7 @@ from assistant.text.categories import (
     sport_named,
 )
 from assistant.text.countries import country_continents, country_named, province_named
+from assistant.text.datetimes import date_named
 from assistant.text.folding import fold
 
 #: A word, for reading a sentence's words as a value of a type ("Pacific Ocean", "June 2021").
@@ -93,6 +95,12 @@ _OCEAN = re.compile(r"\b(?:which|what)\s+ocean\b", re.I)
 _CONTINENT = re.compile(r"\b(?:which|what)\s+continent\b", re.I)
 #: "which sport", "which women's professional sport"; not "which sports league" (a league).
 _SPORT = re.compile(r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?sport\b(?![\w-])", re.I)
+#: "When did ...", "what year", "since when" (``question.DATE_ASKED``) in the question's last
+#: sentence ("When the weather warms up it's time for a cookout! How many ...?" asks a count);
+#: not "what time" (a clock time) nor "which season" (a season, "fall", is no date).
+_DATE = re.compile(r"^(?!.*\b(?:what|which) (?:time|season)\b).*?(?:" + DATE_ASKED.pattern + r")(?=[^.!?]*\??\s*$)",
+                   re.I)
+
 
 def _within(named: Callable[[str], str]) -> Callable[[Span, Document | None], Span]:
     """A span read as the words inside it that ``named`` accepts (``spans.as_category``)."""
@@ -106,6 +114,8 @@ ASKED_TYPES: tuple[AskedType, ...] = (
     AskedType("ocean", _OCEAN, _within(ocean_named), ocean_named),
     AskedType("continent", _CONTINENT, _within(continent_named), continent_named),
     AskedType("colour", _COLOUR, _within(colour_named), colour_named),
+    # A date is kept as the span wrote it ("October 28", "spring 2021", "the past year").
+    AskedType("date", _DATE, lambda sp, doc: sp, date_named),
     # A sport is kept as written, qualifiers and all ("women's basketball", "college football"):
     # the answer may be the qualified sport.
     AskedType("sport", _SPORT, lambda sp, doc: sp, names_sport, written=sport_named),
