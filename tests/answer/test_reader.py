@@ -444,6 +444,7 @@ def test_which_month_ocean_or_continent_is_answered_with_one(question, sentence,
     "Which state fair is the largest in the US?", "Which sports league is back?", "What colour scheme won?",
     "Which team won?", "What statement did he make?", "At what time did the quake hit?",
     "Fox News rocked the world when it announced it would part ways with which host?",
+    "Who said \"Another horrific attack. Many dead and injured. When will\"?",
 ])
 def test_a_question_that_names_no_checkable_type_has_none(question):
     from assistant.answer.reader.asked import asked_type

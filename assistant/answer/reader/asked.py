@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assistant.answer.corpus import Corpus
-from assistant.answer.question import DATE_ASKED
+from assistant.answer.question import DATE_ASKED, unquoted
 from assistant.answer.reader.rerank import RERANK_K
 from assistant.answer.reader.spans import CATEGORY_WORDS, Span, as_category, as_country, as_province
 from assistant.models import Document
@@ -123,8 +123,10 @@ ASKED_TYPES: tuple[AskedType, ...] = (
 
 
 def asked_type(question: str) -> AskedType | None:
-    """The checkable type ``question`` asks for, or None."""
-    return next((t for t in ASKED_TYPES if t.asked.search(question)), None)
+    """The checkable type ``question`` asks for, or None; a quotation in it asks nothing
+    ("Who said “... When will it end?”?")."""
+    plain = unquoted(question)
+    return next((t for t in ASKED_TYPES if t.asked.search(plain)), None)
 
 
 def asked_continents(question: str, typed: AskedType) -> frozenset[str]:
