@@ -68,6 +68,15 @@ def test_a_share_is_never_the_answer_to_a_count_and_back(models):
     assert "percent" not in a.ask("How many ferries were repaired?").answer
 
 
+def test_a_share_cannot_answer_how_many_of_a_unit():
+    from assistant.answer.kinds.figure import unit_score
+    from assistant.answer.question import analyse
+
+    qa = analyse("How many people were surveyed in the poll?")
+    assert unit_score(qa, figure("59 percent", "59", "percent")) is None
+    assert unit_score(qa, figure("1,200 people", "1200", "people")) == 1.0
+
+
 def test_how_long_is_answered_by_a_length_or_a_duration_not_a_count():
     from assistant.answer.kinds.figure import unit_score
     from assistant.answer.question import analyse
