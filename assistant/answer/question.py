@@ -411,11 +411,21 @@ def classify(q: str) -> tuple[QuestionKind, dict[str, str]]:
 _AUX = frozenset(["been", "being", "get", "got", "go", "went", "via", "per", "since", "across", "toward", "towards", "among", "amid", "last", "this", "so", "far"])
 
 
+#: "How much did the bidder *pay*?", "how much will it *fetch*", "how much was Instagram *fined*":
+#: a verb of buying, selling, earning or spending, or a debt, asks for a sum of money (in
+#: the question's last sentence). Not "raise" (rates are raised by points) nor "cut".
+_MONEY_ASKED = re.compile(
+    r"\bhow much\b[^.!?]*\b(?:pay|pays|paid|paying|fetch|fetches|fetched|sell|sells|sold|selling|fined?|damages|"
+    r"buy|buys|bought|buying|make|makes|earn|earns|earned|earning|spend|spends|spent|spending|charge|charges|"
+    r"charged|donate|donated|donating|owe|owes|owed|debt|loans?|forgiveness)\b")
+
+
 def _unit_of(s: str) -> str:
     s = s.lower()
     if re.search(r"\b(percent|percentage|per cent|%|proportion|share|rate)\b", s):
         return "percent"
-    if re.search(r"\bhow much (?:money|did .* cost|does .* cost|is .* worth)|\b(cost|price|worth|dollars|euros|budget)\b", s):
+    if re.search(r"\bhow much (?:money|did .* cost|does .* cost|is .* worth)|\b(cost|price|worth|dollars|euros|budget)\b", s) \
+            or _MONEY_ASKED.search(s):
         return "money"
     if re.search(r"\bhow (?:long|far|wide|tall|deep)\b", s):
         return "length"

@@ -236,6 +236,25 @@ def test_a_figures_short_answer_carries_what_it_counts_and_its_rate():
     assert longest("Turnout was 57 percent in May.", "57 percent", "percent") == "57 percent"
 
 
+def test_a_figures_short_answer_keeps_the_qualifier_it_was_written_with():
+    from assistant.answer.reader.reply import with_unit
+
+    doc = make_doc("h", "Hulu paid nearly $1 million an episode to stream the show.",
+                   mentions=[figure("$1 million", "1000000", "USD", qualifier="nearly")])
+    start = doc.text.index("$1 million")
+    got = with_unit(Span("h", start, start + len("$1 million"), "$1 million", 0, {"FIGURE"}), doc)
+    assert got.text == "nearly $1 million an episode" and doc.text[got.start:got.end] == got.text
+    plain = make_doc("p", "Hulu paid $1 million.", mentions=[figure("$1 million", "1000000", "USD")])
+    start = plain.text.index("$1")
+    assert with_unit(Span("p", start, start + 10, "$1 million", 0, {"FIGURE"}), plain).text == "$1 million"
+    only = make_doc("o", "Only 9% is recycled.", mentions=[figure("9%", "9", "percent", qualifier="Only")])
+    assert with_unit(Span("o", 5, 7, "9%", 0, {"FIGURE"}), only).text == "9%"  # emphasis, not a bound
+    spread = make_doc("s", "It offered $30 billion over 10 years.", mentions=[figure("10 years", "10", "year",
+                                                                                      qualifier="over")])
+    start = spread.text.index("10 years")
+    assert with_unit(Span("s", start, start + 8, "10 years", 0, {"FIGURE"}), spread).text == "10 years"
+
+
 # -- several items asked ------------------------------------------------------------------------
 @pytest.mark.parametrize("question, items", [
     ("Which two automakers are discussing a merger?", 2),

@@ -40,6 +40,11 @@ def test_who_is_a_name_asks_for_a_role_and_units_are_found() -> None:
     assert analyse("How many illegal crossing attempts into Poland were stopped?").unit == "attempt"
     assert analyse("How many of the 2025 attempts were aimed at Poland?").unit == "attempt"
     assert analyse("What share of voters backed him?").unit == "percent"
+    # A verb of paying, selling or earning asks for a sum of money; raising rates does not.
+    assert analyse("A card sold at auction. How much did the card sell for?").unit == "money"
+    assert analyse("How much was the company fined?").unit == "money"
+    assert analyse("How much does she make an hour?").unit == "money"
+    assert analyse("How much did the bank raise rates?").unit == ""
 
 
 @pytest.mark.slow

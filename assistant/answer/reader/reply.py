@@ -138,12 +138,38 @@ def figure_end(doc: Document, start: int, end: int) -> int:
     return unit_end(doc.text, end, m.unit or "") if m is not None else end
 
 
+#: Qualifiers ingest records before a figure that bound or approximate its value, and so are
+#: part of it ("*more than* 1,000 people" is not 1,000 people). Not emphasis ("only 9%", "a
+#: total of 31"), an increment ("another 500"), a range's end, nor "over"/"under"/"above"/
+#: "below", which as often place a figure in time or on a scale ("over 10 years").
+_OF_THE_VALUE = frozenset({"no fewer than", "no more than", "not more than", "not less than", "more than",
+                           "less than", "fewer than", "greater than", "at least", "at most", "up to", "as many as",
+                           "as much as", "as few as", "as little as", "close to", "upwards of", "in excess of",
+                           "just over", "just under", "well over", "nearly", "almost", "about", "around",
+                           "approximately", "roughly", "some", "an estimated", "estimated"})
+
+
+def figure_start(doc: Document, start: int, end: int) -> int:
+    """Where the answer ``doc.text[start:end]`` starts with the bound or approximation its
+    figure was written with ("*nearly* $1 million", "*more than* 170"; ``Mention.qualifier``),
+    or ``start``: "more than 1,000 people" is not 1,000 people."""
+    m = next((x for x in doc.mentions if x.kind == "FIGURE" and x.start == start and x.end <= end and x.qualifier
+              and x.qualifier.lower() in _OF_THE_VALUE), None)
+    if m is None:
+        return start
+    lo = max(0, start - len(m.qualifier) - 2)
+    i = doc.text[lo:start].lower().rfind(m.qualifier.lower())
+    return lo + i if i >= 0 else start
+
+
 def with_unit(span: Span, doc: Document | None) -> Span:
-    """A figure's span with the noun it counts and its rate."""
+    """A figure's span with its qualifier, the noun it counts and its rate."""
     if doc is None or span.start < 0:
         return span
-    end = figure_end(doc, span.start, span.end)
-    return replace(span, end=end, text=doc.text[span.start:end]) if end > span.end else span
+    start, end = figure_start(doc, span.start, span.end), figure_end(doc, span.start, span.end)
+    if (start, end) == (span.start, span.end):
+        return span
+    return replace(span, start=start, end=end, text=doc.text[start:end])
 
 
 def _rule_with_unit(ans: Answer, doc: Document | None) -> Answer:
