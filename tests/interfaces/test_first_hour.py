@@ -213,7 +213,7 @@ def test_2_document_tab_follows_the_newest_answer(page, shots):
     sentence_in_view(page)
     expect(page.locator("#doc-viewer")).not_to_contain_text("40,549 irregular crossings via Belarus")
     assert "EU diplomats ignore Minsk conference" in page.locator("#source-pick input").first.input_value()
-    ask(page, "How many irregular crossings from Belarus did Estonia report in 2025?")
+    ask(page, "How many migrants have died on the Belarus-Finland border?")
     expect(page.locator("#doc-viewer")).to_contain_text("was not answered from the corpus")
     expect(cited).to_have_count(0)
     assert page.locator("#source-pick input").first.input_value() == ""
@@ -224,7 +224,7 @@ def test_2_document_tab_follows_the_newest_answer(page, shots):
 def test_3_verdict_leads_passages_fold_and_new_answers_come_into_view(page, shots):
     from playwright.sync_api import expect
 
-    reply = ask(page, "How many irregular crossings from Belarus did Estonia report in 2025?")
+    reply = ask(page, "How many migrants have died on the Belarus-Finland border?")
     verdict = reply.locator(".abstain-head")
     expect(verdict).to_contain_text("The corpus does not say")
     box = chat_box(page)
