@@ -81,15 +81,21 @@ def places_near(corpus: Corpus, qa: QuestionAnalysis, st: Sent) -> bool:
     return all(name_present(n, keys, folded) for n in places)
 
 
+def qualifier_start(text: str, m: Mention, floor: int = 0) -> int:
+    """Where the figure ``m`` starts with the qualifier ingest recorded before it ("*nearly*
+    $1 million"), not before ``floor``; ``m.start`` when the text does not write it there."""
+    q = m.qualifier
+    if not q:
+        return m.start
+    lo = max(floor, m.start - len(q) - 2)
+    i = fold(text[lo:m.start]).rfind(fold(q))
+    return lo + i if i >= 0 else m.start
+
+
 def figure_offsets(st: Sent, m: Mention) -> tuple[int, int]:
     """The figure's span with its qualifier ("nearly") and counted noun ("attempts")."""
-    s, e = m.start, m.end
     text = st.doc.text
-    q = m.qualifier
-    if q:
-        i = fold(text[max(st.start, s - len(q) - 2): s]).rfind(fold(q))
-        if i >= 0:
-            s = max(st.start, s - len(q) - 2) + i
+    s, e = qualifier_start(text, m, st.start), m.end
     if m.unit and fold(m.unit) not in fold(text[s:e]):
         # Extend to the counted noun when it follows within a few words.
         tail = text[e: min(st.end, e + UNIT_LOOKAHEAD_CHARS)]

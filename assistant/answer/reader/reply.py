@@ -20,6 +20,7 @@ from dataclasses import replace
 from assistant.answer.compose import abstain, citation
 from assistant.answer.corpus import Corpus
 from assistant.answer.kinds.base import SENTENCE_CLIP, clip, relative_note
+from assistant.answer.kinds.figure import qualifier_start
 from assistant.answer.learned import ReaderModels, SelectionModels
 from assistant.answer.reader.reader import Reading
 from assistant.answer.reader.spans import CAPITAL, DEMONYM, Span, unit_end, with_quotes_closed
@@ -153,13 +154,9 @@ def figure_start(doc: Document, start: int, end: int) -> int:
     """Where the answer ``doc.text[start:end]`` starts with the bound or approximation its
     figure was written with ("*nearly* $1 million", "*more than* 170"; ``Mention.qualifier``),
     or ``start``: "more than 1,000 people" is not 1,000 people."""
-    m = next((x for x in doc.mentions if x.kind == "FIGURE" and x.start == start and x.end <= end and x.qualifier
+    m = next((x for x in doc.mentions if x.kind == "FIGURE" and x.start == start and x.end <= end
               and x.qualifier.lower() in _OF_THE_VALUE), None)
-    if m is None:
-        return start
-    lo = max(0, start - len(m.qualifier) - 2)
-    i = doc.text[lo:start].lower().rfind(m.qualifier.lower())
-    return lo + i if i >= 0 else start
+    return start if m is None else qualifier_start(doc.text, m)
 
 
 def with_unit(span: Span, doc: Document | None) -> Span:
