@@ -229,6 +229,9 @@ class Answerer:
             # A follow-up stays in the conversation's article unless it moves away (``dialogue``).
             tr.fetched = keep_article(self.retriever.retrieve, search_text, fetch, filters, context["article"],
                                       tr.fetched, lambda d: bool(missing_in(corpus, qa, d)))
+        if qa.period is not None and covered(qa.period, corpus.dates()):
+            # "this week": that week's news is searched too (``scope.within_period``).
+            tr.fetched = scope.within_period(self.retriever.retrieve, search_text, qa.period, filters, tr.fetched)
         passages = tr.passages = tr.fetched[:want]
         # -- filters never mislead (scope): the reply says so; scores keep the unfiltered scale
         notice = " ".join(x for x in (scope.notice(corpus, filters), notice) if x)
