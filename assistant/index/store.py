@@ -21,7 +21,7 @@ import os
 import shlex
 import time
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ import numpy as np
 
 from assistant.config import ENV_INDEX_DIR, Settings, default_index_dir, default_seeds_dir
 from assistant.errors import IndexConfigMismatch, IndexCorrupt, IndexMissing, ServerUnavailable
-from assistant.index.where import matches
+from assistant.index.where import filtered_query, pairs
 from assistant.models import Chunk, Document
 
 SCHEMA_VERSION = 1
@@ -369,22 +369,8 @@ class Store:
         n = max(1, n)
         emb = [np.asarray(vector, dtype=np.float32).tolist()]
         if not where:
-            res = self._call(self.chunks.query, query_embeddings=emb, n_results=n, include=["distances"])
-            return _pairs(res)
-        for pause in (*FILTERED_RETRY_PAUSES, None):
-            try:
-                return _pairs(self.chunks.query(query_embeddings=emb, n_results=n, where=where, include=["distances"]))
-            except Exception as exc:
-                if not _filtered_plan_error(exc):
-                    raise self.wrap(exc) from exc
-                if pause is not None:
-                    time.sleep(pause)
-        # Still failing: the nearest chunks of the whole index, filtered here.
-        res = self._call(self.chunks.query, query_embeddings=emb, n_results=n * FILTERED_FALLBACK_FACTOR,
-                         include=["distances", "metadatas"])
-        kept = [(cid, d) for cid, d, m in zip(res["ids"][0], res["distances"][0], res["metadatas"][0], strict=False)
-                if matches(m or {}, where)]
-        return [(cid, 1.0 - float(dist)) for cid, dist in kept[:n]]
+            return pairs(self._call(self.chunks.query, query_embeddings=emb, n_results=n, include=["distances"]))
+        return filtered_query(lambda **kw: self.chunks.query(query_embeddings=emb, **kw), n, where, self.wrap)
 
     def warm(self) -> None:
         """Load the vector index into memory now: Chroma reads it on the first query (4.6-5.8 s
@@ -420,25 +406,6 @@ class Store:
             f"the Chroma index at {self.settings.index_dir} failed: {type(exc).__name__}: {exc}",
             fix=f"rebuild it: `assistant ingest --rebuild --index-dir {self.settings.index_dir}`",
         )
-
-
-#: Chroma's filtered query plan can fail with "Error finding id" while a write is under way
-#: (its metadata has a chunk its vector index does not have yet; seen 2 times in 213
-#: questions of the soak test under ingest, tests/system/test_soak_ingest.py) and on
-#: indexes whose segments disagree (chroma-core's known "Error finding id"). The filtered
-#: query is tried again after these pauses (s), by hand: a write lasts a fraction of a second.
-FILTERED_RETRY_PAUSES = (0.05, 0.2, 0.5)
-#: Then the nearest chunks of the whole index, this many times those asked for, are filtered
-#: here (``matches``): fewer of them may pass, but the question is answered.
-FILTERED_FALLBACK_FACTOR = 10
-
-
-def _pairs(res: Mapping[str, Any]) -> list[tuple[str, float]]:
-    return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0], strict=False)]
-
-
-def _filtered_plan_error(exc: BaseException) -> bool:
-    return any("error finding id" in str(e).lower() for e in _chain(exc))
 
 
 def chunk_metadata(doc: Document, c: Chunk) -> dict[str, Any]:

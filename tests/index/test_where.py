@@ -10,7 +10,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import IndexCorrupt
-from assistant.index import store as store_mod
+from assistant.index import where as where_mod
 from assistant.index.store import Store
 from assistant.index.where import matches
 
@@ -51,7 +51,7 @@ class FlakyChunks:
 
 @pytest.fixture
 def no_pauses(monkeypatch):
-    monkeypatch.setattr(store_mod, "FILTERED_RETRY_PAUSES", (0.0, 0.0, 0.0))
+    monkeypatch.setattr(where_mod, "FILTERED_RETRY_PAUSES", (0.0, 0.0, 0.0))
 
 
 def _store(chunks: FlakyChunks, tmp_path: Path) -> Store:
@@ -69,8 +69,8 @@ def test_a_filter_chroma_never_answers_is_applied_to_the_nearest_chunks(no_pause
     chunks = FlakyChunks(fails=-1)
     out = _store(chunks, tmp_path).query(np.ones(3), 2, DATED)
     assert [c for c, _ in out] == ["c2", "c3"] and out[0][1] == pytest.approx(0.8)
-    assert chunks.calls[-1] == (2 * store_mod.FILTERED_FALLBACK_FACTOR, None)
-    assert len(chunks.calls) == len(store_mod.FILTERED_RETRY_PAUSES) + 2
+    assert chunks.calls[-1] == (2 * where_mod.FILTERED_FALLBACK_FACTOR, None)
+    assert len(chunks.calls) == len(where_mod.FILTERED_RETRY_PAUSES) + 2
 
 
 def test_another_failure_is_reported_at_once(no_pauses, tmp_path):
