@@ -370,7 +370,8 @@ class Store:
         emb = [np.asarray(vector, dtype=np.float32).tolist()]
         if not where:
             return pairs(self._call(self.chunks.query, query_embeddings=emb, n_results=n, include=["distances"]))
-        return filtered_query(lambda **kw: self.chunks.query(query_embeddings=emb, **kw), n, where, self.wrap)
+        return filtered_query(lambda **kw: self.chunks.query(query_embeddings=emb, **kw), n, where,
+                              _filtered_plan_error, self.wrap)
 
     def warm(self) -> None:
         """Load the vector index into memory now: Chroma reads it on the first query (4.6-5.8 s
@@ -422,6 +423,11 @@ def _is_connection_error(exc: BaseException) -> bool:
     return bool(names & {"ConnectError", "ConnectionError", "ConnectTimeout", "ReadTimeout", "RemoteProtocolError",
                          "ConnectionRefusedError", "ReadError"}) or "connection refused" in text \
         or "could not connect" in text
+
+
+def _filtered_plan_error(exc: BaseException) -> bool:
+    """Chroma's filtered plan missing a chunk (``where.FILTERED_RETRY_PAUSES``)."""
+    return any("error finding id" in str(e).lower() for e in _chain(exc))
 
 
 def _chain(exc: BaseException) -> Iterable[BaseException]:

@@ -25,17 +25,6 @@ def pairs(res: Mapping[str, Any]) -> list[tuple[str, float]]:
     return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0], strict=False)]
 
 
-def _filtered_plan_error(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(10):  # the exception and what it was raised from
-        if seen is None:
-            return False
-        if "error finding id" in str(seen).lower():
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
 def matches(meta: Mapping[str, Any], where: Mapping[str, Any]) -> bool:
     """Whether a chunk's metadata passes a Chroma ``where`` of the forms the retriever
     writes (``$and`` of fields with ``$in``, ``$eq``, ``$gte``, ``$lte``, or a value)."""
@@ -62,15 +51,17 @@ def _holds(op: str, value: Any, arg: Any) -> bool:
 
 
 def filtered_query(query: Callable[..., Mapping[str, Any]], n: int, where: Mapping[str, Any],
-                   wrap: Callable[[Exception], Exception]) -> list[tuple[str, float]]:
+                   passing: Callable[[Exception], bool], wrap: Callable[[Exception], Exception]
+                   ) -> list[tuple[str, float]]:
     """(chunk_id, cosine similarity) of the ``n`` nearest chunks passing ``where``.
-    ``query(n_results=, where=, include=)`` is Chroma's query for one vector; ``wrap``
-    turns any other failure into the error to raise."""
+    ``query(n_results=, where=, include=)`` is Chroma's query for one vector; ``passing(exc)``
+    says a failure is the plan's passing one (tried again); ``wrap`` turns any other failure
+    into the error to raise."""
     for pause in (*FILTERED_RETRY_PAUSES, None):
         try:
             return pairs(query(n_results=n, where=where, include=["distances"]))
         except Exception as exc:
-            if not _filtered_plan_error(exc):
+            if not passing(exc):
                 raise wrap(exc) from exc
             if pause is not None:
                 time.sleep(pause)
